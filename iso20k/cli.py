@@ -1,0 +1,159 @@
+"""The ``iso20k`` command.  Each command is a thin wrapper over a plain function."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from .settings import REPO_ROOT, get_settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="iso20k")
+def main() -> None:
+    """ISO/IEC 20000 training course: quizzes, roster, progress, grading and dashboard."""
+
+
+@main.command("check-banks")
+@click.option("--banks-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of question banks (default: the ISO20K_BANKS_DIR setting).")
+def check_banks(banks_dir: Path | None) -> None:
+    """Check every question bank and report each problem with file, question and field."""
+    from .banks import BankError, load_catalog
+
+    try:
+        catalog = load_catalog(banks_dir)
+    except BankError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise SystemExit(f"{len(exc.problems)} problem(s) found; fix them and run 'iso20k check-banks' again.")
+    by_type: dict[str, int] = {}
+    for q in catalog.questions.values():
+        by_type[q.type] = by_type.get(q.type, 0) + 1
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted(by_type.items()))
+    click.echo(f"All {len(catalog.banks)} banks are valid: {len(catalog.questions)} questions ({kinds}).")
+
+
+@main.command("build-course")
+@click.option("--check-only", is_flag=True, help="Only report problems and out-of-date notebooks; write nothing.")
+def build_course_cmd(check_only: bool) -> None:
+    """Build the learner notebooks in course/ from content/, and check every module
+    (required sections, quizzes, diagrams, English/Chinese parity)."""
+    from .authoring import SourceError, build_course, check_course, load_sources
+    from .banks import BankError, load_catalog
+
+    settings = get_settings()
+    try:
+        catalog = load_catalog()
+        sources = load_sources(settings.content_dir)
+        problems = check_course(sources, catalog)
+        changed = build_course(settings.content_dir, settings.course_dir, check_only=check_only)
+    except (BankError, SourceError) as exc:
+        raise SystemExit(str(exc))
+    for problem in problems:
+        click.echo(problem, err=True)
+    verb = "out of date" if check_only else "written"
+    for rel in changed:
+        click.echo(f"{verb}: course/{rel}")
+    if problems or (check_only and changed):
+        raise SystemExit(f"{len(problems)} problem(s), {len(changed)} notebook(s) {verb}.")
+    click.echo(f"Course is up to date: {len(sources.all())} notebooks from content/, no problems.")
+
+
+@main.command("import-roster")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_roster_cmd(path: Path) -> None:
+    """Import or update the employee roster from a CSV (UTF-8) or XLSX file.
+
+    Every row is checked first; if anything is wrong, every problem is listed with its line
+    number and nothing is imported.  Re-importing keeps everyone's progress."""
+    from .roster import RosterError, import_roster
+    from .store import ProgressStore
+
+    try:
+        summary = import_roster(path, ProgressStore())
+    except RosterError as exc:
+        raise SystemExit(str(exc))
+    click.echo(f"Roster imported from {path}: {summary}.")
+
+
+@main.command("roster")
+@click.option("--all", "include_inactive", is_flag=True, help="Include people no longer on the roster.")
+def roster_cmd(include_inactive: bool) -> None:
+    """List the employees in the roster with their tracks and due dates."""
+    from .roster import roster
+    from .store import ProgressStore
+
+    people = roster(ProgressStore(), include_inactive=include_inactive)
+    if not people:
+        click.echo("The roster is empty. Import one with: iso20k import-roster employees.xlsx")
+        return
+    for p in people:
+        tracks = ", ".join(f"{t} (due {d})" if d else t for t, d in p["tracks"].items())
+        flag = "" if p["active"] else "  [inactive]"
+        click.echo(f"{p['employee_id']}\t{p['name']}\t{p['department']}\t{p['role']}\t{tracks}{flag}")
+
+
+@main.command("settings")
+def settings_cmd() -> None:
+    """Show every setting: environment variable, current value, default and help."""
+    for env, value, default, help_text in get_settings().describe():
+        click.echo(f"{env} = {value}")
+        click.echo(f"    {help_text}")
+        click.echo(f"    default: {default}")
+
+
+@main.command("whoami")
+def whoami_cmd() -> None:
+    """Show the learner id answers are recorded under, and where."""
+    from .identity import resolve_learner_id
+
+    settings = get_settings()
+    click.echo(f"learner id: {resolve_learner_id(settings)}")
+    click.echo(f"progress store: {settings.effective_db_url}")
+
+
+@main.command("progress")
+@click.argument("learner_id", required=False)
+def progress_cmd(learner_id: str | None) -> None:
+    """Show a learner's progress per module (default: the current learner)."""
+    from .banks import load_catalog
+    from .identity import resolve_learner_id
+    from .store import ProgressStore
+
+    learner = learner_id or resolve_learner_id()
+    store = ProgressStore()
+    catalog = load_catalog()
+    done = store.completed_modules(learner)
+    click.echo(f"Progress of {learner}:")
+    for key, bank in sorted(catalog.banks.items()):
+        correct = store.correct_question_ids(learner, bank.track, bank.module)
+        mark = "done" if key in done else f"{len(correct)}/{len(bank.questions)}"
+        click.echo(f"  {key:45} {mark}")
+
+
+@main.command("lab")
+@click.option("--learner", default=None, help="Learner id to record answers under "
+              "(default: ISO20K_LEARNER_ID, else 'demo-learner').")
+@click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
+def lab_cmd(learner: str | None, no_browser: bool) -> None:
+    """Start JupyterLab on the course, opened at the start page."""
+    from .launch import lab_command
+
+    settings = get_settings()
+    env = dict(os.environ)
+    env.setdefault("ISO20K_LEARNER_ID", learner or settings.learner_id or "demo-learner")
+    if learner:
+        env["ISO20K_LEARNER_ID"] = learner
+    argv = lab_command(settings, open_browser=not no_browser)
+    click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
+               f"(progress saved in {settings.effective_db_url}) ...")
+    os.chdir(REPO_ROOT)
+    os.execvpe(argv[0], argv, env)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

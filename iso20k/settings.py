@@ -1,0 +1,116 @@
+"""Every setting of the product, in one place: name, default and help.
+
+Settings come from environment variables prefixed ``ISO20K_`` (for example
+``ISO20K_DB_URL``).  ``iso20k settings`` prints them all with their current
+values and help, so a trainer never has to read this file.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root when the package is used from a checkout (the normal case).
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+LANGUAGES = ("en", "zh")
+from .tracks import TRACKS  # noqa: E402  (re-exported for convenience)
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "iso20k"
+
+
+class Settings(BaseSettings):
+    """The product's settings.  Each field's ``description`` is its help text."""
+
+    model_config = SettingsConfigDict(env_prefix="ISO20K_", extra="ignore")
+
+    data_dir: Path = Field(
+        default_factory=_default_data_dir,
+        description="Folder for the embedded SQLite progress store and other local data. "
+        "Created on first use.",
+    )
+    db_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the progress store. Empty means the embedded SQLite "
+        "file <data_dir>/progress.sqlite. A shared deployment can use e.g. "
+        "postgresql+psycopg://user@host/iso20k.",
+    )
+    busy_timeout_ms: int = Field(
+        default=30_000,
+        ge=0,
+        description="How long (milliseconds) a SQLite writer waits for another writer "
+        "before giving up.",
+    )
+    learner_id: str | None = Field(
+        default=None,
+        description="Learner id to record answers under when not running in JupyterHub "
+        "(JUPYTERHUB_USER wins when set; the operating-system user is the last resort). "
+        "Use the employee id from the roster.",
+    )
+    language: str = Field(
+        default="en",
+        description="Language learners see until they choose one: 'en' (English) or "
+        "'zh' (简体中文).",
+    )
+    banks_dir: Path = Field(
+        default=REPO_ROOT / "assessments",
+        description="Folder of the YAML question banks used by the quizzes.",
+    )
+    course_dir: Path = Field(
+        default=REPO_ROOT / "course",
+        description="Folder of the learner notebooks that JupyterLab opens.",
+    )
+    content_dir: Path = Field(
+        default=REPO_ROOT / "content",
+        description="Folder of the Markdown sources the course notebooks are built from.",
+    )
+    lab_port: int = Field(default=8888, description="Port for 'iso20k lab'.")
+    lab_ip: str = Field(default="127.0.0.1", description="Address 'iso20k lab' listens on.")
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
+        return value
+
+    @property
+    def effective_db_url(self) -> str:
+        """The SQLAlchemy URL actually used for the progress store."""
+        if self.db_url:
+            return self.db_url
+        return f"sqlite:///{(self.data_dir / 'progress.sqlite').as_posix()}"
+
+    def describe(self) -> list[tuple[str, str, str, str]]:
+        """Rows of (environment variable, current value, default, help) for display."""
+        rows = []
+        for name, field in type(self).model_fields.items():
+            default = field.get_default(call_default_factory=True)
+            rows.append(
+                (
+                    f"ISO20K_{name.upper()}",
+                    "" if getattr(self, name) is None else str(getattr(self, name)),
+                    "" if default is None else str(default),
+                    field.description or "",
+                )
+            )
+        return rows
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process, read once from the environment."""
+    return Settings()
+
+
+def reload_settings() -> Settings:
+    """Forget cached settings (after the environment changed) and read them again."""
+    get_settings.cache_clear()
+    return get_settings()

@@ -1,0 +1,11 @@
+"""The progress store: answers, module completions, the roster tables."""
+
+from . import tables
+from .engine import make_engine
+from .migrations import LATEST_VERSION, MIGRATIONS, Migration, SchemaTooNewError, current_version, migrate
+from .progress import AnswerRecord, ProgressStore, default_store
+
+__all__ = [
+    "LATEST_VERSION", "MIGRATIONS", "AnswerRecord", "Migration", "ProgressStore", "SchemaTooNewError",
+    "current_version", "default_store", "make_engine", "migrate", "tables",
+]

@@ -1,0 +1,115 @@
+"""One question on screen: prompt, answer area, “Check answer”, feedback, attempts."""
+
+from __future__ import annotations
+
+import html
+
+import ipywidgets as w
+
+from ..banks import Question
+from .i18n import t
+from .inputs import make_input
+from .session import QuizSession
+
+_CARD = w.Layout(border="1px solid #d0d7de", padding="10px 14px", margin="10px 0", width="100%")
+_COLOURS = {True: ("#1a7f37", "#e6f4ea"), False: ("#9a3412", "#fdf0e6"), None: ("#57606a", "#f6f8fa")}
+
+
+class QuestionWidget(w.VBox):
+    """Drive it as a learner would: change ``input``, press ``check_button``, read ``feedback``."""
+
+    def __init__(self, question: Question, session: QuizSession, number: int | None = None):
+        self.question = question
+        self.session = session
+        self.number = number
+        self.header = w.HTML()
+        self.input = make_input(question, session.language)
+        self.check_button = w.Button(button_style="primary", icon="check",
+                                     layout=w.Layout(width="auto", margin="8px 0"))
+        self.check_button.on_click(lambda _b: self.check())
+        self.attempts_label = w.HTML()
+        self.feedback = w.HTML()
+        self.attempts = session.store.attempts(session.learner_id, question.full_id)
+        self.last_correct: bool | None = None
+        self._feedback_state: tuple | None = None
+        super().__init__([self.header, self.input,
+                          w.HBox([self.check_button, self.attempts_label],
+                                 layout=w.Layout(align_items="center", grid_gap="12px")),
+                          self.feedback], layout=_CARD)
+        self.add_class("iso20k-question")
+        session.observe(self._on_language, names="language")
+        self.relabel(session.language)
+
+    # -- what the learner does ---------------------------------------------------------------
+    def select(self, response) -> "QuestionWidget":
+        """Set the answer area as if the learner had chosen ``response`` (the bank's answer shape)."""
+        self.input.set_response(response)
+        return self
+
+    def check(self) -> bool | None:
+        """Check the current answer, record it, show feedback.  ``None`` when nothing was chosen."""
+        language = self.session.language
+        response = self.input.response()
+        if response is None:
+            hint = "match_first" if self.question.type == "matching" else "choose_first"
+            self._show_feedback(None, hint)
+            return None
+        q = self.question
+        correct = q.is_correct(response)
+        self.last_correct = correct
+        module_ids = [x.full_id for x in self.session.catalog.module(q.module_key).questions]
+        try:
+            record = self.session.store.record_answer(
+                self.session.learner_id, q.track, q.module, q.full_id, response, correct, language,
+                module_question_ids=module_ids)
+            self.attempts = record.attempt
+            error = None
+        except Exception as exc:  # the learner still gets feedback; the trainer gets the reason
+            self.attempts += 1
+            error = f"{type(exc).__name__}: {exc}"
+        self._show_feedback(correct, None, error)
+        self.session.refresh_progress(q.module_key)
+        return correct
+
+    # -- display -------------------------------------------------------------------------
+    def _on_language(self, change) -> None:
+        self.relabel(change["new"])
+
+    def relabel(self, language: str) -> None:
+        q = self.question
+        title = t("question", language) + (f" {self.number}" if self.number else "")
+        parts = [f"<div style='color:#57606a;font-size:0.85em'>{html.escape(title)} · "
+                 f"{html.escape(t(q.type + '_hint', language))}</div>"]
+        if q.scenario is not None:
+            parts.append(f"<div style='background:#f6f8fa;border-left:4px solid #0969da;padding:6px 10px;"
+                         f"margin:6px 0'><b>{html.escape(t('case', language))}:</b> "
+                         f"{html.escape(q.scenario.get(language))}</div>")
+        parts.append(f"<div style='font-weight:600;margin:6px 0'>{html.escape(q.prompt.get(language))}</div>")
+        self.header.value = "".join(parts)
+        self.input.relabel(language)
+        self.check_button.description = t("check", language)
+        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('attempts', language))}: "
+                                     f"{self.attempts}</span>" if self.attempts else "")
+        if self._feedback_state is not None:
+            self._show_feedback(*self._feedback_state)
+
+    def _show_feedback(self, correct: bool | None, message_key: str | None, error: str | None = None) -> None:
+        self._feedback_state = (correct, message_key, error)
+        language = self.session.language
+        colour, background = _COLOURS[correct]
+        if correct is None:
+            body = html.escape(t(message_key, language))
+        else:
+            q = self.question
+            verdict = t("correct" if correct else "incorrect", language)
+            mark = "✔" if correct else "✘"
+            body = (f"<b>{mark} {html.escape(verdict)}</b><br>"
+                    f"<b>{html.escape(t('why', language))}:</b> {html.escape(q.explanation.get(language))}<br>"
+                    f"<span style='color:#57606a'>{html.escape(t('clauses', language))}: "
+                    f"{html.escape(', '.join(q.clauses))}</span>")
+            if error:
+                body += f"<br><b>{html.escape(t('save_failed', language, error=error))}</b>"
+        self.feedback.value = (f"<div role='status' style='color:{colour};background:{background};"
+                               f"padding:8px 10px;border-radius:4px'>{body}</div>")
+        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('attempts', language))}: "
+                                     f"{self.attempts}</span>" if self.attempts else "")

@@ -1,0 +1,69 @@
+"""One learner's quiz session in one kernel: who, which store, which banks, which language."""
+
+from __future__ import annotations
+
+import weakref
+from pathlib import Path
+
+from traitlets import HasTraits, Unicode, validate
+
+from ..banks import Catalog, cached_catalog
+from ..identity import resolve_learner_id
+from ..settings import LANGUAGES, get_settings
+from ..store import ProgressStore, default_store
+
+
+class QuizSession(HasTraits):
+    """Shared by every quiz widget in a kernel.  ``language`` is observable: widgets relabel
+    themselves when it changes."""
+
+    language = Unicode("en")
+
+    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None,
+                 language: str | None = None):
+        super().__init__()
+        self.store = store
+        self.learner_id = learner_id
+        self.banks_dir = banks_dir
+        self._progress_bars: dict[str, weakref.WeakSet] = {}
+        self.language = language or store.language(learner_id) or get_settings().language
+
+    @validate("language")
+    def _check_language(self, proposal):
+        if proposal["value"] not in LANGUAGES:
+            raise ValueError(f"language must be 'en' (English) or 'zh' (简体中文), not {proposal['value']!r}")
+        return proposal["value"]
+
+    @property
+    def catalog(self) -> Catalog:
+        return cached_catalog(self.banks_dir)
+
+    def set_language(self, language: str, remember: bool = True) -> None:
+        self.language = language
+        if remember:
+            self.store.set_language(self.learner_id, language)
+
+    def register_progress(self, module_key: str, bar) -> None:
+        self._progress_bars.setdefault(module_key, weakref.WeakSet()).add(bar)
+
+    def refresh_progress(self, module_key: str) -> None:
+        for bar in list(self._progress_bars.get(module_key, ())):
+            bar.refresh()
+
+
+_current: QuizSession | None = None
+
+
+def current_session() -> QuizSession:
+    """The kernel's session, created on first use from the settings and the environment."""
+    global _current
+    if _current is None:
+        _current = QuizSession(default_store(), resolve_learner_id())
+    return _current
+
+
+def use_session(session: QuizSession | None) -> QuizSession | None:
+    """Make ``session`` the kernel's session (tests, or a trainer previewing as a learner)."""
+    global _current
+    _current = session
+    return session

@@ -1,0 +1,67 @@
+"""Who the learner is, and where every setting comes from."""
+
+from __future__ import annotations
+
+import getpass
+import subprocess
+import sys
+
+import pytest
+from pydantic import ValidationError
+
+from iso20k.identity import resolve_learner_id
+from iso20k.settings import Settings, reload_settings
+
+
+def test_jupyterhub_user_wins():
+    settings = Settings(learner_id="E001")
+    assert resolve_learner_id(settings, {"JUPYTERHUB_USER": "E777"}) == "E777"
+
+
+def test_configured_learner_id_next():
+    assert resolve_learner_id(Settings(learner_id="E001"), {}) == "E001"
+    assert resolve_learner_id(Settings(learner_id="E001"), {"JUPYTERHUB_USER": "  "}) == "E001"
+
+
+def test_operating_system_user_last():
+    assert resolve_learner_id(Settings(), {}) == getpass.getuser()
+
+
+def test_settings_come_from_environment_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("ISO20K_LEARNER_ID", "E042")
+    monkeypatch.setenv("ISO20K_LANGUAGE", "zh")
+    monkeypatch.setenv("ISO20K_DB_URL", "postgresql+psycopg://trainer@db.internal/iso20k")
+    s = reload_settings()
+    assert (s.learner_id, s.language) == ("E042", "zh")
+    assert s.effective_db_url == "postgresql+psycopg://trainer@db.internal/iso20k"
+
+
+def test_default_store_is_sqlite_in_the_data_dir(isolated_settings, tmp_path):
+    assert isolated_settings.effective_db_url == f"sqlite:///{tmp_path / 'data' / 'progress.sqlite'}"
+
+
+def test_bad_language_setting_is_refused(monkeypatch):
+    monkeypatch.setenv("ISO20K_LANGUAGE", "fr")
+    with pytest.raises(ValidationError, match="'en', 'zh'|en, zh"):
+        reload_settings()
+
+
+def test_every_setting_has_a_name_default_and_help():
+    rows = Settings().describe()
+    assert {r[0] for r in rows} >= {"ISO20K_DB_URL", "ISO20K_DATA_DIR", "ISO20K_LEARNER_ID", "ISO20K_LANGUAGE",
+                                    "ISO20K_BUSY_TIMEOUT_MS", "ISO20K_BANKS_DIR"}
+    for env, _value, _default, help_text in rows:
+        assert len(help_text) > 20, f"{env} has no real help text"
+
+
+def test_settings_command_prints_them(monkeypatch):
+    monkeypatch.setenv("ISO20K_LEARNER_ID", "E042")
+    out = subprocess.run([sys.executable, "-m", "iso20k.cli", "settings"], capture_output=True, text=True, check=True)
+    assert "ISO20K_LEARNER_ID = E042" in out.stdout
+    assert "ISO20K_DB_URL" in out.stdout and "default:" in out.stdout
+
+
+def test_whoami_command(monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "E900")
+    out = subprocess.run([sys.executable, "-m", "iso20k.cli", "whoami"], capture_output=True, text=True, check=True)
+    assert "learner id: E900" in out.stdout
