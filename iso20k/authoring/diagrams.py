@@ -17,6 +17,9 @@ KINDS = {"flow": ("steps", 2, 16), "hierarchy": ("levels", 2, 6), "timeline": ("
          "cycle": ("steps", 3, 6)}
 
 
+_NO_LINE_START = set("）)」』】〕，。、：；！？,.:;!?%")
+
+
 class DiagramError(ValueError):
     """A diagram block is not right."""
 
@@ -38,7 +41,8 @@ def wrap(text: str, max_width: float, size: int = SIZE) -> list[str]:
             tokens[-1] += ch
     for token in tokens:
         candidate = line + token
-        if line and _width(candidate.strip(), size) > max_width:
+        # Closing punctuation never starts a line (Chinese typesetting rule); let it overhang.
+        if line and _width(candidate.strip(), size) > max_width and token[0] not in _NO_LINE_START:
             lines.append(line.strip())
             line = token.lstrip()
         else:
