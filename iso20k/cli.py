@@ -63,6 +63,27 @@ def build_course_cmd(check_only: bool) -> None:
     click.echo(f"Course is up to date: {len(sources.all())} notebooks from content/, no problems.")
 
 
+@main.command("build-assessments")
+@click.option("--check-only", is_flag=True, help="Only report out-of-date source notebooks; write nothing.")
+def build_assessments_cmd(check_only: bool) -> None:
+    """Write the nbgrader source notebooks in source/ from the definitions in exams/.
+    Then run 'nbgrader generate_assignment ASSIGNMENT --force' to refresh release/."""
+    from .grading.build import build_sources
+    from .grading.exam_model import ExamError
+
+    settings = get_settings()
+    try:
+        changed = build_sources(settings.exams_dir, settings.course_dir.parent / "source", settings,
+                                check_only=check_only)
+    except ExamError as exc:
+        raise SystemExit(str(exc))
+    for rel in changed:
+        click.echo(f"{'out of date' if check_only else 'written'}: source/{rel}")
+    if check_only and changed:
+        raise SystemExit(f"{len(changed)} source notebook(s) out of date; run 'iso20k build-assessments'.")
+    click.echo("Assessments are up to date.")
+
+
 @main.command("import-roster")
 @click.argument("path", type=click.Path(path_type=Path))
 def import_roster_cmd(path: Path) -> None:

@@ -71,6 +71,34 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "content",
         description="Folder of the Markdown sources the course notebooks are built from.",
     )
+    exams_dir: Path = Field(
+        default=REPO_ROOT / "exams",
+        description="Folder of the graded assessments' definitions (one YAML file per assignment).",
+    )
+    pass_mark_all_staff: float = Field(
+        default=0.65, gt=0, le=1,
+        description="Share of points needed to pass the all-staff exam (0.65 = 26 of 40, the "
+        "ISO/IEC 20000 Foundation convention).",
+    )
+    pass_mark_key_personnel: float = Field(
+        default=0.70, gt=0, le=1, description="Share of points needed to pass the key-personnel assessment.",
+    )
+    pass_mark_document_writing: float = Field(
+        default=0.70, gt=0, le=1, description="Share of points needed to pass the document-writing assessment.",
+    )
+    grading_jobs: int = Field(
+        default=0, ge=0,
+        description="Submissions 'iso20k autograde' grades at once; 0 means one per CPU core.",
+    )
+    grading_time_limit_s: int = Field(
+        default=600, gt=0,
+        description="Wall-clock limit for grading one submission (seconds); past it the submission is "
+        "stopped and reported as timed out.",
+    )
+    grading_memory_limit_mb: int = Field(
+        default=2048, gt=64,
+        description="Memory limit (address space, MiB) for one submission's grading process and kernel.",
+    )
     lab_port: int = Field(default=8888, description="Port for 'iso20k lab'.")
     lab_ip: str = Field(default="127.0.0.1", description="Address 'iso20k lab' listens on.")
 
@@ -80,6 +108,10 @@ class Settings(BaseSettings):
         if value not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
         return value
+
+    def pass_mark(self, track: str) -> float:
+        """The pass mark (share of points) of a track's assessment."""
+        return getattr(self, f"pass_mark_{track.replace('-', '_')}")
 
     @property
     def effective_db_url(self) -> str:

@@ -17,3 +17,11 @@ TRACK_AUDIENCE = {
     "document-writing": {"en": "the people who write the manual, procedures, work instructions and records",
                          "zh": "负责编写手册、程序文件、作业指导书和记录的人员"},
 }
+
+#: The graded nbgrader assignment of each track.
+ASSESSMENTS = {
+    "all-staff": "all-staff-exam",
+    "key-personnel": "key-personnel-assessment",
+    "document-writing": "document-writing-assessment",
+}
+TRACK_OF_ASSESSMENT = {assignment: track for track, assignment in ASSESSMENTS.items()}

@@ -1,0 +1,41 @@
+"""The nbgrader configuration of the course, in one function so tests apply exactly the same."""
+
+from __future__ import annotations
+
+import os
+
+
+def apply_course_config(c, root: str) -> None:
+    """Fill nbgrader config object ``c`` for the course rooted at ``root``."""
+    c.CourseDirectory.course_id = "iso20k"
+    c.CourseDirectory.root = root
+    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+    c.Exchange.root = os.path.join(root, "exchange")
+    c.Exchange.path_includes_course = True
+    # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.
+    c.Execute.timeout = int(os.environ.get("ISO20K_CELL_TIMEOUT_S", "60"))
+    c.Execute.interrupt_on_timeout = True
+    # Nothing a learner prints can flood the grader or the feedback.
+    c.LimitOutput.max_lines = 200
+    c.LimitOutput.max_traceback = 40
+    # Feedback shows each test's name, points and result, never hidden tests or mark schemes
+    # (nbgrader issue #917), and carries no text that a submission copied out of them.
+    c.GenerateFeedback.preprocessors = [
+        "nbgrader.preprocessors.GetGrades",
+        "iso20k.grading.preprocessors.HideHiddenTests",
+        "iso20k.grading.preprocessors.HideMarkSchemes",
+        "iso20k.grading.preprocessors.RedactLeakedText",
+        "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+    ]
+    if os.environ.get("ISO20K_WORKER_RESULTS"):
+        # Set by 'iso20k autograde' for its final step: the code already ran in a worker.
+        c.Autograde.autograde_preprocessors = [
+            "iso20k.grading.preprocessors.UseWorkerExecution",
+            "nbgrader.preprocessors.IgnorePattern",
+            "nbconvert.preprocessors.ClearMetadataPreprocessor",
+            "nbgrader.preprocessors.LimitOutput",
+            "nbgrader.preprocessors.SaveAutoGrades",
+            "nbgrader.preprocessors.AssignLatePenalties",
+            "nbgrader.preprocessors.CheckCellMetadata",
+        ]
+    c.ExportApp.plugin_class = "iso20k.grading.export.PassFailExportPlugin"

@@ -1,0 +1,96 @@
+"""Grade-worker: prepare and run ONE submission, exactly as ``nbgrader autograde`` would, in a
+process of its own (with limits set by its parent), and write the run notebook plus a report.
+It never writes the gradebook: grades are saved afterwards by nbgrader in the grader process.
+
+    python -m iso20k.grading.worker COURSE_ROOT ASSIGNMENT STUDENT OUT_DIR
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+from traitlets.config import Config
+
+from .config import apply_course_config
+from .tamper import tamper_findings
+
+SANITIZE = ("ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells", "CheckCellMetadata")
+
+
+def protected_cells(release_nb) -> dict[str, tuple[str, str]]:
+    out = {}
+    for cell in release_nb.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") and (meta.get("locked") or meta.get("grade") or meta.get("task")):
+            out[meta["grade_id"]] = (cell.cell_type, meta.get("checksum") or utils.compute_checksum(cell))
+    return out
+
+
+def _preprocessors(config: Config):
+    from nbgrader import preprocessors as pp
+
+    return [getattr(pp, name)(config=config) for name in SANITIZE], pp.Execute(config=config)
+
+
+def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> dict:
+    """Sanitize and execute every notebook of one submission; return the report."""
+    config = Config()
+    apply_course_config(config, str(root))
+    db_url = config.CourseDirectory.db_url
+    submitted = root / "submitted" / student / assignment
+    report = {"student": student, "status": "graded", "notebooks": [], "tamper": [], "problems": []}
+    release_dir = root / "release" / assignment
+    sanitize, execute = _preprocessors(config)
+    for release_path in sorted(release_dir.glob("*.ipynb")):
+        name = release_path.stem
+        path = submitted / f"{name}.ipynb"
+        if not path.exists():
+            report["problems"].append(f"{name}.ipynb was not submitted")
+            continue
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception as exc:  # not JSON, not a notebook: reported, never fatal for the batch
+            report["status"] = "failed"
+            report["problems"].append(f"{name}.ipynb is not a readable notebook ({type(exc).__name__}: {exc})"[:300])
+            continue
+        report["tamper"] += [f"{name}: {f}" for f in tamper_findings(nb, protected_cells(nbformat.read(release_path, 4)))]
+        resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name, "db_url": db_url},
+                     "metadata": {"path": str(submitted)}, "unique_key": name}
+        for pre in sanitize:
+            nb, resources = pre.preprocess(nb, resources)
+        os.environ["NBGRADER_EXECUTION"] = "autograde"
+        nb, resources = execute.preprocess(nb, resources)
+        errors = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+                  if o.get("output_type") == "error"]
+        if "MemoryError" in errors or "DeadKernelError" in errors:
+            report["status"] = "out of memory"
+        (out_dir / student).mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, out_dir / student / f"{name}.ipynb")
+        report["notebooks"].append(name)
+    if not report["notebooks"] and report["status"] == "graded":
+        report["status"] = "failed"
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    root, assignment, student, out_dir = (argv or sys.argv[1:])[:4]
+    out = Path(out_dir)
+    try:
+        report = run_submission(Path(root), assignment, student, out)
+    except MemoryError:
+        report = {"student": student, "status": "out of memory", "notebooks": [], "tamper": [], "problems": []}
+    except Exception as exc:
+        report = {"student": student, "status": "failed", "notebooks": [], "tamper": [],
+                  "problems": [f"{type(exc).__name__}: {exc}"[:500]]}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{student}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
