@@ -118,6 +118,69 @@ def roster_cmd(include_inactive: bool) -> None:
         click.echo(f"{p['employee_id']}\t{p['name']}\t{p['department']}\t{p['role']}\t{tracks}{flag}")
 
 
+def _course_db_url(course: Path) -> str:
+    from traitlets.config import Config
+
+    from .grading.config import apply_course_config
+
+    c = Config()
+    apply_course_config(c, str(course))
+    return c.CourseDirectory.db_url
+
+
+@main.command("sync-roster")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True,
+              help="nbgrader course folder (where nbgrader_config.py is).")
+def sync_roster_cmd(course: Path) -> None:
+    """Add or update every roster employee as a student in nbgrader's gradebook."""
+    from .grading.students import sync_students
+    from .store import ProgressStore
+
+    added, updated = sync_students(ProgressStore(), _course_db_url(course.resolve()))
+    click.echo(f"nbgrader students: {added} added, {updated} updated.")
+
+
+@main.command("autograde")
+@click.argument("assignment")
+@click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once (default: one per CPU core).")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True,
+              help="nbgrader course folder.")
+@click.option("--time-limit", type=int, default=None, help="Seconds allowed per submission (ISO20K_GRADING_TIME_LIMIT_S).")
+@click.option("--memory-limit", type=int, default=None, help="MiB allowed per submission (ISO20K_GRADING_MEMORY_LIMIT_MB).")
+def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: int | None,
+                  memory_limit: int | None) -> None:
+    """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, limits
+    per submission, and a report of failed, timed-out and tampered submissions."""
+    from .grading.parallel import autograde
+
+    settings = get_settings()
+    summary = autograde(course, assignment, jobs=jobs or settings.grading_jobs,
+                        time_limit=time_limit or settings.grading_time_limit_s,
+                        memory_mb=memory_limit or settings.grading_memory_limit_mb)
+    click.echo(summary.text())
+    click.echo(f"Report: {summary.report_path}")
+
+
+@main.command("item-analysis")
+@click.argument("assignment")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True)
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
+def item_analysis_cmd(assignment: str, course: Path, csv_path: Path | None) -> None:
+    """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
+    from .grading.item_analysis import analyse, write_csv
+
+    stats = analyse(_course_db_url(course.resolve()), assignment)
+    if not stats:
+        raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
+    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
+    for s in stats:
+        d = "-" if s.discrimination is None else f"{s.discrimination:.2f}"
+        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8}  {s.verdict}")
+    if csv_path:
+        write_csv(stats, csv_path)
+        click.echo(f"Written: {csv_path}")
+
+
 @main.command("settings")
 def settings_cmd() -> None:
     """Show every setting: environment variable, current value, default and help."""

@@ -112,6 +112,30 @@ def save_grades(root: Path, assignment: str, students: list[str], results: Path)
     return failed
 
 
+def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
+    """Record submissions that could not be run, as nbgrader itself does for an unreadable file:
+    the submission exists, its grades wait for a person (so it shows in formgrader)."""
+    if not students:
+        return
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+    from traitlets.config import Config
+
+    from .config import apply_course_config
+
+    c = Config()
+    apply_course_config(c, str(root))
+    with Gradebook(c.CourseDirectory.db_url, c.CourseDirectory.course_id) as gb:
+        for student in students:
+            stamp = Path(root) / "submitted" / student / assignment / "timestamp.txt"
+            timestamp = parse_utc(stamp.read_text().strip()) if stamp.exists() else None
+            gb.update_or_create_student(student)
+            if timestamp:
+                gb.update_or_create_submission(assignment, student, timestamp=timestamp)
+            else:
+                gb.update_or_create_submission(assignment, student)
+
+
 def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600, memory_mb: int = 2048,
               progress: bool = True) -> Summary:
     root = Path(root).resolve()
@@ -131,6 +155,7 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
         for student, reason in save_grades(root, assignment, runnable, results).items():
             outcome = next(o for o in outcomes if o.student == student)
             outcome.status, outcome.problems = "failed", outcome.problems + [reason]
+        record_ungraded(root, assignment, [o.student for o in outcomes if o.status in ("failed", "timed out")])
     finally:
         shutil.rmtree(results, ignore_errors=True)
     outcomes.sort(key=lambda o: o.student)

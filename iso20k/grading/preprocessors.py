@@ -7,7 +7,6 @@ import json
 import os
 from pathlib import Path
 
-from nbconvert.preprocessors import Preprocessor
 from nbformat.v4 import new_output
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -22,7 +21,7 @@ def _remember(resources: dict, key: str, lines: list[str]) -> None:
     resources.setdefault(key, set()).update(s.strip() for s in lines if len(s.strip()) >= 6)
 
 
-class HideHiddenTests(Preprocessor):
+class HideHiddenTests(NbGraderPreprocessor):
     """Feedback: an autograder test shows its visible part, its name, points and pass/fail;
     the hidden part and anything the test printed (tracebacks quote hidden lines) are removed."""
 
@@ -43,7 +42,7 @@ class HideHiddenTests(Preprocessor):
         return cell, resources
 
 
-class HideMarkSchemes(Preprocessor):
+class HideMarkSchemes(NbGraderPreprocessor):
     """Feedback: a task's mark scheme (the grader's rubric) is removed."""
 
     def preprocess_cell(self, cell, resources, index):
@@ -53,7 +52,7 @@ class HideMarkSchemes(Preprocessor):
         return cell, resources
 
 
-class RedactLeakedText(Preprocessor):
+class RedactLeakedText(NbGraderPreprocessor):
     """Feedback: any output that contains a line of a hidden test or mark scheme (a submission
     that printed or displayed them) is replaced by a notice."""
 

@@ -1,0 +1,93 @@
+"""Item analysis from the gradebook: facility and discrimination of every auto-graded item.
+
+* facility: the share of available points candidates scored on the item (1.0 = everyone right);
+* discrimination: the correlation between the item score and the candidate's score on all the
+  *other* items (corrected item-total correlation).  Near zero or negative means the item does
+  not separate strong from weak candidates: check its key and wording.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from nbgrader.api import Gradebook
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    item: str
+    max_score: float
+    candidates: int
+    facility: float
+    discrimination: float | None
+
+    @property
+    def verdict(self) -> str:
+        if self.discrimination is None:
+            return "not enough data"
+        if self.discrimination < 0:
+            return "check the key: strong candidates do worse"
+        if self.facility > 0.95:
+            return "very easy"
+        if self.facility < 0.2:
+            return "very hard"
+        if self.discrimination < 0.2:
+            return "weak discrimination"
+        return "ok"
+
+
+def _pearson(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
+
+
+def item_scores(db_url: str, assignment: str) -> tuple[list[str], dict[str, float], dict[str, dict[str, float]]]:
+    """Items (auto-graded test cells, in notebook order), their maximum, and each student's scores."""
+    with Gradebook(db_url) as gb:
+        a = gb.find_assignment(assignment)
+        items, maxima = [], {}
+        for nb in a.notebooks:
+            for cell in nb.grade_cells:
+                if cell.cell_type == "code":
+                    items.append(cell.name)
+                    maxima[cell.name] = cell.max_score
+        scores: dict[str, dict[str, float]] = {}
+        for sub in a.submissions:
+            for snb in sub.notebooks:
+                for grade in snb.grades:
+                    if grade.name in maxima:
+                        scores.setdefault(sub.student.id, {})[grade.name] = grade.score or 0.0
+    order = {name: i for i, name in enumerate(items)}
+    return sorted(items, key=order.get), maxima, scores
+
+
+def analyse(db_url: str, assignment: str) -> list[ItemStats]:
+    items, maxima, scores = item_scores(db_url, assignment)
+    students = sorted(scores)
+    totals = {s: sum(scores[s].values()) for s in students}
+    stats = []
+    for item in items:
+        xs = [scores[s].get(item, 0.0) for s in students]
+        rest = [totals[s] - x for s, x in zip(students, xs)]
+        facility = (sum(xs) / (len(xs) * maxima[item])) if xs and maxima[item] else 0.0
+        stats.append(ItemStats(item, maxima[item], len(xs), facility, _pearson(xs, rest)))
+    return stats
+
+
+def write_csv(stats: list[ItemStats], path: Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["item", "max_score", "candidates", "facility", "discrimination", "verdict"])
+        for s in stats:
+            writer.writerow([s.item, s.max_score, s.candidates, f"{s.facility:.3f}",
+                             "" if s.discrimination is None else f"{s.discrimination:.3f}", s.verdict])
