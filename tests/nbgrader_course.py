@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from iso20k.grading.build import build_sources
-from iso20k.grading.parallel import nbgrader_env
+from iso20k.grading.environment import nbgrader_env
 from iso20k.settings import REPO_ROOT, Settings
 
 NBGRADER = str(Path(sys.executable).with_name("nbgrader"))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 
 
-def apply_course_config(c, root: str) -> None:
-    """Fill nbgrader config object ``c`` for the course rooted at ``root``."""
+def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
+    """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
+    ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
     c.CourseDirectory.course_id = "iso20k"
     c.CourseDirectory.root = root
     c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
@@ -27,8 +28,10 @@ def apply_course_config(c, root: str) -> None:
         "iso20k.grading.preprocessors.RedactLeakedText",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
-    if os.environ.get("ISO20K_WORKER_RESULTS"):
-        # Set by 'iso20k autograde' for its final step: the code already ran in a worker.
+    worker_results = worker_results or os.environ.get("ISO20K_WORKER_RESULTS")
+    if worker_results:
+        # 'iso20k autograde' saves grades this way: the code already ran in a grading worker.
+        c.UseWorkerExecution.results_dir = worker_results
         c.Autograde.autograde_preprocessors = [
             "iso20k.grading.preprocessors.UseWorkerExecution",
             "nbgrader.preprocessors.IgnorePattern",

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from nbgrader.api import Gradebook
+from .environment import open_gradebook
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def _pearson(xs: list[float], ys: list[float]) -> float | None:
 
 def item_scores(db_url: str, assignment: str) -> tuple[list[str], dict[str, float], dict[str, dict[str, float]]]:
     """Items (auto-graded test cells, in notebook order), their maximum, and each student's scores."""
-    with Gradebook(db_url) as gb:
+    with open_gradebook(db_url) as gb:
         a = gb.find_assignment(assignment)
         items, maxima = [], {}
         for nb in a.notebooks:

@@ -1,26 +1,29 @@
 """``iso20k autograde``: grade a whole cohort's submissions side by side.
 
-Each submission is prepared and run by a worker process of its own (memory cap, wall-time
-limit, its own kernel); one broken submission never stops the batch.  Afterwards, nbgrader's
-own ``autograde`` saves the grades in the grader process, taking each worker's run instead of
-running the code again (``UseWorkerExecution``), so the gradebook gets exactly what serial
-``nbgrader autograde`` would give it."""
+Worker processes (one per job) prepare and run submissions exactly as nbgrader would, each
+with a fresh kernel, under a memory cap; a submission that overruns its time limit has its
+worker stopped and replaced, and one broken submission never stops the batch.  As each run
+finishes, nbgrader's own autograde saves its grades in this process (one submission at a time,
+taking the worker's run instead of running the code again), so the gradebook gets exactly what
+serial ``nbgrader autograde`` would give it."""
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from tqdm import tqdm
 
+from .environment import nbgrader_env, open_gradebook
 from .limits import limited, stop_group
 
 STATUSES = ("graded", "failed", "timed out", "out of memory")
@@ -64,52 +67,95 @@ def submissions(root: Path, assignment: str) -> list[str]:
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
 
 
-def nbgrader_env(extra: dict | None = None) -> dict:
-    """Environment for nbgrader commands: this Python's bin folder first (nbgrader runs alembic)."""
-    env = dict(os.environ)
-    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
-    env.update(extra or {})
-    return env
+class Worker:
+    """One long-lived grading worker process (Python and nbgrader imported once)."""
+
+    def __init__(self, root: Path, assignment: str, out: Path, memory_mb: int):
+        self.args = (root, assignment, out, memory_mb)
+        self.proc: subprocess.Popen | None = None
+        self.lines: queue.Queue = queue.Queue()
+
+    def _start(self) -> None:
+        root, assignment, out, memory_mb = self.args
+        cmd = [sys.executable, "-m", "iso20k.grading.worker", str(root), assignment, str(out)]
+        self.proc = subprocess.Popen(cmd, cwd=root, env=nbgrader_env(), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     preexec_fn=limited(memory_mb))
+        self.lines = queue.Queue()
+        threading.Thread(target=self._read, args=(self.proc, self.lines), daemon=True).start()
+
+    @staticmethod
+    def _read(proc: subprocess.Popen, lines: queue.Queue) -> None:
+        for line in proc.stdout:
+            lines.put(line.strip())
+        lines.put(None)  # the worker ended
+
+    def run(self, student: str, time_limit: int) -> Outcome:
+        root, assignment, out, _ = self.args
+        started = time.monotonic()
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        self.proc.stdin.write(student + "\n")
+        self.proc.stdin.flush()
+        try:
+            answer = self.lines.get(timeout=time_limit)
+        except queue.Empty:
+            self.stop()
+            shutil.rmtree(out / student, ignore_errors=True)
+            return Outcome(student, "timed out", time.monotonic() - started,
+                           problems=[f"stopped after the {time_limit}s limit"])
+        report_file = out / f"{student}.json"
+        if answer != f"done {student}" or not report_file.exists():
+            self.stop()
+            return Outcome(student, "out of memory" if self.proc and self.proc.returncode == -9 else "failed",
+                           time.monotonic() - started, problems=["the grading worker ended unexpectedly"])
+        report = json.loads(report_file.read_text(encoding="utf-8"))
+        return Outcome(student, report["status"], time.monotonic() - started, report["tamper"], report["problems"])
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            stop_group(self.proc)
+        self.proc = None
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                stop_group(self.proc)
 
 
-def _run_worker(root: Path, assignment: str, student: str, out: Path, time_limit: int, memory_mb: int) -> Outcome:
-    started = time.monotonic()
-    cmd = [sys.executable, "-m", "iso20k.grading.worker", str(root), assignment, student, str(out)]
-    proc = subprocess.Popen(cmd, cwd=root, env=nbgrader_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            preexec_fn=limited(memory_mb))
-    try:
-        _, err = proc.communicate(timeout=time_limit)
-    except subprocess.TimeoutExpired:
-        stop_group(proc)
-        shutil.rmtree(out / student, ignore_errors=True)
-        return Outcome(student, "timed out", time.monotonic() - started,
-                       problems=[f"stopped after the {time_limit}s limit"])
-    report_file = out / f"{student}.json"
-    if not report_file.exists():
-        tail = (err or b"").decode("utf-8", "replace").strip().splitlines()[-1:] or ["no report"]
-        status = "out of memory" if "MemoryError" in tail[0] else "failed"
-        return Outcome(student, status, time.monotonic() - started, problems=[f"worker ended: {tail[0][:300]}"])
-    report = json.loads(report_file.read_text(encoding="utf-8"))
-    return Outcome(student, report["status"], time.monotonic() - started, report["tamper"], report["problems"])
+class GradeSaver:
+    """Saves grades with nbgrader's own Autograde converter, one submission at a time."""
 
+    def __init__(self, root: Path, assignment: str, results: Path):
+        from nbgrader.apps.api import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        from traitlets.config import Config
 
-def save_grades(root: Path, assignment: str, students: list[str], results: Path) -> dict[str, str]:
-    """Run nbgrader's own autograde for ``students``, using the workers' runs.  Returns the
-    students nbgrader could not grade, with the reason."""
-    if not students:
-        return {}
-    everyone = submissions(root, assignment)
-    exclude = ",".join(s for s in everyone if s not in students)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde", assignment, "--force"]
-    if exclude:
-        cmd.append(f"--CourseDirectory.student_id_exclude={exclude}")
-    proc = subprocess.run(cmd, cwd=root, env=nbgrader_env({"ISO20K_WORKER_RESULTS": str(results)}),
-                          capture_output=True, text=True)
-    failed = {}
-    for student in students:
-        if not (Path(root) / "autograded" / student / assignment).is_dir():
-            failed[student] = "nbgrader could not save grades: " + (proc.stderr.strip().splitlines() or ["?"])[-1][:300]
-    return failed
+        from .config import apply_course_config
+
+        os.environ["PATH"] = nbgrader_env()["PATH"]  # nbgrader may run alembic
+        config = Config()
+        apply_course_config(config, str(root), worker_results=str(results))
+        self.assignment = assignment
+        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+        self.root = root
+
+    def save(self, student: str) -> str | None:
+        """None when saved, else why not."""
+        import warnings
+
+        with warnings.catch_warnings():
+            # nbgrader's own gradebook code triggers SQLAlchemy autoflush warnings; they are noise here.
+            warnings.simplefilter("ignore")
+            result = self.api.autograde(self.assignment, student, force=True, create=True)
+        if result.get("success") and (Path(self.root) / "autograded" / student / self.assignment).is_dir():
+            return None
+        log = (result.get("log") or result.get("error") or "").strip().splitlines()
+        errors = [line for line in log if "ERROR" in line] or log or ["unknown error"]
+        return "nbgrader could not save grades: " + errors[-1][:300]
 
 
 def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
@@ -117,7 +163,6 @@ def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
     the submission exists, its grades wait for a person (so it shows in formgrader)."""
     if not students:
         return
-    from nbgrader.api import Gradebook
     from nbgrader.utils import parse_utc
     from traitlets.config import Config
 
@@ -125,7 +170,7 @@ def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
 
     c = Config()
     apply_course_config(c, str(root))
-    with Gradebook(c.CourseDirectory.db_url, c.CourseDirectory.course_id) as gb:
+    with open_gradebook(c.CourseDirectory.db_url, c.CourseDirectory.course_id) as gb:
         for student in students:
             stamp = Path(root) / "submitted" / student / assignment / "timestamp.txt"
             timestamp = parse_utc(stamp.read_text().strip()) if stamp.exists() else None
@@ -141,20 +186,42 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
     root = Path(root).resolve()
     started = time.monotonic()
     students = submissions(root, assignment)
-    jobs = jobs or os.cpu_count() or 1
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
     results = Path(tempfile.mkdtemp(prefix=f"iso20k-grade-{assignment}-"))
+    todo: queue.Queue = queue.Queue()
+    for student in students:
+        todo.put(student)
+    ran: queue.Queue = queue.Queue()
     outcomes: list[Outcome] = []
+
+    def work() -> None:
+        worker = Worker(root, assignment, results, memory_mb)
+        try:
+            while True:
+                try:
+                    student = todo.get_nowait()
+                except queue.Empty:
+                    return
+                ran.put(worker.run(student, time_limit))
+        finally:
+            worker.close()
+
+    threads = [threading.Thread(target=work, daemon=True) for _ in range(jobs)]
     try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool, \
-                tqdm(total=len(students), desc=f"grading {assignment}", unit="submission", disable=not progress) as bar:
-            futures = [pool.submit(_run_worker, root, assignment, s, results, time_limit, memory_mb) for s in students]
-            for future in as_completed(futures):
-                outcomes.append(future.result())
+        for t in threads:
+            t.start()
+        saver = GradeSaver(root, assignment, results)
+        with tqdm(total=len(students), desc=f"grading {assignment}", unit="submission", disable=not progress) as bar:
+            for _ in students:
+                outcome = ran.get()
+                if outcome.status in ("graded", "out of memory"):
+                    reason = saver.save(outcome.student)
+                    if reason:
+                        outcome.status, outcome.problems = "failed", outcome.problems + [reason]
+                outcomes.append(outcome)
                 bar.update(1)
-        runnable = [o.student for o in outcomes if o.status in ("graded", "out of memory")]
-        for student, reason in save_grades(root, assignment, runnable, results).items():
-            outcome = next(o for o in outcomes if o.student == student)
-            outcome.status, outcome.problems = "failed", outcome.problems + [reason]
+        for t in threads:
+            t.join()
         record_ungraded(root, assignment, [o.student for o in outcomes if o.status in ("failed", "timed out")])
     finally:
         shutil.rmtree(results, ignore_errors=True)

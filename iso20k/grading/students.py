@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from nbgrader.api import Gradebook
 
 from ..roster import roster
 from ..store import ProgressStore
+from .environment import open_gradebook
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -22,7 +22,7 @@ def split_name(name: str) -> tuple[str, str]:
 def sync_students(store: ProgressStore, db_url: str) -> tuple[int, int]:
     """Add or update every active roster employee as an nbgrader student.  Returns (added, updated)."""
     added = updated = 0
-    with Gradebook(db_url) as gb:
+    with open_gradebook(db_url) as gb:
         existing = {s.id for s in gb.students}
         for person in roster(store):
             first, last = split_name(person["name"])

@@ -1,8 +1,9 @@
-"""Grade-worker: prepare and run ONE submission, exactly as ``nbgrader autograde`` would, in a
-process of its own (with limits set by its parent), and write the run notebook plus a report.
-It never writes the gradebook: grades are saved afterwards by nbgrader in the grader process.
+"""Grade-worker: prepare and run submissions, exactly as ``nbgrader autograde`` would, in a
+process of its own (limits set by its parent), each with a fresh kernel, and write each run
+notebook plus a report.  It never writes the gradebook: nbgrader saves grades in the grader
+process afterwards.  It reads student ids on stdin, one per line, and answers ``done <id>``.
 
-    python -m iso20k.grading.worker COURSE_ROOT ASSIGNMENT STUDENT OUT_DIR
+    python -m iso20k.grading.worker COURSE_ROOT ASSIGNMENT OUT_DIR
 """
 
 from __future__ import annotations
@@ -77,11 +78,9 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> 
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
-    root, assignment, student, out_dir = (argv or sys.argv[1:])[:4]
-    out = Path(out_dir)
+def grade_one(root: Path, assignment: str, student: str, out: Path) -> None:
     try:
-        report = run_submission(Path(root), assignment, student, out)
+        report = run_submission(root, assignment, student, out)
     except MemoryError:
         report = {"student": student, "status": "out of memory", "notebooks": [], "tamper": [], "problems": []}
     except Exception as exc:
@@ -89,6 +88,15 @@ def main(argv: list[str] | None = None) -> int:
                   "problems": [f"{type(exc).__name__}: {exc}"[:500]]}
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{student}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    root, assignment, out_dir = (argv or sys.argv[1:])[:3]
+    for line in sys.stdin:
+        student = line.strip()
+        if student:
+            grade_one(Path(root), assignment, student, Path(out_dir))
+            print(f"done {student}", flush=True)
     return 0
 
 
