@@ -126,6 +126,14 @@ def test_feedback_never_shows_hidden_tests_or_rubrics(courses):
     assert "q01-test: not passed" in wrong
 
 
+def test_graders_see_the_rubric_learners_never_do(courses):
+    serial, parallel, _ = courses
+    graded = (parallel / "autograded" / "all-right" / A / f"{A}.ipynb").read_text(encoding="utf-8")
+    assert "Rubric (graders only)" in graded and "requirement cited" in graded  # what formgrader shows
+    for learner_copy in (serial / "release" / A / f"{A}.ipynb", serial / "submitted" / "all-right" / A / f"{A}.ipynb"):
+        assert "requirement cited" not in learner_copy.read_text(encoding="utf-8")
+
+
 def test_export_adds_track_pass_mark_and_result(courses, tmp_path):
     import csv
 

@@ -88,7 +88,7 @@ class UseWorkerExecution(NbGraderPreprocessor):
         if not folder or not path.exists():
             raise RuntimeError(f"no grading-worker result for {student}/{name} in {folder!r}; "
                                "this submission was not run, so it cannot be graded")
-        ran = nbformat.read(path, as_version=4)
+        ran = nbformat.from_dict(json.loads(path.read_text(encoding="utf-8")))
         mine = [(c.cell_type, c.source) for c in nb.cells]
         theirs = [(c.cell_type, c.source) for c in ran.cells]
         if mine != theirs:

@@ -32,6 +32,17 @@ def protected_cells(release_nb) -> dict[str, tuple[str, str]]:
     return out
 
 
+_PROTECTED: dict[str, dict] = {}
+
+
+def protected_cells_of(release_path: Path) -> dict[str, tuple[str, str]]:
+    """Protected cells of a release notebook, read once per worker process."""
+    key = str(release_path)
+    if key not in _PROTECTED:
+        _PROTECTED[key] = protected_cells(nbformat.from_dict(json.loads(release_path.read_text(encoding="utf-8"))))
+    return _PROTECTED[key]
+
+
 def _preprocessors(config: Config):
     from nbgrader import preprocessors as pp
 
@@ -59,7 +70,7 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> 
             report["status"] = "failed"
             report["problems"].append(f"{name}.ipynb is not a readable notebook ({type(exc).__name__}: {exc})"[:300])
             continue
-        report["tamper"] += [f"{name}: {f}" for f in tamper_findings(nb, protected_cells(nbformat.read(release_path, 4)))]
+        report["tamper"] += [f"{name}: {f}" for f in tamper_findings(nb, protected_cells_of(release_path))]
         resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name, "db_url": db_url},
                      "metadata": {"path": str(submitted)}, "unique_key": name}
         for pre in sanitize:
@@ -71,7 +82,8 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> 
         if "MemoryError" in errors or "DeadKernelError" in errors:
             report["status"] = "out of memory"
         (out_dir / student).mkdir(parents=True, exist_ok=True)
-        nbformat.write(nb, out_dir / student / f"{name}.ipynb")
+        # Plain JSON: the grader checks the result against its own copy cell by cell anyway.
+        (out_dir / student / f"{name}.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
         report["notebooks"].append(name)
     if not report["notebooks"] and report["status"] == "graded":
         report["status"] = "failed"
