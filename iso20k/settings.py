@@ -90,6 +90,11 @@ class Settings(BaseSettings):
         default=0, ge=0,
         description="Submissions 'iso20k autograde' grades at once; 0 means one per CPU core.",
     )
+    grading_cell_timeout_s: int = Field(
+        default=60, gt=0,
+        description="Seconds one assessment cell may run during grading before it is interrupted "
+        "(nbgrader's Execute.timeout); learners' answers are letters, so a long run means a stuck cell.",
+    )
     grading_time_limit_s: int = Field(
         default=600, gt=0,
         description="Wall-clock limit for grading one submission (seconds); past it the submission is "

@@ -46,14 +46,14 @@ def courses(tmp_path_factory):
         submit(serial, A, student, content)
     parallel = base / "parallel"
     shutil.copytree(serial, parallel)
-    env = {"ISO20K_CELL_TIMEOUT_S": "5"}
+    env = {"ISO20K_GRADING_CELL_TIMEOUT_S": "5"}
     nbgrader(serial, "autograde", A, "--force", env=env, check=False)  # exits 1: not-json cannot be graded
     import os
-    os.environ["ISO20K_CELL_TIMEOUT_S"] = "5"
+    os.environ["ISO20K_GRADING_CELL_TIMEOUT_S"] = "5"
     try:
         summary = autograde(parallel, A, jobs=2, time_limit=120, memory_mb=2048, progress=False)
     finally:
-        del os.environ["ISO20K_CELL_TIMEOUT_S"]
+        del os.environ["ISO20K_GRADING_CELL_TIMEOUT_S"]
     return serial, parallel, summary
 
 

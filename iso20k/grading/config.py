@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+from ..settings import Settings
+
 
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
@@ -14,7 +16,7 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     c.Exchange.root = os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.
-    c.Execute.timeout = int(os.environ.get("ISO20K_CELL_TIMEOUT_S", "60"))
+    c.Execute.timeout = Settings().grading_cell_timeout_s  # read afresh: nbgrader may run in a new process
     c.Execute.interrupt_on_timeout = True
     # Nothing a learner prints can flood the grader or the feedback.
     c.LimitOutput.max_lines = 200
