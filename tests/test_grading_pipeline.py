@@ -155,3 +155,21 @@ def test_item_analysis_reads_the_gradebook(courses):
     q1 = [v["q01-test"][0] or 0 for v in per_student.values() if "q01-test" in v]
     assert stats["q01-test"].facility == pytest.approx(sum(q1) / len(q1))
     assert stats["q03-test"].discrimination is not None and stats["q03-test"].discrimination > 0
+
+
+def test_a_submission_over_its_memory_limit_is_marked_and_the_rest_graded(courses, tmp_path):
+    serial, _, _ = courses
+    course = tmp_path / "m"
+    shutil.copytree(serial, course, ignore=shutil.ignore_patterns("autograded", "feedback", "submitted"))
+    release = json.loads((course / "release" / A / f"{A}.ipynb").read_text())
+    submit(course, A, "greedy", fill(release, {"!q01": 'hog = bytearray(3 * 1024 ** 3)\nanswer_q01 = "B"',
+                                              "q02": "D", "q03": "BADC"}))
+    submit(course, A, "modest", fill(release, RIGHT))
+    summary = autograde(course, A, jobs=2, time_limit=120, memory_mb=1024, progress=False)
+    outcome = by_student(summary)
+    assert outcome["greedy"].status == "out of memory"
+    assert outcome["modest"].status == "graded"
+    g = grades(course, A)
+    assert g["modest"]["q01-test"] == (1.0, False)
+    assert g["greedy"]["q01-test"] == (0.0, False)  # the allocation failed before the answer was set
+    assert g["greedy"]["q02-test"] == (1.0, False)  # the rest of the notebook still ran
