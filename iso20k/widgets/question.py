@@ -88,8 +88,7 @@ class QuestionWidget(w.VBox):
         self.header.value = "".join(parts)
         self.input.relabel(language)
         self.check_button.description = t("check", language)
-        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('attempts', language))}: "
-                                     f"{self.attempts}</span>" if self.attempts else "")
+        self._show_attempts(language)
         if self._feedback_state is not None:
             self._show_feedback(*self._feedback_state)
 
@@ -111,5 +110,8 @@ class QuestionWidget(w.VBox):
                 body += f"<br><b>{html.escape(t('save_failed', language, error=error))}</b>"
         self.feedback.value = (f"<div role='status' style='color:{colour};background:{background};"
                                f"padding:8px 10px;border-radius:4px'>{body}</div>")
+        self._show_attempts(language)
+
+    def _show_attempts(self, language: str) -> None:
         self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('attempts', language))}: "
                                      f"{self.attempts}</span>" if self.attempts else "")
