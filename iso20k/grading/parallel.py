@@ -107,8 +107,8 @@ class Worker:
         report_file = out / f"{student}.json"
         if answer != f"done {student}" or not report_file.exists():
             self.stop()
-            return Outcome(student, "out of memory" if self.proc and self.proc.returncode == -9 else "failed",
-                           time.monotonic() - started, problems=["the grading worker ended unexpectedly"])
+            return Outcome(student, "failed", time.monotonic() - started,
+                           problems=["the grading worker ended unexpectedly"])
         report = json.loads(report_file.read_text(encoding="utf-8"))
         return Outcome(student, report["status"], time.monotonic() - started, report["tamper"], report["problems"])
 

@@ -79,8 +79,10 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> 
         nb, resources = execute.preprocess(nb, resources)
         errors = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                   if o.get("output_type") == "error"]
-        if "MemoryError" in errors or "DeadKernelError" in errors:
+        if "MemoryError" in errors:
             report["status"] = "out of memory"
+        if "DeadKernelError" in errors:
+            report["problems"].append(f"{name}: the kernel stopped while running the notebook")
         (out_dir / student).mkdir(parents=True, exist_ok=True)
         # Plain JSON: the grader checks the result against its own copy cell by cell anyway.
         (out_dir / student / f"{name}.ipynb").write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
