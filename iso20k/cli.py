@@ -227,11 +227,12 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     """Start JupyterLab on the course, opened at the start page."""
     from .launch import lab_command
 
+    from .grading.environment import nbgrader_env
+
     settings = get_settings()
-    env = dict(os.environ)
-    env.setdefault("ISO20K_LEARNER_ID", learner or settings.learner_id or "demo-learner")
-    if learner:
-        env["ISO20K_LEARNER_ID"] = learner
+    # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
+    # virtual environment was never activated (scripts/start.sh does not activate it).
+    env = nbgrader_env({"ISO20K_LEARNER_ID": learner or settings.learner_id or "demo-learner"})
     argv = lab_command(settings, open_browser=not no_browser)
     click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
                f"(progress saved in {settings.effective_db_url}) ...")
