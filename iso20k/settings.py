@@ -18,7 +18,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 LANGUAGES = ("en", "zh")
-from .tracks import TRACKS  # noqa: E402  (re-exported for convenience)
+from .tracks import TRACKS  # noqa: F401 - re-exported: other modules import it from here
 
 
 def _default_data_dir() -> Path:

@@ -52,3 +52,39 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(5)
+
+
+TOKEN = "t0ken"
+
+
+@contextmanager
+def serve(cmd: list[str], ready_url: str, env: dict, log_path, cwd=None):
+    """Run a server until the block ends; its output goes to ``log_path`` for diagnosing failures."""
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_for_http(ready_url, proc)
+            yield proc
+        finally:
+            stop(proc)
+
+
+@contextmanager
+def jupyter_lab(root, tmp_path, env_updates: dict | None = None, extra_args: tuple = ()):
+    """A real JupyterLab on ``root`` (also its working folder), with its own config and runtime
+    folders under ``tmp_path``; yields its base URL.  Requests authenticate with ``TOKEN``."""
+    import sys
+    from pathlib import Path
+
+    from iso20k.grading.environment import nbgrader_env
+
+    port = free_port()
+    env = nbgrader_env({"JUPYTER_CONFIG_DIR": str(Path(tmp_path) / "jcfg"),
+                        "JUPYTER_RUNTIME_DIR": str(Path(tmp_path) / "jrun"), **(env_updates or {})})
+    env.pop("JUPYTERHUB_USER", None)
+    cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", f"--ServerApp.port={port}",
+           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}", f"--IdentityProvider.token={TOKEN}",
+           "--allow-root", *extra_args]
+    base = f"http://127.0.0.1:{port}"
+    with serve(cmd, f"{base}/api/status?token={TOKEN}", env, Path(tmp_path) / "lab-server.log", cwd=root):
+        yield base

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from browser import chromium_page, free_port, stop, wait_for_http
+from browser import TOKEN, chromium_page, free_port, jupyter_lab, serve
 from iso20k.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -40,20 +39,14 @@ def rendered_diagrams(page) -> list[int]:
     return page.eval_on_selector_all('img[src^="data:image/svg+xml"]', "els => els.map(e => e.naturalWidth)")
 
 
-def _server(cmd, env, tmp_path):
-    log = open(tmp_path / "server.log", "w")
-    return subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT), log
-
-
 def test_diagrams_render_offline_in_voila(tmp_path):
     shutil.copy(REPO_ROOT / "course" / "all-staff" / NOTEBOOK, tmp_path / NOTEBOOK)
     port = free_port()
     env = dict(os.environ, ISO20K_DATA_DIR=str(tmp_path / "data"), ISO20K_LEARNER_ID="E1",
                ISO20K_BANKS_DIR=str(REPO_ROOT / "assessments"))
-    proc, log = _server([str(Path(sys.executable).with_name("voila")), str(tmp_path / NOTEBOOK), "--no-browser",
-                         f"--port={port}", "--Voila.ip=127.0.0.1"], env, tmp_path)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/", proc)
+    cmd = [str(Path(sys.executable).with_name("voila")), str(tmp_path / NOTEBOOK), "--no-browser",
+           f"--port={port}", "--Voila.ip=127.0.0.1"]
+    with serve(cmd, f"http://127.0.0.1:{port}/", env, tmp_path / "voila.log"):
         with chromium_page() as page:
             refused = offline(page)
             page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
@@ -61,32 +54,19 @@ def test_diagrams_render_offline_in_voila(tmp_path):
             assert len(widths) == 2 and all(w > 300 for w in widths), widths
             page.wait_for_selector(".iso20k-question", timeout=60_000)  # the quizzes run in Voila too
             assert "检查答案" in page.inner_text(".iso20k-question")
-        # Voila's default template asks a CDN for Font Awesome icons; refused here, the page still
-        # works. (Serving Voila without it is the dashboard's job.) Nothing else may leave.
-        assert all("fontawesome" in u for u in refused), refused
-    finally:
-        stop(proc)
-        log.close()
+    # Voila's default template asks a CDN for Font Awesome icons; refused here, the page still
+    # works. (Serving Voila without it is the dashboard's job.) Nothing else may leave.
+    assert all("fontawesome" in u for u in refused), refused
 
 
 def test_diagrams_render_offline_in_jupyterlab(tmp_path):
     root = tmp_path / "lab"
     root.mkdir()
     shutil.copy(REPO_ROOT / "course" / "all-staff" / NOTEBOOK, root / NOTEBOOK)
-    port = free_port()
-    env = dict(os.environ, ISO20K_DATA_DIR=str(tmp_path / "data"), JUPYTER_CONFIG_DIR=str(tmp_path / "jcfg"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "jrun"))
-    proc, log = _server([str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser",
-                         f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}",
-                         "--IdentityProvider.token=t0ken", "--allow-root"], env, tmp_path)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/status?token=t0ken", proc)
+    with jupyter_lab(root, tmp_path, {"ISO20K_DATA_DIR": str(tmp_path / "data")}) as base:
         with chromium_page() as page:
             refused = offline(page)
-            page.goto(f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token=t0ken", timeout=120_000)
+            page.goto(f"{base}/lab/tree/{NOTEBOOK}?token={TOKEN}", timeout=120_000)
             widths = rendered_diagrams(page)
             assert len(widths) >= 1 and all(w > 300 for w in widths), widths
-        assert refused == [], refused
-    finally:
-        stop(proc)
-        log.close()
+    assert refused == [], refused

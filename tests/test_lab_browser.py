@@ -3,16 +3,12 @@ language, and clicking an answer stores it under the learner's id."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
-from pathlib import Path
 
 import nbformat
 import pytest
 
-from browser import chromium_page, free_port, stop, wait_for_http
+from browser import TOKEN, chromium_page, jupyter_lab
 from iso20k.settings import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -27,22 +23,10 @@ def lab(tmp_path):
             f"from iso20k import quiz, set_language\nset_language({language!r})\nquiz('start/welcome/q01')")])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
         nbformat.write(nb, root / f"quiz_{language}.ipynb")
-    port = free_port()
-    env = dict(os.environ, ISO20K_DATA_DIR=str(tmp_path / "data"), ISO20K_LEARNER_ID="E321",
-               ISO20K_BANKS_DIR=str(REPO_ROOT / "assessments"), JUPYTER_CONFIG_DIR=str(tmp_path / "jcfg"),
-               JUPYTER_RUNTIME_DIR=str(tmp_path / "jrun"))
-    env.pop("JUPYTERHUB_USER", None)
-    cmd = [str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser", f"--ServerApp.port={port}",
-           "--ServerApp.ip=127.0.0.1", f"--ServerApp.root_dir={root}", "--IdentityProvider.token=t0ken",
-           "--LabApp.expose_app_in_browser=True", "--allow-root"]
-    log = open(tmp_path / "server.log", "w")  # kept for diagnosing a failure
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/status?token=t0ken", proc)
-        yield f"http://127.0.0.1:{port}", tmp_path / "data" / "progress.sqlite"
-    finally:
-        stop(proc)
-        log.close()
+    env = {"ISO20K_DATA_DIR": str(tmp_path / "data"), "ISO20K_LEARNER_ID": "E321",
+           "ISO20K_BANKS_DIR": str(REPO_ROOT / "assessments")}
+    with jupyter_lab(root, tmp_path, env, ("--LabApp.expose_app_in_browser=True",)) as base:
+        yield base, tmp_path / "data" / "progress.sqlite"
 
 
 @pytest.mark.parametrize("language, prompt, check, verdict", [
@@ -52,7 +36,7 @@ def lab(tmp_path):
 def test_quiz_renders_and_records_in_jupyterlab(lab, language, prompt, check, verdict):
     base, db = lab
     with chromium_page() as page:
-        page.goto(f"{base}/lab/tree/quiz_{language}.ipynb?token=t0ken")
+        page.goto(f"{base}/lab/tree/quiz_{language}.ipynb?token={TOKEN}")
         page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
         page.wait_for_function("""() => {
             const panel = window.jupyterapp.shell.currentWidget;

@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import getpass
 import json
-import os
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
-from browser import free_port, stop, wait_for_http
-from iso20k.grading.environment import nbgrader_env
+from browser import TOKEN, jupyter_lab
 from iso20k.grading.exam_model import load_exam
 from iso20k.grading.parallel import autograde
 from iso20k.settings import REPO_ROOT
@@ -31,25 +26,14 @@ def lab(tmp_path_factory):
     base = tmp_path_factory.mktemp("nbg-lab")
     course = new_course(base / "course", REPO_ROOT / "exams")
     nbgrader(course, "release_assignment", A)
-    port = free_port()
-    env = nbgrader_env({"JUPYTER_CONFIG_DIR": str(base / "jcfg"), "JUPYTER_RUNTIME_DIR": str(base / "jrun")})
-    log = open(base / "server.log", "w")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("jupyter")), "lab", "--no-browser",
-                             f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
-                             f"--ServerApp.root_dir={course}", "--IdentityProvider.token=t0ken", "--allow-root"],
-                            cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        wait_for_http(f"http://127.0.0.1:{port}/api/status?token=t0ken", proc)
-        yield f"http://127.0.0.1:{port}", course
-    finally:
-        stop(proc)
-        log.close()
+    with jupyter_lab(course, base) as url:
+        yield url, course
 
 
 def call(base: str, endpoint: str, method: str = "GET", **params) -> tuple[int, str]:
     url = f"{base}{endpoint}" + (f"?{urllib.parse.urlencode(params)}" if params else "")
     request = urllib.request.Request(url, method=method, data=b"" if method == "POST" else None,
-                                     headers={"Authorization": "token t0ken"})
+                                     headers={"Authorization": f"token {TOKEN}"})
     with urllib.request.urlopen(request, timeout=120) as response:
         return response.status, response.read().decode("utf-8")
 

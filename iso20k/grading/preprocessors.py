@@ -31,7 +31,7 @@ class HideHiddenTests(NbGraderPreprocessor):
             _remember(resources, _HIDDEN_KEY, hidden)
             meta = cell.metadata.nbgrader
             score, points = meta.get("score"), meta.get("points")
-            cell.source = visible + f"\n# (hidden tests are not shown · 隐藏测试不予显示)"
+            cell.source = visible + "\n# (hidden tests are not shown · 隐藏测试不予显示)"
             if score is None:
                 verdict = "not graded · 未评分"
             elif points and score >= points:
