@@ -73,7 +73,7 @@ def build_assessments_cmd(check_only: bool) -> None:
 
     settings = get_settings()
     try:
-        changed = build_sources(settings.exams_dir, settings.course_dir.parent / "source", settings,
+        changed = build_sources(settings.exams_dir, REPO_ROOT / "source", settings,
                                 check_only=check_only)
     except ExamError as exc:
         raise SystemExit(str(exc))
@@ -119,13 +119,9 @@ def roster_cmd(include_inactive: bool) -> None:
 
 
 def _course_db_url(course: Path) -> str:
-    from traitlets.config import Config
+    from .grading.config import course_config
 
-    from .grading.config import apply_course_config
-
-    c = Config()
-    apply_course_config(c, str(course))
-    return c.CourseDirectory.db_url
+    return course_config(course).CourseDirectory.db_url
 
 
 @main.command("sync-roster")

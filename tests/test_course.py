@@ -105,7 +105,8 @@ def test_parity_check_catches_a_missing_quiz_in_the_translation(tmp_path):
     last = zh.quizzes()[-1]
     broken = parse_source(_copy(tmp_path, zh.path, lambda t: t.replace(f"::: quiz {last.question_id.rsplit('/', 1)[1]}\n", "")))
     problems = check_pair(en, broken)
-    assert problems and "structure differs" in problems[0] or "headings/quizzes/diagrams" in problems[0]
+    assert problems, "the parity check missed a quiz removed from the translation"
+    assert "structure differs" in problems[0] or "headings/quizzes/diagrams" in problems[0]
 
 
 def test_module_check_catches_untranslated_text_and_missing_parts(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing as mp
+from datetime import datetime
 import sqlite3
 
 import pytest
@@ -62,8 +63,7 @@ def test_a_store_from_a_newer_version_is_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'p.sqlite'}"
     s = ProgressStore(url)
     with s.engine.begin() as conn:
-        conn.execute(tables.schema_version.insert().values(version=999, applied_at=__import__("datetime").datetime.now(),
-                                                           description="future"))
+        conn.execute(tables.schema_version.insert().values(version=999, applied_at=datetime.now(), description="future"))
     with pytest.raises(SchemaTooNewError, match="Upgrade iso20k"):
         ProgressStore(url)
 

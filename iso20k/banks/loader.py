@@ -204,7 +204,8 @@ _cache: dict[Path, tuple[tuple, Catalog]] = {}
 def cached_catalog(root: Path | None = None) -> Catalog:
     """:func:`load_catalog`, reloaded only when a bank file changed (cheap for every quiz cell)."""
     root = Path(root or get_settings().banks_dir).resolve()
-    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in bank_files(root)) if root.is_dir() else ()
+    stats = [(str(p), p.stat()) for p in bank_files(root)] if root.is_dir() else []
+    stamp = tuple((name, st.st_mtime_ns, st.st_size) for name, st in stats)
     hit = _cache.get(root)
     if hit and hit[0] == stamp:
         return hit[1]

@@ -7,6 +7,16 @@ import os
 from ..settings import Settings
 
 
+def course_config(root, worker_results: str | None = None):
+    """A traitlets Config holding the course's nbgrader settings (for code that calls nbgrader
+    from Python rather than through nbgrader_config.py)."""
+    from traitlets.config import Config
+
+    c = Config()
+    apply_course_config(c, str(root), worker_results=worker_results)
+    return c
+
+
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""

@@ -9,19 +9,26 @@ import sys
 BIN = os.path.dirname(sys.executable)
 
 
+def _with_bin(path: str) -> str:
+    return path if BIN in path.split(os.pathsep) else BIN + os.pathsep + path
+
+
 def nbgrader_env(extra: dict | None = None) -> dict:
-    """Environment for nbgrader commands: this Python's bin folder first."""
+    """Environment for nbgrader commands run as child processes: this Python's bin folder first."""
     env = dict(os.environ)
-    if BIN not in env.get("PATH", "").split(os.pathsep):
-        env["PATH"] = BIN + os.pathsep + env.get("PATH", "")
+    env["PATH"] = _with_bin(env.get("PATH", ""))
     env.update(extra or {})
     return env
+
+
+def ensure_bin_on_path() -> None:
+    """The same for nbgrader code running in this process."""
+    os.environ["PATH"] = _with_bin(os.environ.get("PATH", ""))
 
 
 def open_gradebook(db_url: str, course_id: str = "default_course"):
     """nbgrader's Gradebook, usable from this process."""
     from nbgrader.api import Gradebook
 
-    if BIN not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = BIN + os.pathsep + os.environ.get("PATH", "")
+    ensure_bin_on_path()
     return Gradebook(db_url, course_id)

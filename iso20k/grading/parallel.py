@@ -23,7 +23,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .environment import nbgrader_env, open_gradebook
+from .config import course_config
+from .environment import ensure_bin_on_path, nbgrader_env, open_gradebook
 from .limits import limited, stop_group
 
 STATUSES = ("graded", "failed", "timed out", "out of memory")
@@ -132,13 +133,9 @@ class GradeSaver:
     def __init__(self, root: Path, assignment: str, results: Path):
         from nbgrader.apps.api import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
-        from traitlets.config import Config
 
-        from .config import apply_course_config
-
-        os.environ["PATH"] = nbgrader_env()["PATH"]  # nbgrader may run alembic
-        config = Config()
-        apply_course_config(config, str(root), worker_results=str(results))
+        ensure_bin_on_path()  # nbgrader may run alembic
+        config = course_config(root, worker_results=str(results))
         self.assignment = assignment
         self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
         self.root = root
@@ -164,12 +161,8 @@ def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
     if not students:
         return
     from nbgrader.utils import parse_utc
-    from traitlets.config import Config
 
-    from .config import apply_course_config
-
-    c = Config()
-    apply_course_config(c, str(root))
+    c = course_config(root)
     with open_gradebook(c.CourseDirectory.db_url, c.CourseDirectory.course_id) as gb:
         for student in students:
             stamp = Path(root) / "submitted" / student / assignment / "timestamp.txt"

@@ -15,9 +15,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
-from traitlets.config import Config
-
-from .config import apply_course_config
+from .config import course_config
 from .tamper import tamper_findings
 
 SANITIZE = ("ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells", "CheckCellMetadata")
@@ -32,7 +30,7 @@ def protected_cells(release_nb) -> dict[str, tuple[str, str]]:
     return out
 
 
-_PROTECTED: dict[str, dict] = {}
+_PROTECTED: dict[str, dict[str, tuple[str, str]]] = {}
 
 
 def protected_cells_of(release_path: Path) -> dict[str, tuple[str, str]]:
@@ -43,7 +41,11 @@ def protected_cells_of(release_path: Path) -> dict[str, tuple[str, str]]:
     return _PROTECTED[key]
 
 
-def _preprocessors(config: Config):
+def new_report(student: str, status: str = "graded", problems: list[str] | None = None) -> dict:
+    return {"student": student, "status": status, "notebooks": [], "tamper": [], "problems": problems or []}
+
+
+def _preprocessors(config):
     from nbgrader import preprocessors as pp
 
     return [getattr(pp, name)(config=config) for name in SANITIZE], pp.Execute(config=config)
@@ -51,11 +53,10 @@ def _preprocessors(config: Config):
 
 def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> dict:
     """Sanitize and execute every notebook of one submission; return the report."""
-    config = Config()
-    apply_course_config(config, str(root))
+    config = course_config(root)
     db_url = config.CourseDirectory.db_url
     submitted = root / "submitted" / student / assignment
-    report = {"student": student, "status": "graded", "notebooks": [], "tamper": [], "problems": []}
+    report = new_report(student)
     release_dir = root / "release" / assignment
     sanitize, execute = _preprocessors(config)
     for release_path in sorted(release_dir.glob("*.ipynb")):
@@ -96,10 +97,9 @@ def grade_one(root: Path, assignment: str, student: str, out: Path) -> None:
     try:
         report = run_submission(root, assignment, student, out)
     except MemoryError:
-        report = {"student": student, "status": "out of memory", "notebooks": [], "tamper": [], "problems": []}
+        report = new_report(student, "out of memory")
     except Exception as exc:
-        report = {"student": student, "status": "failed", "notebooks": [], "tamper": [],
-                  "problems": [f"{type(exc).__name__}: {exc}"[:500]]}
+        report = new_report(student, "failed", [f"{type(exc).__name__}: {exc}"[:500]])
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{student}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
 
