@@ -177,6 +177,44 @@ def item_analysis_cmd(assignment: str, course: Path, csv_path: Path | None) -> N
         click.echo(f"Written: {csv_path}")
 
 
+@main.command("demo")
+@click.option("--employees", type=int, default=300, show_default=True, help="How many made-up employees.")
+@click.option("--departments", type=int, default=8, show_default=True, help="How many departments.")
+@click.option("--if-empty", is_flag=True, help="Do nothing if the progress store already has a roster.")
+@click.option("--force", is_flag=True, help="Add the demo company even next to a real roster.")
+def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool) -> None:
+    """Fill the progress store and the gradebook with a made-up company (progress, submissions,
+    grades; a few submissions really autograded), to try the dashboard and formgrader."""
+    from .demo import DemoRefused, build_demo
+    from .roster import roster
+    from .store import ProgressStore
+
+    if if_empty and roster(ProgressStore()):
+        click.echo("The roster is not empty; the demo company was not built.")
+        return
+    try:
+        summary = build_demo(employees=employees, departments=departments, force=force)
+    except DemoRefused as exc:
+        raise SystemExit(str(exc))
+    click.echo(str(summary))
+    click.echo("See it with: iso20k dashboard")
+
+
+@main.command("dashboard")
+@click.option("--port", type=int, default=None, help="Port (default: ISO20K_DASHBOARD_PORT).")
+@click.option("--ip", default=None, help="Address to listen on (default: ISO20K_DASHBOARD_IP, 127.0.0.1).")
+def dashboard_cmd(port: int | None, ip: str | None) -> None:
+    """Serve the read-only training-completion dashboard with Voila."""
+    from .dashboard import dashboard_server
+
+    server = dashboard_server(get_settings(), port=port, ip=ip)
+    click.echo(f"Training dashboard (read-only): {server.url}")
+    if server.token and (ip or get_settings().dashboard_ip) not in ("127.0.0.1", "localhost", "::1"):
+        click.echo("Share this address with the token only with the people who should see the figures.")
+    os.chdir(REPO_ROOT / "dashboard")
+    os.execvpe(server.argv[0], server.argv, server.env)
+
+
 @main.command("settings")
 def settings_cmd() -> None:
     """Show every setting: environment variable, current value, default and help."""

@@ -106,6 +106,32 @@ class Settings(BaseSettings):
     )
     lab_port: int = Field(default=8888, description="Port for 'iso20k lab'.")
     lab_ip: str = Field(default="127.0.0.1", description="Address 'iso20k lab' listens on.")
+    course_root: Path = Field(
+        default=REPO_ROOT,
+        description="The nbgrader course folder (nbgrader_config.py, gradebook.db, submitted/). The "
+        "dashboard reads results from it; 'iso20k demo' writes its made-up results into it.",
+    )
+    dashboard_ip: str = Field(
+        default="127.0.0.1",
+        description="Address 'iso20k dashboard' listens on. Any address other than 127.0.0.1 or "
+        "localhost requires a token (ISO20K_DASHBOARD_TOKEN, generated when empty).",
+    )
+    dashboard_port: int = Field(default=8866, description="Port for 'iso20k dashboard'.")
+    dashboard_token: str | None = Field(
+        default=None,
+        description="Token viewers must add to the dashboard address (?token=...). Empty: none on "
+        "127.0.0.1; a random one, printed at start, on any other address.",
+    )
+    dashboard_pool_size: int = Field(
+        default=1, ge=1,
+        description="Dashboard kernels kept prepared in advance (Voila's preheated pool), so a page "
+        "opens without waiting for the data to load.",
+    )
+    dashboard_cull_idle_s: int = Field(
+        default=600, ge=30,
+        description="Seconds after which a dashboard kernel with no page open is shut down (Voila "
+        "cannot shut it down itself when a tab is closed).",
+    )
 
     @field_validator("language")
     @classmethod

@@ -17,12 +17,17 @@ def course_config(root, worker_results: str | None = None):
     return c
 
 
+def gradebook_url(root) -> str:
+    """The SQLAlchemy URL of the course's nbgrader gradebook."""
+    return "sqlite:///" + os.path.join(str(root), "gradebook.db")
+
+
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
     c.CourseDirectory.course_id = "iso20k"
     c.CourseDirectory.root = root
-    c.CourseDirectory.db_url = "sqlite:///" + os.path.join(root, "gradebook.db")
+    c.CourseDirectory.db_url = gradebook_url(root)
     c.Exchange.root = os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.

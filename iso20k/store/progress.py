@@ -124,8 +124,72 @@ class ProgressStore:
             if not changed:
                 conn.execute(insert(p).values(learner_id=learner_id, language=language, updated_at=_now()))
 
+    # -- history -------------------------------------------------------------------------
+    def record_history(self, events: Iterable[dict], module_questions: dict[str, set[str]]) -> int:
+        """Store many past answers at once, in one transaction (a demo company, a migration from
+        another system).  Each event is a dict with ``learner_id, track, module, question_id,
+        response, correct, language, answered_at``; events are applied in time order with the
+        same attempt numbering and module-completion rule as :meth:`record_answer`
+        (``module_questions`` maps ``track/module`` to its question ids).  Returns the count."""
+        a, mc = tables.answers, tables.module_completions
+        rows, completions = [], []
+        events = sorted(events, key=lambda e: e["answered_at"])
+        with self.engine.begin() as conn:
+            learners = {e["learner_id"] for e in events}
+            attempts: dict[tuple[str, str], int] = {}
+            correct: dict[tuple[str, str, str], set[str]] = {}
+            done: set[tuple[str, str, str]] = set()
+            for chunk in _chunks(sorted(learners), 500):
+                for lid, qid, n in conn.execute(select(a.c.learner_id, a.c.question_id, func.max(a.c.attempt))
+                                                .where(a.c.learner_id.in_(chunk)).group_by(a.c.learner_id, a.c.question_id)):
+                    attempts[(lid, qid)] = n
+                for lid, track, module, qid in conn.execute(
+                        select(a.c.learner_id, a.c.track, a.c.module, a.c.question_id).distinct()
+                        .where(a.c.learner_id.in_(chunk), a.c.correct)):
+                    correct.setdefault((lid, track, module), set()).add(qid)
+                done |= {tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module)
+                                                        .where(mc.c.learner_id.in_(chunk)))}
+            for e in events:
+                if e["language"] not in LANGUAGES:
+                    raise ValueError(f"language must be one of {LANGUAGES}, not {e['language']!r}")
+                key = (e["learner_id"], e["question_id"])
+                attempts[key] = attempts.get(key, 0) + 1
+                rows.append(dict(learner_id=e["learner_id"], track=e["track"], module=e["module"],
+                                 question_id=e["question_id"], correct=bool(e["correct"]),
+                                 response=json.dumps(e["response"], ensure_ascii=False, sort_keys=True),
+                                 attempt=attempts[key], language=e["language"], answered_at=e["answered_at"]))
+                mkey = (e["learner_id"], e["track"], e["module"])
+                if e["correct"]:
+                    correct.setdefault(mkey, set()).add(e["question_id"])
+                    wanted = module_questions.get(f"{e['track']}/{e['module']}")
+                    if wanted and mkey not in done and wanted <= correct[mkey]:
+                        done.add(mkey)
+                        completions.append(dict(learner_id=mkey[0], track=mkey[1], module=mkey[2],
+                                                completed_at=e["answered_at"]))
+            for chunk in _chunks(rows, 5000):
+                conn.execute(insert(a), chunk)
+            if completions:
+                conn.execute(insert(mc), completions)
+        return len(rows)
+
+    def forget(self, learner_ids: Iterable[str]) -> None:
+        """Delete every answer, module completion and preference of these learners (the demo
+        company rebuilds its learners this way; real learners are never forgotten by the product)."""
+        from sqlalchemy import delete
+
+        ids = sorted(set(learner_ids))
+        with self.engine.begin() as conn:
+            for chunk in _chunks(ids, 500):
+                for table in (tables.answers, tables.module_completions, tables.preferences):
+                    conn.execute(delete(table).where(table.c.learner_id.in_(chunk)))
+
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 _default: dict[str, ProgressStore] = {}

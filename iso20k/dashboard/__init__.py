@@ -1,0 +1,12 @@
+"""The read-only training-completion dashboard management opens in Voila, and the demo company."""
+
+from .app import Dashboard, DataSource
+from .figures import Filters, View, build_view
+from .serve import DashboardServer, dashboard_server
+from .sources import Snapshot, load_snapshot
+from .status import STATUSES, status_of, statuses
+
+__all__ = [
+    "STATUSES", "Dashboard", "DashboardServer", "DataSource", "Filters", "Snapshot", "View",
+    "build_view", "dashboard_server", "load_snapshot", "status_of", "statuses",
+]

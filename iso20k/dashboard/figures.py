@@ -1,0 +1,116 @@
+"""The dashboard's numbers for one choice of filters: headline, department × track table,
+status counts per department, one department's employees, and assessment scores."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+
+from ..tracks import TRACKS
+from .sources import Person, Snapshot
+from .status import STATUSES
+
+
+@dataclass(frozen=True)
+class Filters:
+    as_of: date
+    track: str = ""  # "" means every track
+    department: str = ""
+    role: str = ""
+
+
+@dataclass
+class TrackCell:
+    enrolled: int = 0
+    passed: int = 0
+    overdue: int = 0
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def percent(self) -> float | None:
+        return 100.0 * self.passed / self.enrolled if self.enrolled else None
+
+    def add(self, status: str) -> None:
+        self.enrolled += 1
+        self.passed += status == "passed"
+        self.overdue += status == "overdue"
+        self.counts[status] += 1
+
+
+@dataclass
+class DepartmentRow:
+    department: str
+    employees: int = 0
+    tracks: dict[str, TrackCell] = field(default_factory=dict)
+
+    def counts(self) -> Counter:
+        total: Counter = Counter()
+        for cell in self.tracks.values():
+            total.update(cell.counts)
+        return total
+
+
+@dataclass
+class View:
+    filters: Filters
+    tracks: list[str]
+    people: list[Person]
+    rows: list[DepartmentRow]
+    total: DepartmentRow
+    overdue_people: int
+    drilldown: list[tuple[Person, dict[str, str]]]
+    scores: dict[str, list[float]]
+
+    @property
+    def employees(self) -> int:
+        return len(self.people)
+
+
+def options(snap: Snapshot) -> tuple[list[str], list[str]]:
+    """The departments and roles present in the roster, sorted."""
+    return sorted({p.department for p in snap.people}), sorted({p.role for p in snap.people})
+
+
+def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filters) -> View:
+    tracks = [filters.track] if filters.track else list(TRACKS)
+    people = [p for p in snap.people
+              if (not filters.department or p.department == filters.department)
+              and (not filters.role or p.role == filters.role)
+              and (not filters.track or filters.track in p.due)]
+    rows: dict[str, DepartmentRow] = {}
+    total = DepartmentRow("")
+    overdue_people = 0
+    drilldown = []
+    scores: dict[str, list[float]] = {t: [] for t in tracks}
+    for p in people:
+        row = rows.get(p.department)
+        if row is None:
+            row = rows[p.department] = DepartmentRow(p.department, tracks={t: TrackCell() for t in tracks})
+        row.employees += 1
+        total.employees += 1
+        mine = {}
+        for t in tracks:
+            if t not in p.due:
+                continue
+            s = status[(p.employee_id, t)]
+            mine[t] = s
+            row.tracks[t].add(s)
+            total.tracks.setdefault(t, TrackCell()).add(s)
+            sub = snap.submissions.get((p.employee_id, t))
+            if sub is not None and s in ("passed", "failed", "overdue") and sub.percent() is not None \
+                    and not sub.needs_manual and (sub.submitted_on is None or sub.submitted_on <= filters.as_of):
+                scores[t].append(sub.percent())
+        overdue_people += "overdue" in mine.values()
+        if filters.department:
+            drilldown.append((p, mine))
+    for t in tracks:
+        total.tracks.setdefault(t, TrackCell())
+    drilldown.sort(key=lambda item: (item[0].name, item[0].employee_id))
+    return View(filters, tracks, people, [rows[d] for d in sorted(rows)], total, overdue_people,
+                drilldown, scores)
+
+
+def status_totals(view: View) -> dict[str, int]:
+    counts = view.total.counts()
+    return {s: counts.get(s, 0) for s in STATUSES}

@@ -1,0 +1,121 @@
+"""``iso20k demo``: fill the progress store and the gradebook with a made-up company so the
+dashboard (and formgrader) can be tried before the real roster is imported."""
+
+from __future__ import annotations
+
+import random
+import time
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from ..banks import load_catalog
+from ..grading.exam_model import load_exams
+from ..grading.students import sync_students
+from ..roster import write_employees
+from ..roster.validate import Employee
+from ..settings import Settings, get_settings
+from ..store import ProgressStore, tables
+from ..tracks import ASSESSMENTS
+from .company import DEMO_DOMAIN, make_company
+from .gradebook import ensure_assignments, hand_in, record_results, remove_demo_work
+from .history import plan_history
+
+#: The learner ``./scripts/start.sh`` signs in as: on the demo roster, progress never invented.
+LAB_LEARNER = "demo-learner"
+NCR_TEXT = ("**Nonconformity report NCR-07**\n\nEvidence: change CHG-2291 (firewall rule) was deployed on "
+            "12 October without the approval the change procedure requires (clause 8.5.1.3); the CAB "
+            "minutes of 11 October do not list it.\n\nRequirement: ISO/IEC 20000-1:2018 8.5.1.3 and "
+            "procedure SMS-PR-08 section 5.\n\nSeverity: minor — one change, no service impact found.")
+PROCEDURE_TEXT = ("**Procedure: handling a major incident (draft)**\n\n1. Purpose …\n2. Scope …\n"
+                  "3. Responsibilities: service desk lead, incident manager …\n4. Steps …\n5. Records: "
+                  "major incident report (form SMS-F-12).")
+
+
+class DemoRefused(RuntimeError):
+    pass
+
+
+@dataclass
+class DemoSummary:
+    employees: int
+    departments: int
+    events: int
+    results: int
+    autograded: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return (f"Demo company ready in {self.seconds:.0f}s: {self.employees} employees in {self.departments} "
+                f"departments, {self.events} quiz answers, {self.results} assessment results "
+                f"({self.autograded} of them handed in and autograded by nbgrader).")
+
+
+def real_people(store: ProgressStore) -> int:
+    """How many people in the store are not demo employees."""
+    e = tables.employees
+    with store.engine.connect() as conn:
+        return conn.execute(select(func.count()).where(
+            e.c.active, ~e.c.email.like(f"%@{DEMO_DOMAIN}"))).scalar() or 0
+
+
+def build_demo(settings: Settings | None = None, employees: int = 300, departments: int = 8,
+               today: date | None = None, autograde_count: int = 6, force: bool = False,
+               progress: bool = True) -> DemoSummary:
+    """Build (or rebuild) the demo company.  Refuses to mix with a real roster unless ``force``."""
+    from ..grading.parallel import autograde
+
+    started = time.monotonic()
+    settings = settings or get_settings()
+    today = today or date.today()
+    course = Path(settings.course_root).resolve()
+    store = ProgressStore(settings.effective_db_url)
+    others = real_people(store)
+    if others and not force:
+        raise DemoRefused(
+            f"The progress store ({settings.effective_db_url}) already holds a real roster of {others} "
+            "people; the demo company would be mixed into it. Use another store for the demo "
+            "(set ISO20K_DATA_DIR to an empty folder) or pass --force to add it anyway.")
+    catalog = load_catalog(settings.banks_dir)
+    people = make_company(employees, departments, today)
+    late = {p.department for p in people if p.due_dates["all-staff"] < today}
+    lab = Employee(LAB_LEARNER, "演示学员 Demo Learner", people[-1].department, "staff",
+                   f"{LAB_LEARNER}@{DEMO_DOMAIN}", ("all-staff",), {"all-staff": people[-1].due_dates["all-staff"]})
+    events, results = plan_history(people, catalog, today, late_departments=late)
+    ids = [p.employee_id for p in people]
+
+    write_employees(people + [lab], store)
+    store.forget(ids)
+    module_questions = {key: {q.full_id for q in bank.questions} for key, bank in catalog.banks.items()}
+    count = store.record_history(events, module_questions)
+
+    ensure_assignments(course)
+    remove_demo_work(course, ids)
+    sync_students(store, f"sqlite:///{course / 'gradebook.db'}")
+    rng = random.Random(7)
+    exams = {e.assignment: e for e in load_exams(settings.exams_dir)}
+    real = _pick_handful(results, autograde_count)
+    for r in real:
+        hand_in(course, exams[ASSESSMENTS[r.track]], r, rng, NCR_TEXT if r.track == "key-personnel" else PROCEDURE_TEXT)
+    record_results(course, [r for r in results if r not in real])
+    for assignment in sorted({ASSESSMENTS[r.track] for r in real}):
+        autograde(course, assignment, jobs=settings.grading_jobs, time_limit=settings.grading_time_limit_s,
+                  memory_mb=settings.grading_memory_limit_mb, progress=progress)
+    store.close()
+    return DemoSummary(len(people) + 1, len({p.department for p in people}), count, len(results), len(real),
+                       time.monotonic() - started)
+
+
+def _pick_handful(results, count: int) -> list:
+    """A few all-staff exams (passed and failed) and a written assessment awaiting its mark."""
+    wanted = [("all-staff", "passed"), ("all-staff", "failed"), ("all-staff", "passed"),
+              ("key-personnel", "submitted"), ("all-staff", "passed"), ("document-writing", "submitted")]
+    picked = []
+    for track, stage in wanted[:count]:
+        for r in results:
+            if r.track == track and r.stage == stage and r not in picked:
+                picked.append(r)
+                break
+    return picked

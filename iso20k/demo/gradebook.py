@@ -1,0 +1,127 @@
+"""Put the demo company's assessment results into nbgrader's gradebook, through nbgrader's own
+APIs: the assignments come from ``generate_assignment``; most results are recorded with the
+``Gradebook`` API; a handful of learners hand in real notebooks that go through the whole
+autograding pipeline, so a trainer opening formgrader sees real work to look at."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+
+from ..grading.config import course_config, gradebook_url
+from ..grading.environment import ensure_bin_on_path, open_gradebook
+from ..grading.exam_model import Exam
+from ..tracks import ASSESSMENTS
+from .history import Result
+
+_ANSWER = re.compile(r'answer_(\w+) = ""')
+
+
+def ensure_assignments(course_root: Path) -> None:
+    """Make sure the gradebook knows each assessment's notebooks and cells (nbgrader records
+    them when it generates the learners' version)."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+
+    ensure_bin_on_path()
+    with open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+        known = {a.name for a in gb.assignments if a.notebooks}
+    missing = [a for a in ASSESSMENTS.values() if a not in known]
+    if not missing:
+        return
+    config = course_config(course_root)
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    for assignment in missing:
+        result = api.generate_assignment(assignment, force=True, create=True)
+        if not result.get("success"):
+            raise RuntimeError(f"nbgrader could not generate {assignment}: {result.get('error') or result.get('log')}")
+
+
+def remove_demo_work(course_root: Path, student_ids: list[str]) -> None:
+    """Forget the demo learners' submissions: gradebook rows and nbgrader's folders."""
+    with open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+        for sub in list(gb.db.query(_submitted_assignment()).all()):
+            if sub.student_id in set(student_ids):
+                gb.remove_submission(sub.assignment.name, sub.student_id)
+    for folder in ("submitted", "autograded", "feedback"):
+        for sid in student_ids:
+            shutil.rmtree(Path(course_root) / folder / sid, ignore_errors=True)
+
+
+def _submitted_assignment():
+    from nbgrader.api import SubmittedAssignment
+
+    return SubmittedAssignment
+
+
+def record_results(course_root: Path, results: list[Result], seed: int = 20000) -> None:
+    """Record graded (and ungraded) submissions with nbgrader's Gradebook API."""
+    rng = random.Random(seed + 2)
+    with open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+        for r in results:
+            sub = gb.update_or_create_submission(ASSESSMENTS[r.track], r.employee_id,
+                                                 timestamp=r.submitted_at.replace(tzinfo=None))
+            grades = [g for nb in sub.notebooks for g in nb.grades]
+            auto = [g for g in grades if g.cell.type == "GradeCell"]
+            tasks = [g for g in grades if g.cell.type == "TaskCell"]
+            total = sum(g.cell.max_score for g in grades)
+            target = None if r.share is None else r.share * total
+            # The written task is marked by hand; the share decides how well it went.
+            for g in tasks:
+                if target is None:
+                    g.manual_score, g.needs_manual_grade = None, True
+                else:
+                    g.manual_score = round(g.cell.max_score * min(1.0, r.share + rng.uniform(-0.1, 0.1)))
+                    g.needs_manual_grade = False
+            got = sum(g.manual_score or 0 for g in tasks)
+            wanted = r.share * total if target is not None else rng.uniform(0.55, 0.95) * total
+            rng.shuffle(auto)
+            for g in auto:
+                right = got + g.cell.max_score <= wanted + 1e-9
+                g.auto_score = g.cell.max_score if right else 0.0
+                g.needs_manual_grade = False
+                got += g.auto_score
+        gb.db.commit()
+
+
+def fill_release(release_nb: dict, answers: dict[str, str], written: str | None = None) -> dict:
+    """A learner's filled-in copy of a released notebook: ``answers`` maps item id to the text
+    typed between the quotes; ``written`` replaces the written answer's placeholder."""
+    nb = json.loads(json.dumps(release_nb))
+    for cell in nb["cells"]:
+        source = "".join(cell["source"])
+        match = _ANSWER.match(source)
+        if match and match.group(1) in answers:
+            cell["source"] = f'answer_{match.group(1)} = "{answers[match.group(1)]}"'
+        if cell["cell_type"] == "markdown" and "Double-click here" in source and written is not None:
+            cell["source"] = written
+    return nb
+
+
+def answers_for(exam: Exam, share: float, rng: random.Random) -> dict[str, str]:
+    """Answers that earn about ``share`` of the automatically graded points."""
+    out = {}
+    for item in exam.items:
+        if item.kind == "written" or not item.answer:
+            continue
+        if rng.random() < share:
+            out[item.id] = item.answer
+        else:
+            wrong = [c for c in item.letters if c != item.answer] if item.kind == "choice" else []
+            out[item.id] = rng.choice(wrong) if wrong else item.answer[::-1]
+    return out
+
+
+def hand_in(course_root: Path, exam: Exam, result: Result, rng: random.Random, written: str) -> None:
+    """Write a real submission into ``submitted/`` as ``nbgrader collect`` would."""
+    assignment = exam.assignment
+    release = json.loads((Path(course_root) / "release" / assignment / f"{assignment}.ipynb").read_text("utf-8"))
+    share = result.share if result.share is not None else 0.85
+    folder = Path(course_root) / "submitted" / result.employee_id / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    nb = fill_release(release, answers_for(exam, share, rng), written)
+    (folder / f"{assignment}.ipynb").write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "timestamp.txt").write_text(result.submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
