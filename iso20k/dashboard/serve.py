@@ -69,6 +69,8 @@ def dashboard_server(settings: Settings, notebook: Path = NOTEBOOK, port: int | 
         _voila(), str(notebook),
         f"--Voila.ip={ip}", f"--Voila.port={port}", "--Voila.open_browser=False",
         f"--Voila.token={token}" if token else "--Voila.token=",
+        "--Voila.kernel_websocket_connection_class="
+        "iso20k.dashboard.kernel_connection.DashboardKernelConnection",
         "--VoilaConfiguration.template=iso20k",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",

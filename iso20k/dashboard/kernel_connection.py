@@ -1,0 +1,29 @@
+"""The websocket between a dashboard page and its kernel, narrowed to what widgets need.
+
+Voila's standalone app already refuses to pass a client's ``execute_request`` (only comm and
+info messages go in).  This class narrows the other direction: only widget (comm), status and
+info messages come out, so a widget message that makes the kernel raise an error (an index no
+list has, a value no date is) cannot send a traceback, or anything the kernel prints, to a browser.
+"""
+
+from __future__ import annotations
+
+from jupyter_server.services.kernels.connection.channels import ZMQChannelsWebsocketConnection
+
+OUTGOING = frozenset({"status", "comm_open", "comm_msg", "comm_close", "comm_info_reply",
+                      "kernel_info_reply", "shutdown_reply"})
+
+
+class DashboardKernelConnection(ZMQChannelsWebsocketConnection):
+    """Passes only :data:`OUTGOING` message types from the kernel to the page."""
+
+    def handle_outgoing_message(self, stream, outgoing_msg) -> None:
+        try:
+            _, parts = self.session.feed_identities(outgoing_msg)
+            msg_type = self.session.unpack(parts[1]).get("msg_type")
+        except Exception:  # noqa: BLE001 - a message we cannot read is not one we pass on
+            return
+        if msg_type in OUTGOING:
+            super().handle_outgoing_message(stream, outgoing_msg)
+        else:
+            self.log.debug("dashboard: kept %s message from the page", msg_type)
