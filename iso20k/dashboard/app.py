@@ -180,16 +180,17 @@ class Dashboard:
             return
         self.headline.value = self._headline(view)
         if not view.people:
-            self.table.value = (f'<p class="iso20k-nomatch" data-version="{self.version}">'
-                                f'{escape(t("no_match", lang))}</p>')
+            self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
+                                f'<p class="iso20k-nomatch">{escape(t("no_match", lang))}</p></div>')
             self.chart.value = self.people.value = self.scores.value = ""
             return
         header, rows = department_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
-        self.table.value = (f'<h3>{escape(t("table_title", lang))}</h3>'
+        self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
+                            f'<h3>{escape(t("table_title", lang))}</h3>'
                             + html_table(header, rows, "departments", self.version, total_row=True)
                             + download_link(header, rows, f"training-completion-{stamp}.csv",
-                                            t("download", lang), "departments"))
+                                            t("download", lang), "departments") + "</div>")
         self.chart.value = (f'<h3>{escape(t("chart_title", lang))}</h3>' + legend(lang)
                             + department_bars(view, lang))
         self.people.value = self._people(view)

@@ -1,0 +1,75 @@
+"""``iso20k demo`` and the dashboard notebook without a browser: real store, real nbgrader."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import date
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from iso20k.cli import main
+from iso20k.dashboard import Dashboard, DataSource
+from iso20k.demo import DEMO_DOMAIN, make_company
+from iso20k.roster import write_employees
+from iso20k.roster.validate import Employee
+from iso20k.settings import REPO_ROOT, Settings
+from iso20k.store import ProgressStore
+from test_notebooks import run_notebook
+
+TODAY = date(2026, 11, 24)
+
+
+def test_demo_company_is_realistic_and_repeatable():
+    people = make_company(300, 8, TODAY)
+    assert len(people) == 300 and len({p.department for p in people}) == 8
+    assert len({p.employee_id for p in people}) == 300 and len({p.name for p in people}) == 300
+    roles = {p.role for p in people}
+    assert {"staff", "manager", "document-writer", "management-representative", "executive"} <= roles
+    assert all(p.email.endswith("@" + DEMO_DOMAIN) for p in people)
+    assert any(p.due_dates["all-staff"] < TODAY for p in people) and any(p.due_dates["all-staff"] > TODAY for p in people)
+    assert make_company(300, 8, TODAY) == people
+    assert len({p.department for p in make_company(1000, 40, TODAY)}) == 40
+
+
+def test_demo_refuses_to_mix_with_a_real_roster(tmp_path):
+    store = ProgressStore()
+    write_employees([Employee("E1", "Real Person", "Ops", "staff", "real@company.cn", ("all-staff",))], store)
+    result = CliRunner().invoke(main, ["demo"])
+    assert result.exit_code != 0
+    assert "already holds a real roster of 1 people" in result.output and "--force" in result.output
+    assert CliRunner().invoke(main, ["demo", "--if-empty"]).output.startswith("The roster is not empty")
+    with sqlite3.connect(store.url.removeprefix("sqlite:///")) as db:
+        assert db.execute("SELECT count(*) FROM employees").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
+
+
+def test_empty_dashboard_explains_how_to_import_a_roster(tmp_path):
+    settings = Settings(data_dir=tmp_path / "none", course_root=tmp_path / "no-course")
+    dash = Dashboard(DataSource(settings), language="zh")
+    assert "iso20k import-roster" in dash.message.value and "尚未导入员工名单" in dash.message.value
+    assert dash.body.layout.display == "none"
+    assert not (tmp_path / "none").exists(), "the dashboard created the store it only reads"
+    dash.lang.value = "en"
+    assert "No roster yet" in dash.message.value
+
+
+@pytest.mark.slow
+def test_dashboard_notebook_runs_top_to_bottom_on_a_fresh_kernel(tmp_path):
+    store = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+    write_employees(make_company(20, 3, date.today()), store)
+    store.close()
+    before = (tmp_path / "progress.sqlite").read_bytes()
+    nb = nbformat.read(REPO_ROOT / "dashboard" / "training-dashboard.ipynb", as_version=4)
+    run_notebook(nb, {"ISO20K_DATA_DIR": str(tmp_path), "ISO20K_COURSE_ROOT": str(tmp_path / "course")},
+                 REPO_ROOT / "dashboard")
+    outputs = [o for c in nb.cells for o in c.outputs]
+    assert not [o for o in outputs if o.output_type in ("error", "stream")]
+    assert [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert (tmp_path / "progress.sqlite").read_bytes() == before, "the dashboard wrote to the store"
+    # SQLite may leave an empty write-ahead log beside a WAL database a reader opened; nothing else.
+    assert set(os.listdir(tmp_path)) <= {"progress.sqlite", "progress.sqlite-wal", "progress.sqlite-shm"}
+    wal = tmp_path / "progress.sqlite-wal"
+    assert not wal.exists() or wal.stat().st_size == 0
