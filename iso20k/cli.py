@@ -182,13 +182,17 @@ def item_analysis_cmd(assignment: str, course: Path, csv_path: Path | None) -> N
 @click.option("--departments", type=int, default=8, show_default=True, help="How many departments.")
 @click.option("--if-empty", is_flag=True, help="Do nothing if the progress store already has a roster.")
 @click.option("--force", is_flag=True, help="Add the demo company even next to a real roster.")
-def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool) -> None:
+@click.option("--remove", is_flag=True, help="Take the demo company out again (real people are kept).")
+def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool, remove: bool) -> None:
     """Fill the progress store and the gradebook with a made-up company (progress, submissions,
     grades; a few submissions really autograded), to try the dashboard and formgrader."""
-    from .demo import DemoRefused, build_demo
+    from .demo import DemoRefused, build_demo, remove_demo
     from .roster import roster
     from .store import ProgressStore
 
+    if remove:
+        click.echo(f"Demo company removed: {remove_demo()} made-up employees with their progress and grades.")
+        return
     if if_empty and roster(ProgressStore()):
         click.echo("The roster is not empty; the demo company was not built.")
         return

@@ -1,7 +1,16 @@
 #!/usr/bin/env bash
-# Command 1: create .venv, install the course, and open it in JupyterLab as the demo learner.
-# Progress goes to the embedded SQLite store (~/.local/share/iso20k/progress.sqlite by default).
+# Command 1: create .venv, install the course, fill an empty store with the demo company, then
+# serve the management dashboard (Voila, read-only) and open the course in JupyterLab as the
+# demo learner.  Progress goes to the embedded SQLite store (~/.local/share/iso20k by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-env.sh ""
-exec .venv/bin/iso20k lab "$@"
+.venv/bin/iso20k demo --if-empty
+log="${TMPDIR:-/tmp}/iso20k-dashboard.log"
+.venv/bin/iso20k dashboard >"$log" 2>&1 &
+dashboard=$!
+trap 'kill "$dashboard" 2>/dev/null || true' EXIT
+sleep 1
+head -n 1 "$log" || true
+echo "(dashboard log: $log)"
+.venv/bin/iso20k lab "$@"

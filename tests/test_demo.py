@@ -73,3 +73,35 @@ def test_dashboard_notebook_runs_top_to_bottom_on_a_fresh_kernel(tmp_path):
     assert set(os.listdir(tmp_path)) <= {"progress.sqlite", "progress.sqlite-wal", "progress.sqlite-shm"}
     wal = tmp_path / "progress.sqlite-wal"
     assert not wal.exists() or wal.stat().st_size == 0
+
+
+@pytest.mark.slow
+def test_demo_builds_through_nbgrader_and_can_be_removed_leaving_real_people(tmp_path, monkeypatch):
+    from dashboard_world import make_world
+    from iso20k.grading.environment import open_gradebook
+    from iso20k.settings import reload_settings
+
+    monkeypatch.setenv("ISO20K_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ISO20K_COURSE_ROOT", str(tmp_path / "course"))
+    settings = reload_settings()
+    store = ProgressStore()
+    write_employees([Employee("R1", "Real Person", "Ops", "staff", "r1@company.cn", ("all-staff",))], store)
+    store.record_answer("R1", "all-staff", "intro", "all-staff/intro/q01", "A", True, "en")
+    _, _, summary = make_world(tmp_path, employees=30, departments=3, autograde_count=2, force=True)
+    assert summary.employees == 31 and summary.autograded == 2 and summary.events > 100
+    course = settings.course_root
+    autograded = sorted(p.parent.name for p in course.glob("autograded/*/*"))
+    assert len(autograded) == 2, "two demo learners really went through nbgrader autograde"
+    with open_gradebook(f"sqlite:///{course / 'gradebook.db'}", "iso20k") as gb:
+        assert len(gb.students) == 31 and sum(a.num_submissions for a in gb.assignments) == summary.results
+
+    result = CliRunner().invoke(main, ["demo", "--remove"])
+    assert result.exit_code == 0, result.output
+    assert "31 made-up employees" in result.output
+    with sqlite3.connect(tmp_path / "data" / "progress.sqlite") as db:
+        assert db.execute("SELECT employee_id FROM employees").fetchall() == [("R1",)]
+        assert db.execute("SELECT DISTINCT learner_id FROM answers").fetchall() == [("R1",)]
+        assert db.execute("SELECT count(*) FROM enrolments").fetchone() == (1,)
+    with open_gradebook(f"sqlite:///{course / 'gradebook.db'}", "iso20k") as gb:
+        assert gb.students == [] and sum(a.num_submissions for a in gb.assignments) == 0
+    assert not list(course.glob("submitted/*")) and not list(course.glob("autograded/*"))

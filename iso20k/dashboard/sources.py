@@ -125,19 +125,21 @@ def read_progress(url: str, snap: Snapshot) -> None:
         days.sort()
 
 
+# nbgrader's gradebook has no index that leads with a submission's id, so joining grades to
+# submissions is slow at company scale.  Each table is read once, grouped where it is big, and
+# joined here instead.
+_GRADE_TOTALS = text("""
+SELECT notebook_id,
+       SUM(CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
+                WHEN auto_score IS NOT NULL THEN auto_score + COALESCE(extra_credit, 0)
+                ELSE 0 END),
+       MAX(needs_manual_grade)
+FROM grade GROUP BY notebook_id
+""")
+_SUBMITTED_NOTEBOOKS = text("SELECT id, assignment_id, COALESCE(late_submission_penalty, 0) FROM submitted_notebook")
 _SUBMISSIONS = text("""
-SELECT a.name, sa.student_id, sa.timestamp,
-       COALESCE(SUM(CASE WHEN g.manual_score IS NOT NULL THEN g.manual_score + COALESCE(g.extra_credit, 0)
-                         WHEN g.auto_score IS NOT NULL THEN g.auto_score + COALESCE(g.extra_credit, 0)
-                         ELSE 0 END), 0) AS score,
-       COALESCE(MAX(g.needs_manual_grade), 0) AS needs_manual,
-       (SELECT COALESCE(SUM(sn2.late_submission_penalty), 0) FROM submitted_notebook sn2
-         WHERE sn2.assignment_id = sa.id) AS penalty
-FROM submitted_assignment sa
-JOIN assignment a ON a.id = sa.assignment_id
-LEFT JOIN submitted_notebook sn ON sn.assignment_id = sa.id
-LEFT JOIN grade g ON g.notebook_id = sn.id
-GROUP BY sa.id
+SELECT sa.id, a.name, sa.student_id, sa.timestamp
+FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id
 """)
 
 _MAX_SCORES = text("""
@@ -158,13 +160,21 @@ def read_gradebook(url: str, snap: Snapshot) -> None:
     try:
         with engine.connect() as conn:
             max_scores = {name: float(total) for name, total in conn.execute(_MAX_SCORES)}
-            for name, student, stamp, score, needs_manual, penalty in conn.execute(_SUBMISSIONS):
+            totals = {nb: (float(score or 0), bool(manual)) for nb, score, manual in conn.execute(_GRADE_TOTALS)}
+            per_submission: dict[str, list] = {}
+            for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS):
+                score, manual = totals.get(nb, (0.0, False))
+                entry = per_submission.setdefault(sub_id, [0.0, False, 0.0])
+                entry[0] += score
+                entry[1] = entry[1] or manual
+                entry[2] += float(penalty)
+            for sub_id, name, student, stamp in conn.execute(_SUBMISSIONS):
                 track = TRACK_OF_ASSESSMENT.get(name)
                 if track is None:
                     continue
+                score, manual, penalty = per_submission.get(sub_id, (0.0, False, 0.0))
                 snap.submissions[(student, track)] = Submission(
-                    track, _day(stamp), max(0.0, float(score) - float(penalty or 0)),
-                    max_scores.get(name, 0.0), bool(needs_manual))
+                    track, _day(stamp), max(0.0, score - penalty), max_scores.get(name, 0.0), manual)
     except SQLAlchemyError as exc:
         snap.notes.append(f"gradebook unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
     finally:

@@ -108,6 +108,34 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
                        time.monotonic() - started)
 
 
+def remove_demo(settings: Settings | None = None) -> int:
+    """Take the demo company out again: its employees, their progress, their submissions and
+    grades, and their nbgrader student records.  Real people are not touched.  Returns how many."""
+    from sqlalchemy import delete
+
+    from ..grading.environment import open_gradebook
+
+    settings = settings or get_settings()
+    course = Path(settings.course_root).resolve()
+    store = ProgressStore(settings.effective_db_url)
+    e = tables.employees
+    with store.engine.connect() as conn:
+        ids = [r[0] for r in conn.execute(select(e.c.employee_id).where(e.c.email.like(f"%@{DEMO_DOMAIN}")))]
+    if (course / "gradebook.db").exists():
+        remove_demo_work(course, ids)
+        with open_gradebook(f"sqlite:///{course / 'gradebook.db'}", "iso20k") as gb:
+            known = {s.id for s in gb.students}
+            for sid in ids:
+                if sid in known:
+                    gb.remove_student(sid)
+    store.forget([i for i in ids if i != LAB_LEARNER])
+    with store.engine.begin() as conn:
+        for start in range(0, len(ids), 500):
+            conn.execute(delete(e).where(e.c.employee_id.in_(ids[start:start + 500])))
+    store.close()
+    return len(ids)
+
+
 def _pick_handful(results, count: int) -> list:
     """A few all-staff exams (passed and failed) and a written assessment awaiting its mark."""
     wanted = [("all-staff", "passed"), ("all-staff", "failed"), ("all-staff", "passed"),
