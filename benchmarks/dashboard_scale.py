@@ -47,7 +47,9 @@ from iso20k.store import ProgressStore, make_engine  # noqa: E402
 from iso20k.tracks import ASSESSMENTS  # noqa: E402
 
 BARE = {"cells": [{"cell_type": "code", "execution_count": None, "id": "bare", "metadata": {}, "outputs": [],
-                   "source": ["import ipywidgets as w\n", "w.HTML('<p id=\"bare-ready\">ready</p>')"]}],
+                   "source": ["import sys\n", "import ipywidgets as w\n",
+                              "print('[iso20k dashboard] page prepared', file=sys.__stderr__, flush=True)\n",
+                              "w.HTML('<p id=\"bare-ready\">ready</p>')"]}],
         "metadata": {"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"}},
         "nbformat": 4, "nbformat_minor": 5}
 DASHBOARD_READY = ".iso20k-scores"
@@ -123,7 +125,9 @@ class Server:
         wait_for_http(self.url + "voila/static/voila.js", self.proc, timeout=120)
 
     def pools_filled(self) -> int:
-        return self.log.read_text().count("is filled with")
+        """Kernels that have finished preparing the page (Voila logs "filled" when a kernel
+        starts, before the notebook has run; the notebook logs when the page is prepared)."""
+        return self.log.read_text().count("[iso20k dashboard] page prepared")
 
     def wait_for_pool(self, count: int, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
@@ -131,7 +135,7 @@ class Server:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"kernel pool not refilled; see {self.log}")
             time.sleep(0.2)
-        time.sleep(0.5)
+        time.sleep(0.3)
 
     def close(self) -> None:
         stop(self.proc)

@@ -127,8 +127,13 @@ class Settings(BaseSettings):
         description="Dashboard kernels kept prepared in advance (Voila's preheated pool), so a page "
         "opens without waiting for the data to load.",
     )
+    dashboard_refill_delay_s: float = Field(
+        default=5.0, ge=0,
+        description="Seconds after a prepared dashboard page is handed out before the next one is "
+        "prepared, so that preparing (reading every database) does not slow down the page being opened.",
+    )
     dashboard_cull_idle_s: int = Field(
-        default=600, ge=30,
+        default=600, ge=5,
         description="Seconds after which a dashboard kernel with no page open is shut down (Voila "
         "cannot shut it down itself when a tab is closed).",
     )

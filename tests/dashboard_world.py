@@ -62,7 +62,7 @@ def dashboard(env: dict, log_path: Path, extra: tuple = ()):
             base = f"http://127.0.0.1:{port}/"
             wait_for_http(base + "voila/static/voila.js", proc)  # static: does not use up a kernel
             deadline = time.monotonic() + 90
-            while "is filled with" not in log_path.read_text() and time.monotonic() < deadline:
+            while "page prepared" not in log_path.read_text() and time.monotonic() < deadline:
                 time.sleep(0.3)
             yield base
         finally:

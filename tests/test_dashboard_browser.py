@@ -106,6 +106,15 @@ def test_filters_change_the_table_and_the_csv_is_exactly_the_table(world):
         key = table(page)
         assert len(key[0]) == 6 and key[0][2].startswith(SHORT_TRACKS["key-personnel"]["en"])
 
+        before = version(page)
+        page.fill("input[type=date]", "2026-01-01")  # "as of" a day before anyone started
+        page.wait_for_function(f"+document.querySelector('.iso20k-departments').dataset.version > {before}")
+        early = table(page)
+        assert [r[3] for r in early[1:]] == ["0"] * (len(early) - 1), "nobody had passed yet"
+        page.fill("input[type=date]", date.today().isoformat())
+        page.wait_for_function(f"+document.querySelector('.iso20k-departments').dataset.version > {before + 1}")
+        assert table(page) == key
+
         with page.expect_download() as download:
             page.click("a.iso20k-download[data-view=departments]")
         saved = Path(download.value.path()).read_bytes().decode("utf-8-sig")
@@ -205,6 +214,21 @@ def test_out_of_range_widget_messages_leak_no_traceback(world):
         # The page still works afterwards.
         choose(page, "Role", "Manager")
         assert len(table(page)) >= 2
+
+
+def test_kernels_of_closed_pages_are_shut_down(world, tmp_path):
+    settings, _, _ = world
+    env = {"ISO20K_DATA_DIR": str(settings.data_dir), "ISO20K_COURSE_ROOT": str(settings.course_root),
+           "ISO20K_DASHBOARD_CULL_IDLE_S": "5"}
+    log = tmp_path / "voila.log"
+    with dashboard(env, log) as url:
+        with chromium_page() as page:
+            open_dashboard(page, url)
+            kernel = json.loads(page.inner_text("script#jupyter-config-data"))["kernelId"]
+        deadline = time.monotonic() + 60
+        while f"Kernel shutdown: {kernel}" not in log.read_text() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert f"Kernel shutdown: {kernel}" in log.read_text(), "the closed page's kernel was left running"
 
 
 def test_dashboard_needs_a_token_off_localhost(world, tmp_path):

@@ -90,3 +90,26 @@ def test_view_counts_filters_and_csv_equal_the_table():
     assert rows[0][0] == "E3" and rows[0][3].startswith("已逾期") and rows[0][4] == "无需参加"
     nobody = build_view(snap, status, Filters(TODAY, department="Desk", role="manager"))
     assert nobody.employees == 0 and nobody.rows == []
+
+
+def test_reading_the_databases_is_not_mistaken_for_a_change(tmp_path):
+    from iso20k.dashboard import Dashboard, DataSource
+    from iso20k.demo import make_company
+    from iso20k.roster import write_employees
+    from iso20k.settings import Settings
+    from iso20k.store import ProgressStore
+
+    settings = Settings(data_dir=tmp_path, course_root=tmp_path / "course")
+    store = ProgressStore(settings.effective_db_url)
+    write_employees(make_company(12, 2, TODAY), store)
+    store.close()
+    source = DataSource(settings)  # opening read-only leaves an empty -wal file behind
+    assert len(source.snapshot.people) == 12 and not source.changed()
+    store = ProgressStore(settings.effective_db_url)
+    store.record_answer("E10001", "all-staff", "intro", "all-staff/intro/q01", "A", True, "en")
+    assert source.changed()
+    dashboard = Dashboard(source)
+    dashboard.refresh_if_changed()
+    assert not source.changed()
+    assert source.snapshot.first_activity[("E10001", "all-staff")] == date.today()
+    store.close()

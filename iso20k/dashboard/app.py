@@ -5,6 +5,8 @@ Reading only: data comes from :mod:`.sources`, which opens every database read-o
 from __future__ import annotations
 
 import logging
+import sys
+import time
 from datetime import date
 from html import escape
 from pathlib import Path
@@ -48,9 +50,14 @@ class DataSource:
         self.reload()
 
     def reload(self) -> None:
+        started = time.monotonic()
         self.snapshot = load_snapshot(self.progress_url, self.gradebook_url, self.course_root,
                                       self.modules, self.pass_marks)
         self._statuses = {}
+        # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
+        print(f"[iso20k dashboard] data read: {len(self.snapshot.people)} employees, "
+              f"{len(self.snapshot.submissions)} submissions in {time.monotonic() - started:.1f}s",
+              file=sys.__stderr__, flush=True)
 
     def changed(self) -> bool:
         return change_stamp(self.progress_url, self.gradebook_url,
@@ -114,6 +121,15 @@ class Dashboard:
 
     def _on_reload(self, _button=None) -> None:
         self._safely(lambda: (self.source.reload(), self._relabel(), self.render()))
+
+    def when_opened(self) -> None:
+        """The notebook's last step.  Voila prepares pages in advance and pauses here until
+        someone opens the page; then the data is read again if it changed meanwhile."""
+        from voila.utils import wait_for_request
+
+        print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
+        wait_for_request()
+        self.refresh_if_changed()
 
     def refresh_if_changed(self) -> None:
         """Read the data again if a database changed since it was read (a preheated page may

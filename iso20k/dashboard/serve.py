@@ -76,9 +76,10 @@ def dashboard_server(settings: Settings, notebook: Path = NOTEBOOK, port: int | 
         "--VoilaConfiguration.show_tracebacks=False",
         "--VoilaConfiguration.preheat_kernel=True",
         f"--VoilaConfiguration.default_pool_size={settings.dashboard_pool_size}",
+        f"--VoilaKernelManager.fill_delay={settings.dashboard_refill_delay_s}",
         *(f"--VoilaConfiguration.extension_denylist={name}" for name in denied_extensions()),
         f"--MappingKernelManager.cull_idle_timeout={cull}",
-        f"--MappingKernelManager.cull_interval={max(10, min(60, cull // 4))}",
+        f"--MappingKernelManager.cull_interval={max(2, min(60, cull // 4))}",
         "--MappingKernelManager.cull_connected=False",
     ]
     env = dict(os.environ)

@@ -82,14 +82,19 @@ def sqlite_files(url: str) -> list[Path]:
 
 def change_stamp(*urls: str, folders: tuple[Path, ...] = ()) -> tuple:
     """Modification times and sizes of the databases' files (and folders): equal stamps mean
-    nothing was written in between."""
+    nothing was written in between.  A missing and an empty write-ahead log count as the same:
+    SQLite creates an empty one when a reader opens a WAL database, which is not a change."""
     out = []
     for path in [p for url in urls for p in sqlite_files(url)] + list(folders):
         try:
             st = path.stat()
-            out.append((str(path), st.st_mtime_ns, st.st_size))
         except OSError:
             out.append((str(path), None, None))
+            continue
+        if path.name.endswith("-wal") and st.st_size == 0:
+            out.append((str(path), None, None))
+        else:
+            out.append((str(path), st.st_mtime_ns, st.st_size))
     return tuple(out)
 
 
