@@ -144,7 +144,11 @@ def grade_one(root: Path, assignment: str, student: str, out: Path, policy: Sand
     except MemoryError:
         report = new_report(student, "out of memory")
     except Exception as exc:
-        report = new_report(student, "failed", [f"{type(exc).__name__}: {exc}"[:500]])
+        if type(exc).__name__ in ("DeadKernelError", "UnresponsiveKernelError"):
+            report = new_report(student, "failed", ["the kernel stopped while running the notebook (the "
+                                                    "submission's code may have ended it); grade it by hand"])
+        else:
+            report = new_report(student, "failed", [f"{type(exc).__name__}: {exc}"[:500]])
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{student}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
 
