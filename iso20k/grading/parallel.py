@@ -89,7 +89,11 @@ class Worker:
     def _start(self) -> None:
         root, assignment, out, memory_mb = self.args
         cmd = [sys.executable, "-m", "iso20k.grading.worker", str(root), assignment, str(out), self.isolation]
-        self.proc = subprocess.Popen(cmd, cwd=root, env=nbgrader_env(), stdin=subprocess.PIPE,
+        # Working copies and kernel run folders go below ``out``, removed at the end of the batch
+        # even when a worker had to be stopped.
+        tmp = out / "tmp"
+        tmp.mkdir(exist_ok=True)
+        self.proc = subprocess.Popen(cmd, cwd=root, env=nbgrader_env({"TMPDIR": str(tmp)}), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      preexec_fn=limited(memory_mb))
         self.lines = queue.Queue()
