@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     grading_process_limit: int = Field(
         default=64, ge=16,
         description="Processes and threads one submission's kernel may have at once (a fork bomb stops "
-        "there); the kernel itself needs about 10.",
+        "there); the kernel itself needs about 12.",
     )
     grading_output_limit_kb: int = Field(
         default=1024, gt=0,

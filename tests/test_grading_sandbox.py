@@ -97,6 +97,7 @@ try:
     print("HARM: forked", children)
 except OSError as exc:
     print("blocked: fork stopped after", children, "children:", type(exc).__name__)
+    raise
 ''',
         "x-memory": "hog = bytearray(3 * 1024 ** 3)\n",
         "x-print": 'while True:\n    print("flood " * 100)\n',
@@ -184,10 +185,13 @@ def outcomes(summary):
 
 
 def run_output(course: Path, student: str) -> str:
-    """Everything the learner's code printed during grading (what formgrader shows graders)."""
+    """What the learner's code printed or displayed during grading (what formgrader shows graders;
+    tracebacks left out: they quote the code)."""
     path = course / "autograded" / student / A / f"{A}.ipynb"
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return json.dumps([c.get("outputs", []) for c in nb["cells"] if c["cell_type"] == "code"], ensure_ascii=False)
+    outputs = [o for c in nb["cells"] if c["cell_type"] == "code" for o in c.get("outputs", [])]
+    return json.dumps([o.get("text") or o.get("data") for o in outputs if o["output_type"] != "error"],
+                      ensure_ascii=False)
 
 
 def test_the_batch_completes_and_marks_each_limit(graded):
@@ -199,6 +203,7 @@ def test_the_batch_completes_and_marks_each_limit(graded):
     assert o["x-print"].status == "too much output" and "printed more than 64 KiB" in o["x-print"].problems[0]
     for student in ("x-gradebook", "x-overwrite", "x-source", "x-network", "x-fork", "x-hook"):
         assert o[student].status == "graded", (student, o[student])
+    assert "could not start more processes" in " ".join(o["x-fork"].problems)
     for student in ("x-exit", "x-shutdown"):  # left for the trainer, like any submission that cannot be run
         assert o[student].status == "failed" and "the kernel stopped" in o[student].problems[0]
     report = json.loads(summary.report_path.read_text())

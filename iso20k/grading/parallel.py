@@ -66,7 +66,7 @@ class Summary:
         if not self.isolated:
             lines.append("  " + WITHOUT_ISOLATION)
         for o in self.outcomes:
-            if o.status != "graded" or o.tamper:
+            if o.status != "graded" or o.tamper or o.problems:
                 detail = "; ".join(o.problems + o.tamper)
                 lines.append(f"  {o.student}: {o.status}{' (tampered)' if o.tamper else ''}: {detail}")
         return "\n".join(lines)

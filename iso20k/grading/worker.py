@@ -127,6 +127,8 @@ def _run_notebooks(root: Path, assignment: str, student: str, out_dir: Path, pol
             report["status"] = "too much output"
             report["problems"].append(f"{name}: printed more than {execute.output_limit_bytes // 1024} KiB; "
                                       f"{len(execute.stopped_cells)} cell(s) stopped")
+        if "BlockingIOError" in errors:
+            report["problems"].append(f"{name}: a cell could not start more processes (the process limit)")
         if "DeadKernelError" in errors:
             report["problems"].append(f"{name}: the kernel stopped while running the notebook")
         (out_dir / student).mkdir(parents=True, exist_ok=True)
