@@ -114,6 +114,11 @@ class Settings(BaseSettings):
         description="Output (KiB) one submitted notebook may print while it is graded; past it the "
         "printing cell is stopped and the submission reported as 'too much output'.",
     )
+    grading_disk_limit_mb: int = Field(
+        default=100, gt=0,
+        description="Size (MiB) of the private /tmp a sandboxed submission gets, and the largest file "
+        "it may write anywhere.",
+    )
     grading_sandbox_bwrap: str = Field(
         default="bwrap",
         description="The bubblewrap program that isolates learners' code during 'iso20k autograde' "

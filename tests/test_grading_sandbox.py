@@ -84,6 +84,15 @@ attempt("grader's machine", lambda: socket.create_connection(("127.0.0.1", {port
 attempt("outside world", lambda: socket.create_connection(("1.1.1.1", 53), 2))
 attempt("name lookup", lambda: socket.getaddrinfo("example.com", 80))
 ''',
+        "x-disk": TRY + '''
+def fill(path, mib):
+    with open(path, "wb") as f:
+        for _ in range(mib):
+            f.write(b"0" * 1024 * 1024)
+    return path
+attempt("a huge file in the working copy", lambda: fill("huge.bin", 20))
+attempt("filling /tmp", lambda: [fill(f"/tmp/part{i}", 1) for i in range(20)])
+''',
         "x-fork": '''
 import os, time
 children = 0
@@ -167,7 +176,7 @@ def graded(tmp_path_factory):
     before = {"source": files(course / "source"), "release": files(course / "release"),
               "honest": {s: files(course / "submitted" / s) for s in HONEST}}
     env = {"ISO20K_GRADING_CELL_TIMEOUT_S": "10", "ISO20K_GRADING_OUTPUT_LIMIT_KB": "64",
-           "ISO20K_GRADING_PROCESS_LIMIT": "48"}
+           "ISO20K_GRADING_PROCESS_LIMIT": "48", "ISO20K_GRADING_DISK_LIMIT_MB": "8"}
     nbgrader(honest_only, "autograde", A, "--force", env=env)
     os.environ.update(env)
     try:
@@ -201,7 +210,7 @@ def test_the_batch_completes_and_marks_each_limit(graded):
     assert o["aa-right"].status == o["ab-partly"].status == "graded"
     assert o["x-memory"].status == "out of memory"
     assert o["x-print"].status == "too much output" and "printed more than 64 KiB" in o["x-print"].problems[0]
-    for student in ("x-gradebook", "x-overwrite", "x-source", "x-network", "x-fork", "x-hook"):
+    for student in ("x-gradebook", "x-overwrite", "x-source", "x-network", "x-disk", "x-fork", "x-hook"):
         assert o[student].status == "graded", (student, o[student])
     assert "could not start more processes" in " ".join(o["x-fork"].problems)
     for student in ("x-exit", "x-shutdown"):  # left for the trainer, like any submission that cannot be run
@@ -222,7 +231,7 @@ def test_no_attack_read_or_reached_anything(graded):
     # (x-overwrite's writes "succeed" into the sandbox's private /tmp when the course lies under
     # /tmp, as here; the next test checks the real files.)
     course, _, _, _, _ = graded
-    for student in ("x-gradebook", "x-source", "x-network", "x-fork"):
+    for student in ("x-gradebook", "x-source", "x-network", "x-disk", "x-fork"):
         output = run_output(course, student)
         assert "blocked:" in output, student
         assert "HARM" not in output, f"{student}: {output[:2000]}"

@@ -200,7 +200,7 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
         if sandbox is None:
             settings = Settings()
             sandbox = SandboxPolicy(settings.grading_sandbox_bwrap, settings.grading_sandbox_uid,
-                                    settings.grading_process_limit)
+                                    settings.grading_process_limit, settings.grading_disk_limit_mb)
         require_sandbox(sandbox)
     started = time.monotonic()
     students = submissions(root, assignment)

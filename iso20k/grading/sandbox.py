@@ -32,6 +32,7 @@ class SandboxPolicy:
     bwrap: str = "bwrap"
     uid: int = 61000  # used only when the grader runs as root
     process_limit: int = 64
+    disk_mb: int = 100
 
     @property
     def drops_user(self) -> bool:
@@ -73,7 +74,7 @@ def bwrap_command(policy: SandboxPolicy, kernel_cmd: list[str], work_dir: str, r
             args += ["--symlink", os.readlink(link), link]
         elif os.path.isdir(link):
             args += ["--ro-bind", link, link]
-    args += ["--perms", "1777", "--tmpfs", "/tmp"]
+    args += ["--perms", "1777", "--size", str(policy.disk_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     readonly = [d for d in python_dirs() if not _covered(d, list(SYSTEM_DIRS))]
     writable = [os.path.realpath(work_dir), os.path.realpath(run_dir)]
     made: set[str] = {"/", "/tmp", *SYSTEM_DIRS}
@@ -92,7 +93,9 @@ def bwrap_command(policy: SandboxPolicy, kernel_cmd: list[str], work_dir: str, r
         value = (env or os.environ).get(name)
         if value is not None:
             args += ["--setenv", name, value]
-    args += ["--", _tool("prlimit"), f"--nproc={policy.process_limit}:{policy.process_limit}", "--core=0:0", "--"]
+    fsize = policy.disk_mb * 1024 * 1024
+    args += ["--", _tool("prlimit"), f"--nproc={policy.process_limit}:{policy.process_limit}",
+             f"--fsize={fsize}:{fsize}", "--core=0:0", "--"]
     if policy.drops_user:
         args += [_tool("setpriv"), f"--reuid={policy.uid}", f"--regid={policy.uid}", "--clear-groups",
                  "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"]

@@ -24,12 +24,13 @@ class SandboxedKernelManager(AsyncKernelManager):
     bwrap = Unicode("bwrap", help="bubblewrap executable").tag(config=True)
     sandbox_uid = Integer(61000, help="User id the kernel runs as when the grader is root").tag(config=True)
     process_limit = Integer(64, help="Processes and threads the kernel may have").tag(config=True)
+    disk_mb = Integer(100, help="Size of the kernel's /tmp and of the largest file it may write (MiB)").tag(config=True)
 
     run_dir: Path | None = None
 
     @property
     def policy(self) -> SandboxPolicy:
-        return SandboxPolicy(self.bwrap, self.sandbox_uid, self.process_limit)
+        return SandboxPolicy(self.bwrap, self.sandbox_uid, self.process_limit, self.disk_mb)
 
     @property
     def kernel_spec(self):

@@ -55,7 +55,8 @@ def new_report(student: str, status: str = "graded", problems: list[str] | None 
 
 def sandbox_policy(uid: int) -> SandboxPolicy:
     settings = Settings()
-    return SandboxPolicy(settings.grading_sandbox_bwrap, uid, settings.grading_process_limit)
+    return SandboxPolicy(settings.grading_sandbox_bwrap, uid, settings.grading_process_limit,
+                         settings.grading_disk_limit_mb)
 
 
 def _preprocessors(config, policy: SandboxPolicy | None):
@@ -68,6 +69,7 @@ def _preprocessors(config, policy: SandboxPolicy | None):
         config.SandboxedKernelManager.bwrap = policy.bwrap
         config.SandboxedKernelManager.sandbox_uid = policy.uid
         config.SandboxedKernelManager.process_limit = policy.process_limit
+        config.SandboxedKernelManager.disk_mb = policy.disk_mb
     return [getattr(pp, name)(config=config) for name in SANITIZE], LimitedExecute(config=config)
 
 
