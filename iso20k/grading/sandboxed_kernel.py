@@ -43,7 +43,6 @@ class SandboxedKernelManager(AsyncKernelManager):
         if self.run_dir is None:
             self.run_dir = Path(tempfile.mkdtemp(prefix="iso20k-kernel-"))
             (self.run_dir / "home").mkdir()
-            os.chmod(self.run_dir, 0o755)
             prepare_dir(self.run_dir, self.policy)
         self.transport = "ipc"
         self.ip = str(self.run_dir / "kernel")
