@@ -41,10 +41,12 @@ class SandboxPolicy:
 
 def python_dirs() -> list[str]:
     """Folders a kernel needs to run this Python with the course's package (read-only)."""
-    import iso20k
+    import importlib.util
 
-    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix,
-            str(Path(iso20k.__file__).resolve().parent)}
+    # The module assessment notebooks import (``iso20k`` itself may resolve to a namespace
+    # package when the current folder holds a learner's 'iso20k/' course folder).
+    package = Path(importlib.util.find_spec("iso20k.exam_checks").origin).resolve().parent
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(package)}
     return sorted(d for d in {os.path.realpath(d) for d in dirs} | dirs if os.path.isdir(d))
 
 
