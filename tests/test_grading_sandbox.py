@@ -215,6 +215,7 @@ def test_the_batch_completes_and_marks_each_limit(graded):
     assert "could not start more processes" in " ".join(o["x-fork"].problems)
     for student in ("x-exit", "x-shutdown"):  # left for the trainer, like any submission that cannot be run
         assert o[student].status == "failed" and "the kernel stopped" in o[student].problems[0]
+        assert o[student].tamper  # what was found before the kernel stopped is still reported
     report = json.loads(summary.report_path.read_text())
     assert report["isolation"] == "bubblewrap"
     assert "WITHOUT ISOLATION" not in summary.text()

@@ -26,6 +26,8 @@ from .config import course_config
 from .sandbox import SandboxPolicy, prepare_dir
 from .tamper import tamper_findings
 
+KERNEL_STOPPED = ("DeadKernelError", "UnresponsiveKernelError")  # nbclient's and nbgrader's
+STOPPED_TEXT = "the kernel stopped while running the notebook (the submission's code may have ended it); grade it by hand"
 SANITIZE = ("ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells", "CheckCellMetadata")
 
 
@@ -120,7 +122,14 @@ def _run_notebooks(root: Path, assignment: str, student: str, out_dir: Path, pol
         for pre in sanitize:
             nb, resources = pre.preprocess(nb, resources)
         os.environ["NBGRADER_EXECUTION"] = "autograde"
-        nb, resources = execute.preprocess(nb, resources)
+        try:
+            nb, resources = execute.preprocess(nb, resources)
+        except Exception as exc:
+            if type(exc).__name__ not in KERNEL_STOPPED:
+                raise
+            report["status"] = "failed"
+            report["problems"].append(f"{name}: {STOPPED_TEXT}")
+            continue
         errors = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                   if o.get("output_type") == "error"]
         if "MemoryError" in errors:
@@ -148,11 +157,7 @@ def grade_one(root: Path, assignment: str, student: str, out: Path, policy: Sand
     except MemoryError:
         report = new_report(student, "out of memory")
     except Exception as exc:
-        if type(exc).__name__ in ("DeadKernelError", "UnresponsiveKernelError"):
-            report = new_report(student, "failed", ["the kernel stopped while running the notebook (the "
-                                                    "submission's code may have ended it); grade it by hand"])
-        else:
-            report = new_report(student, "failed", [f"{type(exc).__name__}: {exc}"[:500]])
+        report = new_report(student, "failed", [f"{type(exc).__name__}: {exc}"[:500]])
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{student}.json").write_text(json.dumps(report, ensure_ascii=False), encoding="utf-8")
 
