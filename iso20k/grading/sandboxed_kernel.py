@@ -20,6 +20,9 @@ from traitlets import Integer, Unicode
 from .sandbox import SandboxPolicy, bwrap_command, prepare_dir
 
 
+MAX_RUN_DIR = 90
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     bwrap = Unicode("bwrap", help="bubblewrap executable").tag(config=True)
     sandbox_uid = Integer(61000, help="User id the kernel runs as when the grader is root").tag(config=True)
@@ -42,6 +45,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         if self.run_dir is None:
             self.run_dir = Path(tempfile.mkdtemp(prefix="iso20k-kernel-"))
+            if len(str(self.run_dir)) > MAX_RUN_DIR:  # IPC socket paths are limited to 107 bytes
+                shutil.rmtree(self.run_dir)
+                self.run_dir = Path(tempfile.mkdtemp(prefix="iso20k-kernel-", dir="/tmp"))
             (self.run_dir / "home").mkdir()
             prepare_dir(self.run_dir, self.policy)
         self.transport = "ipc"
