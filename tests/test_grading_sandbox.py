@@ -131,6 +131,11 @@ def profile(frame, event, arg):
     if event == "call" and frame.f_code.co_name == "assert_key":
         print("PROFILED" " KEY", frame.f_locals.get("key"))
 sys.setprofile(profile)
+def trace(frame, event, arg):
+    if event == "call" and frame.f_code.co_name == "assert_key":
+        print("TRACED" " KEY", frame.f_locals.get("key"))
+    return None
+sys.settrace(trace)
 ''',
     }
 
@@ -282,7 +287,7 @@ def test_no_feedback_carries_hidden_tests_or_keys(graded):
         for secret in SECRETS:
             assert secret not in html, f"{student}: feedback contains {secret!r}"
     hook = pages["x-hook"]
-    for leak in ("CAPTURED", "AFTER:", "KEYS", "PROFILED KEY", "BADC"):
+    for leak in ("CAPTURED", "AFTER:", "KEYS", "PROFILED KEY", "TRACED KEY", "BADC"):
         assert leak not in hook, f"x-hook feedback contains {leak!r}"
     assert "q02-test: passed" in hook and "q01-test: not passed" in hook
     # ... while the hook did see them during grading: the protection is in the feedback, by structure.
