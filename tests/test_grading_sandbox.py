@@ -7,6 +7,7 @@ feedback pages) rather than trusting what the attack printed."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -327,3 +328,23 @@ def test_grading_without_isolation_is_recorded(small_course):
     report = json.loads((small_course / "reports" / f"{A}-autograde.json").read_text())
     assert report["isolation"].startswith("none")
     assert grades(small_course, A)["aa-right"]["q03-test"] == (2.0, False)
+
+
+def test_the_course_repository_stays_hidden_though_python_and_the_package_live_in_it(tmp_path):
+    """The virtual environment and the iso20k package are usually inside the repository, which is
+    also the course folder (with exams/ holding the keys): only those two folders are bound."""
+    from iso20k.grading.sandbox import SandboxPolicy, bwrap_command, prepare_dir
+    from iso20k.settings import REPO_ROOT
+
+    work, run = tmp_path / "work", tmp_path / "run"
+    work.mkdir()
+    (run / "home").mkdir(parents=True)
+    prepare_dir(tmp_path, SandboxPolicy())
+    code = (f"import os, iso20k.exam_checks; root = {str(REPO_ROOT)!r}; "
+            "print(sorted(os.listdir(root)) if os.path.isdir(root) else [])")
+    proc = subprocess.run(bwrap_command(SandboxPolicy(), [sys.executable, "-c", code], str(work), str(run)),
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    visible = set(ast.literal_eval(proc.stdout))
+    assert visible <= {".venv", "iso20k"}, visible
+    assert not visible & {"exams", "source", "release", "gradebook.db", "nbgrader_config.py"}
