@@ -53,7 +53,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.transport = "ipc"
         self.ip = str(self.run_dir / "kernel")
         self.connection_file = str(self.run_dir / "kernel.json")
-        return await super()._async_pre_start_kernel(**kw)
+        try:
+            return await super()._async_pre_start_kernel(**kw)
+        except BaseException:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            self.run_dir = None
+            raise
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
