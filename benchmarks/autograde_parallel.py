@@ -2,7 +2,7 @@
 """Benchmark: plain ``nbgrader autograde`` versus ``iso20k autograde --jobs N`` on the same
 generated all-staff-exam submissions, in one run, with the gradebooks compared.
 
-    .venv/bin/python benchmarks/autograde_parallel.py [--submissions 40] [--jobs 2]
+    .venv/bin/python benchmarks/autograde_parallel.py [--submissions 40] [--jobs 2] [--without-isolation]
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=0, help="0 = one per CPU core")
     parser.add_argument("--repeat", type=int, default=1, help="rounds per mode; the best time of each is kept")
     parser.add_argument("--exams", type=Path, default=REPO / "exams", help="folder of exam definitions")
+    parser.add_argument("--without-isolation", action="store_true",
+                        help="run iso20k autograde without the grading sandbox (to measure its cost)")
     args = parser.parse_args()
 
     exam = load_exam(args.exams / "all-staff-exam.yaml")
@@ -56,12 +58,13 @@ def main() -> int:
             nbgrader(serial, "autograde", exam.assignment, "--force")
             t_serial = min(t_serial, time.perf_counter() - t0)
             t0 = time.perf_counter()
-            summary = autograde(parallel, exam.assignment, jobs=args.jobs, progress=False)
+            summary = autograde(parallel, exam.assignment, jobs=args.jobs, progress=False,
+                                isolation=not args.without_isolation)
             t_parallel = min(t_parallel, time.perf_counter() - t0)
 
         same = grades(serial, exam.assignment) == grades(parallel, exam.assignment)
         print(f"submissions: {args.submissions}  jobs: {args.jobs or 'cores'}  graded: {summary.count('graded')}  "
-              f"best of {args.repeat}")
+              f"best of {args.repeat}  sandbox: {'off' if args.without_isolation else 'on'}")
         print(f"nbgrader autograde (serial): {t_serial:8.1f} s")
         print(f"iso20k autograde (parallel): {t_parallel:8.1f} s")
         print(f"speed-up: {t_serial / t_parallel:.2f}x   identical grades: {same}")

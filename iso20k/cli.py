@@ -143,16 +143,23 @@ def sync_roster_cmd(course: Path) -> None:
               help="nbgrader course folder.")
 @click.option("--time-limit", type=int, default=None, help="Seconds allowed per submission (ISO20K_GRADING_TIME_LIMIT_S).")
 @click.option("--memory-limit", type=int, default=None, help="MiB allowed per submission (ISO20K_GRADING_MEMORY_LIMIT_MB).")
+@click.option("--without-isolation", is_flag=True, default=False,
+              help="Run learners' code without the bubblewrap sandbox, with your rights (recorded in the report).")
 def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: int | None,
-                  memory_limit: int | None) -> None:
-    """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, limits
-    per submission, and a report of failed, timed-out and tampered submissions."""
+                  memory_limit: int | None, without_isolation: bool) -> None:
+    """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, each
+    submission's code isolated and limited, and a report of failed, timed-out and tampered submissions."""
     from .grading.parallel import autograde
+    from .grading.sandbox import SandboxUnavailable
 
     settings = get_settings()
-    summary = autograde(course, assignment, jobs=jobs or settings.grading_jobs,
-                        time_limit=time_limit or settings.grading_time_limit_s,
-                        memory_mb=memory_limit or settings.grading_memory_limit_mb)
+    try:
+        summary = autograde(course, assignment, jobs=jobs or settings.grading_jobs,
+                            time_limit=time_limit or settings.grading_time_limit_s,
+                            memory_mb=memory_limit or settings.grading_memory_limit_mb,
+                            isolation=not without_isolation)
+    except SandboxUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(summary.text())
     click.echo(f"Report: {summary.report_path}")
 

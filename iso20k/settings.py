@@ -104,6 +104,31 @@ class Settings(BaseSettings):
         default=2048, gt=64,
         description="Memory limit (address space, MiB) for one submission's grading process and kernel.",
     )
+    grading_process_limit: int = Field(
+        default=64, ge=16,
+        description="Processes and threads one submission's kernel may have at once (a fork bomb stops "
+        "there); the kernel itself needs about 12.",
+    )
+    grading_output_limit_kb: int = Field(
+        default=1024, gt=0,
+        description="Output (KiB) one submitted notebook may print while it is graded; past it the "
+        "printing cell is stopped and the submission reported as 'too much output'.",
+    )
+    grading_disk_limit_mb: int = Field(
+        default=100, gt=0,
+        description="Size (MiB) of the private /tmp a sandboxed submission gets, and the largest file "
+        "it may write anywhere.",
+    )
+    grading_sandbox_bwrap: str = Field(
+        default="bwrap",
+        description="The bubblewrap program that isolates learners' code during 'iso20k autograde' "
+        "(Debian package bubblewrap); a name on PATH or a full path.",
+    )
+    grading_sandbox_uid: int = Field(
+        default=61000, gt=0,
+        description="When grading runs as root, learners' code runs as this unprivileged user id "
+        "(grading job n uses this id + n); pick ids no real account uses.",
+    )
     lab_port: int = Field(default=8888, description="Port for 'iso20k lab'.")
     lab_ip: str = Field(default="127.0.0.1", description="Address 'iso20k lab' listens on.")
     course_root: Path = Field(

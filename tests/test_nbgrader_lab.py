@@ -81,6 +81,6 @@ def test_learner_fetches_validates_submits_and_is_graded(lab):
     learner = getpass.getuser()
     assert (course / "submitted" / learner / A / f"{A}.ipynb").exists()
     summary = autograde(course, A, jobs=1, progress=False)
-    assert summary.count("graded") == 1 and not summary.tampered
+    assert summary.count("graded") == 1 and not summary.tampered, summary.text()
     scores = grades(course, A)[learner]
     assert sum(score for score, _ in scores.values()) == 40

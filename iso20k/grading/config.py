@@ -31,16 +31,20 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     c.Exchange.root = os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.
-    c.Execute.timeout = Settings().grading_cell_timeout_s  # read afresh: nbgrader may run in a new process
+    settings = Settings()  # read afresh: nbgrader may run in a new process
+    c.Execute.timeout = settings.grading_cell_timeout_s
     c.Execute.interrupt_on_timeout = True
     # Nothing a learner prints can flood the grader or the feedback.
     c.LimitOutput.max_lines = 200
     c.LimitOutput.max_traceback = 40
+    # ... and, in 'iso20k autograde', not even while it runs (see grading/limited_execute.py).
+    c.LimitedExecute.output_limit_bytes = settings.grading_output_limit_kb * 1024
     # Feedback shows each test's name, points and result, never hidden tests or mark schemes
     # (nbgrader issue #917), and carries no text that a submission copied out of them.
     c.GenerateFeedback.preprocessors = [
         "nbgrader.preprocessors.GetGrades",
         "iso20k.grading.preprocessors.HideHiddenTests",
+        "iso20k.grading.preprocessors.HideLearnerOutputs",
         "iso20k.grading.preprocessors.HideMarkSchemes",
         "iso20k.grading.preprocessors.RedactLeakedText",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",

@@ -5,7 +5,8 @@ with a fresh kernel, under a memory cap; a submission that overruns its time lim
 worker stopped and replaced, and one broken submission never stops the batch.  As each run
 finishes, nbgrader's own autograde saves its grades in this process (one submission at a time,
 taking the worker's run instead of running the code again), so the gradebook gets exactly what
-serial ``nbgrader autograde`` would give it."""
+serial ``nbgrader autograde`` would give it.  Learners' code runs in the grading sandbox
+(``sandbox.py``) unless the trainer explicitly grades without isolation."""
 
 from __future__ import annotations
 
@@ -26,8 +27,13 @@ from tqdm import tqdm
 from .config import course_config
 from .environment import ensure_bin_on_path, nbgrader_env, open_gradebook
 from .limits import limited, stop_group
+from .sandbox import SandboxPolicy, require_sandbox
 
-STATUSES = ("graded", "failed", "timed out", "out of memory")
+STATUSES = ("graded", "failed", "timed out", "out of memory", "too much output")
+#: Statuses whose run is complete enough to save grades from (the rest of the notebook ran).
+SAVED = ("graded", "out of memory", "too much output")
+WITHOUT_ISOLATION = ("WITHOUT ISOLATION: learners' code ran with the grader's rights and could read and "
+                     "change the course folder and gradebook (--without-isolation)")
 
 
 @dataclass
@@ -45,6 +51,7 @@ class Summary:
     outcomes: list[Outcome]
     seconds: float
     report_path: Path | None = None
+    isolated: bool = True
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -56,8 +63,10 @@ class Summary:
     def text(self) -> str:
         lines = [f"{self.assignment}: {len(self.outcomes)} submission(s) in {self.seconds:.1f}s — "
                  + ", ".join(f"{self.count(s)} {s}" for s in STATUSES) + f", {len(self.tampered)} tampered"]
+        if not self.isolated:
+            lines.append("  " + WITHOUT_ISOLATION)
         for o in self.outcomes:
-            if o.status != "graded" or o.tamper:
+            if o.status != "graded" or o.tamper or o.problems:
                 detail = "; ".join(o.problems + o.tamper)
                 lines.append(f"  {o.student}: {o.status}{' (tampered)' if o.tamper else ''}: {detail}")
         return "\n".join(lines)
@@ -71,15 +80,20 @@ def submissions(root: Path, assignment: str) -> list[str]:
 class Worker:
     """One long-lived grading worker process (Python and nbgrader imported once)."""
 
-    def __init__(self, root: Path, assignment: str, out: Path, memory_mb: int):
+    def __init__(self, root: Path, assignment: str, out: Path, memory_mb: int, sandbox_uid: int | None = None):
         self.args = (root, assignment, out, memory_mb)
+        self.isolation = "none" if sandbox_uid is None else str(sandbox_uid)
         self.proc: subprocess.Popen | None = None
         self.lines: queue.Queue = queue.Queue()
 
     def _start(self) -> None:
         root, assignment, out, memory_mb = self.args
-        cmd = [sys.executable, "-m", "iso20k.grading.worker", str(root), assignment, str(out)]
-        self.proc = subprocess.Popen(cmd, cwd=root, env=nbgrader_env(), stdin=subprocess.PIPE,
+        cmd = [sys.executable, "-m", "iso20k.grading.worker", str(root), assignment, str(out), self.isolation]
+        # Working copies and kernel run folders go below ``out``, removed at the end of the batch
+        # even when a worker had to be stopped.
+        tmp = out / "tmp"
+        tmp.mkdir(exist_ok=True)
+        self.proc = subprocess.Popen(cmd, cwd=root, env=nbgrader_env({"TMPDIR": str(tmp)}), stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                      preexec_fn=limited(memory_mb))
         self.lines = queue.Queue()
@@ -175,8 +189,19 @@ def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
 
 
 def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600, memory_mb: int = 2048,
-              progress: bool = True) -> Summary:
+              progress: bool = True, isolation: bool = True, sandbox: SandboxPolicy | None = None) -> Summary:
+    """Grade every submission of ``assignment``.  With ``isolation`` (the default) learners' code
+    runs in the sandbox, and SandboxUnavailable is raised, before anything is graded, if this
+    machine cannot provide it.  ``sandbox`` defaults to the settings."""
+    from ..settings import Settings
+
     root = Path(root).resolve()
+    if isolation:
+        if sandbox is None:
+            settings = Settings()
+            sandbox = SandboxPolicy(settings.grading_sandbox_bwrap, settings.grading_sandbox_uid,
+                                    settings.grading_process_limit, settings.grading_disk_limit_mb)
+        require_sandbox(sandbox)
     started = time.monotonic()
     students = submissions(root, assignment)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
@@ -187,8 +212,9 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
     ran: queue.Queue = queue.Queue()
     outcomes: list[Outcome] = []
 
-    def work() -> None:
-        worker = Worker(root, assignment, results, memory_mb)
+    def work(slot: int) -> None:
+        # One user id per job: a fork bomb in one submission cannot use up another's process limit.
+        worker = Worker(root, assignment, results, memory_mb, sandbox.uid + slot if isolation else None)
         try:
             while True:
                 try:
@@ -199,7 +225,7 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
         finally:
             worker.close()
 
-    threads = [threading.Thread(target=work, daemon=True) for _ in range(jobs)]
+    threads = [threading.Thread(target=work, args=(slot,), daemon=True) for slot in range(jobs)]
     try:
         for t in threads:
             t.start()
@@ -207,7 +233,7 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
         with tqdm(total=len(students), desc=f"grading {assignment}", unit="submission", disable=not progress) as bar:
             for _ in students:
                 outcome = ran.get()
-                if outcome.status in ("graded", "out of memory"):
+                if outcome.status in SAVED:
                     reason = saver.save(outcome.student)
                     if reason:
                         outcome.status, outcome.problems = "failed", outcome.problems + [reason]
@@ -219,11 +245,12 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
     finally:
         shutil.rmtree(results, ignore_errors=True)
     outcomes.sort(key=lambda o: o.student)
-    summary = Summary(assignment, outcomes, time.monotonic() - started)
+    summary = Summary(assignment, outcomes, time.monotonic() - started, isolated=isolation)
     reports = root / "reports"
     reports.mkdir(exist_ok=True)
     summary.report_path = reports / f"{assignment}-autograde.json"
     summary.report_path.write_text(json.dumps(
         {"assignment": assignment, "seconds": summary.seconds, "jobs": jobs,
+         "isolation": "bubblewrap" if isolation else "none (--without-isolation)",
          "outcomes": [asdict(o) for o in outcomes]}, ensure_ascii=False, indent=2), encoding="utf-8")
     return summary

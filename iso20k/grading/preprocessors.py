@@ -52,6 +52,29 @@ class HideMarkSchemes(NbGraderPreprocessor):
         return cell, resources
 
 
+_BUILTIN_ERRORS = {name for name, obj in vars(__import__("builtins")).items()
+                   if isinstance(obj, type) and issubclass(obj, BaseException)}
+
+
+class HideLearnerOutputs(NbGraderPreprocessor):
+    """Feedback: what learners' own code cells printed is not shown.  Their code shares the kernel
+    with the hidden tests, so it can hook later cells (``pre_run_cell``, ``sys.settrace``, a
+    replaced ``print``, a display updated later) and print what it saw there, even just a key
+    letter, which no text match could tell from an answer.  An error shows only its name, and only
+    when that is a built-in exception (a learner's class could be named after a key)."""
+
+    def preprocess_cell(self, cell, resources, index):
+        test = utils.is_grade(cell) and not utils.is_solution(cell)  # HideHiddenTests' part
+        if cell.cell_type == "code" and not test and cell.get("outputs"):
+            errors = sorted({o.get("ename") for o in cell.outputs if o.get("output_type") == "error"})
+            text = "[output not shown in feedback · 反馈中不显示输出]\n"
+            if errors:
+                names = [e if e in _BUILTIN_ERRORS else "an error" for e in errors]
+                text = f"[this cell raised {', '.join(names)} · 本单元格运行出错]\n"
+            cell.outputs = [new_output("stream", name="stdout", text=text)]
+        return cell, resources
+
+
 class RedactLeakedText(NbGraderPreprocessor):
     """Feedback: any output that contains a line of a hidden test or mark scheme (a submission
     that printed or displayed them) is replaced by a notice."""

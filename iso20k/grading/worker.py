@@ -3,21 +3,31 @@ process of its own (limits set by its parent), each with a fresh kernel, and wri
 notebook plus a report.  It never writes the gradebook: nbgrader saves grades in the grader
 process afterwards.  It reads student ids on stdin, one per line, and answers ``done <id>``.
 
-    python -m iso20k.grading.worker COURSE_ROOT ASSIGNMENT OUT_DIR
+The worker itself is trusted: it reads the submission and writes results outside the sandbox.
+Only the kernel, which runs the learner's code, is sandboxed (``sandbox.py``), working in a
+scratch copy of the submission folder that is thrown away afterwards.
+
+    python -m iso20k.grading.worker COURSE_ROOT ASSIGNMENT OUT_DIR [SANDBOX_UID | none]
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
+from ..settings import Settings
 from .config import course_config
+from .sandbox import SandboxPolicy, prepare_dir
 from .tamper import tamper_findings
 
+KERNEL_STOPPED = ("DeadKernelError", "UnresponsiveKernelError")  # nbclient's and nbgrader's
+STOPPED_TEXT = "the kernel stopped while running the notebook (the submission's code may have ended it); grade it by hand"
 SANITIZE = ("ClearOutput", "DeduplicateIds", "OverwriteKernelspec", "OverwriteCells", "CheckCellMetadata")
 
 
@@ -45,20 +55,55 @@ def new_report(student: str, status: str = "graded", problems: list[str] | None 
     return {"student": student, "status": status, "notebooks": [], "tamper": [], "problems": problems or []}
 
 
-def _preprocessors(config):
+def sandbox_policy(uid: int) -> SandboxPolicy:
+    settings = Settings()
+    return SandboxPolicy(settings.grading_sandbox_bwrap, uid, settings.grading_process_limit,
+                         settings.grading_disk_limit_mb)
+
+
+def _preprocessors(config, policy: SandboxPolicy | None):
     from nbgrader import preprocessors as pp
 
-    return [getattr(pp, name)(config=config) for name in SANITIZE], pp.Execute(config=config)
+    from .limited_execute import LimitedExecute
+
+    if policy is not None:
+        config.Execute.kernel_manager_class = "iso20k.grading.sandboxed_kernel.SandboxedKernelManager"
+        config.SandboxedKernelManager.bwrap = policy.bwrap
+        config.SandboxedKernelManager.sandbox_uid = policy.uid
+        config.SandboxedKernelManager.process_limit = policy.process_limit
+        config.SandboxedKernelManager.disk_mb = policy.disk_mb
+    return [getattr(pp, name)(config=config) for name in SANITIZE], LimitedExecute(config=config)
 
 
-def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> dict:
+def working_copy(submitted: Path, policy: SandboxPolicy | None) -> Path:
+    """A scratch copy of the submission folder, the only folder the learner's code may change."""
+    scratch = Path(tempfile.mkdtemp(prefix="iso20k-work-"))
+    os.chmod(scratch, 0o755)
+    work = scratch / submitted.name
+    shutil.copytree(submitted, work, symlinks=True)
+    if policy is not None:
+        prepare_dir(work, policy)
+    return work
+
+
+def run_submission(root: Path, assignment: str, student: str, out_dir: Path,
+                   policy: SandboxPolicy | None = None) -> dict:
     """Sanitize and execute every notebook of one submission; return the report."""
+    submitted = root / "submitted" / student / assignment
+    work = working_copy(submitted, policy)
+    try:
+        return _run_notebooks(root, assignment, student, out_dir, policy, submitted, work)
+    finally:
+        shutil.rmtree(work.parent, ignore_errors=True)
+
+
+def _run_notebooks(root: Path, assignment: str, student: str, out_dir: Path, policy: SandboxPolicy | None,
+                   submitted: Path, work: Path) -> dict:
     config = course_config(root)
     db_url = config.CourseDirectory.db_url
-    submitted = root / "submitted" / student / assignment
     report = new_report(student)
     release_dir = root / "release" / assignment
-    sanitize, execute = _preprocessors(config)
+    sanitize, execute = _preprocessors(config, policy)
     for release_path in sorted(release_dir.glob("*.ipynb")):
         name = release_path.stem
         path = submitted / f"{name}.ipynb"
@@ -73,15 +118,28 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> 
             continue
         report["tamper"] += [f"{name}: {f}" for f in tamper_findings(nb, protected_cells_of(release_path))]
         resources = {"nbgrader": {"student": student, "assignment": assignment, "notebook": name, "db_url": db_url},
-                     "metadata": {"path": str(submitted)}, "unique_key": name}
+                     "metadata": {"path": str(work)}, "unique_key": name}
         for pre in sanitize:
             nb, resources = pre.preprocess(nb, resources)
         os.environ["NBGRADER_EXECUTION"] = "autograde"
-        nb, resources = execute.preprocess(nb, resources)
+        try:
+            nb, resources = execute.preprocess(nb, resources)
+        except Exception as exc:
+            if type(exc).__name__ not in KERNEL_STOPPED:
+                raise
+            report["status"] = "failed"
+            report["problems"].append(f"{name}: {STOPPED_TEXT}")
+            continue
         errors = [o.get("ename") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
                   if o.get("output_type") == "error"]
         if "MemoryError" in errors:
             report["status"] = "out of memory"
+        if execute.stopped_cells:
+            report["status"] = "too much output"
+            report["problems"].append(f"{name}: printed more than {execute.output_limit_bytes // 1024} KiB; "
+                                      f"{len(execute.stopped_cells)} cell(s) stopped")
+        if "BlockingIOError" in errors:
+            report["problems"].append(f"{name}: a cell could not start more processes (the process limit)")
         if "DeadKernelError" in errors:
             report["problems"].append(f"{name}: the kernel stopped while running the notebook")
         (out_dir / student).mkdir(parents=True, exist_ok=True)
@@ -93,9 +151,9 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path) -> 
     return report
 
 
-def grade_one(root: Path, assignment: str, student: str, out: Path) -> None:
+def grade_one(root: Path, assignment: str, student: str, out: Path, policy: SandboxPolicy | None = None) -> None:
     try:
-        report = run_submission(root, assignment, student, out)
+        report = run_submission(root, assignment, student, out, policy)
     except MemoryError:
         report = new_report(student, "out of memory")
     except Exception as exc:
@@ -105,12 +163,20 @@ def grade_one(root: Path, assignment: str, student: str, out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    root, assignment, out_dir = (argv or sys.argv[1:])[:3]
+    args = argv or sys.argv[1:]
+    root, assignment, out_dir = args[:3]
+    isolation = args[3] if len(args) > 3 else "none"
+    policy = None if isolation == "none" else sandbox_policy(int(isolation))
+    # Answers go to a private copy of stdout: kernels inherit file descriptor 1, and what a
+    # learner's code writes there must not pass for an answer of this worker.
+    answers = os.fdopen(os.dup(1), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
     for line in sys.stdin:
         student = line.strip()
         if student:
-            grade_one(Path(root), assignment, student, Path(out_dir))
-            print(f"done {student}", flush=True)
+            grade_one(Path(root), assignment, student, Path(out_dir), policy)
+            print(f"done {student}", file=answers, flush=True)
     return 0
 
 
