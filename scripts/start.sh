@@ -4,7 +4,7 @@
 # demo learner.  Progress goes to the embedded SQLite store (~/.local/share/iso20k by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-env.sh ""
+scripts/setup-env.sh "" bubblewrap  # bubblewrap: the grading sandbox
 .venv/bin/iso20k demo --if-empty
 log="${TMPDIR:-/tmp}/iso20k-dashboard.log"
 .venv/bin/iso20k dashboard >"$log" 2>&1 &
