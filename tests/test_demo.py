@@ -36,13 +36,14 @@ def test_demo_company_is_realistic_and_repeatable():
 
 def test_demo_refuses_to_mix_with_a_real_roster(tmp_path):
     store = ProgressStore()
-    write_employees([Employee("E1", "Real Person", "Ops", "staff", "real@company.cn", ("all-staff",))], store)
+    write_employees([Employee("E1", "Real Person", "Ops", "staff", "real@company.cn", ("all-staff",)),
+                     Employee("E2", "No Email", "Ops", "staff", None, ("all-staff",))], store)
     result = CliRunner().invoke(main, ["demo"])
     assert result.exit_code != 0
-    assert "already holds a real roster of 1 people" in result.output and "--force" in result.output
+    assert "already holds a real roster of 2 people" in result.output and "--force" in result.output
     assert CliRunner().invoke(main, ["demo", "--if-empty"]).output.startswith("The roster is not empty")
     with sqlite3.connect(store.url.removeprefix("sqlite:///")) as db:
-        assert db.execute("SELECT count(*) FROM employees").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM employees").fetchone() == (2,)
         assert db.execute("SELECT count(*) FROM answers").fetchone() == (0,)
 
 

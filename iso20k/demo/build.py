@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..banks import load_catalog
 from ..grading.exam_model import load_exams
@@ -59,7 +59,7 @@ def real_people(store: ProgressStore) -> int:
     e = tables.employees
     with store.engine.connect() as conn:
         return conn.execute(select(func.count()).where(
-            e.c.active, ~e.c.email.like(f"%@{DEMO_DOMAIN}"))).scalar() or 0
+            e.c.active, or_(e.c.email.is_(None), ~e.c.email.like(f"%@{DEMO_DOMAIN}")))).scalar() or 0
 
 
 def build_demo(settings: Settings | None = None, employees: int = 300, departments: int = 8,
