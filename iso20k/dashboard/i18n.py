@@ -38,7 +38,7 @@ STRINGS: dict[str, dict[str, str]] = {
                     "zh": "在上方选择一个部门，即可查看该部门每位员工在各课程中的状态。"},
     "employee_id": {"en": "Employee id", "zh": "员工编号"},
     "name": {"en": "Name", "zh": "姓名"},
-    "due": {"en": "due {date}", "zh": "截止 {date}"},
+    "with_due": {"en": "{status} (due {date})", "zh": "{status}（截止 {date}）"},
     "not_required": {"en": "not required", "zh": "无需参加"},
     "scores_title": {"en": "Assessment scores", "zh": "考核成绩分布"},
     "scores_axis": {"en": "score (% of points)", "zh": "得分（占总分百分比）"},

@@ -48,7 +48,7 @@ def people_cells(view: View, language: str) -> tuple[list[str], list[list[str]]]
                 continue
             text = status_label(statuses[track], language)
             due = person.due.get(track)
-            cells.append(f"{text} ({t('due', language, date=due.isoformat())})" if due else text)
+            cells.append(t("with_due", language, status=text, date=due.isoformat()) if due else text)
         rows.append(cells)
     return header, rows
 

@@ -59,8 +59,12 @@ def _submitted_assignment():
 
 def record_results(course_root: Path, results: list[Result], seed: int = 20000) -> None:
     """Record graded (and ungraded) submissions with nbgrader's Gradebook API."""
+    import warnings
+
     rng = random.Random(seed + 2)
-    with open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+    with warnings.catch_warnings(), open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+        # nbgrader's own gradebook code triggers SQLAlchemy autoflush warnings; they are noise here.
+        warnings.simplefilter("ignore")
         for r in results:
             sub = gb.update_or_create_submission(ASSESSMENTS[r.track], r.employee_id,
                                                  timestamp=r.submitted_at.replace(tzinfo=None))
