@@ -38,7 +38,7 @@ from iso20k.banks import load_catalog  # noqa: E402
 from iso20k.dashboard import dashboard_server  # noqa: E402
 from iso20k.demo.company import make_company  # noqa: E402
 from iso20k.demo.gradebook import ensure_assignments  # noqa: E402
-from iso20k.demo.history import plan_history  # noqa: E402
+from iso20k.demo.history import record_progress  # noqa: E402
 from iso20k.grading.build import build_sources  # noqa: E402
 from iso20k.grading.config import gradebook_url  # noqa: E402
 from iso20k.roster import write_employees  # noqa: E402
@@ -56,7 +56,7 @@ DASHBOARD_READY = ".iso20k-scores"
 BARE_READY = "#bare-ready"
 
 
-def build_company(settings: Settings, employees: int, departments: int, per_employee: int) -> dict:
+def build_company(settings: Settings, employees: int, departments: int) -> dict:
     """Roster and progress through the progress store; 3 graded submissions per employee
     (one per assessment) inserted in bulk into a gradebook nbgrader created."""
     from nbgrader import api
@@ -67,10 +67,7 @@ def build_company(settings: Settings, employees: int, departments: int, per_empl
     catalog = load_catalog(settings.banks_dir)
     store = ProgressStore(settings.effective_db_url)
     write_employees(people, store)
-    late = {p.department for p in people if p.due_dates["all-staff"] < today}
-    events, _ = plan_history(people, catalog, today, late_departments=late)
-    module_questions = {key: {q.full_id for q in b.questions} for key, b in catalog.banks.items()}
-    n_events = store.record_history(events, module_questions)
+    n_events, _ = record_progress(store, people, catalog, today)
     store.close()
 
     course = Path(settings.course_root)
@@ -217,7 +214,7 @@ def main() -> int:
         shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
         settings = Settings(data_dir=work / "data", course_root=course, dashboard_cull_idle_s=60)
         build_sources(settings.exams_dir, course / "source", settings)
-        built = build_company(settings, args.employees, args.departments, 3)
+        built = build_company(settings, args.employees, args.departments)
         print(f"company: {built['employees']} employees, {built['departments']} departments, "
               f"{built['events']} quiz answers, {built['submissions']} graded submissions "
               f"({built['grades']} grades) in {built['seconds']:.0f}s")

@@ -217,10 +217,11 @@ def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool, remo
 def dashboard_cmd(port: int | None, ip: str | None) -> None:
     """Serve the read-only training-completion dashboard with Voila."""
     from .dashboard import dashboard_server
+    from .dashboard.serve import LOOPBACK
 
     server = dashboard_server(get_settings(), port=port, ip=ip)
     click.echo(f"Training dashboard (read-only): {server.url}")
-    if server.token and (ip or get_settings().dashboard_ip) not in ("127.0.0.1", "localhost", "::1"):
+    if server.token and (ip or get_settings().dashboard_ip) not in LOOPBACK:
         click.echo("Share this address with the token only with the people who should see the figures.")
     os.chdir(REPO_ROOT / "dashboard")
     os.execvpe(server.argv[0], server.argv, server.env)

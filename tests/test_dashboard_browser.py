@@ -3,11 +3,9 @@ company built by ``build_demo``, driven in headless Chromium."""
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
-import re
 import time
 from datetime import date
 from pathlib import Path

@@ -79,7 +79,7 @@ def test_dashboard_notebook_runs_top_to_bottom_on_a_fresh_kernel(tmp_path):
 @pytest.mark.slow
 def test_demo_builds_through_nbgrader_and_can_be_removed_leaving_real_people(tmp_path, monkeypatch):
     from dashboard_world import make_world
-    from iso20k.grading.environment import open_gradebook
+    from iso20k.grading.environment import course_gradebook
     from iso20k.settings import reload_settings
 
     monkeypatch.setenv("ISO20K_DATA_DIR", str(tmp_path / "data"))
@@ -93,7 +93,7 @@ def test_demo_builds_through_nbgrader_and_can_be_removed_leaving_real_people(tmp
     course = settings.course_root
     autograded = sorted(p.parent.name for p in course.glob("autograded/*/*"))
     assert len(autograded) == 2, "two demo learners really went through nbgrader autograde"
-    with open_gradebook(f"sqlite:///{course / 'gradebook.db'}", "iso20k") as gb:
+    with course_gradebook(course) as gb:
         assert len(gb.students) == 31 and sum(a.num_submissions for a in gb.assignments) == summary.results
 
     result = CliRunner().invoke(main, ["demo", "--remove"])
@@ -103,6 +103,6 @@ def test_demo_builds_through_nbgrader_and_can_be_removed_leaving_real_people(tmp
         assert db.execute("SELECT employee_id FROM employees").fetchall() == [("R1",)]
         assert db.execute("SELECT DISTINCT learner_id FROM answers").fetchall() == [("R1",)]
         assert db.execute("SELECT count(*) FROM enrolments").fetchone() == (1,)
-    with open_gradebook(f"sqlite:///{course / 'gradebook.db'}", "iso20k") as gb:
+    with course_gradebook(course) as gb:
         assert gb.students == [] and sum(a.num_submissions for a in gb.assignments) == 0
     assert not list(course.glob("submitted/*")) and not list(course.glob("autograded/*"))

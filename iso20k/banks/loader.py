@@ -164,6 +164,10 @@ class Catalog:
                 "'all-staff/roadmap/q03' (track/module/question); run 'iso20k check-banks' to list them."
             ) from None
 
+    def module_questions(self) -> dict[str, set[str]]:
+        """``track/module`` -> the full ids of its questions (what completes the module)."""
+        return {key: {q.full_id for q in bank.questions} for key, bank in self.banks.items()}
+
     def module(self, module_key: str) -> Bank:
         try:
             return self.banks[module_key]

@@ -15,14 +15,14 @@ import ipywidgets as w
 
 from ..banks import load_catalog
 from ..grading.config import gradebook_url
-from ..settings import Settings, get_settings
+from ..settings import LANGUAGES, Settings, get_settings
 from ..tracks import TRACKS
 from .charts import department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
-from .sources import Snapshot, change_stamp, load_snapshot
+from .sources import Snapshot, load_snapshot, snapshot_stamp
 from .status import statuses
-from .tables import department_cells, download_link, html_table, people_cells
+from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +60,7 @@ class DataSource:
               file=sys.__stderr__, flush=True)
 
     def changed(self) -> bool:
-        return change_stamp(self.progress_url, self.gradebook_url,
-                            folders=(self.course_root / "submitted",)) != self.snapshot.stamp
+        return snapshot_stamp(self.progress_url, self.gradebook_url, self.course_root) != self.snapshot.stamp
 
     def statuses(self, as_of: date) -> dict:
         if as_of not in self._statuses:
@@ -72,7 +71,7 @@ class DataSource:
 class Dashboard:
     """Build with :meth:`from_settings`, show ``dashboard.widget``."""
 
-    def __init__(self, source: DataSource, language: str = "en", today: date | None = None):
+    def __init__(self, source: DataSource, language: str = "en"):
         self.source = source
         self.language = language
         self.version = 0
@@ -83,7 +82,7 @@ class Dashboard:
         self.track = w.Dropdown(layout=layout)
         self.department = w.Dropdown(layout=layout)
         self.role = w.Dropdown(layout=layout)
-        self.as_of = w.DatePicker(value=today or date.today(), layout=layout)
+        self.as_of = w.DatePicker(value=date.today(), layout=layout)
         self.reload_button = w.Button(layout=w.Layout(width="auto"))
         self.header = w.HTML()
         self.headline = w.HTML()
@@ -116,7 +115,7 @@ class Dashboard:
             self._safely(self.render)
 
     def _on_language(self, change) -> None:
-        self.language = change["new"] if change["new"] in ("en", "zh") else "en"
+        self.language = change["new"] if change["new"] in LANGUAGES else "en"
         self._safely(lambda: (self._relabel(), self.render()))
 
     def _on_reload(self, _button=None) -> None:
@@ -224,9 +223,8 @@ class Dashboard:
         cards = [card.format(label=escape(t("employees", lang)), key="employees", value=view.employees, detail="")]
         for track in view.tracks:
             cell = view.total.tracks[track]
-            value = "—" if cell.percent is None else f"{cell.percent:.0f}%"
             cards.append(card.format(label=escape(t("fully_trained", lang, track=track_label(track, lang))),
-                                     key=f"trained-{track}", value=value,
+                                     key=f"trained-{track}", value=percent_text(cell),
                                      detail=escape(t("of", lang, passed=cell.passed, enrolled=cell.enrolled))))
         cards.append(card.format(label=escape(t("overdue_people", lang)), key="overdue", value=view.overdue_people,
                                  detail=""))

@@ -9,7 +9,6 @@ from datetime import date
 
 from ..tracks import TRACKS
 from .sources import Person, Snapshot
-from .status import STATUSES
 
 
 @dataclass(frozen=True)
@@ -79,7 +78,7 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
               and (not filters.role or p.role == filters.role)
               and (not filters.track or filters.track in p.due)]
     rows: dict[str, DepartmentRow] = {}
-    total = DepartmentRow("")
+    total = DepartmentRow("", tracks={t: TrackCell() for t in tracks})
     overdue_people = 0
     drilldown = []
     scores: dict[str, list[float]] = {t: [] for t in tracks}
@@ -96,7 +95,7 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
             s = status[(p.employee_id, t)]
             mine[t] = s
             row.tracks[t].add(s)
-            total.tracks.setdefault(t, TrackCell()).add(s)
+            total.tracks[t].add(s)
             sub = snap.submissions.get((p.employee_id, t))
             if sub is not None and s in ("passed", "failed", "overdue") and sub.percent() is not None \
                     and not sub.needs_manual and (sub.submitted_on is None or sub.submitted_on <= filters.as_of):
@@ -104,13 +103,6 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
         overdue_people += "overdue" in mine.values()
         if filters.department:
             drilldown.append((p, mine))
-    for t in tracks:
-        total.tracks.setdefault(t, TrackCell())
     drilldown.sort(key=lambda item: (item[0].name, item[0].employee_id))
     return View(filters, tracks, people, [rows[d] for d in sorted(rows)], total, overdue_people,
                 drilldown, scores)
-
-
-def status_totals(view: View) -> dict[str, int]:
-    counts = view.total.counts()
-    return {s: counts.get(s, 0) for s in STATUSES}

@@ -7,6 +7,7 @@ with plain SQL rather than nbgrader's ``Gradebook`` class (which creates and mig
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -98,19 +99,34 @@ def change_stamp(*urls: str, folders: tuple[Path, ...] = ()) -> tuple:
     return tuple(out)
 
 
-def _readable(url: str) -> bool:
+def snapshot_stamp(progress_url: str, gradebook_url: str, course_root: Path) -> tuple:
+    """The change stamp of everything a snapshot reads."""
+    return change_stamp(progress_url, gradebook_url, folders=(Path(course_root) / "submitted",))
+
+
+@contextmanager
+def read_only(url: str, what: str, snap: Snapshot):
+    """A read-only connection to ``url``, or None when its SQLite file does not exist yet; a
+    database that cannot be read becomes a note on the page instead of an error."""
     files = sqlite_files(url)
-    return not files or files[0].is_file()
+    if files and not files[0].is_file():
+        yield None
+        return
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except SQLAlchemyError as exc:
+        snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        engine.dispose()
 
 
 def read_progress(url: str, snap: Snapshot) -> None:
     """Roster, first activity and module completions from the progress store."""
-    if not _readable(url):
-        return
-    engine = make_engine(url, read_only=True)
     e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
-    try:
-        with engine.connect() as conn:
+    with read_only(url, "progress store", snap) as conn:
+        if conn is not None:
             due: dict[str, dict] = {}
             for eid, track, due_date in conn.execute(select(en.c.employee_id, en.c.track, en.c.due_date)):
                 due.setdefault(eid, {})[track] = due_date
@@ -122,10 +138,6 @@ def read_progress(url: str, snap: Snapshot) -> None:
             snap.first_activity = {(lid, track): _day(at) for lid, track, at in first}
             for lid, track, at in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.completed_at)):
                 snap.completions.setdefault((lid, track), []).append(_day(at))
-    except SQLAlchemyError as exc:
-        snap.notes.append(f"progress store unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-    finally:
-        engine.dispose()
     for days in snap.completions.values():
         days.sort()
 
@@ -159,11 +171,8 @@ FROM assignment a
 
 def read_gradebook(url: str, snap: Snapshot) -> None:
     """Submissions and scores from nbgrader's gradebook (only the three track assessments)."""
-    if not _readable(url):
-        return
-    engine = make_engine(url, read_only=True)
-    try:
-        with engine.connect() as conn:
+    with read_only(url, "gradebook", snap) as conn:
+        if conn is not None:
             max_scores = {name: float(total) for name, total in conn.execute(_MAX_SCORES)}
             totals = {nb: (float(score or 0), bool(manual)) for nb, score, manual in conn.execute(_GRADE_TOTALS)}
             per_submission: dict[str, list] = {}
@@ -180,10 +189,6 @@ def read_gradebook(url: str, snap: Snapshot) -> None:
                 score, manual, penalty = per_submission.get(sub_id, (0.0, False, 0.0))
                 snap.submissions[(student, track)] = Submission(
                     track, _day(stamp), max(0.0, score - penalty), max_scores.get(name, 0.0), manual)
-    except SQLAlchemyError as exc:
-        snap.notes.append(f"gradebook unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
-    finally:
-        engine.dispose()
 
 
 def read_collected(course_root: Path, snap: Snapshot) -> None:
@@ -208,7 +213,7 @@ def load_snapshot(progress_url: str, gradebook_url: str, course_root: Path,
                   modules: dict[str, int], pass_marks: dict[str, float]) -> Snapshot:
     """Read everything once.  ``modules`` is the number of lesson modules per track."""
     snap = Snapshot(modules={t: modules.get(t, 0) for t in TRACKS}, pass_marks=dict(pass_marks))
-    snap.stamp = change_stamp(progress_url, gradebook_url, folders=(Path(course_root) / "submitted",))
+    snap.stamp = snapshot_stamp(progress_url, gradebook_url, course_root)
     read_progress(progress_url, snap)
     read_gradebook(gradebook_url, snap)
     read_collected(course_root, snap)

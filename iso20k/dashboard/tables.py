@@ -15,7 +15,7 @@ TABLE_STYLE = "border-collapse:collapse;font-size:13px;line-height:1.35;margin:6
 CELL = "border:1px solid #ddd;padding:4px 8px;"
 
 
-def _percent(cell: TrackCell) -> str:
+def percent_text(cell: TrackCell) -> str:
     return "—" if cell.percent is None else f"{cell.percent:.0f}%"
 
 
@@ -30,7 +30,7 @@ def department_cells(view: View, language: str) -> tuple[list[str], list[list[st
         cells = [row.department or t("total", language), str(row.employees)]
         for track in view.tracks:
             c = row.tracks[track]
-            cells += [str(c.enrolled), str(c.passed), _percent(c), str(c.overdue)]
+            cells += [str(c.enrolled), str(c.passed), percent_text(c), str(c.overdue)]
         rows.append(cells)
     return header, rows
 

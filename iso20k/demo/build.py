@@ -12,6 +12,8 @@ from pathlib import Path
 from sqlalchemy import func, or_, select
 
 from ..banks import load_catalog
+from ..grading.config import gradebook_url
+from ..grading.environment import course_gradebook
 from ..grading.exam_model import load_exams
 from ..grading.sandbox import SandboxUnavailable
 from ..grading.students import sync_students
@@ -22,7 +24,7 @@ from ..store import ProgressStore, tables
 from ..tracks import ASSESSMENTS
 from .company import DEMO_DOMAIN, make_company
 from .gradebook import ensure_assignments, hand_in, record_results, remove_demo_work
-from .history import plan_history
+from .history import record_progress
 
 #: The learner ``./scripts/start.sh`` signs in as: on the demo roster, progress never invented.
 LAB_LEARNER = "demo-learner"
@@ -81,20 +83,17 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
             "(set ISO20K_DATA_DIR to an empty folder) or pass --force to add it anyway.")
     catalog = load_catalog(settings.banks_dir)
     people = make_company(employees, departments, today)
-    late = {p.department for p in people if p.due_dates["all-staff"] < today}
     lab = Employee(LAB_LEARNER, "演示学员 Demo Learner", people[-1].department, "staff",
                    f"{LAB_LEARNER}@{DEMO_DOMAIN}", ("all-staff",), {"all-staff": people[-1].due_dates["all-staff"]})
-    events, results = plan_history(people, catalog, today, late_departments=late)
     ids = [p.employee_id for p in people]
 
     write_employees(people + [lab], store)
     store.forget(ids)
-    module_questions = {key: {q.full_id for q in bank.questions} for key, bank in catalog.banks.items()}
-    count = store.record_history(events, module_questions)
+    count, results = record_progress(store, people, catalog, today)
 
     ensure_assignments(course)
     remove_demo_work(course, ids)
-    sync_students(store, f"sqlite:///{course / 'gradebook.db'}")
+    sync_students(store, gradebook_url(course))
     rng = random.Random(7)
     exams = {e.assignment: e for e in load_exams(settings.exams_dir)}
     real = _pick_handful(results, autograde_count)
@@ -120,8 +119,6 @@ def remove_demo(settings: Settings | None = None) -> int:
     grades, and their nbgrader student records.  Real people are not touched.  Returns how many."""
     from sqlalchemy import delete
 
-    from ..grading.environment import open_gradebook
-
     settings = settings or get_settings()
     course = Path(settings.course_root).resolve()
     store = ProgressStore(settings.effective_db_url)
@@ -130,7 +127,7 @@ def remove_demo(settings: Settings | None = None) -> int:
         ids = [r[0] for r in conn.execute(select(e.c.employee_id).where(e.c.email.like(f"%@{DEMO_DOMAIN}")))]
     if (course / "gradebook.db").exists():
         remove_demo_work(course, ids)
-        with open_gradebook(f"sqlite:///{course / 'gradebook.db'}", "iso20k") as gb:
+        with course_gradebook(course) as gb:
             known = {s.id for s in gb.students}
             for sid in ids:
                 if sid in known:

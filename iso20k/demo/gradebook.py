@@ -11,8 +11,8 @@ import re
 import shutil
 from pathlib import Path
 
-from ..grading.config import course_config, gradebook_url
-from ..grading.environment import ensure_bin_on_path, open_gradebook
+from ..grading.config import course_config
+from ..grading.environment import course_gradebook, ensure_bin_on_path
 from ..grading.exam_model import Exam
 from ..tracks import ASSESSMENTS
 from .history import Result
@@ -27,7 +27,7 @@ def ensure_assignments(course_root: Path) -> None:
     from nbgrader.coursedir import CourseDirectory
 
     ensure_bin_on_path()
-    with open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+    with course_gradebook(course_root) as gb:
         known = {a.name for a in gb.assignments if a.notebooks}
     missing = [a for a in ASSESSMENTS.values() if a not in known]
     if not missing:
@@ -42,19 +42,16 @@ def ensure_assignments(course_root: Path) -> None:
 
 def remove_demo_work(course_root: Path, student_ids: list[str]) -> None:
     """Forget the demo learners' submissions: gradebook rows and nbgrader's folders."""
-    with open_gradebook(gradebook_url(course_root), "iso20k") as gb:
-        for sub in list(gb.db.query(_submitted_assignment()).all()):
-            if sub.student_id in set(student_ids):
+    from nbgrader.api import SubmittedAssignment
+
+    with course_gradebook(course_root) as gb:
+        for start in range(0, len(student_ids), 500):
+            chosen = SubmittedAssignment.student_id.in_(student_ids[start:start + 500])
+            for sub in gb.db.query(SubmittedAssignment).filter(chosen).all():
                 gb.remove_submission(sub.assignment.name, sub.student_id)
     for folder in ("submitted", "autograded", "feedback"):
         for sid in student_ids:
             shutil.rmtree(Path(course_root) / folder / sid, ignore_errors=True)
-
-
-def _submitted_assignment():
-    from nbgrader.api import SubmittedAssignment
-
-    return SubmittedAssignment
 
 
 def record_results(course_root: Path, results: list[Result], seed: int = 20000) -> None:
@@ -62,7 +59,7 @@ def record_results(course_root: Path, results: list[Result], seed: int = 20000) 
     import warnings
 
     rng = random.Random(seed + 2)
-    with warnings.catch_warnings(), open_gradebook(gradebook_url(course_root), "iso20k") as gb:
+    with warnings.catch_warnings(), course_gradebook(course_root) as gb:
         # nbgrader's own gradebook code triggers SQLAlchemy autoflush warnings; they are noise here.
         warnings.simplefilter("ignore")
         for r in results:

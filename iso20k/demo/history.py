@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from ..banks import Catalog
 from ..roster.validate import Employee
+from ..store import ProgressStore
 
 STAGES = ("not-started", "in-progress", "modules-done", "submitted", "passed", "failed")
 
@@ -37,7 +38,7 @@ class Result:
 def track_modules(catalog: Catalog, track: str) -> list[tuple[str, list[str]]]:
     """(module, question full ids) of a track, in the banks' order."""
     return [(b.module, [q.full_id for q in b.questions])
-            for key, b in sorted(catalog.banks.items()) if b.track == track]
+            for _, b in sorted(catalog.banks.items()) if b.track == track]
 
 
 def _stamp(day: date, minutes: int) -> datetime:
@@ -80,3 +81,13 @@ def plan_history(people: list[Employee], catalog: Catalog, today: date, seed: in
                          "failed": rng.uniform(0.3, 0.62)}[stage]
                 results.append(Result(person.employee_id, track, stage, at, share))
     return events, results
+
+
+def record_progress(store: ProgressStore, people: list[Employee], catalog: Catalog,
+                    today: date) -> tuple[int, list[Result]]:
+    """Plan the history of ``people`` and write their quiz answers through the progress store
+    (departments whose all-staff training is already due are the first, further-on wave).
+    Returns how many answers were written, and the assessment results still to record."""
+    late = {p.department for p in people if p.due_dates.get("all-staff") and p.due_dates["all-staff"] < today}
+    events, results = plan_history(people, catalog, today, late_departments=late)
+    return store.record_history(events, catalog.module_questions()), results

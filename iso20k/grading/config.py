@@ -17,6 +17,9 @@ def course_config(root, worker_results: str | None = None):
     return c
 
 
+COURSE_ID = "iso20k"
+
+
 def gradebook_url(root) -> str:
     """The SQLAlchemy URL of the course's nbgrader gradebook."""
     return "sqlite:///" + os.path.join(str(root), "gradebook.db")
@@ -25,7 +28,7 @@ def gradebook_url(root) -> str:
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
-    c.CourseDirectory.course_id = "iso20k"
+    c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
     c.CourseDirectory.db_url = gradebook_url(root)
     c.Exchange.root = os.path.join(root, "exchange")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import sys
 
+from .config import COURSE_ID, gradebook_url
+
 BIN = os.path.dirname(sys.executable)
 
 
@@ -26,9 +28,15 @@ def ensure_bin_on_path() -> None:
     os.environ["PATH"] = _with_bin(os.environ.get("PATH", ""))
 
 
-def open_gradebook(db_url: str, course_id: str = "default_course"):
-    """nbgrader's Gradebook, usable from this process."""
+def open_gradebook(db_url: str, course_id: str = COURSE_ID):
+    """nbgrader's Gradebook, usable from this process (nbgrader adds ``course_id`` to the
+    gradebook's courses if it is missing, so it defaults to the course's own id)."""
     from nbgrader.api import Gradebook
 
     ensure_bin_on_path()
     return Gradebook(db_url, course_id)
+
+
+def course_gradebook(course_root):
+    """The gradebook of the course in ``course_root``."""
+    return open_gradebook(gradebook_url(course_root))

@@ -193,14 +193,9 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
     """Grade every submission of ``assignment``.  With ``isolation`` (the default) learners' code
     runs in the sandbox, and SandboxUnavailable is raised, before anything is graded, if this
     machine cannot provide it.  ``sandbox`` defaults to the settings."""
-    from ..settings import Settings
-
     root = Path(root).resolve()
     if isolation:
-        if sandbox is None:
-            settings = Settings()
-            sandbox = SandboxPolicy(settings.grading_sandbox_bwrap, settings.grading_sandbox_uid,
-                                    settings.grading_process_limit, settings.grading_disk_limit_mb)
+        sandbox = sandbox or SandboxPolicy.from_settings()
         require_sandbox(sandbox)
     started = time.monotonic()
     students = submissions(root, assignment)

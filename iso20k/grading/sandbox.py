@@ -34,6 +34,15 @@ class SandboxPolicy:
     process_limit: int = 64
     disk_mb: int = 100
 
+    @classmethod
+    def from_settings(cls, uid: int | None = None) -> "SandboxPolicy":
+        """The policy the ISO20K_GRADING_* settings describe (read afresh: workers are new processes)."""
+        from ..settings import Settings
+
+        s = Settings()
+        return cls(s.grading_sandbox_bwrap, s.grading_sandbox_uid if uid is None else uid,
+                   s.grading_process_limit, s.grading_disk_limit_mb)
+
     @property
     def drops_user(self) -> bool:
         return os.geteuid() == 0

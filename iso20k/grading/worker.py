@@ -21,7 +21,6 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
-from ..settings import Settings
 from .config import course_config
 from .sandbox import SandboxPolicy, prepare_dir
 from .tamper import tamper_findings
@@ -53,12 +52,6 @@ def protected_cells_of(release_path: Path) -> dict[str, tuple[str, str]]:
 
 def new_report(student: str, status: str = "graded", problems: list[str] | None = None) -> dict:
     return {"student": student, "status": status, "notebooks": [], "tamper": [], "problems": problems or []}
-
-
-def sandbox_policy(uid: int) -> SandboxPolicy:
-    settings = Settings()
-    return SandboxPolicy(settings.grading_sandbox_bwrap, uid, settings.grading_process_limit,
-                         settings.grading_disk_limit_mb)
 
 
 def _preprocessors(config, policy: SandboxPolicy | None):
@@ -166,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     args = argv or sys.argv[1:]
     root, assignment, out_dir = args[:3]
     isolation = args[3] if len(args) > 3 else "none"
-    policy = None if isolation == "none" else sandbox_policy(int(isolation))
+    policy = None if isolation == "none" else SandboxPolicy.from_settings(int(isolation))
     # Answers go to a private copy of stdout: kernels inherit file descriptor 1, and what a
     # learner's code writes there must not pass for an answer of this worker.
     answers = os.fdopen(os.dup(1), "w", buffering=1)
