@@ -288,3 +288,36 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+@main.command("hub")
+def hub_cmd() -> None:
+    """Start the company hub (JupyterHub): every employee signs in and learns on their own server.
+
+    Needs root with the default spawner. Settings: ISO20K_HUB_* (see 'iso20k settings') and
+    docs/deployment.md."""
+    from .hub import HubConfigError, run_hub
+
+    try:
+        run_hub(get_settings())
+    except (HubConfigError, PermissionError) as exc:
+        raise SystemExit(f"iso20k hub: {exc}")
+
+
+@main.command("hub-sync")
+@click.option("--dry-run", is_flag=True, help="Only say what would change on the hub.")
+@click.option("--yes", is_flag=True, help="Remove access even when many people would lose it at once.")
+def hub_sync_cmd(dry_run: bool, yes: bool) -> None:
+    """Bring the hub's users and groups in line with the roster (run after 'iso20k import-roster').
+
+    Active employees get an account, people no longer active lose it (their records stay)."""
+    from .hub import HubApiError, TooManyRemovals, sync_hub_accounts
+    from .roster import roster
+    from .store import ProgressStore
+
+    people = roster(ProgressStore(), include_inactive=True)
+    try:
+        plan = sync_hub_accounts(get_settings(), people, dry_run=dry_run, confirmed=yes)
+    except (HubApiError, TooManyRemovals, FileNotFoundError, PermissionError) as exc:
+        raise SystemExit(f"iso20k hub-sync: {exc}")
+    click.echo(("Would change: " if dry_run else "Hub accounts: ") + plan.summary() + ".")

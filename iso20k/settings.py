@@ -163,6 +163,73 @@ class Settings(BaseSettings):
         "cannot shut it down itself when a tab is closed).",
     )
 
+    records_url: str | None = Field(
+        default=None,
+        description="Address of the hub's records service (set by the hub for every learner server). "
+        "When set, quiz answers go there to be judged and stored under the signed-in hub user; when "
+        "empty, the kernel judges and stores them itself in the progress store (single-user default).",
+    )
+    hub_ip: str = Field(default="0.0.0.0", description="Address the company hub ('iso20k hub') listens on.")
+    hub_port: int = Field(default=8000, description="Port of the company hub ('iso20k hub').")
+    hub_state_dir: Path = Field(
+        default=Path("/var/lib/iso20k-hub"),
+        description="Folder (root only) for the hub's own state: its database, cookie secret, the "
+        "service tokens and the records service's log. Created 0700 on first start.",
+    )
+    hub_db_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of JupyterHub's own database (users, tokens). Empty: SQLite "
+        "in hub_state_dir.",
+    )
+    hub_authenticator: str = Field(
+        default="pam",
+        description="JupyterHub authenticator: 'pam' (operating-system accounts, the default), an "
+        "entry-point name such as 'ldapauthenticator' or 'github', or a full class path. Configure "
+        "the chosen one further in hub_extra_config.",
+    )
+    hub_spawner: str = Field(
+        default="localprocess",
+        description="JupyterHub spawner: 'localprocess' (each employee's server runs as their own "
+        "operating-system user), or e.g. 'kubespawner.KubeSpawner' for a cluster.",
+    )
+    hub_extra_config: Path | None = Field(
+        default=None,
+        description="Optional JupyterHub configuration file loaded after the product's own (for "
+        "LDAP/OAuth settings, a Kubernetes spawner, TLS). It may override anything.",
+    )
+    hub_admins: str = Field(
+        default="",
+        description="Comma-separated hub user names with the hub's admin page (IT staff); they get no "
+        "course data by this.",
+    )
+    hub_python: Path = Field(
+        default=Path("/opt/iso20k/venv/bin/python"),
+        description="Python of the environment learners' servers and the hub's services run from; it "
+        "must be readable by every employee's operating-system user (not under /root).",
+    )
+    hub_api_port: int = Field(
+        default=8081, description="Port (127.0.0.1) of the hub's own API, used by 'iso20k hub-sync'.",
+    )
+    hub_records_port: int = Field(
+        default=8010, description="Port (127.0.0.1) of the hub's records service.",
+    )
+    hub_home_course_folder: str = Field(
+        default="iso20k-course",
+        description="Folder in each learner's home that receives the course notebooks at every "
+        "server start (new and unchanged lessons are updated; lessons the learner changed are kept).",
+    )
+    exchange_dir: Path | None = Field(
+        default=None,
+        description="nbgrader's exchange folder (learners fetch and submit there). Empty: "
+        "<course_root>/exchange, for one machine. The hub needs a folder outside the course folder, "
+        "e.g. /srv/nbgrader/exchange, because learners may not enter the course folder.",
+    )
+    hub_roster_sync_share: float = Field(
+        default=0.25, gt=0, le=1,
+        description="'iso20k hub-sync' refuses (without --yes) to remove access from more than this "
+        "share of the hub's users at once.",
+    )
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -197,10 +264,23 @@ class Settings(BaseSettings):
         return rows
 
 
+ENV_FILE = "/etc/iso20k/iso20k.env"
+
+
+def read_settings() -> Settings:
+    """The settings, read now from the environment and, where this process may read it, the
+    deployment's settings file (``ISO20K_ENV_FILE``, default /etc/iso20k/iso20k.env, root only
+    when it holds a password; the environment wins over the file)."""
+    env_file = os.environ.get("ISO20K_ENV_FILE", ENV_FILE)
+    if env_file and os.access(env_file, os.R_OK):
+        return Settings(_env_file=env_file)
+    return Settings()
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The settings of this process, read once from the environment."""
-    return Settings()
+    """The settings of this process, read once (see :func:`read_settings`)."""
+    return read_settings()
 
 
 def reload_settings() -> Settings:

@@ -20,6 +20,7 @@ def isolated_settings(tmp_path, monkeypatch):
     for var in ("JUPYTERHUB_USER", "ISO20K_DB_URL", "ISO20K_LEARNER_ID", "ISO20K_LANGUAGE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISO20K_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ISO20K_ENV_FILE", "")  # never a deployment's settings file
     settings = reload_settings()
     yield settings
     use_session(None)

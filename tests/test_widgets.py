@@ -175,7 +175,9 @@ def test_unknown_question_id_says_what_ids_look_like(session):
         quiz("all-staff/sample/q99")
 
 
-def test_a_store_failure_still_gives_feedback(session, store):
+def test_a_store_failure_says_so_and_claims_no_verdict(session, store):
+    """The records judge and store in one step: when the store breaks, the learner is told the
+    answer was neither checked nor saved (never a verdict that was not recorded)."""
     import sqlite3
 
     w = quiz("all-staff/sample/q01")
@@ -183,5 +185,5 @@ def test_a_store_failure_still_gives_feedback(session, store):
         raw.execute("DROP TABLE answers")  # the store breaks underneath the learner
     w.select("b")
     press(w)
-    assert "Correct!" in w.feedback.value
-    assert "could not be saved" in w.feedback.value and "tell your trainer" in w.feedback.value
+    assert "Correct" not in w.feedback.value and w.last_correct is None
+    assert "could not be checked or saved" in w.feedback.value and "try again" in w.feedback.value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..settings import Settings
+from ..settings import read_settings
 
 
 def course_config(root, worker_results: str | None = None):
@@ -31,10 +31,10 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
     c.CourseDirectory.db_url = gradebook_url(root)
-    c.Exchange.root = os.path.join(root, "exchange")
+    settings = read_settings()  # read afresh: nbgrader may run in a new process
+    c.Exchange.root = str(settings.exchange_dir) if settings.exchange_dir else os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.
-    settings = Settings()  # read afresh: nbgrader may run in a new process
     c.Execute.timeout = settings.grading_cell_timeout_s
     c.Execute.interrupt_on_timeout = True
     # Nothing a learner prints can flood the grader or the feedback.

@@ -37,9 +37,9 @@ class SandboxPolicy:
     @classmethod
     def from_settings(cls, uid: int | None = None) -> "SandboxPolicy":
         """The policy the ISO20K_GRADING_* settings describe (read afresh: workers are new processes)."""
-        from ..settings import Settings
+        from ..settings import read_settings
 
-        s = Settings()
+        s = read_settings()
         return cls(s.grading_sandbox_bwrap, s.grading_sandbox_uid if uid is None else uid,
                    s.grading_process_limit, s.grading_disk_limit_mb)
 

@@ -29,9 +29,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "progress": {"en": "{done} of {total} questions answered correctly",
                  "zh": "已答对 {done} / {total} 题"},
     "module_done": {"en": "Module complete — well done!", "zh": "本模块已完成，做得好！"},
-    "save_failed": {"en": "Your answer was checked but could not be saved ({error}). "
-                          "Please tell your trainer.",
-                    "zh": "答案已检查，但未能保存（{error}）。请告知培训负责人。"},
+    "save_failed": {"en": "Your answer could not be checked or saved ({error}). Please try again in a "
+                          "moment; if it keeps happening, tell the training office.",
+                    "zh": "未能检查或保存您的答案（{error}）。请稍后重试；如仍不行，请告知培训负责人。"},
     "question": {"en": "Question", "zh": "题目"},
     "language": {"en": "Language", "zh": "语言"},
     "signed_in": {"en": "Your progress is saved as: {learner}", "zh": "您的学习进度保存在账号：{learner}"},

@@ -40,7 +40,7 @@ class ModuleProgress(w.VBox):
 
     def refresh(self) -> None:
         track, module = self.module_key.split("/", 1)
-        correct = self.session.store.correct_question_ids(self.session.learner_id, track, module)
+        correct = self.session.records.correct_question_ids(track, module)
         done = len(correct & set(self.question_ids))
         language = self.session.language
         self.bar.value = done

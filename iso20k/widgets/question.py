@@ -29,7 +29,7 @@ class QuestionWidget(w.VBox):
         self.check_button.on_click(lambda _b: self.check())
         self.attempts_label = w.HTML()
         self.feedback = w.HTML()
-        self.attempts = session.store.attempts(session.learner_id, question.full_id)
+        self.attempts = session.records.attempts(question.full_id)
         self.last_correct: bool | None = None
         self._feedback_state: tuple | None = None
         super().__init__([self.header, self.input,
@@ -54,21 +54,16 @@ class QuestionWidget(w.VBox):
             hint = "match_first" if self.question.type == "matching" else "choose_first"
             self._show_feedback(None, hint)
             return None
-        q = self.question
-        correct = q.is_correct(response)
-        self.last_correct = correct
-        module_ids = [x.full_id for x in self.session.catalog.module(q.module_key).questions]
         try:
-            record = self.session.store.record_answer(
-                self.session.learner_id, q.track, q.module, q.full_id, response, correct, language,
-                module_question_ids=module_ids)
-            self.attempts = record.attempt
-            error = None
-        except Exception as exc:  # the learner still gets feedback; the trainer gets the reason
-            self.attempts += 1
-            error = f"{type(exc).__name__}: {exc}"
-        self._show_feedback(correct, None, error)
-        self.session.refresh_progress(q.module_key)
+            verdict = self.session.records.answer(self.question.full_id, response, language)
+        except Exception as exc:  # not judged, not saved: say so instead of guessing a verdict
+            self._show_feedback(None, "save_failed", f"{type(exc).__name__}: {exc}")
+            return None
+        correct = verdict.correct
+        self.last_correct = correct
+        self.attempts = verdict.attempt
+        self._show_feedback(correct, None)
+        self.session.refresh_progress(self.question.module_key)
         return correct
 
     # -- display -------------------------------------------------------------------------
@@ -97,7 +92,7 @@ class QuestionWidget(w.VBox):
         language = self.session.language
         colour, background = _COLOURS[correct]
         if correct is None:
-            body = html.escape(t(message_key, language))
+            body = html.escape(t(message_key, language, **({"error": error} if error else {})))
         else:
             q = self.question
             verdict = t("correct" if correct else "incorrect", language)
@@ -106,8 +101,6 @@ class QuestionWidget(w.VBox):
                     f"<b>{html.escape(t('why', language))}:</b> {html.escape(q.explanation.get(language))}<br>"
                     f"<span style='color:#57606a'>{html.escape(t('clauses', language))}: "
                     f"{html.escape(', '.join(q.clauses))}</span>")
-            if error:
-                body += f"<br><b>{html.escape(t('save_failed', language, error=error))}</b>"
         self.feedback.value = (f"<div role='status' style='color:{colour};background:{background};"
                                f"padding:8px 10px;border-radius:4px'>{body}</div>")
         self._show_attempts(language)

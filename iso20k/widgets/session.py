@@ -8,9 +8,9 @@ from pathlib import Path
 from traitlets import HasTraits, Unicode, validate
 
 from ..banks import Catalog, cached_catalog
-from ..identity import resolve_learner_id
+from ..records import LocalRecords, Records, default_records
 from ..settings import LANGUAGES, get_settings
-from ..store import ProgressStore, default_store
+from ..store import ProgressStore
 
 
 class QuizSession(HasTraits):
@@ -19,14 +19,23 @@ class QuizSession(HasTraits):
 
     language = Unicode("en")
 
-    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None,
-                 language: str | None = None):
+    def __init__(self, records: Records | ProgressStore, learner_id: str | None = None,
+                 banks_dir: Path | None = None, language: str | None = None):
+        """``records`` is where answers go; a :class:`ProgressStore` with a ``learner_id`` is
+        shorthand for that store's in-process records."""
         super().__init__()
-        self.store = store
-        self.learner_id = learner_id
+        if isinstance(records, ProgressStore):
+            if not learner_id:
+                raise ValueError("a learner id is needed to record into a progress store")
+            records = LocalRecords(records, learner_id, banks_dir)
+        self.records = records
         self.banks_dir = banks_dir
         self._progress_bars: dict[str, weakref.WeakSet] = {}
-        self.language = language or store.language(learner_id) or get_settings().language
+        self.language = language or records.language() or get_settings().language
+
+    @property
+    def learner_id(self) -> str:
+        return self.records.learner_id
 
     @validate("language")
     def _check_language(self, proposal):
@@ -41,7 +50,7 @@ class QuizSession(HasTraits):
     def set_language(self, language: str, remember: bool = True) -> None:
         self.language = language
         if remember:
-            self.store.set_language(self.learner_id, language)
+            self.records.set_language(language)
 
     def register_progress(self, module_key: str, bar) -> None:
         self._progress_bars.setdefault(module_key, weakref.WeakSet()).add(bar)
@@ -58,7 +67,8 @@ def current_session() -> QuizSession:
     """The kernel's session, created on first use from the settings and the environment."""
     global _current
     if _current is None:
-        _current = QuizSession(default_store(), resolve_learner_id())
+        settings = get_settings()
+        _current = QuizSession(default_records(settings), banks_dir=settings.banks_dir)
     return _current
 
 

@@ -1,0 +1,40 @@
+"""What the hub does before each learner's server starts (``Spawner.pre_spawn_hook``)."""
+
+from __future__ import annotations
+
+import os
+import pwd
+import subprocess
+
+from ..settings import Settings
+
+
+def _as_user(name: str):
+    entry = pwd.getpwnam(name)
+
+    def drop():
+        os.setgid(entry.pw_gid)
+        os.initgroups(name, entry.pw_gid)
+        os.setuid(entry.pw_uid)
+
+    return entry, drop
+
+
+def deliver_course(settings: Settings, user_name: str, log) -> None:
+    """Copy new and updated lessons into the learner's home, running as the learner."""
+    entry, drop = _as_user(user_name)
+    target = os.path.join(entry.pw_dir, settings.hub_home_course_folder)
+    env = {"HOME": entry.pw_dir, "USER": user_name, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([str(settings.hub_python), "-m", "iso20k.hub.deliver", str(settings.course_dir), target],
+                          preexec_fn=drop, env=env, cwd=entry.pw_dir, capture_output=True, text=True,
+                          timeout=120)
+    if done.returncode != 0:
+        raise RuntimeError(f"could not deliver the course to {user_name}: {done.stderr.strip()[-500:]}")
+    log.info("course delivered to %s: %s", user_name, done.stdout.strip())
+
+
+def make_pre_spawn_hook(settings: Settings):
+    def pre_spawn_hook(spawner):
+        if settings.hub_spawner == "localprocess":
+            deliver_course(settings, spawner.user.name, spawner.log)
+    return pre_spawn_hook

@@ -1,0 +1,77 @@
+"""Trusted judging: check a response's shape, compare it with the bank, record the result.
+
+The only place an answer is judged.  The in-process records call it in the learner's own
+process (single-user default); the records service calls it in the hub's service, where the
+learner's kernel cannot reach it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..banks import Catalog, Question
+from ..settings import LANGUAGES
+from ..store import ProgressStore
+from .interface import Verdict
+
+MAX_RESPONSE_BYTES = 4096
+
+
+class ResponseError(ValueError):
+    """A response that cannot be an answer to the question (wrong shape, unknown option)."""
+
+
+def check_response(question: Question, response: Any) -> Any:
+    """``response`` in the shape the question's answer has, or :class:`ResponseError`."""
+    try:
+        size = len(json.dumps(response, ensure_ascii=False))
+    except (TypeError, ValueError) as exc:
+        raise ResponseError(f"{question.full_id}: the response is not plain data ({exc})") from None
+    if size > MAX_RESPONSE_BYTES:
+        raise ResponseError(f"{question.full_id}: the response is {size} bytes; at most {MAX_RESPONSE_BYTES}")
+    options = {o.id for o in question.options}
+    kind = question.type
+    if isinstance(question.answer, bool):  # true/false questions keep their answer as a boolean
+        if not isinstance(response, bool):
+            raise ResponseError(f"{question.full_id}: answer true or false, not {response!r}")
+        return response
+    if kind in ("single", "scenario", "true_false"):
+        if not isinstance(response, str) or response not in options:
+            raise ResponseError(f"{question.full_id}: {response!r} is not one of the options "
+                                f"{', '.join(sorted(options))}")
+        return response
+    if kind in ("multiple", "ordering"):
+        if not isinstance(response, list) or not all(isinstance(x, str) and x in options for x in response):
+            raise ResponseError(f"{question.full_id}: give a list of option ids from "
+                                f"{', '.join(sorted(options))}")
+        if len(set(response)) != len(response):
+            raise ResponseError(f"{question.full_id}: an option appears twice in {response!r}")
+        return response
+    if kind == "matching":
+        categories = {c.id for c in question.categories}
+        if not isinstance(response, dict) or not all(
+                isinstance(k, str) and k in options and isinstance(v, str) and v in categories
+                for k, v in response.items()):
+            raise ResponseError(f"{question.full_id}: give a mapping of items "
+                                f"({', '.join(sorted(options))}) to categories ({', '.join(sorted(categories))})")
+        return response
+    raise ResponseError(f"{question.full_id}: unknown question type {kind!r}")
+
+
+def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, question_id: str,
+                     response: Any, language: str) -> Verdict:
+    """Judge ``response`` against the bank and store it under ``learner_id``.
+
+    Raises :class:`KeyError` for an unknown question and :class:`ResponseError` for a response
+    that cannot be an answer; nothing is stored then."""
+    if language not in LANGUAGES:
+        raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    question = catalog.question(question_id)
+    response = check_response(question, response)
+    correct = question.is_correct(response)
+    module_ids = [q.full_id for q in catalog.module(question.module_key).questions]
+    record = store.record_answer(learner_id, question.track, question.module, question.full_id,
+                                 response, correct, language, module_question_ids=module_ids)
+    return Verdict(learner_id=learner_id, question_id=question.full_id, correct=record.correct,
+                   attempt=record.attempt, module_completed=record.module_completed)

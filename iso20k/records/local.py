@@ -1,0 +1,37 @@
+"""Records kept in the progress store by the learner's own process (the single-user default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..banks import cached_catalog
+from ..store import ProgressStore
+from .interface import Records, Verdict
+from .judge import judge_and_record
+
+
+class LocalRecords(Records):
+    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
+        self.store = store
+        self.learner_id = learner_id
+        self.banks_dir = banks_dir
+
+    def answer(self, question_id: str, response: Any, language: str) -> Verdict:
+        return judge_and_record(self.store, cached_catalog(self.banks_dir), self.learner_id,
+                                question_id, response, language)
+
+    def attempts(self, question_id: str) -> int:
+        return self.store.attempts(self.learner_id, question_id)
+
+    def correct_question_ids(self, track: str, module: str) -> set[str]:
+        return self.store.correct_question_ids(self.learner_id, track, module)
+
+    def completed_modules(self) -> set[str]:
+        return self.store.completed_modules(self.learner_id)
+
+    def language(self) -> str | None:
+        return self.store.language(self.learner_id)
+
+    def set_language(self, language: str) -> None:
+        self.store.set_language(self.learner_id, language)

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The company deployment on one server: install the course where every employee's server can run
+# it, lay out the folders with the right owners and modes, then start the hub.  Run as root:
+#
+#   sudo ./scripts/deploy-hub.sh            # install or update, then start the hub
+#   sudo ./scripts/deploy-hub.sh --no-start # install or update only
+#
+# Settings live in /etc/iso20k/iso20k.env (created on first run, root only); see docs/deployment.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "deploy-hub.sh: run as root (sudo): the hub starts servers as each employee" >&2; exit 1; }
+
+prefix=/opt/iso20k
+env_file=/etc/iso20k/iso20k.env
+
+need=()
+for pkg in python3-venv node-configurable-http-proxy bubblewrap fonts-noto-cjk; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ ${#need[@]} -gt 0 ]; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# Debian's Python, not one under /root: every employee's server runs this environment.
+[ -x "$prefix/venv/bin/python" ] || /usr/bin/python3 -m venv "$prefix/venv"
+"$prefix/venv/bin/python" -m pip install -q --upgrade pip
+"$prefix/venv/bin/python" -m pip install -q --upgrade .
+chmod -R a+rX "$prefix"
+
+if [ ! -f "$env_file" ]; then
+  install -d -m 0755 /etc/iso20k
+  umask 077
+  cat > "$env_file" <<SETTINGS
+# Settings of the ISO/IEC 20000 course (iso20k settings lists them all). Root only: it may hold
+# the database password.
+ISO20K_HUB_PYTHON=$prefix/venv/bin/python
+ISO20K_DATA_DIR=/var/lib/iso20k
+ISO20K_HUB_STATE_DIR=/var/lib/iso20k-hub
+ISO20K_COURSE_ROOT=/srv/iso20k/course
+ISO20K_EXCHANGE_DIR=/srv/nbgrader/exchange
+# A shared PostgreSQL store (recommended for more than a few dozen learners):
+# ISO20K_DB_URL=postgresql+psycopg://iso20k:PASSWORD@127.0.0.1/iso20k
+SETTINGS
+  umask 022
+  echo "Wrote $env_file (edit it, e.g. for PostgreSQL, then run this script again)."
+fi
+chmod 0600 "$env_file"
+
+# The trainers' nbgrader course folder: keys, hidden tests and the gradebook. Root only.
+course=$(grep -E '^ISO20K_COURSE_ROOT=' "$env_file" | cut -d= -f2-)
+course=${course:-/srv/iso20k/course}
+if [ ! -d "$course" ]; then
+  install -d -m 0700 "$course"
+  cp -r nbgrader_config.py source release exams "$course/"
+  echo "Course folder laid out in $course (root only)."
+fi
+chmod 0700 "$course"
+
+echo "Installed. Next: $prefix/venv/bin/iso20k import-roster employees.xlsx, then, with the hub running,"
+echo "$prefix/venv/bin/iso20k hub-sync"
+if [ "${1:-}" != "--no-start" ]; then
+  exec "$prefix/venv/bin/iso20k" hub
+fi

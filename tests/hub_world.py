@@ -1,0 +1,222 @@
+"""A real company hub for tests: JupyterHub started by ``iso20k hub`` with the product's own
+configuration, real operating-system users logging in through PAM, a real PostgreSQL progress
+store, and the product installed into a world-readable environment the way docs/deployment.md
+says (learners' servers cannot run Python that lives under /root).
+
+Everything is created under one temporary folder and removed at the end, users included."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from browser import free_port, wait_for_http
+from postgres import PostgresCluster
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def install_product(prefix: Path) -> Path:
+    """A virtual environment at ``prefix`` from Debian's Python with the product installed from
+    this checkout (not editable: what a company installs).  Returns its python."""
+    subprocess.run(["/usr/bin/python3", "-m", "venv", str(prefix)], check=True)
+    pip = [str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    build = Path(tempfile.mkdtemp(prefix="iso20k-wheel-"))
+    try:
+        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
+                        "-w", str(build), str(REPO)], check=True, capture_output=True)
+        wheel = next(build.glob("iso20k-*.whl"))
+        subprocess.run([*pip, str(wheel)], check=True)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+    for path in [prefix, *prefix.parents]:
+        if path == Path("/"):
+            break
+        assert os.stat(path).st_mode & 0o005 == 0o005, f"{path} must be world-readable for learners' servers"
+    return prefix / "bin" / "python"
+
+
+@dataclass
+class Learner:
+    employee_id: str
+    password: str
+    department: str
+
+    @property
+    def user(self) -> str:
+        return self.employee_id.lower()
+
+
+def create_os_user(name: str, password: str) -> None:
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
+    subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
+
+
+def remove_os_user(name: str) -> None:
+    subprocess.run(["pkill", "-KILL", "-u", name], check=False)
+    subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
+
+
+@dataclass
+class Hub:
+    root: Path
+    python: Path
+    url: str
+    api: str
+    env: dict
+    db_url: str
+    course_root: Path
+    learners: list[Learner] = field(default_factory=list)
+    admin_token: str = ""
+    proc: subprocess.Popen | None = None
+
+    def iso20k(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        return subprocess.run([str(self.python.with_name("iso20k")), *args], env=self.env, text=True,
+                              capture_output=True, check=check, timeout=300)
+
+    def api_call(self, method: str, path: str, token: str | None = None, body=None):
+        request = urllib.request.Request(self.api + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode(),
+                                         headers={"Authorization": f"token {token or self.admin_token}"})
+        with urllib.request.urlopen(request, timeout=60) as reply:
+            raw = reply.read()
+        return json.loads(raw) if raw else None
+
+    def log(self) -> str:
+        return (self.root / "hub.log").read_text(errors="replace")[-6000:]
+
+
+TEST_ADMIN_CONFIG = """
+# Test-only extra configuration (ISO20K_HUB_EXTRA_CONFIG): a service the test uses to make
+# tokens for its learners and start their servers, as an IT admin would.
+c.JupyterHub.services.append({{"name": "test-admin", "api_token": {token!r}}})
+c.JupyterHub.load_roles.append({{"name": "test-admin", "services": ["test-admin"],
+    "scopes": ["admin:users", "tokens", "admin:servers", "access:servers", "list:users", "list:groups", "read:groups"]}})
+"""
+
+
+def start_hub(root: Path, python: Path, cluster: PostgresCluster, learners: list[Learner]) -> Hub:
+    root.mkdir(parents=True, exist_ok=True)
+    course_root = root / "course-root"
+    course_root.mkdir(mode=0o700)
+    for part in ("exams", "source", "release"):
+        shutil.copytree(REPO / part, course_root / part)
+    shutil.copy(REPO / "nbgrader_config.py", course_root / "nbgrader_config.py")
+    admin_token = secrets.token_hex(24)
+    extra = root / "extra_config.py"
+    extra.write_text(TEST_ADMIN_CONFIG.format(token=admin_token))
+    extra.chmod(0o600)
+    port, api_port, records_port = free_port(), free_port(), free_port()
+    db_url = cluster.create_database()
+    env = {"PATH": f"{python.parent}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(root),
+           "ISO20K_ENV_FILE": "", "ISO20K_DB_URL": db_url, "ISO20K_DATA_DIR": str(root / "data"),
+           "ISO20K_HUB_STATE_DIR": str(root / "state"), "ISO20K_HUB_PYTHON": str(python),
+           "ISO20K_HUB_IP": "127.0.0.1", "ISO20K_HUB_PORT": str(port), "ISO20K_HUB_API_PORT": str(api_port),
+           "ISO20K_HUB_RECORDS_PORT": str(records_port), "ISO20K_COURSE_ROOT": str(course_root),
+           "ISO20K_EXCHANGE_DIR": str(root / "exchange"), "ISO20K_HUB_EXTRA_CONFIG": str(extra)}
+    hub = Hub(root=root, python=python, url=f"http://127.0.0.1:{port}", api=f"http://127.0.0.1:{api_port}/hub/api/",
+              env=env, db_url=db_url, course_root=course_root, learners=learners, admin_token=admin_token)
+    roster = root / "roster.csv"
+    roster.write_text("employee_id,name,department,role\n" + "".join(
+        f"{x.employee_id},Learner {x.employee_id},{x.department},staff\n" for x in learners), encoding="utf-8")
+    hub.iso20k("import-roster", str(roster))
+    for x in learners:
+        create_os_user(x.user, x.password)
+    log = open(root / "hub.log", "w")
+    hub.proc = subprocess.Popen([str(python.with_name("iso20k")), "hub"], env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+    try:
+        wait_for_http(hub.url + "/hub/api/", hub.proc, timeout=120)
+    except Exception as exc:
+        stop_hub(hub)
+        raise RuntimeError(f"the hub did not start: {exc}\n{hub.log()}") from None
+    return hub
+
+
+def stop_hub(hub: Hub) -> None:
+    if hub.proc and hub.proc.poll() is None:
+        hub.proc.terminate()
+        try:
+            hub.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            hub.proc.kill()
+    for x in hub.learners:
+        remove_os_user(x.user)
+
+
+def user_token(hub: Hub, user: str) -> str:
+    return hub.api_call("POST", f"users/{user}/tokens", body={"note": "test", "expires_in": 3600})["token"]
+
+
+def start_server(hub: Hub, user: str, token: str, timeout: float = 120) -> None:
+    try:
+        hub.api_call("POST", f"users/{user}/server", token=token)
+    except urllib.error.HTTPError as exc:
+        if exc.code != 400:  # 400: already running
+            raise
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        model = hub.api_call("GET", f"users/{user}", token=token)
+        if model.get("servers", {}).get("", {}).get("ready"):
+            return
+        time.sleep(0.5)
+    raise TimeoutError(f"{user}'s server did not start:\n{hub.log()}")
+
+
+def run_in_kernel(hub: Hub, user: str, token: str, code: str, timeout: float = 60) -> dict:
+    """Start a kernel on ``user``'s server (as the learner would) and run ``code`` in it.
+    Returns ``{"stdout": ..., "error": ...}``."""
+    import asyncio
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    base = f"{hub.url}/user/{user}/api"
+    kernel = json.loads(urllib.request.urlopen(urllib.request.Request(
+        f"{base}/kernels", data=b"{}", method="POST",
+        headers={"Authorization": f"token {token}"}), timeout=60).read())
+
+    async def go():
+        ws = await websocket_connect(HTTPRequest(
+            f"ws://127.0.0.1:{hub.url.rsplit(':', 1)[1]}/user/{user}/api/kernels/{kernel['id']}/channels",
+            headers={"Authorization": f"token {token}"}))
+        msg_id = secrets.token_hex(8)
+        ws.write_message(json.dumps({
+            "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": user, "session": msg_id,
+                       "version": "5.3", "date": ""},
+            "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+            "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                        "allow_stdin": False, "stop_on_error": True}}))
+        out, error = [], None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            raw = await asyncio.wait_for(ws.read_message(), timeout)
+            if raw is None:
+                break
+            msg = json.loads(raw)
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind = msg["msg_type"]
+            if kind == "stream":
+                out.append(msg["content"]["text"])
+            elif kind == "error":
+                error = f"{msg['content']['ename']}: {msg['content']['evalue']}"
+            elif kind == "status" and msg["content"]["execution_state"] == "idle":
+                break
+        ws.close()
+        return {"stdout": "".join(out), "error": error}
+
+    try:
+        return asyncio.run(go())
+    finally:
+        urllib.request.urlopen(urllib.request.Request(f"{base}/kernels/{kernel['id']}", method="DELETE",
+                                                      headers={"Authorization": f"token {token}"}), timeout=30)
