@@ -40,7 +40,7 @@ ISO20K_HUB_STATE_DIR=/var/lib/iso20k-hub
 ISO20K_COURSE_ROOT=/srv/iso20k/course
 ISO20K_EXCHANGE_DIR=/srv/nbgrader/exchange
 # A shared PostgreSQL store (recommended for more than a few dozen learners):
-# ISO20K_DB_URL=postgresql+psycopg://iso20k:PASSWORD@127.0.0.1/iso20k_records
+# ISO20K_DB_URL=postgresql+psycopg://training:PASSWORD@127.0.0.1/training_records
 SETTINGS
   umask 022
   echo "Wrote $env_file (edit it, e.g. for PostgreSQL, then run this script again)."
