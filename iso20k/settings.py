@@ -224,6 +224,11 @@ class Settings(BaseSettings):
         "<course_root>/exchange, for one machine. The hub needs a folder outside the course folder, "
         "e.g. /srv/nbgrader/exchange, because learners may not enter the course folder.",
     )
+    hub_create_system_users: bool = Field(
+        default=False,
+        description="With PAM sign-in: let the hub create a (password-less) operating-system account for "
+        "each new hub user. Off: IT creates the accounts, and 'iso20k hub-sync' lists employees without one.",
+    )
     hub_roster_sync_share: float = Field(
         default=0.25, gt=0, le=1,
         description="'iso20k hub-sync' refuses (without --yes) to remove access from more than this "

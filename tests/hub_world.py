@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser import free_port, wait_for_http
-from postgres import PostgresCluster
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -77,11 +76,15 @@ class Hub:
     course_root: Path
     learners: list[Learner] = field(default_factory=list)
     admin_token: str = ""
+    os_users: bool = False
     proc: subprocess.Popen | None = None
 
     def iso20k(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([str(self.python.with_name("iso20k")), *args], env=self.env, text=True,
-                              capture_output=True, check=check, timeout=300)
+        done = subprocess.run([str(self.python.with_name("iso20k")), *args], env=self.env, text=True,
+                              capture_output=True, timeout=300)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"iso20k {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        return done
 
     def api_call(self, method: str, path: str, token: str | None = None, body=None):
         request = urllib.request.Request(self.api + path, method=method,
@@ -104,7 +107,10 @@ c.JupyterHub.load_roles.append({{"name": "test-admin", "services": ["test-admin"
 """
 
 
-def start_hub(root: Path, python: Path, cluster: PostgresCluster, learners: list[Learner]) -> Hub:
+def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | None = None,
+              os_users: bool = True, settings: dict | None = None) -> Hub:
+    """Start ``iso20k hub`` under ``root`` with a roster of ``learners`` (as OS users too when
+    ``os_users``); the progress store is ``db_url``, or SQLite in ``root/data`` when empty."""
     root.mkdir(parents=True, exist_ok=True)
     course_root = root / "course-root"
     course_root.mkdir(mode=0o700)
@@ -116,21 +122,25 @@ def start_hub(root: Path, python: Path, cluster: PostgresCluster, learners: list
     extra.write_text(TEST_ADMIN_CONFIG.format(token=admin_token))
     extra.chmod(0o600)
     port, api_port, records_port = free_port(), free_port(), free_port()
-    db_url = cluster.create_database()
     env = {"PATH": f"{python.parent}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(root),
-           "ISO20K_ENV_FILE": "", "ISO20K_DB_URL": db_url, "ISO20K_DATA_DIR": str(root / "data"),
+           "ISO20K_ENV_FILE": "", "ISO20K_DATA_DIR": str(root / "data"),
            "ISO20K_HUB_STATE_DIR": str(root / "state"), "ISO20K_HUB_PYTHON": str(python),
            "ISO20K_HUB_IP": "127.0.0.1", "ISO20K_HUB_PORT": str(port), "ISO20K_HUB_API_PORT": str(api_port),
            "ISO20K_HUB_RECORDS_PORT": str(records_port), "ISO20K_COURSE_ROOT": str(course_root),
            "ISO20K_EXCHANGE_DIR": str(root / "exchange"), "ISO20K_HUB_EXTRA_CONFIG": str(extra)}
+    if db_url:
+        env["ISO20K_DB_URL"] = db_url
+    env.update(settings or {})
     hub = Hub(root=root, python=python, url=f"http://127.0.0.1:{port}", api=f"http://127.0.0.1:{api_port}/hub/api/",
-              env=env, db_url=db_url, course_root=course_root, learners=learners, admin_token=admin_token)
+              env=env, db_url=db_url or f"sqlite:///{root / 'data' / 'progress.sqlite'}", course_root=course_root, learners=learners, admin_token=admin_token)
     roster = root / "roster.csv"
     roster.write_text("employee_id,name,department,role\n" + "".join(
         f"{x.employee_id},Learner {x.employee_id},{x.department},staff\n" for x in learners), encoding="utf-8")
     hub.iso20k("import-roster", str(roster))
-    for x in learners:
-        create_os_user(x.user, x.password)
+    if os_users:
+        for x in learners:
+            create_os_user(x.user, x.password)
+    hub.os_users = os_users
     log = open(root / "hub.log", "w")
     hub.proc = subprocess.Popen([str(python.with_name("iso20k")), "hub"], env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
@@ -149,8 +159,9 @@ def stop_hub(hub: Hub) -> None:
             hub.proc.wait(30)
         except subprocess.TimeoutExpired:
             hub.proc.kill()
-    for x in hub.learners:
-        remove_os_user(x.user)
+    if hub.os_users:
+        for x in hub.learners:
+            remove_os_user(x.user)
 
 
 def user_token(hub: Hub, user: str) -> str:

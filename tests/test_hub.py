@@ -38,7 +38,7 @@ def hub(cluster):
     tag = secrets.token_hex(3)
     learners = [Learner(f"HT{tag}A", secrets.token_urlsafe(12), "Service Desk"),
                 Learner(f"HT{tag}B", secrets.token_urlsafe(12), "运维部")]
-    h = start_hub(root, python, cluster, learners)
+    h = start_hub(root, python, learners, db_url=cluster.create_database())
     try:
         sync = h.iso20k("hub-sync")
         assert "2 hub users added" in sync.stdout, sync.stdout + sync.stderr

@@ -36,13 +36,19 @@ class AccountPlan:
     group_adds: dict[str, list[str]] = field(default_factory=dict)
     group_removes: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
+    no_account: list[str] = field(default_factory=list)  # not added: no operating-system account
 
     def summary(self) -> str:
         joins = sum(len(v) for v in self.group_adds.values())
         leaves = sum(len(v) for v in self.group_removes.values())
-        return (f"{len(self.add_users)} hub users added, {len(self.remove_users)} removed (no longer active; "
+        text = (f"{len(self.add_users)} hub users added, {len(self.remove_users)} removed (no longer active; "
                 f"their records are kept), {self.unchanged} unchanged; {joins} group memberships added, "
                 f"{leaves} removed")
+        if self.no_account:
+            shown = ", ".join(self.no_account[:20]) + (" …" if len(self.no_account) > 20 else "")
+            text += (f".\nNOT added, {len(self.no_account)} without an operating-system account of that name "
+                     f"(create them, or set ISO20K_HUB_CREATE_SYSTEM_USERS=true): {shown}")
+        return text
 
 
 def desired_groups(person: dict) -> set[str]:
@@ -51,10 +57,16 @@ def desired_groups(person: dict) -> set[str]:
     return groups
 
 
-def plan_accounts(people: list[dict], hub_users: set[str], hub_groups: dict[str, set[str]]) -> AccountPlan:
-    """What to change on the hub so it matches ``people`` (the roster, inactive included)."""
+def plan_accounts(people: list[dict], hub_users: set[str], hub_groups: dict[str, set[str]],
+                  has_account=None) -> AccountPlan:
+    """What to change on the hub so it matches ``people`` (the roster, inactive included).
+    ``has_account(name)``, when given, says whether a user may be added (an OS account exists)."""
     plan = AccountPlan()
     active = {hub_user_name(p["employee_id"]): p for p in people if p["active"]}
+    if has_account is not None:
+        plan.no_account = sorted(n for n in active if n not in hub_users and not has_account(n))
+        for name in plan.no_account:
+            del active[name]
     known = {hub_user_name(p["employee_id"]) for p in people}
     plan.add_users = sorted(set(active) - hub_users)
     plan.remove_users = sorted((known - set(active)) & hub_users)
@@ -152,10 +164,10 @@ class TooManyRemovals(RuntimeError):
 
 
 def sync_accounts(people: list[dict], client: HubClient, *, dry_run: bool = False,
-                  max_share: float = 1.0, confirmed: bool = False) -> AccountPlan:
+                  max_share: float = 1.0, confirmed: bool = False, has_account=None) -> AccountPlan:
     """Plan, check the share of removals, then (unless ``dry_run``) apply."""
     users, groups = client.users(), client.groups()
-    plan = plan_accounts(people, users, groups)
+    plan = plan_accounts(people, users, groups, has_account)
     if users and len(plan.remove_users) > max_share * len(users) and not confirmed and not dry_run:
         raise TooManyRemovals(
             f"this would remove {len(plan.remove_users)} of {len(users)} hub users "

@@ -143,6 +143,7 @@ def configure(c, settings: Settings) -> None:
     c.JupyterHub.authenticator_class = settings.hub_authenticator
     c.Authenticator.allow_all = False
     c.Authenticator.allow_existing_users = True
+    c.LocalAuthenticator.create_system_users = settings.hub_create_system_users
     c.Authenticator.admin_users = {n.strip().lower() for n in settings.hub_admins.split(",") if n.strip()}
 
     # One server per employee, as their own operating-system user, on the course in their home.

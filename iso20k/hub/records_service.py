@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubAuth, HubAuthenticated
@@ -30,8 +31,14 @@ log = logging.getLogger("iso20k.records")
 class _Api(HubAuthenticated, web.RequestHandler):
     """Token-authenticated JSON API; every handler acts for the token's owner only."""
 
-    def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth):
+    def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
+                   executor: ThreadPoolExecutor):
         self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
+        self.executor = executor
+
+    async def in_pool(self, fn, *args):
+        """Database work off the event loop, so one learner's write does not queue the others'."""
+        return await ioloop.IOLoop.current().run_in_executor(self.executor, fn, *args)
 
     def check_xsrf_cookie(self):  # tokens only: no cookie is ever accepted (see get_current_user)
         return None
@@ -73,14 +80,14 @@ class Me(_Api):
 
 
 class Answers(_Api):
-    def post(self):
+    async def post(self):
         data = self.body()
         question_id, language = data.get("question_id"), data.get("language")
         if not isinstance(question_id, str):
             raise web.HTTPError(400, "question_id is missing")
         try:
-            verdict = judge_and_record(self.store, self.catalog, self.learner_id, question_id,
-                                       data.get("response"), language)
+            verdict = await self.in_pool(judge_and_record, self.store, self.catalog, self.learner_id,
+                                         question_id, data.get("response"), language)
         except KeyError:
             raise web.HTTPError(404, f"no question {question_id!r}") from None
         except ResponseError as exc:
@@ -91,28 +98,29 @@ class Answers(_Api):
 
 
 class Attempts(_Api):
-    def get(self):
-        self.reply({"attempts": self.store.attempts(self.learner_id, self.get_argument("question_id"))})
+    async def get(self):
+        count = await self.in_pool(self.store.attempts, self.learner_id, self.get_argument("question_id"))
+        self.reply({"attempts": count})
 
 
 class Correct(_Api):
-    def get(self):
-        ids = self.store.correct_question_ids(self.learner_id, self.get_argument("track"),
-                                              self.get_argument("module"))
+    async def get(self):
+        ids = await self.in_pool(self.store.correct_question_ids, self.learner_id, self.get_argument("track"),
+                                 self.get_argument("module"))
         self.reply({"question_ids": sorted(ids)})
 
 
 class Completed(_Api):
-    def get(self):
-        self.reply({"modules": sorted(self.store.completed_modules(self.learner_id))})
+    async def get(self):
+        self.reply({"modules": sorted(await self.in_pool(self.store.completed_modules, self.learner_id))})
 
 
 class Language(_Api):
-    def put(self):
+    async def put(self):
         language = self.body().get("language")
         if language not in LANGUAGES:
             raise web.HTTPError(400, f"language must be one of {', '.join(LANGUAGES)}")
-        self.store.set_language(self.learner_id, language)
+        await self.in_pool(self.store.set_language, self.learner_id, language)
         self.reply({"language": language})
 
 
@@ -121,7 +129,7 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     store = ProgressStore(settings=settings)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     kwargs = dict(store=store, catalog=cached_catalog(settings.banks_dir), names=LearnerNames(store),
-                  hub_auth=hub_auth)
+                  hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"))
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language)]

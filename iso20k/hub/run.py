@@ -40,5 +40,16 @@ def hub_api_url(settings: Settings) -> str:
 def sync_hub_accounts(settings: Settings, people: list[dict], *, dry_run: bool = False,
                       confirmed: bool = False) -> AccountPlan:
     client = HubClient(hub_api_url(settings), read_service_token(settings.hub_state_dir, ROSTER_SYNC))
+    needs_os_account = settings.hub_authenticator == "pam" and not settings.hub_create_system_users
     return sync_accounts(people, client, dry_run=dry_run, max_share=settings.hub_roster_sync_share,
-                         confirmed=confirmed)
+                         confirmed=confirmed, has_account=_os_account_exists if needs_os_account else None)
+
+
+def _os_account_exists(name: str) -> bool:
+    import pwd
+
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
