@@ -58,14 +58,14 @@ def load_role_map(path: Path) -> RoleMap:
         raise RosterError(path, [RosterProblem(None, None, "the role mapping file does not exist",
                                                "check the path given to --role-map (or ISO20K_ROSTER_ROLE_MAP)")])
     suffix = path.suffix.lower()
+    problems: list[RosterProblem] = []
     if suffix in (".yaml", ".yml"):
         entries = _yaml_entries(path)
     elif suffix == ".csv":
-        entries = _csv_entries(path)
+        entries = _csv_entries(path, problems)
     else:
         raise RosterError(path, [RosterProblem(None, None, f"'{suffix or path.name}' mapping files cannot be read",
                                                "write the mapping as .yaml or .csv (see docs/roster.md)")])
-    problems: list[RosterProblem] = []
     roles: dict[str, str] = {}
     lines: dict[str, int] = {}
     for line, title, role_text in entries:
@@ -86,7 +86,7 @@ def load_role_map(path: Path) -> RoleMap:
         roles.setdefault(key, role)
         lines.setdefault(key, line)
     if problems:
-        raise RosterError(path, problems)
+        raise RosterError(path, sorted(problems, key=lambda p: p.line or 0))
     if not roles:
         raise RosterError(path, [RosterProblem(None, None, "the mapping file maps no job titles",
                                                "write one line per title, e.g. '服务台主管: manager'")])
@@ -125,11 +125,10 @@ def _yaml_entries(path: Path) -> list[tuple[int, str, str]]:
     return entries
 
 
-def _csv_entries(path: Path) -> list[tuple[int, str, str]]:
+def _csv_entries(path: Path, problems: list[RosterProblem]) -> list[tuple[int, str, str]]:
     text, _ = decode_csv(path, None)
     reader = csv.reader(io.StringIO(text, newline=""))
     entries: list[tuple[int, str, str]] = []
-    problems: list[RosterProblem] = []
     first = True
     for values in reader:
         line = reader.line_num
@@ -145,6 +144,4 @@ def _csv_entries(path: Path) -> list[tuple[int, str, str]]:
                                           "put a title that contains a comma in double quotes"))
             continue
         entries.append((line, cells[0], cells[1] if len(cells) > 1 else ""))
-    if problems:
-        raise RosterError(path, problems)
     return entries
