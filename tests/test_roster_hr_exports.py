@@ -436,3 +436,14 @@ def test_command_asks_at_a_terminal(tmp_path):
     assert "Nothing was imported." in out
     code, out = at_terminal("y")
     assert code == 0 and "Roster imported: 0 added, 0 updated, 8 marked inactive, 2 unchanged." in out
+
+
+def test_docs_list_every_heading_and_option():
+    from iso20k.cli import main
+    from iso20k.roster import COLUMN_ALIASES
+    from iso20k.settings import REPO_ROOT
+
+    doc = (REPO_ROOT / "docs" / "roster.md").read_text(encoding="utf-8")
+    assert [h for names in COLUMN_ALIASES.values() for h in names if h not in doc] == []
+    options = [o for p in main.commands["import-roster"].params for o in p.opts if o.startswith("--")]
+    assert [o for o in options if o not in doc] == []
