@@ -111,12 +111,13 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
     anything is wrong, every problem is listed with its line number and nothing is imported.
     Re-importing keeps everyone's progress.  See docs/roster.md."""
     from .roster import ConfirmationNeeded, RosterError, import_roster
+    from .roster.importer import preview_store
     from .store import ProgressStore
 
     limit = None if show_all else 20
     options = dict(sheet=sheet, role_map=role_map, default_role=default_role, departments=departments,
                    partial=partial, dry_run=dry_run, yes=yes, encoding=encoding)
-    store = ProgressStore()
+    store = preview_store() if dry_run else ProgressStore()
     try:
         try:
             result = import_roster(path, store, **options)

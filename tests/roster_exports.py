@@ -101,8 +101,9 @@ def role_map(tmp_path: Path, text: str = ROLE_MAP_YAML, name: str = "roles.yaml"
 
 
 def db_checksum(store) -> str:
-    """A checksum of everything in a SQLite progress store (every table's rows, in order)."""
-    with closing(sqlite3.connect(store.url.removeprefix("sqlite:///"))) as db:
+    """A checksum of everything in a SQLite progress store (a store or its file): every table's rows."""
+    path = store if isinstance(store, Path) else store.url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as db:
         return hashlib.sha256("\n".join(db.iterdump()).encode("utf-8")).hexdigest()
 
 

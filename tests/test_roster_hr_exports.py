@@ -391,19 +391,27 @@ def test_command_dry_run_scope_and_refusal_without_a_terminal(tmp_path):
     mapping = role_map(tmp_path)
     people = company(30)
     full = hr_workbook(tmp_path / "all.xlsx", people)
+    fresh = run_cli([full, "--role-map", mapping, "--dry-run"], env)
+    assert fresh.returncode == 0, fresh.stderr
+    assert "Dry run, nothing was written: 30 added, 0 updated" in fresh.stdout
+    assert not (tmp_path / "data").exists(), "a dry run created the progress store"
     first = run_cli([full, "--role-map", mapping], env)
     assert first.returncode == 0, first.stderr
     assert "Roster imported: 30 added, 0 updated, 0 marked inactive, 0 unchanged." in first.stdout
     assert "Added (30):" in first.stdout and "... and 10 more (--show-all lists everyone)" in first.stdout
 
     desk = hr_workbook(tmp_path / "desk.xlsx", [p for p in people if p.department == "服务台"][:-1])
+    db = tmp_path / "data" / "progress.sqlite"
+    before = db_checksum(db)
     preview = run_cli([desk, "--role-map", mapping, "--dry-run"], env)
     assert preview.returncode == 0, preview.stderr
+    assert db_checksum(db) == before
     assert "Becoming inactive (21):" in preview.stdout and "will ask first (or needs --yes)" in preview.stdout
 
     refusal = run_cli([desk, "--role-map", mapping], env, stdin=subprocess.DEVNULL)
     assert refusal.returncode == 1 and "nothing was imported" in refusal.stderr
     assert "mark 21 of the 30 active employees (70%) inactive" in refusal.stderr
+    assert db_checksum(db) == before
 
     scoped = run_cli([desk, "--role-map", mapping, "--department", "服务台", "--show-all"], env)
     assert scoped.returncode == 0, scoped.stderr

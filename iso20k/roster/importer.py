@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import make_url
 
 from ..settings import Settings, get_settings
 from ..store import ProgressStore, tables
@@ -46,6 +47,16 @@ def import_roster(path: Path, store: ProgressStore, *, sheet: str | None = None,
     return _write(checked.employees, store, source=str(path), info=info, scope=scope, departments=departments,
                   dry_run=dry_run, yes=yes, confirmed=confirmed,
                   share_limit=settings.roster_confirm_inactive_share)
+
+
+def preview_store(settings: Settings | None = None) -> ProgressStore:
+    """The progress store opened so that nothing can be written (for ``--dry-run``): read-only,
+    or an empty in-memory store when the SQLite file does not exist yet (nothing is created)."""
+    settings = settings or get_settings()
+    url = make_url(settings.effective_db_url)
+    if url.get_backend_name() == "sqlite" and (not url.database or not Path(url.database).expanduser().exists()):
+        return ProgressStore("sqlite://", settings=settings)
+    return ProgressStore(settings.effective_db_url, settings=settings, read_only=True)
 
 
 def write_employees(employees: list[Employee], store: ProgressStore, *, partial: bool = False) -> ImportResult:
