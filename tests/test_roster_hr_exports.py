@@ -334,7 +334,7 @@ def test_dry_run_writes_nothing_and_says_what_the_import_then_does(tmp_path, sto
     ("..", "starts with '.'; it must start with a letter or digit"),
     ("-rf", "starts with '-'"),
     ("张三", "contains '三', '张'"),
-    ("E1\n", "contains '\n'"),
+    ("E1\t2", "contains '\\t'"),
 ])
 def test_check_employee_id(value, problem):
     found = check_employee_id(value)
@@ -386,6 +386,7 @@ def run_cli(args, env, **kw):
                           capture_output=True, text=True, env=env, **kw)
 
 
+@pytest.mark.slow
 def test_command_dry_run_scope_and_refusal_without_a_terminal(tmp_path):
     env = {**os.environ, "ISO20K_DATA_DIR": str(tmp_path / "data")}
     mapping = role_map(tmp_path)
@@ -421,6 +422,7 @@ def test_command_dry_run_scope_and_refusal_without_a_terminal(tmp_path):
     assert len(listing.stdout.splitlines()) == 29
 
 
+@pytest.mark.slow
 def test_command_asks_at_a_terminal(tmp_path):
     env = {**os.environ, "ISO20K_DATA_DIR": str(tmp_path / "data")}
     mapping = role_map(tmp_path)

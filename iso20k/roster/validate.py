@@ -45,7 +45,7 @@ def check_employee_id(value: str) -> str | None:
                 f"{EMPLOYEE_ID_MAX_LENGTH} are allowed")
     bad = sorted({ch for ch in value if not _ID_CHAR.fullmatch(ch)})
     if bad:
-        named = ", ".join("a space" if ch == " " else "a tab" if ch == "\t" else f"'{ch}'" for ch in bad)
+        named = ", ".join("a space" if ch == " " else f"'{ch}'" if ch.isprintable() else repr(ch) for ch in bad)
         return f"employee id '{shown}' contains {named}; only letters, digits, '.', '_' and '-' are allowed"
     if not EMPLOYEE_ID_PATTERN.fullmatch(value):
         return f"employee id '{shown}' starts with '{value[0]}'; it must start with a letter or digit"
