@@ -86,10 +86,10 @@ def build_assessments_cmd(check_only: bool) -> None:
 
 @main.command("import-roster")
 @click.argument("path", type=click.Path(path_type=Path))
-@click.option("--sheet", default=None, help="Workbook sheet to read (default: the only sheet with roster headings).")
-@click.option("--role-map", type=click.Path(path_type=Path), default=None,
+@click.option("--sheet", default=None, metavar="NAME", help="Workbook sheet to read (default: the only sheet with roster headings).")
+@click.option("--role-map", type=click.Path(path_type=Path), default=None, metavar="FILE",
               help="YAML or CSV file mapping HR job titles or grades to roles (default: ISO20K_ROSTER_ROLE_MAP).")
-@click.option("--default-role", default=None,
+@click.option("--default-role", default=None, metavar="ROLE",
               help="Role for people whose job title has no mapping (e.g. staff); otherwise each is a problem.")
 @click.option("--department", "departments", multiple=True, metavar="NAME",
               help="The file holds only this department (repeatable): only its people missing from the file "
