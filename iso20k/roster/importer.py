@@ -111,7 +111,7 @@ def _write(employees: tuple[Employee, ...], store: ProgressStore, *, source: str
             if not old.active:
                 changes.append(FieldChange("active", "no", "yes"))
             if changes:
-                updated.append(PersonChange(**{**person.__dict__, "changes": tuple(changes)}))
+                updated.append(replace(person, changes=tuple(changes)))
             else:
                 unchanged.append(emp.employee_id)
 
