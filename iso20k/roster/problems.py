@@ -42,7 +42,7 @@ class ConfirmationNeeded(Exception):
         self.share_limit = share_limit
         n, active = len(result.deactivated), result.active_before
         super().__init__(
-            f"{result.source}: nothing was imported. This full import would mark {n} of the {active} active "
+            f"{result.source}: nothing was imported. This {'full ' if result.scope == 'full' else ''}import would mark {n} of the {active} active "
             f"employees ({n / active:.0%}) inactive, more than ISO20K_ROSTER_CONFIRM_INACTIVE_SHARE "
             f"({share_limit:.0%}) allows without confirmation. If the file holds only some departments, "
             "import it with --department NAME (or --partial); if these people really left, run the import "
