@@ -86,19 +86,52 @@ def build_assessments_cmd(check_only: bool) -> None:
 
 @main.command("import-roster")
 @click.argument("path", type=click.Path(path_type=Path))
-def import_roster_cmd(path: Path) -> None:
-    """Import or update the employee roster from a CSV (UTF-8) or XLSX file.
+@click.option("--sheet", default=None, metavar="NAME", help="Workbook sheet to read (default: the only sheet with roster headings).")
+@click.option("--role-map", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="YAML or CSV file mapping HR job titles or grades to roles (default: ISO20K_ROSTER_ROLE_MAP).")
+@click.option("--default-role", default=None, metavar="ROLE",
+              help="Role for people whose job title has no mapping (e.g. staff); otherwise each is a problem.")
+@click.option("--department", "departments", multiple=True, metavar="NAME",
+              help="The file holds only this department (repeatable): only its people missing from the file "
+              "become inactive, everyone else is left as is.")
+@click.option("--partial", is_flag=True, help="Only add and update the people in the file; nobody becomes inactive.")
+@click.option("--dry-run", is_flag=True, help="Show what would change (added, updated, inactive, unchanged); write nothing.")
+@click.option("--yes", "-y", is_flag=True,
+              help="Do not ask before marking many people inactive (ISO20K_ROSTER_CONFIRM_INACTIVE_SHARE); for scripts.")
+@click.option("--encoding", type=click.Choice(["utf-8", "gb18030", "gbk"], case_sensitive=False), default=None,
+              help="Encoding of a CSV file (default UTF-8, with or without BOM); gbk is read as gb18030.")
+@click.option("--show-all", is_flag=True, help="List every person in the summary, not only the first 20 of each group.")
+def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, default_role: str | None,
+                      departments: tuple[str, ...], partial: bool, dry_run: bool, yes: bool,
+                      encoding: str | None, show_all: bool) -> None:
+    """Import or update the employee roster from an HR export (XLSX, or CSV in UTF-8).
 
-    Every row is checked first; if anything is wrong, every problem is listed with its line
-    number and nothing is imported.  Re-importing keeps everyone's progress."""
-    from .roster import RosterError, import_roster
+    Title rows above the headings are skipped; HR headings (工号, 姓名, 部门, 职位, ...) are
+    understood, job titles become roles through a mapping file.  Every row is checked first; if
+    anything is wrong, every problem is listed with its line number and nothing is imported.
+    Re-importing keeps everyone's progress.  See docs/roster.md."""
+    from .roster import ConfirmationNeeded, RosterError, import_roster
+    from .roster.importer import preview_store
     from .store import ProgressStore
 
+    limit = None if show_all else 20
+    options = dict(sheet=sheet, role_map=role_map, default_role=default_role, departments=departments,
+                   partial=partial, dry_run=dry_run, yes=yes, encoding=encoding)
+    store = preview_store() if dry_run else ProgressStore()
     try:
-        summary = import_roster(path, ProgressStore())
-    except RosterError as exc:
-        raise SystemExit(str(exc))
-    click.echo(f"Roster imported from {path}: {summary}.")
+        try:
+            result = import_roster(path, store, **options)
+        except ConfirmationNeeded as exc:
+            click.echo(exc.result.text(limit))
+            if not click.get_text_stream("stdin").isatty():
+                raise SystemExit(str(exc)) from None
+            n = len(exc.result.deactivated)
+            if not click.confirm(f"Mark these {n} people inactive and import the roster?", default=False):
+                raise SystemExit("Nothing was imported.") from None
+            result = import_roster(path, store, **options, confirmed=exc.result)
+    except (RosterError, ConfirmationNeeded) as exc:
+        raise SystemExit(str(exc)) from None
+    click.echo(result.text(limit))
 
 
 @main.command("roster")

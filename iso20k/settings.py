@@ -162,6 +162,22 @@ class Settings(BaseSettings):
         description="Seconds after which a dashboard kernel with no page open is shut down (Voila "
         "cannot shut it down itself when a tab is closed).",
     )
+    roster_confirm_inactive_share: float = Field(
+        default=0.10, ge=0, le=1,
+        description="A roster import that would mark more than this share of the active employees "
+        "inactive (people missing from the file) asks for confirmation first, or needs --yes in "
+        "scripts; 0 asks whenever anyone would become inactive, 1 never asks.",
+    )
+    roster_role_map: Path | None = Field(
+        default=None,
+        description="Mapping file (YAML or CSV) from HR job titles or grades to the course's roles, "
+        "used by 'iso20k import-roster' when --role-map is not given (see docs/roster.md).",
+    )
+    roster_heading_search_rows: int = Field(
+        default=10, ge=1,
+        description="How many rows at the top of a roster sheet are searched for the heading row "
+        "(title and blank rows above it are skipped).",
+    )
 
     records_url: str | None = Field(
         default=None,

@@ -25,13 +25,17 @@ def csv_file(tmp_path, text, name="roster.csv", encoding="utf-8"):
     return path
 
 
+def tally(result):
+    return len(result.added), len(result.updated), len(result.deactivated)
+
+
 def by_id(store):
     return {p["employee_id"]: p for p in roster(store, include_inactive=True)}
 
 
 def test_good_csv_imports_people_tracks_and_due_dates(tmp_path, store):
     summary = import_roster(csv_file(tmp_path, HEADER + GOOD_ROWS), store)
-    assert (summary.added, summary.updated, summary.deactivated) == (3, 0, 0)
+    assert tally(summary) == (3, 0, 0)
     people = by_id(store)
     assert people["E001"]["tracks"] == {"all-staff": date(2027, 3, 31)}
     assert people["E002"]["tracks"] == {"all-staff": date(2027, 3, 31), "key-personnel": date(2027, 4, 30)}
@@ -62,7 +66,7 @@ def test_xlsx_with_real_dates_and_numeric_ids(tmp_path, store):
     path = tmp_path / "roster.xlsx"
     wb.save(path)
     summary = import_roster(path, store)
-    assert summary.added == 2
+    assert tally(summary) == (2, 0, 0)
     people = by_id(store)
     assert people["1001"]["tracks"] == {"all-staff": date(2027, 1, 15), "key-personnel": date(2027, 2, 15)}
     assert people["1002"]["tracks"] == {"all-staff": date(2027, 1, 15)}
@@ -112,8 +116,11 @@ def test_reimport_updates_people_and_keeps_their_progress(tmp_path, store):
     updated = HEADER + ("E001,Alice Wong,Problem Management,manager,,alice@example.com,2027-03-31,2027-06-30,\n"
                         "E002,Bob Li,Operations,manager,,bob@example.com,2027-03-31,2027-04-30,\n"
                         "E004,Erin Xu,Service Desk,staff,,,2027-03-31,,\n")
-    summary = import_roster(csv_file(tmp_path, updated, "v2.csv"), store)
-    assert (summary.added, summary.updated, summary.deactivated) == (1, 2, 1)
+    summary = import_roster(csv_file(tmp_path, updated, "v2.csv"), store, yes=True)
+    assert tally(summary) == (1, 1, 1) and summary.unchanged == ("E002",)
+    assert [(c.field, c.old, c.new) for c in summary.updated[0].changes] == [
+        ("department", "Service Desk", "Problem Management"), ("role", "staff", "manager"),
+        ("tracks", "all-staff (due 2027-03-31)", "all-staff (due 2027-03-31), key-personnel (due 2027-06-30)")]
     people = by_id(store)
     assert people["E001"]["department"] == "Problem Management"
     assert "key-personnel" in people["E001"]["tracks"]

@@ -1,11 +1,16 @@
 """The roster: who must be trained on which track, by when."""
 
-from .importer import ImportSummary, import_roster, roster, write_employees
-from .problems import RosterError, RosterProblem
+from .columns import COLUMN_ALIASES, REQUIRED
+from .importer import import_roster, write_employees
+from .listing import roster
+from .problems import ConfirmationNeeded, RosterError, RosterProblem
+from .result import FieldChange, ImportResult, PersonChange
+from .role_map import RoleMap, load_role_map
 from .roles import ROLE_TRACKS
-from .validate import COLUMN_ALIASES, REQUIRED, Employee, validate_roster
+from .validate import EMPLOYEE_ID_PATTERN, Employee, check_employee_id, validate_roster
 
 __all__ = [
-    "COLUMN_ALIASES", "Employee", "ImportSummary", "REQUIRED", "ROLE_TRACKS", "RosterError",
-    "RosterProblem", "import_roster", "roster", "validate_roster", "write_employees",
+    "COLUMN_ALIASES", "ConfirmationNeeded", "EMPLOYEE_ID_PATTERN", "Employee", "FieldChange", "ImportResult",
+    "PersonChange", "REQUIRED", "ROLE_TRACKS", "RoleMap", "RosterError", "RosterProblem", "check_employee_id",
+    "import_roster", "load_role_map", "roster", "validate_roster", "write_employees",
 ]
