@@ -1,0 +1,68 @@
+"""Planning the hub's accounts from the roster, and delivering the course without overwriting a
+learner's work: the parts of the hub that need no running hub."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from iso20k.hub.accounts import plan_accounts
+from iso20k.hub.deliver import MANIFEST, deliver
+
+
+def person(eid, dept="Desk", role="staff", active=True, tracks=("all-staff",)):
+    return {"employee_id": eid, "department": dept, "role": role, "active": active,
+            "tracks": {t: None for t in tracks}}
+
+
+def test_plan_adds_active_people_removes_inactive_and_leaves_strangers_alone():
+    people = [person("E001"), person("E002", dept="运维部", role="manager", tracks=("all-staff", "key-personnel")),
+              person("E003", active=False)]
+    hub_users = {"e003", "it-admin"}
+    groups = {"dept-Desk": {"e003", "it-admin"}, "my-own-group": {"e001"}}
+    plan = plan_accounts(people, hub_users, groups)
+    assert plan.add_users == ["e001", "e002"]
+    assert plan.remove_users == ["e003"]
+    assert plan.group_adds["dept-Desk"] == ["e001"] and plan.group_adds["dept-运维部"] == ["e002"]
+    assert plan.group_adds["track-key-personnel"] == ["e002"] and plan.group_adds["role-manager"] == ["e002"]
+    assert plan.group_removes == {"dept-Desk": ["e003"]}  # it-admin was put there by hand: kept
+    assert "my-own-group" not in plan.group_adds and "my-own-group" not in plan.group_removes
+
+
+def test_people_without_an_os_account_are_named_not_added():
+    plan = plan_accounts([person("E001"), person("E002")], set(), {}, has_account=lambda n: n == "e001")
+    assert plan.add_users == ["e001"] and plan.no_account == ["e002"]
+    assert "without an operating-system account" in plan.summary() and "e002" in plan.summary()
+
+
+def test_delivery_adds_updates_and_never_overwrites_the_learners_work(tmp_path):
+    course, home = tmp_path / "course", tmp_path / "home" / "iso20k-course"
+    (course / "all-staff").mkdir(parents=True)
+    (course / "START_HERE.ipynb").write_text("v1 start")
+    (course / "all-staff" / "01.ipynb").write_text("v1 lesson")
+    first = deliver(course, home)
+    assert sorted(first.copied) == ["START_HERE.ipynb", "all-staff/01.ipynb"]
+    (home / "all-staff" / "01.ipynb").write_text("my notes")  # the learner edits a lesson
+    (course / "START_HERE.ipynb").write_text("v2 start")
+    (course / "all-staff" / "01.ipynb").write_text("v2 lesson")
+    (course / "all-staff" / "02.ipynb").write_text("v2 new")
+    second = deliver(course, home)
+    assert second.updated == ["START_HERE.ipynb"] and second.copied == ["all-staff/02.ipynb"]
+    assert second.kept == ["all-staff/01.ipynb"]
+    assert (home / "all-staff" / "01.ipynb").read_text() == "my notes"
+    assert (home / "all-staff" / "01.new-version.ipynb").read_text() == "v2 lesson"
+    assert (home / "START_HERE.ipynb").read_text() == "v2 start"
+    assert set(json.loads((home / MANIFEST).read_text())) == {"START_HERE.ipynb", "all-staff/01.ipynb", "all-staff/02.ipynb"}
+
+
+def test_delivery_replaces_a_planted_link_instead_of_writing_through_it(tmp_path):
+    course, home = tmp_path / "course", tmp_path / "home"
+    course.mkdir()
+    (course / "START_HERE.ipynb").write_text("lesson")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious")
+    home.mkdir()
+    os.symlink(outside, home / "START_HERE.ipynb")
+    deliver(course, home)
+    assert outside.read_text() == "precious"
+    assert not (home / "START_HERE.ipynb").is_symlink() and (home / "START_HERE.ipynb").read_text() == "lesson"
