@@ -90,7 +90,16 @@ def test_the_sync_token_cannot_do_more_than_users_and_groups(hub):
         assert refused.value.code == 403, (method, path)
 
 
-def _log_in_and_answer(hub, page, learner):
+UI = {  # what a learner sees, by the language the hub starts them in
+    "en": {"run": "Run", "run_all": "Run All Cells", "select_kernel": "Select Kernel",
+           "right": "Everyone whose work affects the services", "check": "Check answer", "verdict": "Correct"},
+    "zh": {"run": "运行", "run_all": "运行所有单元格", "select_kernel": "选择内核",
+           "right": "所有工作会影响服务的人员", "check": "检查答案", "verdict": "回答正确"},
+}
+
+
+def _log_in_and_answer(hub, page, learner, language):
+    ui = UI[language]
     page.goto(hub.url + "/hub/login")
     page.fill("input[name=username]", learner.user)
     page.fill("input[name=password]", learner.password)
@@ -100,29 +109,45 @@ def _log_in_and_answer(hub, page, learner):
     assert "START_HERE" in page.url
     question = None
     for _try in range(3):  # a kernel still connecting under load misses the first "Run All"
-        if page.locator(".jp-Dialog:has-text('Select Kernel')").count():  # the kernel was slow to start
-            page.locator(".jp-Dialog").get_by_role("button", name="Select").click()
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        for _dialog in range(3):  # a kernel slow to start under load makes JupyterLab ask again
+            if not page.locator(f".jp-Dialog:has-text('{ui['select_kernel']}')").count():
+                break
+            page.locator(".jp-Dialog .jp-mod-accept").first.click()
+            page.wait_for_timeout(5000)
+        page.get_by_role("menuitem", name=ui["run"], exact=True).click()
+        page.get_by_role("menuitem", name=ui["run_all"], exact=True).click()
         try:
             question = page.wait_for_selector(".iso20k-question", timeout=45_000)
             break
         except Exception:
             continue
     assert question is not None, "no question appeared after Run All Cells"
-    question.wait_for_selector("text=Everyone whose work affects the services", timeout=30_000)
-    page.locator(".iso20k-question .widget-hbox", has_text="Everyone whose work affects the services") \
-        .locator("input").first.check()
+    question.wait_for_selector(f"text={ui['right']}", timeout=30_000)
+    page.locator(".iso20k-question .widget-hbox", has_text=ui["right"]).locator("input").first.check()
     page.wait_for_timeout(300)
-    page.get_by_role("button", name="Check answer").first.click()
-    page.wait_for_selector(".iso20k-question [role=status]:has-text('Correct')", timeout=60_000)
+    page.get_by_role("button", name=ui["check"]).first.click()
+    page.wait_for_selector(f".iso20k-question [role=status]:has-text('{ui['verdict']}')", timeout=60_000)
+    # nbgrader: the learner's Assignment List, none of the trainers' authoring or grading
+    page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
+    items = page.locator(".lm-Menu-content .lm-Menu-itemLabel").all_inner_texts()
+    page.keyboard.press("Escape")
+    assert any("Assignment" in i for i in items) and not any("Formgrader" in i or "Course" in i for i in items), items
+    config = json.loads(page.inner_text("#jupyter-config-data") or page.eval_on_selector(
+        "#jupyter-config-data", "e => e.textContent"))
+    assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"} <= set(config["disabledExtensions"])
 
 
 def test_two_learners_log_in_answer_and_their_rows_land_under_their_names(hub):
-    for learner in hub.learners:
+    """The second learner chose Chinese before: the hub starts JupyterLab and the quizzes in it."""
+    from iso20k.store import ProgressStore
+
+    store = ProgressStore(hub.db_url)
+    store.set_language(hub.learners[1].employee_id, "zh")
+    store.close()
+    for learner, language in zip(hub.learners, ("en", "zh")):
         with chromium_page() as page:
             try:
-                _log_in_and_answer(hub, page, learner)
+                _log_in_and_answer(hub, page, learner, language)
             except Exception as exc:
                 page.screenshot(path=str(hub.root.parent / f"hub-failure-{learner.user}.png"))
                 raise AssertionError(f"{exc}\nat {page.url}\ndialogs: {page.eval_on_selector_all('.jp-Dialog', 'els => els.map(e => e.innerText)')}\n{page.inner_text('body')[:300]}\n{hub.log()}") from None

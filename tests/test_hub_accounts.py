@@ -66,3 +66,14 @@ def test_delivery_replaces_a_planted_link_instead_of_writing_through_it(tmp_path
     deliver(course, home)
     assert outside.read_text() == "precious"
     assert not (home / "START_HERE.ipynb").is_symlink() and (home / "START_HERE.ipynb").read_text() == "lesson"
+
+
+def test_jupyterlab_starts_in_the_learners_language_unless_they_chose_one(tmp_path):
+    from iso20k.hub.deliver import set_lab_language
+
+    assert set_lab_language(tmp_path, "zh")
+    setting = next(tmp_path.rglob("plugin.jupyterlab-settings"))
+    assert json.loads(setting.read_text()) == {"locale": "zh_CN"}
+    setting.write_text('{"locale": "en"}')  # the learner switched JupyterLab to English
+    assert not set_lab_language(tmp_path, "zh")
+    assert json.loads(setting.read_text()) == {"locale": "en"}

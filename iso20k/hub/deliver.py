@@ -3,7 +3,7 @@
 Run as the learner (the hub starts it with the learner's user id before their server), so a
 link the learner planted can only ever reach files the learner could write anyway::
 
-    python -m iso20k.hub.deliver SOURCE TARGET
+    python -m iso20k.hub.deliver SOURCE TARGET [LANGUAGE]
 
 Rules, per file of SOURCE:
 - missing in TARGET: copied;
@@ -12,6 +12,8 @@ Rules, per file of SOURCE:
 - changed by the learner: kept as it is; the new version is written beside it as
   ``NAME.new-version.ipynb`` so nothing the learner wrote is lost and the update is not missed.
 The manifest (``.iso20k-delivered.json`` in TARGET) remembers what was delivered.
+With LANGUAGE ``zh``, JupyterLab's menus start in Chinese unless the learner already chose a
+language in JupyterLab (their own setting is never overwritten).
 
 Why not nbgitpuller: it needs the course as a git repository the learner's server can pull from,
 and this product's course ships inside the package (no repository holding answer keys, exams or
@@ -82,14 +84,30 @@ def deliver(source: Path, target: Path) -> Delivery:
     return result
 
 
+LAB_LOCALES = {"zh": "zh_CN", "en": "en"}
+
+
+def set_lab_language(home: Path, language: str) -> bool:
+    """JupyterLab's menu language for a learner who has not chosen one; True when written."""
+    path = (home / ".jupyter" / "lab" / "user-settings" / "@jupyterlab" / "translation-extension"
+            / "plugin.jupyterlab-settings")
+    if path.exists() or path.is_symlink() or language not in LAB_LOCALES:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"locale": LAB_LOCALES[language]}), encoding="utf-8")
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 2:
-        print("usage: python -m iso20k.hub.deliver SOURCE TARGET", file=sys.stderr)
+    if len(argv) not in (2, 3):
+        print("usage: python -m iso20k.hub.deliver SOURCE TARGET [LANGUAGE]", file=sys.stderr)
         return 2
     home = Path.home()
     home.chmod(0o700)  # other learners never read this home, whatever useradd's defaults were
     print(deliver(Path(argv[0]), Path(argv[1])).summary())
+    if len(argv) == 3:
+        set_lab_language(home, argv[2])
     return 0
 
 

@@ -20,12 +20,13 @@ def _as_user(name: str):
     return entry, drop
 
 
-def deliver_course(settings: Settings, user_name: str, log) -> None:
+def deliver_course(settings: Settings, user_name: str, language: str, log) -> None:
     """Copy new and updated lessons into the learner's home, running as the learner."""
     entry, drop = _as_user(user_name)
     target = os.path.join(entry.pw_dir, settings.hub_home_course_folder)
     env = {"HOME": entry.pw_dir, "USER": user_name, "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
-    done = subprocess.run([str(settings.hub_python), "-m", "iso20k.hub.deliver", str(settings.course_dir), target],
+    done = subprocess.run([str(settings.hub_python), "-m", "iso20k.hub.deliver", str(settings.course_dir), target,
+                           language],
                           preexec_fn=drop, env=env, cwd=entry.pw_dir, capture_output=True, text=True,
                           timeout=120)
     if done.returncode != 0:
@@ -35,6 +36,20 @@ def deliver_course(settings: Settings, user_name: str, log) -> None:
 
 def make_pre_spawn_hook(settings: Settings):
     def pre_spawn_hook(spawner):
+        language = remembered_language(settings, spawner.user.name) or settings.language
+        spawner.environment = {**spawner.environment, "ISO20K_LANGUAGE": language}
         if settings.hub_spawner == "localprocess":
-            deliver_course(settings, spawner.user.name, spawner.log)
+            deliver_course(settings, spawner.user.name, language, spawner.log)
     return pre_spawn_hook
+
+
+def remembered_language(settings: Settings, hub_name: str) -> str | None:
+    """The language the learner last chose in a quiz (kept by the records service)."""
+    from ..store import ProgressStore
+    from .learners import LearnerNames
+
+    store = ProgressStore(settings=settings)
+    try:
+        return store.language(LearnerNames(store).learner_id(hub_name))
+    finally:
+        store.close()
