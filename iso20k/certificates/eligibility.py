@@ -3,13 +3,17 @@ assessment graded at or above its pass mark, read exactly as the dashboard reads
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from ..dashboard.sources import Snapshot
 from ..settings import Settings
 from ..store import ProgressStore
+from .fonts import prepare_subset
 from .model import Certificate
+from .pdf import FIXED_TEXT
 from .registry import certificates, issue
 
 
@@ -51,13 +55,18 @@ def issue_due(store: ProgressStore, settings: Settings, snap: Snapshot, as_of: d
     for cert in certificates(store):
         key = (cert.employee_id, cert.track)
         have[key] = max(have.get(key, cert.passed_on), cert.passed_on)
+    todo = [p for p in passes(snap, as_of)
+            if have.get((p.employee_id, p.track)) is None or p.passed_on > have[(p.employee_id, p.track)]]
     issued = []
-    for p in passes(snap, as_of):
-        last = have.get((p.employee_id, p.track))
-        if last is not None and p.passed_on <= last:
-            continue
-        cert, _ = issue(store, settings, employee_id=p.employee_id, employee_name=p.name, department=p.department,
-                        track=p.track, score=p.score, max_score=p.max_score, passed_on=p.passed_on, actor=actor,
-                        now=now)
-        issued.append(cert)
+    if not todo:
+        return issued
+    with tempfile.TemporaryDirectory(prefix="iso20k-font-") as folder:
+        text = FIXED_TEXT + "".join(p.name + p.department + p.employee_id for p in todo) + \
+            settings.company_name + settings.company_name_zh + settings.verify_url
+        font = prepare_subset(settings.certificate_font, text, Path(folder))
+        for p in todo:
+            cert, _ = issue(store, settings, employee_id=p.employee_id, employee_name=p.name,
+                            department=p.department, track=p.track, score=p.score, max_score=p.max_score,
+                            passed_on=p.passed_on, actor=actor, now=now, font=font)
+            issued.append(cert)
     return issued

@@ -4,6 +4,7 @@ the verification code as text and as a QR code drawn as vector squares."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import segno
 from fpdf import FPDF
@@ -41,15 +42,30 @@ def _day(value: date) -> str:
     return value.isoformat()
 
 
-def render(cert: Certificate, settings: Settings) -> bytes:
-    """The PDF's bytes."""
+#: Every fixed text on the certificate (the font prepared for a batch must cover them).
+FIXED_TEXT = ("Certificate of Training 培训合格证书 This certifies that · 兹证明 has completed the lessons and passed the "
+              "assessment of the ISO/IEC 20000 已完成 的全部课程并通过考核。 Passed on / 考核通过日期 Score / 成绩 "
+              "Valid until / 有效期至 Issued / 发证日期 Issued by / 发证单位 Verification code / 验证码 Verify / 验证: "
+              "Check this certificate by scanning the QR code or with the code above; the issuer keeps its SHA-256 "
+              "fingerprint.  扫描二维码或凭验证码核验本证书；发证单位留存其 SHA-256 指纹。 () % / . , : ;"
+              + "".join(t["en"] + t["zh"] for t in TRACK_TITLES.values()))
+
+
+def texts_of(cert: Certificate, settings: Settings) -> str:
+    """Every character a certificate may print (to prepare a font subset for many certificates)."""
+    return "".join([FIXED_TEXT, cert.employee_name, cert.employee_id, cert.department, settings.company_name,
+                    settings.company_name_zh, settings.verify_url, cert.code])
+
+
+def render(cert: Certificate, settings: Settings, font: Path | None = None) -> bytes:
+    """The PDF's bytes.  ``font`` may be a prepared subset of the settings' font (see fonts.py)."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"Certificate {cert.code}")
     pdf.set_author(f"{settings.company_name} / {settings.company_name_zh}")
     pdf.set_subject(f"{TRACK_TITLES[cert.track]['en']} - {cert.employee_name}")
     pdf.set_creator("iso20k")
     pdf.set_lang("en")
-    family = add_cjk_font(pdf, settings.certificate_font)
+    family = add_cjk_font(pdf, font or settings.certificate_font)
     pdf.set_auto_page_break(False)
     pdf.add_page()
     pdf.set_draw_color(21, 101, 192)

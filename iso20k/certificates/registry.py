@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -61,7 +62,7 @@ def pdf_bytes(store: ProgressStore, code: str) -> bytes | None:
 
 def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employee_name: str, department: str,
           track: str, score: float, max_score: float, passed_on: date, actor: str,
-          now: datetime | None = None) -> tuple[Certificate, Entry]:
+          now: datetime | None = None, font: Path | None = None) -> tuple[Certificate, Entry]:
     """Issue one certificate: render the PDF, keep its bytes and hash, record it in the trail."""
     now = now or datetime.now(timezone.utc)
     valid_until = add_months(passed_on, settings.certificate_validity_months(track))
@@ -69,7 +70,7 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
     for _ in range(5):
         cert = Certificate(new_code(), employee_id, employee_name, department, track, float(score),
                            float(max_score), passed_on, valid_until, now, company, "")
-        pdf = render(cert, settings)
+        pdf = render(cert, settings, font)
         digest = hashlib.sha256(pdf).hexdigest()
         cert = Certificate(**{**cert.__dict__, "sha256": digest})
         try:
