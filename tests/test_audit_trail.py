@@ -134,3 +134,31 @@ def test_roster_imports_are_recorded_with_who_and_what_changed(tmp_path):
     assert two.details["changed"]["E2"] == {"active": [True, False]}
     assert len(two.details["sha256"]) == 64
     assert verify_trail(store, None, anchor_path(settings)).ok
+
+
+@pytest.mark.slow
+def test_autograde_and_a_regrade_are_recorded_with_old_and_new_scores(tmp_path):
+    import json as _json
+
+    from iso20k.audit import autograde_audited
+    from nbgrader_course import fill, new_course, submit
+
+    exams = Path(__file__).parent / "fixtures" / "exams"
+    course = new_course(tmp_path / "course", exams)
+    release = _json.loads((course / "release" / "all-staff-exam" / "all-staff-exam.ipynb").read_text())
+    submit(course, "all-staff-exam", "s1", fill(release, {"q01": "A", "q02": "D", "q03": "ABCD"}))
+    store = ProgressStore(f"sqlite:///{tmp_path / 'trail.sqlite'}")
+    anchor = tmp_path / "head.json"
+    _, first = autograde_audited(course, "all-staff-exam", store, "trainer-li", anchor, jobs=1, progress=False)
+    assert [(e.action, e.actor, e.subject) for e in first] == [("grade", "trainer-li", "s1/all-staff-exam")]
+    scores = first[0].details["grades"]
+    assert all(old is None for old, _ in scores.values()) and any(new for _, new in scores.values())
+
+    submit(course, "all-staff-exam", "s1", fill(release, {"q01": "b", "q02": "D", "q03": "BADC"}),
+           timestamp="2026-11-21 10:00:00.000000 UTC")
+    _, second = autograde_audited(course, "all-staff-exam", store, "trainer-li", anchor, jobs=1, progress=False)
+    assert [e.action for e in second] == ["regrade"]
+    changed = second[0].details["grades"]
+    assert changed and all(old is not None and old != new for old, new in changed.values())
+    assert second[0].details["submission"].startswith("2026-11-21")
+    assert verify_trail(store, gradebook_url(course), anchor).ok
