@@ -206,3 +206,25 @@ def test_refresher_cycle_with_a_short_validity_and_a_fixed_clock(world, tmp_path
     issued_for_eid = [e for e in entries(store) if e.action == "certificate-issued" and e.details["employee_id"] == eid
                       and e.details["track"] == "all-staff"]
     assert [e.details["code"] for e in issued_for_eid] == [old.code, new.code]
+
+
+def test_the_dashboard_shows_expiring_and_expired_certificates(issued):
+    from iso20k.dashboard.app import Dashboard, DataSource
+
+    settings, store, certs = issued
+    cert = min(certs, key=lambda c: c.valid_until)
+    dashboard = Dashboard(DataSource(settings), language="en")
+    others = [c for c in certs if c.track == cert.track and c.code != cert.code]
+
+    def shown(day: date) -> str:
+        dashboard.as_of.value = day
+        return dashboard.certs.value
+
+    before = shown(cert.valid_until - timedelta(days=settings.certificate_warning_days + 1))
+    assert cert.employee_name not in before or any(c.employee_name == cert.employee_name for c in others)
+    expiring = shown(cert.valid_until - timedelta(days=5))
+    assert cert.employee_name in expiring and "expiring" in expiring
+    expired = shown(cert.valid_until + timedelta(days=1))
+    assert f'data-expired="{sum(1 for c in certs if c.valid_until <= cert.valid_until + timedelta(days=1))}"' in expired
+    dashboard.lang.value = "zh"
+    assert "已过期" in dashboard.certs.value
