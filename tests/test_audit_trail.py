@@ -162,3 +162,17 @@ def test_autograde_and_a_regrade_are_recorded_with_old_and_new_scores(tmp_path):
     assert changed and all(old is not None and old != new for old, new in changed.values())
     assert second[0].details["submission"].startswith("2026-11-21")
     assert verify_trail(store, gradebook_url(course), anchor).ok
+
+
+@pytest.mark.slow
+def test_removing_the_demo_company_is_recorded_and_the_trail_still_verifies(world, tmp_path):
+    from iso20k.demo import remove_demo
+
+    settings = copy_world(world, tmp_path / "w")
+    store = ProgressStore(settings.effective_db_url)
+    recorded = len(list(entries(store)))
+    assert remove_demo(settings) > 0
+    removed = [e for e in entries(store)][recorded:]
+    assert removed and {e.action for e in removed} == {"grade-removed"}
+    assert all(new is None for e in removed for _, new in e.details["grades"].values())
+    assert verify_trail(store, gradebook_url(settings.course_root), anchor_path(settings)).ok

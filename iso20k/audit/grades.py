@@ -170,10 +170,13 @@ def untracked(store: ProgressStore, gradebook_url: str) -> tuple[dict, dict[Grad
 
 
 def record_from_trail_state(store: ProgressStore, gradebook_url: str, actor: str, action: str,
-                            reason: str) -> list[Entry]:
+                            reason: str, students: set[str] | None = None) -> list[Entry]:
     """Write what the gradebook holds now where it differs from the trail, as ``action``
     ('grade-baseline' when the trail starts on an existing gradebook, 'grade-accepted' when a
-    trainer accepts a change found by verify, with the reason)."""
+    trainer accepts a change found by verify, with the reason); only for ``students`` if given."""
     state, current, stamps = untracked(store, gradebook_url)
     before = {key: value for key, (value, _) in state.items()}
+    if students is not None:
+        before = {k: v for k, v in before.items() if k.student in students}
+        current = {k: v for k, v in current.items() if k.student in students}
     return record_changes(store, before, current, stamps, actor, action, action=action, reason=reason)

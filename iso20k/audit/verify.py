@@ -45,6 +45,9 @@ class TrailReport:
             if self.grades:
                 lines.append(f"Gradebook differs from the trail in {len(self.grades)} place(s):")
                 lines += [f"  - {g}" for g in self.grades]
+                if any("never recorded" in g for g in self.grades):
+                    lines.append("  Grades that existed before the trail was started are recorded once with "
+                                 "'iso20k audit-trail baseline --reason ...'.")
         if not self.anchored:
             lines.append("(No anchor file: entries deleted from the end of the trail could not be checked.)")
         return "\n".join(lines)
