@@ -423,7 +423,7 @@ def verify_server_cmd(port: int | None, ip: str | None) -> None:
 
     settings = get_settings()
     ip, port = ip or settings.verify_ip, port or settings.verify_port
-    click.echo(f"Certificate verification page: http://{ip}:{port}/verify/", )
+    click.echo(f"Certificate verification page: http://{ip}:{port}/verify/")
     serve(ProgressStore(read_only=True), settings.certificate_warning_days, ip, port)
 
 
