@@ -109,8 +109,10 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
     Title rows above the headings are skipped; HR headings (工号, 姓名, 部门, 职位, ...) are
     understood, job titles become roles through a mapping file.  Every row is checked first; if
     anything is wrong, every problem is listed with its line number and nothing is imported.
-    Re-importing keeps everyone's progress.  See docs/roster.md."""
-    from .roster import ConfirmationNeeded, RosterError, import_roster
+    Re-importing keeps everyone's progress; every import is recorded in the audit trail.
+    See docs/roster.md."""
+    from .audit import anchor_path, current_actor, import_roster_audited
+    from .roster import ConfirmationNeeded, RosterError
     from .roster.importer import preview_store
     from .store import ProgressStore
 
@@ -120,7 +122,7 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
     store = preview_store() if dry_run else ProgressStore()
     try:
         try:
-            result = import_roster(path, store, **options)
+            result, entry = import_roster_audited(path, store, current_actor(), anchor_path(), **options)
         except ConfirmationNeeded as exc:
             click.echo(exc.result.text(limit))
             if not click.get_text_stream("stdin").isatty():
@@ -128,10 +130,13 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
             n = len(exc.result.deactivated)
             if not click.confirm(f"Mark these {n} people inactive and import the roster?", default=False):
                 raise SystemExit("Nothing was imported.") from None
-            result = import_roster(path, store, **options, confirmed=exc.result)
+            result, entry = import_roster_audited(path, store, current_actor(), anchor_path(), **options,
+                                                  confirmed=exc.result)
     except (RosterError, ConfirmationNeeded) as exc:
         raise SystemExit(str(exc)) from None
     click.echo(result.text(limit))
+    if entry is not None:
+        click.echo(f"Audit trail entry #{entry.seq}.")
 
 
 @main.command("roster")
@@ -182,19 +187,22 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: i
                   memory_limit: int | None, without_isolation: bool) -> None:
     """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, each
     submission's code isolated and limited, and a report of failed, timed-out and tampered submissions."""
-    from .grading.parallel import autograde
+    from .audit import anchor_path, autograde_audited, current_actor
     from .grading.sandbox import SandboxUnavailable
+    from .store import ProgressStore
 
     settings = get_settings()
     try:
-        summary = autograde(course, assignment, jobs=jobs or settings.grading_jobs,
-                            time_limit=time_limit or settings.grading_time_limit_s,
-                            memory_mb=memory_limit or settings.grading_memory_limit_mb,
-                            isolation=not without_isolation)
+        summary, entries = autograde_audited(course, assignment, ProgressStore(), current_actor(settings),
+                                             anchor_path(settings), jobs=jobs or settings.grading_jobs,
+                                             time_limit=time_limit or settings.grading_time_limit_s,
+                                             memory_mb=memory_limit or settings.grading_memory_limit_mb,
+                                             isolation=not without_isolation)
     except SandboxUnavailable as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.text())
     click.echo(f"Report: {summary.report_path}")
+    click.echo(f"Audit trail: {len(entries)} submission(s) with changed grades recorded.")
 
 
 @main.command("item-analysis")
@@ -258,6 +266,290 @@ def dashboard_cmd(port: int | None, ip: str | None) -> None:
         click.echo("Share this address with the token only with the people who should see the figures.")
     os.chdir(REPO_ROOT / "dashboard")
     os.execvpe(server.argv[0], server.argv, server.env)
+
+
+def _as_of(value: str | None):
+    from datetime import date
+
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a date; write it as YYYY-MM-DD.") from None
+
+
+_AS_OF = click.option("--as-of", "as_of", default=None, help="Day to report on, YYYY-MM-DD (default: today).")
+
+
+@main.group("audit-trail")
+def audit_trail_group() -> None:
+    """The tamper-evident audit trail of roster imports, grades and certificates."""
+
+
+@audit_trail_group.command("verify")
+def audit_trail_verify() -> None:
+    """Check every link of the hash chain and that the gradebook holds exactly the grades the
+    trail recorded; say where it breaks.  Exit code 1 when it is not intact."""
+    from .audit import anchor_path, verify_trail
+    from .grading.config import gradebook_url
+    from .store import ProgressStore
+
+    settings = get_settings()
+    report = verify_trail(ProgressStore(), gradebook_url(Path(settings.course_root)), anchor_path(settings))
+    click.echo(report.text())
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@audit_trail_group.command("show")
+@click.option("--last", type=int, default=20, show_default=True, help="How many of the newest entries.")
+def audit_trail_show(last: int) -> None:
+    """List the newest entries of the trail."""
+    from .audit import entries
+    from .store import ProgressStore
+
+    rows = list(entries(ProgressStore()))
+    for e in rows[-last:] if last > 0 else rows:
+        click.echo(f"#{e.seq}\t{e.recorded_at}\t{e.actor}\t{e.action}\t{e.subject}\t{e.hash[:16]}")
+    if not rows:
+        click.echo("The audit trail is empty.")
+
+
+@audit_trail_group.command("baseline")
+@click.option("--reason", required=True, help="Why these grades are taken as they are (goes into the trail).")
+def audit_trail_baseline(reason: str) -> None:
+    """Record every gradebook grade the trail does not know yet (when the trail starts on an
+    existing gradebook)."""
+    _record_gradebook("grade-baseline", reason)
+
+
+@audit_trail_group.command("accept")
+@click.option("--reason", required=True, help="Why the differences found by verify are accepted (goes into the trail).")
+def audit_trail_accept(reason: str) -> None:
+    """Record the gradebook's current grades where they differ from the trail, with the reason:
+    the difference stays visible in the trail as an accepted change."""
+    _record_gradebook("grade-accepted", reason)
+
+
+def _record_gradebook(action: str, reason: str) -> None:
+    from .audit import anchor_path, current_actor, record_from_trail_state
+    from .audit.chain import write_anchor
+    from .grading.config import gradebook_url
+    from .store import ProgressStore
+
+    settings = get_settings()
+    written = record_from_trail_state(ProgressStore(), gradebook_url(Path(settings.course_root)),
+                                      current_actor(settings), action, reason)
+    if written:
+        write_anchor(anchor_path(settings), written[-1])
+    click.echo(f"{len(written)} submission(s) recorded as {action}.")
+
+
+@main.group("certificates")
+def certificates_group() -> None:
+    """Issue, list, export and revoke training certificates."""
+
+
+@certificates_group.command("issue")
+@_AS_OF
+def certificates_issue(as_of: str | None) -> None:
+    """Issue a certificate for every track passed (lessons complete and assessment at its pass
+    mark) that has none yet; refresher passes get a new one."""
+    from .audit import anchor_path, current_actor
+    from .audit.chain import write_anchor, entries
+    from .certificates import issue_due
+    from .competence.records import load_records
+    from .store import ProgressStore
+
+    settings = get_settings()
+    store = ProgressStore()
+    issued = issue_due(store, settings, load_records(settings), _as_of(as_of), current_actor(settings))
+    for cert in issued:
+        click.echo(f"{cert.code}\t{cert.employee_id}\t{cert.employee_name}\t{cert.track}\tvalid until {cert.valid_until}")
+    if issued:
+        write_anchor(anchor_path(settings), list(entries(store))[-1])
+    click.echo(f"{len(issued)} certificate(s) issued.")
+
+
+@certificates_group.command("list")
+@click.option("--employee", default=None, help="Only this employee id.")
+@_AS_OF
+def certificates_list(employee: str | None, as_of: str | None) -> None:
+    """List certificates with their state (valid, expiring, expired, revoked)."""
+    from .certificates import certificates
+    from .store import ProgressStore
+
+    settings = get_settings()
+    day = _as_of(as_of)
+    for c in certificates(ProgressStore(), employee):
+        click.echo(f"{c.code}\t{c.employee_id}\t{c.employee_name}\t{c.track}\tpassed {c.passed_on}\t"
+                   f"valid until {c.valid_until}\t{c.state(day, settings.certificate_warning_days)}")
+
+
+@certificates_group.command("export")
+@click.argument("code")
+@click.option("--to", "target", type=click.Path(path_type=Path), required=True, help="File to write the PDF to.")
+def certificates_export(code: str, target: Path) -> None:
+    """Write a certificate's PDF exactly as issued."""
+    from .certificates import CodeError, normalise, pdf_bytes
+    from .store import ProgressStore
+
+    try:
+        code = normalise(code)
+    except CodeError as exc:
+        raise SystemExit(str(exc))
+    data = pdf_bytes(ProgressStore(), code)
+    if data is None:
+        raise SystemExit(f"No certificate has the code {code}.")
+    target.write_bytes(data)
+    click.echo(f"Written: {target}")
+
+
+@certificates_group.command("revoke")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why (goes into the audit trail and onto the verification page).")
+def certificates_revoke(code: str, reason: str) -> None:
+    """Revoke a certificate: it stays on record, and verification reports it revoked."""
+    from .audit import anchor_path, current_actor
+    from .audit.chain import write_anchor
+    from .certificates import CertificateError, CodeError, revoke
+    from .store import ProgressStore
+
+    settings = get_settings()
+    try:
+        cert, entry = revoke(ProgressStore(), code, reason, current_actor(settings))
+    except (CertificateError, CodeError) as exc:
+        raise SystemExit(str(exc))
+    write_anchor(anchor_path(settings), entry)
+    click.echo(f"Certificate {cert.code} of {cert.employee_name} ({cert.track}) revoked. Audit trail entry #{entry.seq}.")
+
+
+@main.command("verify")
+@click.argument("code", required=False)
+@click.option("--file", "pdf", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Check a certificate PDF instead: is it byte for byte one issued here?")
+@_AS_OF
+def verify_cmd(code: str | None, pdf: Path | None, as_of: str | None) -> None:
+    """Say whether a certificate code is genuine, for whom, and whether it is valid, expired or
+    revoked.  Exit code 1 when it is not genuine."""
+    from .certificates import verify_code, verify_file
+    from .store import ProgressStore
+
+    settings = get_settings()
+    if not code and not pdf:
+        raise click.UsageError("Give a certificate code, or --file with a certificate PDF.")
+    store = ProgressStore()
+    day = _as_of(as_of)
+    if pdf:
+        result = verify_file(store, pdf.read_bytes(), day, settings.certificate_warning_days)
+    else:
+        result = verify_code(store, code, day, settings.certificate_warning_days)
+    click.echo(result.text())
+    if not result.genuine:
+        raise SystemExit(1)
+
+
+@main.command("verify-server")
+@click.option("--port", type=int, default=None, help="Port (default: ISO20K_VERIFY_PORT).")
+@click.option("--ip", default=None, help="Address (default: ISO20K_VERIFY_IP).")
+def verify_server_cmd(port: int | None, ip: str | None) -> None:
+    """Serve the certificate verification page (read-only) at /verify/<code>."""
+    from .certificates.web import serve
+    from .store import ProgressStore
+
+    settings = get_settings()
+    ip, port = ip or settings.verify_ip, port or settings.verify_port
+    click.echo(f"Certificate verification page: http://{ip}:{port}/verify/")
+    serve(ProgressStore(read_only=True), settings.certificate_warning_days, ip, port)
+
+
+@main.command("competence")
+@click.option("--department", default=None, help="Only this department.")
+@click.option("--rules", is_flag=True, help="Show which tracks and assessments each role requires, and stop.")
+@_AS_OF
+def competence_cmd(department: str | None, rules: bool, as_of: str | None) -> None:
+    """The competence matrix: each employee's required tracks, met, due, overdue or expired."""
+    from .certificates import certificates
+    from .competence import RequirementsError, competence_matrix, counts, describe, load_requirements
+    from .competence.records import load_records
+    from .store import ProgressStore
+
+    settings = get_settings()
+    try:
+        requirements = load_requirements(settings)
+    except RequirementsError as exc:
+        raise SystemExit(str(exc))
+    if rules:
+        source = settings.role_requirements_file or "built-in rules (iso20k/roster/roles.py)"
+        click.echo(f"Role requirements from {source}:")
+        for role, tracks, assessments in describe(requirements):
+            click.echo(f"  {role:28} {tracks:50} {assessments}")
+        return
+    rows = competence_matrix(load_records(settings), certificates(ProgressStore()), requirements, _as_of(as_of),
+                             settings.certificate_warning_days, department)
+    for r in rows:
+        click.echo(f"{r.employee_id}\t{r.name}\t{r.department}\t{r.role}\t{r.track}\t{r.status}\t{r.detail}")
+    click.echo(", ".join(f"{n} {s}" for s, n in counts(rows).items()))
+
+
+@main.command("evidence")
+@click.option("--department", default=None, help="Only this department (default: the whole company).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("."),
+              show_default=True, help="Folder to write the evidence pack folder into.")
+@_AS_OF
+def evidence_cmd(department: str | None, out_dir: Path, as_of: str | None) -> None:
+    """Write the evidence pack for an auditor: bilingual PDF summary, tables as CSV and XLSX,
+    the certificates, the xAPI export and the audit trail's verification result."""
+    from .competence import RequirementsError
+    from .evidence import EvidenceError, build_evidence
+
+    try:
+        pack = build_evidence(get_settings(), _as_of(as_of), out_dir, department)
+    except (EvidenceError, RequirementsError) as exc:
+        raise SystemExit(str(exc))
+    click.echo(f"Evidence pack written: {pack.folder} ({len(pack.files)} files)")
+    click.echo(", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in pack.figures.items()))
+    if not pack.trail_ok:
+        click.echo("Warning: the audit trail is NOT intact; see audit-trail-verification.txt in the pack.", err=True)
+
+
+@main.command("xapi")
+@click.option("--out", "out_file", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Write the statements to this JSON file.")
+@click.option("--department", default=None, help="Only this department.")
+@click.option("--send", is_flag=True, help="Also post them to the Learning Record Store in ISO20K_LRS_URL.")
+@_AS_OF
+def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: str | None) -> None:
+    """Export the learning records as validated xAPI 1.0.3 statements; optionally send them to an LRS."""
+    import json
+
+    from sqlalchemy import select
+
+    from .banks import load_catalog
+    from .competence.records import load_records
+    from .store import ProgressStore, tables
+    from .xapi import LrsError, build_statements
+    from .xapi import send as send_statements
+
+    settings = get_settings()
+    if not out_file and not send:
+        raise click.UsageError("Give --out FILE, --send, or both.")
+    store = ProgressStore()
+    mc = tables.module_completions
+    with store.engine.connect() as conn:
+        completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
+    statements = build_statements(load_records(settings), store.answers(), completions, load_catalog(settings.banks_dir),
+                                  settings.company_home_page, _as_of(as_of), department)
+    if out_file:
+        out_file.write_text(json.dumps(statements, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+        click.echo(f"{len(statements)} validated xAPI statements written to {out_file}")
+    if send:
+        try:
+            sent = send_statements(statements, settings)
+        except LrsError as exc:
+            raise SystemExit(str(exc))
+        click.echo(f"{sent} statements accepted by the Learning Record Store.")
 
 
 @main.command("settings")

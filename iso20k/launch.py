@@ -14,12 +14,16 @@ def _jupyter() -> str:
     return local if os.path.exists(local) else (shutil.which("jupyter") or "jupyter")
 
 
+#: The server extension that records grades given by hand in formgrader in the audit trail.
+AUDIT_EXTENSION = "iso20k.audit.formgrader_hook"
+
+
 def lab_command(settings: Settings, open_browser: bool = True) -> list[str]:
     """``jupyter lab`` on the repository, opening the start page."""
     start = settings.course_dir.resolve().relative_to(REPO_ROOT) / "START_HERE.ipynb"
     argv = [_jupyter(), "lab", f"--ServerApp.root_dir={REPO_ROOT}",
             f"--ServerApp.ip={settings.lab_ip}", f"--ServerApp.port={settings.lab_port}",
-            f"--LabApp.default_url=/lab/tree/{start.as_posix()}"]
+            f"--LabApp.default_url=/lab/tree/{start.as_posix()}", f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True"]
     if not open_browser:
         argv.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:

@@ -11,7 +11,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The repository root when the package is used from a checkout (the normal case).
@@ -251,12 +251,76 @@ class Settings(BaseSettings):
         "share of the hub's users at once.",
     )
 
+    company_name: str = Field(
+        default="Example IT Services Co., Ltd.",
+        description="The issuing company's name in English, printed on certificates and evidence packs.",
+    )
+    company_name_zh: str = Field(
+        default="示例信息技术服务有限公司",
+        description="The issuing company's name in Chinese, printed on certificates and evidence packs.",
+    )
+    company_home_page: str = Field(
+        default="https://training.example.com",
+        description="The company's home page (a URL): xAPI statements name each employee as an account "
+        "on it, and activity ids start with it.",
+    )
+    role_requirements_file: Path | None = Field(
+        default=None,
+        description="YAML file mapping each role to the tracks it requires (e.g. 'manager: [all-staff, "
+        "key-personnel]'); empty means the built-in rules ('iso20k competence --rules' shows them).",
+    )
+    certificate_validity_months_all_staff: int = Field(
+        default=12, ge=1, description="Months an all-staff certificate stays valid before a refresher is needed.",
+    )
+    certificate_validity_months_key_personnel: int = Field(
+        default=36, ge=1, description="Months a key-personnel certificate stays valid before a refresher is needed.",
+    )
+    certificate_validity_months_document_writing: int = Field(
+        default=36, ge=1,
+        description="Months a document-writing certificate stays valid before a refresher is needed.",
+    )
+    certificate_warning_days: int = Field(
+        default=60, ge=0,
+        description="Days before a certificate expires from which the employee is due for the refresher "
+        "(shown as 'expiring').",
+    )
+    certificate_font: Path = Field(
+        default=Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+        description="Font (TrueType/OpenType file or .ttc collection with a Simplified Chinese face) whose "
+        "subset is embedded in certificates and evidence PDFs (Debian package fonts-noto-cjk).",
+    )
+    verify_url: str = Field(
+        default="http://127.0.0.1:8867/verify",
+        description="Address of the certificate verification page; a certificate's QR code points to "
+        "<this>/<code>. Set it to where 'iso20k verify-server' is reachable for auditors.",
+    )
+    verify_ip: str = Field(default="127.0.0.1", description="Address 'iso20k verify-server' listens on.")
+    verify_port: int = Field(default=8867, description="Port for 'iso20k verify-server'.")
+    audit_actor: str | None = Field(
+        default=None,
+        description="Name the audit trail records as the person making a change from this account; empty "
+        "means JUPYTERHUB_USER, else the operating-system user.",
+    )
+    lrs_url: str | None = Field(
+        default=None,
+        description="xAPI endpoint of an external Learning Record Store (e.g. https://lrs.example.com/xAPI); "
+        "'iso20k xapi --send' posts statements to <this>/statements. Empty: no sending.",
+    )
+    lrs_username: str | None = Field(default=None, description="User name (key) for the Learning Record Store.")
+    lrs_password: SecretStr | None = Field(
+        default=None, description="Password (secret) for the Learning Record Store; never printed.",
+    )
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
         if value not in LANGUAGES:
             raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
         return value
+
+    def certificate_validity_months(self, track: str) -> int:
+        """Months a certificate of ``track`` stays valid."""
+        return getattr(self, f"certificate_validity_months_{track.replace('-', '_')}")
 
     def pass_mark(self, track: str) -> float:
         """The pass mark (share of points) of a track's assessment."""

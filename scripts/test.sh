@@ -2,5 +2,5 @@
 # Command 2: install everything the tests need (Debian packages included), then run them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-env.sh test chromium fonts-noto-cjk bubblewrap git postgresql node-configurable-http-proxy
+scripts/setup-env.sh test chromium fonts-noto-cjk bubblewrap git postgresql node-configurable-http-proxy poppler-utils
 exec .venv/bin/python -m pytest "$@"

@@ -17,6 +17,7 @@ from ..banks import load_catalog
 from ..grading.config import gradebook_url
 from ..settings import LANGUAGES, Settings, get_settings
 from ..tracks import TRACKS
+from .certificates_panel import certificate_panel, read_certificates
 from .charts import department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
@@ -45,6 +46,8 @@ class DataSource:
         self.gradebook_url = gradebook_url(self.course_root)
         self.modules = lesson_modules(settings)
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
+        self.warning_days = settings.certificate_warning_days
+        self.certificates: list = []
         self.snapshot = Snapshot()
         self._statuses: dict[date, dict] = {}
         self.reload()
@@ -53,6 +56,7 @@ class DataSource:
         started = time.monotonic()
         self.snapshot = load_snapshot(self.progress_url, self.gradebook_url, self.course_root,
                                       self.modules, self.pass_marks)
+        self.certificates = read_certificates(self.progress_url, self.snapshot)
         self._statuses = {}
         # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
         print(f"[iso20k dashboard] data read: {len(self.snapshot.people)} employees, "
@@ -90,8 +94,9 @@ class Dashboard:
         self.chart = w.HTML()
         self.people = w.HTML()
         self.scores = w.HTML()
+        self.certs = w.HTML()
         self.message = w.HTML()
-        self.body = w.VBox([self.headline, self.table, self.chart, self.people, self.scores])
+        self.body = w.VBox([self.headline, self.table, self.chart, self.people, self.scores, self.certs])
         self.controls = w.HBox([self.track, self.department, self.role, self.as_of, self.reload_button],
                                layout=w.Layout(flex_flow="row wrap", gap="8px", margin="6px 0"))
         self.widget = w.VBox([w.HBox([self.lang]), self.header, self.controls, self.message, self.body],
@@ -197,7 +202,7 @@ class Dashboard:
         if not view.people:
             self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
                                 f'<p class="iso20k-nomatch">{escape(t("no_match", lang))}</p></div>')
-            self.chart.value = self.people.value = self.scores.value = ""
+            self.chart.value = self.people.value = self.scores.value = self.certs.value = ""
             return
         header, rows = department_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
@@ -212,6 +217,8 @@ class Dashboard:
         self.scores.value = (f'<h3>{escape(t("scores_title", lang))}</h3>'
                              f'<div class="iso20k-scores" data-version="{self.version}">'
                              + score_histograms(view, self.source.pass_marks, lang) + "</div>")
+        self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
+                                             self.source.warning_days, lang, self.version)
 
     def _headline(self, view: View) -> str:
         lang = self.language

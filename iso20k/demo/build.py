@@ -109,6 +109,7 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
             # These notebooks were written just now by the demo itself, not by a learner: with
             # no sandbox on this machine they may be graded without one.
             autograde(course, assignment, isolation=False, **grade)
+    _record_in_trail(store, course, "the demo company's made-up results", ids + [LAB_LEARNER])
     store.close()
     return DemoSummary(len(people) + 1, len({p.department for p in people}), count, len(results), len(real),
                        time.monotonic() - started)
@@ -132,12 +133,22 @@ def remove_demo(settings: Settings | None = None) -> int:
             for sid in ids:
                 if sid in known:
                     gb.remove_student(sid)
+    _record_in_trail(store, course, "the demo company was removed", ids)
     store.forget([i for i in ids if i != LAB_LEARNER])
     with store.engine.begin() as conn:
         for start in range(0, len(ids), 500):
             conn.execute(delete(e).where(e.c.employee_id.in_(ids[start:start + 500])))
     store.close()
     return len(ids)
+
+
+def _record_in_trail(store: ProgressStore, course: Path, reason: str, ids: list[str]) -> None:
+    """The demo writes its grades straight into the gradebook: record its own people's grades (and
+    nobody else's) in the audit trail."""
+    from ..audit import record_from_trail_state
+
+    if (course / "gradebook.db").exists():
+        record_from_trail_state(store, gradebook_url(course), "iso20k demo", "grade-baseline", reason, set(ids))
 
 
 def _pick_handful(results, count: int) -> list:

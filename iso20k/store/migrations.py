@@ -33,8 +33,14 @@ def _initial(conn: Connection) -> None:
         index.create(conn, checkfirst=True)
 
 
+def _audit_and_certificates(conn: Connection) -> None:
+    for table in (tables.audit_trail, tables.certificates):
+        table.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: roster, enrolments, answers, module completions, preferences", _initial),
+    Migration(2, "audit trail (hash-chained) and issued certificates", _audit_and_certificates),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

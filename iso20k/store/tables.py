@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Table, Text,
+    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
     UniqueConstraint,
 )
 
@@ -70,4 +70,40 @@ preferences = Table(
     Column("learner_id", String(64), primary_key=True),
     Column("language", String(8), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The audit trail: append-only, each entry chained to the previous one by its SHA-256.  Times and
+# details are stored as text exactly as hashed, so every database gives back the same bytes.
+audit_trail = Table(
+    "audit_trail", metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("recorded_at", String(40), nullable=False),  # ISO 8601, UTC
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("details", Text, nullable=False),  # canonical JSON
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+# Certificates exactly as issued (the PDF's bytes and their SHA-256), and their revocation.
+certificates = Table(
+    "certificates", metadata,
+    Column("code", String(40), primary_key=True),
+    Column("employee_id", String(64), nullable=False, index=True),
+    Column("employee_name", String(200), nullable=False),
+    Column("department", String(200), nullable=False),
+    Column("track", String(32), nullable=False),
+    Column("score", Float, nullable=False),
+    Column("max_score", Float, nullable=False),
+    Column("passed_on", Date, nullable=False),
+    Column("valid_until", Date, nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("company", String(400), nullable=False),
+    Column("pdf", LargeBinary, nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_by", String(200), nullable=True),
+    Column("revoke_reason", Text, nullable=True),
+    UniqueConstraint("employee_id", "track", "passed_on", name="uq_certificate_pass"),
 )

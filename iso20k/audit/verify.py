@@ -1,0 +1,79 @@
+"""``iso20k audit-trail verify``: the chain, the anchor, and the gradebook against the trail."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..settings import Settings, get_settings
+from ..store import ProgressStore
+from .chain import ChainProblem, check_anchor, check_chain, entries, raw_details, read_anchor
+from .grades import differences, read_grades, trail_state
+
+
+def anchor_path(settings: Settings | None = None) -> Path:
+    """The file that keeps a copy of the trail's newest head outside the database."""
+    settings = settings or get_settings()
+    return Path(settings.data_dir) / "audit-trail-head.json"
+
+
+@dataclass
+class TrailReport:
+    entries: int
+    head: str
+    chain: list[ChainProblem] = field(default_factory=list)
+    grades: list[str] = field(default_factory=list)
+    anchored: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.chain and not self.grades
+
+    @property
+    def first_break(self) -> int | None:
+        return min((p.seq for p in self.chain), default=None)
+
+    def text(self) -> str:
+        lines = []
+        if self.ok:
+            lines.append(f"Audit trail intact: {self.entries} entries, chain unbroken, every gradebook grade "
+                         f"matches the trail. Head: #{self.entries} {self.head}")
+        else:
+            if self.chain:
+                lines.append(f"Audit trail BROKEN at entry #{self.first_break}:")
+                lines += [f"  - {p}" for p in self.chain]
+            if self.grades:
+                lines.append(f"Gradebook differs from the trail in {len(self.grades)} place(s):")
+                lines += [f"  - {g}" for g in self.grades]
+                if any("never recorded" in g for g in self.grades):
+                    lines.append("  Grades that existed before the trail was started are recorded once with "
+                                 "'iso20k audit-trail baseline --reason ...'.")
+        if not self.anchored:
+            lines.append("(No anchor file: entries deleted from the end of the trail could not be checked.)")
+        return "\n".join(lines)
+
+    def summary(self) -> str:
+        """One line for evidence packs."""
+        if self.ok:
+            return f"intact: {self.entries} entries, head {self.head[:16]}…, gradebook matches"
+        where = f"chain breaks at entry #{self.first_break}" if self.chain else "chain unbroken"
+        return f"NOT intact: {where}; {len(self.grades)} gradebook difference(s)"
+
+
+def verify_trail(store: ProgressStore, gradebook_url: str | None, anchor: Path | None = None) -> TrailReport:
+    """Check every link of the chain, the head against the anchor file, and (when a gradebook is
+    given) that the gradebook holds exactly the grades the trail recorded."""
+    with store.engine.connect() as conn:
+        rows = list(entries(conn))
+        raw = raw_details(conn)
+    report = TrailReport(len(rows), rows[-1].hash if rows else "")
+    report.chain = check_chain(rows, raw)
+    stored_anchor = read_anchor(anchor) if anchor else None
+    report.anchored = stored_anchor is not None
+    report.chain += check_anchor(rows, stored_anchor)
+    report.chain.sort(key=lambda p: p.seq)
+    if gradebook_url:
+        state, inconsistent = trail_state(rows)
+        current, _ = read_grades(gradebook_url)
+        report.grades = inconsistent + differences(state, current)
+    return report

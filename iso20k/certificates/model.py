@@ -1,0 +1,55 @@
+"""A certificate as stored, and what state it is in on a given day."""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime
+
+STATES = ("valid", "expiring", "expired", "revoked")
+STATE_TEXT = {
+    "valid": ("valid", "有效"),
+    "expiring": ("valid, expiring soon: refresher due", "有效，即将到期：需参加复训"),
+    "expired": ("expired", "已过期"),
+    "revoked": ("revoked", "已撤销"),
+}
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (the month's last day when it has no such day)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Certificate:
+    code: str
+    employee_id: str
+    employee_name: str
+    department: str
+    track: str
+    score: float
+    max_score: float
+    passed_on: date
+    valid_until: date
+    issued_at: datetime
+    company: str
+    sha256: str
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.score / self.max_score if self.max_score else 0.0
+
+    def state(self, as_of: date, warning_days: int) -> str:
+        """valid, expiring (inside the warning window), expired or revoked, on ``as_of``."""
+        if self.revoked_at is not None and self.revoked_at.date() <= as_of:
+            return "revoked"
+        if as_of >= self.valid_until:
+            return "expired"
+        if (self.valid_until - as_of).days <= warning_days:
+            return "expiring"
+        return "valid"

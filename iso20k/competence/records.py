@@ -1,0 +1,24 @@
+"""Read everything the training records are made of, as of one moment: the dashboard's snapshot
+(roster, lessons, assessment results, read-only) and the issued certificates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..dashboard.sources import Snapshot, load_snapshot
+from ..grading.config import gradebook_url
+from ..settings import Settings
+from ..tracks import TRACKS
+
+
+def lesson_modules(settings: Settings) -> dict[str, int]:
+    """Lesson modules per track: the dashboard's own count."""
+    from ..dashboard.app import lesson_modules as dashboard_count
+
+    return dashboard_count(settings)
+
+
+def load_records(settings: Settings) -> Snapshot:
+    course = Path(settings.course_root)
+    return load_snapshot(settings.effective_db_url, gradebook_url(course), course, lesson_modules(settings),
+                         {t: settings.pass_mark(t) for t in TRACKS})
