@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own real SQLite store in a temporary folder."""
+"""Shared fixtures: every test gets its own real SQLite store in a temporary folder; tests that
+ask for ``postgres_url`` get a fresh database in a real PostgreSQL cluster started once per run."""
 
 from __future__ import annotations
 
@@ -31,6 +32,22 @@ def store(tmp_path) -> ProgressStore:
     s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster (Debian's postgresql package) for the whole test run."""
+    from postgres import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """The URL of a new, empty PostgreSQL database of this test alone."""
+    return postgres_cluster.create_database()
 
 
 @pytest.fixture
