@@ -229,7 +229,8 @@ def dashboard_cmd(port: int | None, ip: str | None) -> None:
 
 @main.command("settings")
 def settings_cmd() -> None:
-    """Show every setting: environment variable, current value, default and help."""
+    """Show every setting: environment variable, current value, default and help (passwords
+    and tokens masked)."""
     for env, value, default, help_text in get_settings().describe():
         click.echo(f"{env} = {value}")
         click.echo(f"    {help_text}")
@@ -243,7 +244,7 @@ def whoami_cmd() -> None:
 
     settings = get_settings()
     click.echo(f"learner id: {resolve_learner_id(settings)}")
-    click.echo(f"progress store: {settings.effective_db_url}")
+    click.echo(f"progress store: {settings.shown_db_url}")
 
 
 @main.command("progress")
@@ -281,7 +282,7 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     env = nbgrader_env({"ISO20K_LEARNER_ID": learner or settings.learner_id or "demo-learner"})
     argv = lab_command(settings, open_browser=not no_browser)
     click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
-               f"(progress saved in {settings.effective_db_url}) ...")
+               f"(progress saved in {settings.shown_db_url}) ...")
     os.chdir(REPO_ROOT)
     os.execvpe(argv[0], argv, env)
 

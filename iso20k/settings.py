@@ -163,6 +163,13 @@ class Settings(BaseSettings):
         "cannot shut it down itself when a tab is closed).",
     )
 
+    gradebook_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of nbgrader's gradebook (nbgrader's CourseDirectory.db_url). Empty "
+        "means the SQLite file gradebook.db in the course folder (ISO20K_COURSE_ROOT); a company "
+        "deployment can keep it in PostgreSQL, e.g. postgresql+psycopg://grader:PASSWORD@db.internal/gradebook.",
+    )
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -181,20 +188,58 @@ class Settings(BaseSettings):
             return self.db_url
         return f"sqlite:///{(self.data_dir / 'progress.sqlite').as_posix()}"
 
+    @property
+    def shown_db_url(self) -> str:
+        """:attr:`effective_db_url` with any password masked, for messages and logs."""
+        return mask_secret_in_url(self.effective_db_url)
+
     def describe(self) -> list[tuple[str, str, str, str]]:
-        """Rows of (environment variable, current value, default, help) for display."""
+        """Rows of (environment variable, current value, default, help) for display: passwords
+        in URLs and every token, password or secret setting are masked."""
         rows = []
         for name, field in type(self).model_fields.items():
             default = field.get_default(call_default_factory=True)
             rows.append(
                 (
                     f"ISO20K_{name.upper()}",
-                    "" if getattr(self, name) is None else str(getattr(self, name)),
-                    "" if default is None else str(default),
+                    "" if getattr(self, name) is None else shown_value(name, getattr(self, name)),
+                    "" if default is None else shown_value(name, default),
                     field.description or "",
                 )
             )
         return rows
+
+    def environment(self) -> dict[str, str]:
+        """The settings that have a value, as environment variables for a child process (unmasked:
+        never print this)."""
+        return {f"ISO20K_{name.upper()}": str(value) for name in type(self).model_fields
+                if (value := getattr(self, name)) is not None}
+
+
+#: Settings whose whole value is secret, recognised by a word in their name.
+SECRET_WORDS = ("token", "password", "secret", "api_key")
+MASK = "***"
+
+
+def mask_secret_in_url(url: str) -> str:
+    """``url`` with the password (``user:PASSWORD@``) replaced by ``***``, even a password with
+    unescaped ``@`` or ``/`` in it.  SQLite URLs name a file and hold no password."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.startswith("sqlite"):
+        return url
+    at = rest.partition("?")[0].rfind("@")
+    user, colon, _password = rest[:at].partition(":")
+    if at < 0 or not colon:
+        return url
+    return f"{scheme}://{user}:{MASK}{rest[at:]}"
+
+
+def shown_value(name: str, value) -> str:
+    """How setting ``name`` may be shown: secrets masked, URLs without their password."""
+    text = str(value)
+    if any(word in name for word in SECRET_WORDS):
+        return MASK if text else text
+    return mask_secret_in_url(text) if "://" in text else text
 
 
 @lru_cache(maxsize=1)

@@ -18,7 +18,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """Point every setting at a temporary folder so no test touches a real store."""
-    for var in ("JUPYTERHUB_USER", "ISO20K_DB_URL", "ISO20K_LEARNER_ID", "ISO20K_LANGUAGE"):
+    for var in ("JUPYTERHUB_USER", "ISO20K_DB_URL", "ISO20K_LEARNER_ID", "ISO20K_LANGUAGE",
+                "ISO20K_GRADEBOOK_URL", "ISO20K_COURSE_ROOT"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISO20K_DATA_DIR", str(tmp_path / "data"))
     settings = reload_settings()

@@ -65,3 +65,27 @@ def test_whoami_command(monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "E900")
     out = subprocess.run([sys.executable, "-m", "iso20k.cli", "whoami"], capture_output=True, text=True, check=True)
     assert "learner id: E900" in out.stdout
+
+
+def test_passwords_and_tokens_never_appear_in_command_output(monkeypatch):
+    secret = "s3cr/et@pw"  # unescaped '/' and '@': the mask must still cover all of it
+    monkeypatch.setenv("ISO20K_DB_URL", f"postgresql+psycopg://trainer:{secret}@db.internal:5432/iso20k")
+    monkeypatch.setenv("ISO20K_GRADEBOOK_URL", "postgresql+psycopg://grader:gb-pass-77@db.internal/gradebook")
+    monkeypatch.setenv("ISO20K_DASHBOARD_TOKEN", "tok-abcdef-123")
+    for command in ("settings", "whoami"):
+        out = subprocess.run([sys.executable, "-m", "iso20k.cli", command], capture_output=True, text=True, check=True)
+        text = out.stdout + out.stderr
+        for leak in ("s3cr", "et@pw", "gb-pass-77", "tok-abcdef-123"):
+            assert leak not in text, f"'iso20k {command}' printed a secret"
+        assert "postgresql+psycopg://trainer:***@db.internal:5432/iso20k" in text
+    settings_out = subprocess.run([sys.executable, "-m", "iso20k.cli", "settings"], capture_output=True, text=True).stdout
+    assert "ISO20K_DASHBOARD_TOKEN = ***" in settings_out
+    assert "ISO20K_GRADEBOOK_URL = postgresql+psycopg://grader:***@db.internal/gradebook" in settings_out
+
+
+def test_child_processes_still_get_the_real_secrets(monkeypatch):
+    from iso20k.dashboard import dashboard_server
+
+    url = "postgresql+psycopg://trainer:pw-123@db.internal/iso20k"
+    env = dashboard_server(Settings(db_url=url, dashboard_token="tok-9")).env
+    assert env["ISO20K_DB_URL"] == url and env["ISO20K_DASHBOARD_TOKEN"] == "tok-9"

@@ -85,7 +85,7 @@ def dashboard_server(settings: Settings, notebook: Path = NOTEBOOK, port: int | 
     env = dict(os.environ)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES), env.get("JUPYTER_PATH", "")) if p)
     # The page's kernel reads the same settings as this process.
-    env.update({name: value for name, value, _, _ in settings.describe() if value})
+    env.update({name: value for name, value in settings.environment().items() if value})
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     shown_ip = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
     url = f"http://{shown_ip}:{port}/" + (f"?token={token}" if token else "")

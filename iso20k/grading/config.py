@@ -20,21 +20,25 @@ def course_config(root, worker_results: str | None = None):
 COURSE_ID = "iso20k"
 
 
-def gradebook_url(root) -> str:
-    """The SQLAlchemy URL of the course's nbgrader gradebook."""
+def gradebook_url(root, settings: Settings | None = None) -> str:
+    """The SQLAlchemy URL of the course's nbgrader gradebook: the ISO20K_GRADEBOOK_URL setting
+    (e.g. a PostgreSQL database), else the SQLite file gradebook.db in the course folder."""
+    settings = settings or Settings()  # read afresh: nbgrader may run in a new process
+    if settings.gradebook_url:
+        return settings.gradebook_url
     return "sqlite:///" + os.path.join(str(root), "gradebook.db")
 
 
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
+    settings = Settings()  # read afresh: nbgrader may run in a new process
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
-    c.CourseDirectory.db_url = gradebook_url(root)
+    c.CourseDirectory.db_url = gradebook_url(root, settings)
     c.Exchange.root = os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.
-    settings = Settings()  # read afresh: nbgrader may run in a new process
     c.Execute.timeout = settings.grading_cell_timeout_s
     c.Execute.interrupt_on_timeout = True
     # Nothing a learner prints can flood the grader or the feedback.
