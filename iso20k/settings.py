@@ -11,11 +11,15 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The repository root when the package is used from a checkout (the normal case).
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .course_files import default_course_root, editable_checkout, learner_folder
+
+#: The checkout this package was installed from with ``pip install -e`` (scripts/start.sh and
+#: scripts/test.sh do), or None for an installed wheel.  Defaults never derive from it directly:
+#: see course_files.py.
+REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
 from .tracks import TRACKS  # noqa: F401 - re-exported: other modules import it from here
@@ -60,20 +64,25 @@ class Settings(BaseSettings):
         "'zh' (简体中文).",
     )
     banks_dir: Path = Field(
-        default=REPO_ROOT / "assessments",
-        description="Folder of the YAML question banks used by the quizzes.",
+        default_factory=lambda: learner_folder("assessments"),
+        description="Folder of the YAML question banks used by the quizzes. Default: the banks installed "
+        "with the package (assessments/ of the checkout in an editable install).",
     )
     course_dir: Path = Field(
-        default=REPO_ROOT / "course",
-        description="Folder of the learner notebooks that JupyterLab opens.",
+        default_factory=lambda: learner_folder("course"),
+        description="Folder of the learner notebooks that JupyterLab opens. Default: the notebooks "
+        "installed with the package (course/ of the checkout in an editable install).",
     )
-    content_dir: Path = Field(
-        default=REPO_ROOT / "content",
-        description="Folder of the Markdown sources the course notebooks are built from.",
+    content_dir: Path | None = Field(
+        default=None,
+        description="Folder of the Markdown sources the course notebooks are built from. Empty means "
+        "content/ in the course folder (ISO20K_COURSE_ROOT).",
     )
-    exams_dir: Path = Field(
-        default=REPO_ROOT / "exams",
-        description="Folder of the graded assessments' definitions (one YAML file per assignment).",
+    exams_dir: Path | None = Field(
+        default=None,
+        description="Folder of the graded assessments' definitions (one YAML file per assignment, with "
+        "the answer keys, so never installed with the package). Empty means exams/ in the course "
+        "folder (ISO20K_COURSE_ROOT).",
     )
     pass_mark_all_staff: float = Field(
         default=0.65, gt=0, le=1,
@@ -132,9 +141,11 @@ class Settings(BaseSettings):
     lab_port: int = Field(default=8888, description="Port for 'iso20k lab'.")
     lab_ip: str = Field(default="127.0.0.1", description="Address 'iso20k lab' listens on.")
     course_root: Path = Field(
-        default=REPO_ROOT,
-        description="The nbgrader course folder (nbgrader_config.py, gradebook.db, submitted/). The "
-        "dashboard reads results from it; 'iso20k demo' writes its made-up results into it.",
+        default_factory=default_course_root,
+        description="The nbgrader course folder (nbgrader_config.py, exams/, source/, release/, "
+        "gradebook.db, submitted/). The dashboard reads results from it; 'iso20k demo' writes its "
+        "made-up results into it. Default: the checkout in an editable install (pip install -e), "
+        "else the current folder, as for nbgrader itself.",
     )
     dashboard_ip: str = Field(
         default="127.0.0.1",
@@ -169,6 +180,21 @@ class Settings(BaseSettings):
         "means the SQLite file gradebook.db in the course folder (ISO20K_COURSE_ROOT); a company "
         "deployment can keep it in PostgreSQL, e.g. postgresql+psycopg://grader:PASSWORD@db.internal/gradebook.",
     )
+    dashboard_dir: Path = Field(
+        default_factory=lambda: learner_folder("dashboard"),
+        description="Folder of the dashboard notebook (training-dashboard.ipynb) and its Voila page "
+        "template (jupyter/). Default: the copy installed with the package (dashboard/ of the checkout "
+        "in an editable install).",
+    )
+
+    @model_validator(mode="after")
+    def _course_folders(self) -> "Settings":
+        # The trainers' folders follow the course folder unless set on their own.
+        if self.content_dir is None:
+            self.content_dir = self.course_root / "content"
+        if self.exams_dir is None:
+            self.exams_dir = self.course_root / "exams"
+        return self
 
     @field_validator("language")
     @classmethod
