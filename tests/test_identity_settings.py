@@ -89,3 +89,22 @@ def test_child_processes_still_get_the_real_secrets(monkeypatch):
     url = "postgresql+psycopg://trainer:pw-123@db.internal/iso20k"
     env = dashboard_server(Settings(db_url=url, dashboard_token="tok-9")).env
     assert env["ISO20K_DB_URL"] == url and env["ISO20K_DASHBOARD_TOKEN"] == "tok-9"
+
+
+def test_in_a_checkout_every_folder_is_the_checkouts_wherever_commands_run(monkeypatch, tmp_path):
+    from iso20k.settings import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)  # the editable install, not the current folder, decides
+    s = Settings()
+    assert REPO_ROOT is not None and (REPO_ROOT / "pyproject.toml").is_file()
+    assert (s.banks_dir, s.course_dir, s.dashboard_dir) == (
+        REPO_ROOT / "assessments", REPO_ROOT / "course", REPO_ROOT / "dashboard")
+    assert (s.course_root, s.exams_dir, s.content_dir) == (REPO_ROOT, REPO_ROOT / "exams", REPO_ROOT / "content")
+
+
+def test_the_trainers_folders_follow_the_course_root_setting(monkeypatch, tmp_path):
+    monkeypatch.setenv("ISO20K_COURSE_ROOT", str(tmp_path / "course"))
+    monkeypatch.setenv("ISO20K_CONTENT_DIR", str(tmp_path / "lessons"))
+    s = reload_settings()
+    assert s.exams_dir == tmp_path / "course" / "exams"  # follows the course folder
+    assert s.content_dir == tmp_path / "lessons"  # set on its own: kept

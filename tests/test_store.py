@@ -165,3 +165,19 @@ def test_history_and_live_answers_at_once_keep_attempts_gap_free(db_url):
     attempts = sorted(r["attempt"] for r in store.answers("learner0"))
     assert attempts == list(range(1, 40 + 3 * 30 + 1))
     store.close()
+
+
+def test_a_plain_postgresql_url_uses_psycopg_3(postgres_url):
+    s = ProgressStore(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    assert s.engine.dialect.driver == "psycopg"
+    s.record_answer("alice", "all-staff", "m", "all-staff/m/q1", "x", True, "en")
+    assert s.attempts("alice", "all-staff/m/q1") == 1
+    s.close()
+
+
+def test_an_unsupported_database_is_refused_without_showing_its_password():
+    from iso20k.store.engine import UnsupportedDatabase
+
+    with pytest.raises(UnsupportedDatabase, match="SQLite or PostgreSQL") as caught:
+        ProgressStore("mysql+pymysql://trainer:hunter2@db.internal/iso20k")
+    assert "hunter2" not in str(caught.value) and "trainer:***@db.internal" in str(caught.value)
