@@ -38,7 +38,14 @@ session = use_session(QuizSession(ProgressStore(), "E777", language="zh"))
 widget = quiz(question.full_id)
 first = widget.select(wrong).check()
 second = widget.select(question.answer).check()
+from iso20k.dashboard import dashboard_server
+from iso20k.launch import lab_command
+server = dashboard_server(settings)  # refuses when the dashboard notebook is missing
+template = Path(server.env["JUPYTER_PATH"].split(":")[0]) / "voila" / "templates" / "iso20k" / "index.html.j2"
+lab = lab_command(settings, open_browser=False)
 print(json.dumps({
+    "dashboard": server.argv[1], "template": template.is_file(),
+    "lab": [a for a in lab if a.startswith(("--ServerApp.root_dir", "--LabApp.default_url"))],
     "package": iso20k.__file__, "banks_dir": str(settings.banks_dir), "course_dir": str(settings.course_dir),
     "dashboard_dir": str(settings.dashboard_dir), "questions": len(catalog.questions),
     "question": question.full_id, "results": [first, second], "feedback": widget.feedback.value,
@@ -105,6 +112,11 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
     for folder in ("banks_dir", "course_dir", "dashboard_dir"):
         assert out[folder].startswith(site) and str(REPO_ROOT) not in out[folder]
     assert out["questions"] == len(expected.questions)
+    assert out["dashboard"].startswith(site) and out["dashboard"].endswith("training-dashboard.ipynb")
+    assert out["template"] is True
+    root = out["lab"][0].split("=", 1)[1]
+    assert root.startswith(site) and Path(root, "course", "START_HERE.ipynb").is_file()
+    assert out["lab"][1] == "--LabApp.default_url=/lab/tree/course/START_HERE.ipynb"
     assert out["results"] == [False, True] and "正确" in out["feedback"]
     assert out["stored"] == [[out["question"], False, 1, "zh"], [out["question"], True, 2, "zh"]]
     assert (work / "data" / "progress.sqlite").is_file()
