@@ -7,10 +7,11 @@ repository's folders stay the source of truth).  An editable install (``pip inst
 ``scripts/start.sh`` and ``scripts/test.sh`` make) reads the checkout's folders themselves: the
 installer records the checkout in the package's ``direct_url.json`` (PEP 610).
 
-The trainers' files (``exams/`` with the answer keys, ``source/``, ``release/``,
+The trainers' files (``exams/`` with the answer keys, ``content/``, ``source/``, ``release/``,
 ``nbgrader_config.py``, the gradebook) are not package data, so that no learner's server carries
-the keys: they live in the nbgrader course folder, the ``ISO20K_COURSE_ROOT`` setting (the
-checkout in an editable install, else the folder a command runs in, as for nbgrader itself).
+the keys.  In an editable install they are the checkout's; otherwise they live in the nbgrader
+course folder, the ``ISO20K_COURSE_ROOT`` setting (default: the folder a command runs in, as for
+nbgrader itself).
 """
 
 from __future__ import annotations
@@ -57,6 +58,12 @@ def learner_folder(name: str) -> Path:
     if checkout is not None and (checkout / name).is_dir():
         return checkout / name
     return packaged_root() / name
+
+
+def checkout_folder(name: str) -> Path | None:
+    """A folder of the checkout in an editable install (e.g. ``exams``), else None."""
+    checkout = editable_checkout()
+    return checkout / name if checkout is not None else None
 
 
 def default_course_root() -> Path:

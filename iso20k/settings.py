@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from .course_files import default_course_root, editable_checkout, learner_folder
+from .course_files import checkout_folder, default_course_root, editable_checkout, learner_folder
 
 #: The checkout this package was installed from with ``pip install -e`` (scripts/start.sh and
 #: scripts/test.sh do), or None for an installed wheel.  Defaults never derive from it directly:
@@ -74,15 +74,16 @@ class Settings(BaseSettings):
         "installed with the package (course/ of the checkout in an editable install).",
     )
     content_dir: Path | None = Field(
-        default=None,
-        description="Folder of the Markdown sources the course notebooks are built from. Empty means "
-        "content/ in the course folder (ISO20K_COURSE_ROOT).",
+        default_factory=lambda: checkout_folder("content"),
+        description="Folder of the Markdown sources the course notebooks are built from. Default: "
+        "content/ of the checkout in an editable install, else content/ in the course folder "
+        "(ISO20K_COURSE_ROOT).",
     )
     exams_dir: Path | None = Field(
-        default=None,
+        default_factory=lambda: checkout_folder("exams"),
         description="Folder of the graded assessments' definitions (one YAML file per assignment, with "
-        "the answer keys, so never installed with the package). Empty means exams/ in the course "
-        "folder (ISO20K_COURSE_ROOT).",
+        "the answer keys, so never installed with the package). Default: exams/ of the checkout in an "
+        "editable install, else exams/ in the course folder (ISO20K_COURSE_ROOT).",
     )
     pass_mark_all_staff: float = Field(
         default=0.65, gt=0, le=1,
@@ -189,7 +190,7 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _course_folders(self) -> "Settings":
-        # The trainers' folders follow the course folder unless set on their own.
+        # Outside a checkout, the trainers' folders are in the course folder unless set on their own.
         if self.content_dir is None:
             self.content_dir = self.course_root / "content"
         if self.exams_dir is None:

@@ -102,9 +102,12 @@ def test_in_a_checkout_every_folder_is_the_checkouts_wherever_commands_run(monke
     assert (s.course_root, s.exams_dir, s.content_dir) == (REPO_ROOT, REPO_ROOT / "exams", REPO_ROOT / "content")
 
 
-def test_the_trainers_folders_follow_the_course_root_setting(monkeypatch, tmp_path):
+def test_in_a_checkout_another_course_folder_still_takes_the_checkouts_exams(monkeypatch, tmp_path):
+    from iso20k.settings import REPO_ROOT
+
     monkeypatch.setenv("ISO20K_COURSE_ROOT", str(tmp_path / "course"))
     monkeypatch.setenv("ISO20K_CONTENT_DIR", str(tmp_path / "lessons"))
     s = reload_settings()
-    assert s.exams_dir == tmp_path / "course" / "exams"  # follows the course folder
+    assert s.course_root == tmp_path / "course"
+    assert s.exams_dir == REPO_ROOT / "exams"  # the repository stays the source of the definitions
     assert s.content_dir == tmp_path / "lessons"  # set on its own: kept

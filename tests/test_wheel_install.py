@@ -47,7 +47,8 @@ print(json.dumps({
     "dashboard": server.argv[1], "template": template.is_file(),
     "lab": [a for a in lab if a.startswith(("--ServerApp.root_dir", "--LabApp.default_url"))],
     "package": iso20k.__file__, "banks_dir": str(settings.banks_dir), "course_dir": str(settings.course_dir),
-    "dashboard_dir": str(settings.dashboard_dir), "questions": len(catalog.questions),
+    "dashboard_dir": str(settings.dashboard_dir), "exams_dir": str(settings.exams_dir),
+    "course_root": str(settings.course_root), "questions": len(catalog.questions),
     "question": question.full_id, "results": [first, second], "feedback": widget.feedback.value,
     "stored": [(r["question_id"], r["correct"], r["attempt"], r["language"])
                for r in ProgressStore().answers("E777")],
@@ -111,6 +112,8 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
     assert out["package"].startswith(site)
     for folder in ("banks_dir", "course_dir", "dashboard_dir"):
         assert out[folder].startswith(site) and str(REPO_ROOT) not in out[folder]
+    # The trainers' folders are the course folder's: by default the folder the command runs in.
+    assert (out["course_root"], out["exams_dir"]) == (str(work), str(work / "exams"))
     assert out["questions"] == len(expected.questions)
     assert out["dashboard"].startswith(site) and out["dashboard"].endswith("training-dashboard.ipynb")
     assert out["template"] is True
