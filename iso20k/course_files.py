@@ -69,4 +69,10 @@ def checkout_folder(name: str) -> Path | None:
 def default_course_root() -> Path:
     """The nbgrader course folder when ISO20K_COURSE_ROOT is not set: the checkout in an editable
     install, else the current folder (where nbgrader itself looks)."""
-    return editable_checkout() or Path.cwd()
+    checkout = editable_checkout()
+    if checkout is not None:
+        return checkout
+    try:
+        return Path.cwd()
+    except OSError:  # the current folder was deleted: settings must still load
+        return Path.home()
