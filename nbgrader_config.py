@@ -2,7 +2,7 @@
 
 The course folder is this repository: source/ holds the assessments, release/ the learners'
 versions, submitted/ autograded/ feedback/ are created by nbgrader, gradebook.db is the
-gradebook, and exchange/ (inside the course folder, so no root-owned /srv is needed) is where
+gradebook (unless the ISO20K_GRADEBOOK_URL setting names another, e.g. in PostgreSQL), and exchange/ (inside the course folder, so no root-owned /srv is needed) is where
 learners fetch and submit.
 """
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .settings import REPO_ROOT, get_settings
+from .settings import get_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,7 +73,7 @@ def build_assessments_cmd(check_only: bool) -> None:
 
     settings = get_settings()
     try:
-        changed = build_sources(settings.exams_dir, REPO_ROOT / "source", settings,
+        changed = build_sources(settings.exams_dir, settings.course_root / "source", settings,
                                 check_only=check_only)
     except ExamError as exc:
         raise SystemExit(str(exc))
@@ -162,28 +162,33 @@ def _course_db_url(course: Path) -> str:
     return course_config(course).CourseDirectory.db_url
 
 
+def _course_folder(course: Path | None) -> Path:
+    """The --course option, else the ISO20K_COURSE_ROOT setting."""
+    return (course or get_settings().course_root).resolve()
+
+
 @main.command("sync-roster")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True,
-              help="nbgrader course folder (where nbgrader_config.py is).")
-def sync_roster_cmd(course: Path) -> None:
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="nbgrader course folder (where nbgrader_config.py is; default: ISO20K_COURSE_ROOT).")
+def sync_roster_cmd(course: Path | None) -> None:
     """Add or update every roster employee as a student in nbgrader's gradebook."""
     from .grading.students import sync_students
     from .store import ProgressStore
 
-    added, updated = sync_students(ProgressStore(), _course_db_url(course.resolve()))
+    added, updated = sync_students(ProgressStore(), _course_db_url(_course_folder(course)))
     click.echo(f"nbgrader students: {added} added, {updated} updated.")
 
 
 @main.command("autograde")
 @click.argument("assignment")
 @click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once (default: one per CPU core).")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True,
-              help="nbgrader course folder.")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="nbgrader course folder (default: ISO20K_COURSE_ROOT).")
 @click.option("--time-limit", type=int, default=None, help="Seconds allowed per submission (ISO20K_GRADING_TIME_LIMIT_S).")
 @click.option("--memory-limit", type=int, default=None, help="MiB allowed per submission (ISO20K_GRADING_MEMORY_LIMIT_MB).")
 @click.option("--without-isolation", is_flag=True, default=False,
               help="Run learners' code without the bubblewrap sandbox, with your rights (recorded in the report).")
-def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: int | None,
+def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_limit: int | None,
                   memory_limit: int | None, without_isolation: bool) -> None:
     """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, each
     submission's code isolated and limited, and a report of failed, timed-out and tampered submissions."""
@@ -193,7 +198,7 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: i
 
     settings = get_settings()
     try:
-        summary, entries = autograde_audited(course, assignment, ProgressStore(), current_actor(settings),
+        summary, entries = autograde_audited(_course_folder(course), assignment, ProgressStore(), current_actor(settings),
                                              anchor_path(settings), jobs=jobs or settings.grading_jobs,
                                              time_limit=time_limit or settings.grading_time_limit_s,
                                              memory_mb=memory_limit or settings.grading_memory_limit_mb,
@@ -207,13 +212,14 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: i
 
 @main.command("item-analysis")
 @click.argument("assignment")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True)
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="nbgrader course folder (default: ISO20K_COURSE_ROOT).")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
-def item_analysis_cmd(assignment: str, course: Path, csv_path: Path | None) -> None:
+def item_analysis_cmd(assignment: str, course: Path | None, csv_path: Path | None) -> None:
     """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
     from .grading.item_analysis import analyse, write_csv
 
-    stats = analyse(_course_db_url(course.resolve()), assignment)
+    stats = analyse(_course_db_url(_course_folder(course)), assignment)
     if not stats:
         raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
     click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
@@ -264,7 +270,7 @@ def dashboard_cmd(port: int | None, ip: str | None) -> None:
     click.echo(f"Training dashboard (read-only): {server.url}")
     if server.token and (ip or get_settings().dashboard_ip) not in LOOPBACK:
         click.echo("Share this address with the token only with the people who should see the figures.")
-    os.chdir(REPO_ROOT / "dashboard")
+    os.chdir(get_settings().dashboard_dir)
     os.execvpe(server.argv[0], server.argv, server.env)
 
 
@@ -554,7 +560,8 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
 
 @main.command("settings")
 def settings_cmd() -> None:
-    """Show every setting: environment variable, current value, default and help."""
+    """Show every setting: environment variable, current value, default and help (passwords
+    and tokens masked)."""
     for env, value, default, help_text in get_settings().describe():
         click.echo(f"{env} = {value}")
         click.echo(f"    {help_text}")
@@ -568,7 +575,7 @@ def whoami_cmd() -> None:
 
     settings = get_settings()
     click.echo(f"learner id: {resolve_learner_id(settings)}")
-    click.echo(f"progress store: {settings.effective_db_url}")
+    click.echo(f"progress store: {settings.shown_db_url}")
 
 
 @main.command("progress")
@@ -596,7 +603,7 @@ def progress_cmd(learner_id: str | None) -> None:
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 def lab_cmd(learner: str | None, no_browser: bool) -> None:
     """Start JupyterLab on the course, opened at the start page."""
-    from .launch import lab_command
+    from .launch import lab_command, lab_root
 
     from .grading.environment import nbgrader_env
 
@@ -606,8 +613,8 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     env = nbgrader_env({"ISO20K_LEARNER_ID": learner or settings.learner_id or "demo-learner"})
     argv = lab_command(settings, open_browser=not no_browser)
     click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
-               f"(progress saved in {settings.effective_db_url}) ...")
-    os.chdir(REPO_ROOT)
+               f"(progress saved in {settings.shown_db_url}) ...")
+    os.chdir(lab_root(settings))
     os.execvpe(argv[0], argv, env)
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+from pathlib import Path
 
-from .settings import REPO_ROOT, Settings
+from .settings import Settings
 
 
 def _jupyter() -> str:
@@ -18,10 +19,17 @@ def _jupyter() -> str:
 AUDIT_EXTENSION = "iso20k.audit.formgrader_hook"
 
 
+def lab_root(settings: Settings) -> Path:
+    """The folder JupyterLab serves: the one holding the course notebooks' folder (the checkout in
+    an editable install, the installed course files otherwise)."""
+    return settings.course_dir.resolve().parent
+
+
 def lab_command(settings: Settings, open_browser: bool = True) -> list[str]:
-    """``jupyter lab`` on the repository, opening the start page."""
-    start = settings.course_dir.resolve().relative_to(REPO_ROOT) / "START_HERE.ipynb"
-    argv = [_jupyter(), "lab", f"--ServerApp.root_dir={REPO_ROOT}",
+    """``jupyter lab`` on the course, opening the start page."""
+    root = lab_root(settings)
+    start = settings.course_dir.resolve().relative_to(root) / "START_HERE.ipynb"
+    argv = [_jupyter(), "lab", f"--ServerApp.root_dir={root}",
             f"--ServerApp.ip={settings.lab_ip}", f"--ServerApp.port={settings.lab_port}",
             f"--LabApp.default_url=/lab/tree/{start.as_posix()}", f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True"]
     if not open_browser:

@@ -11,11 +11,15 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: The repository root when the package is used from a checkout (the normal case).
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from .course_files import checkout_folder, default_course_root, editable_checkout, learner_folder
+
+#: The checkout this package was installed from with ``pip install -e`` (scripts/start.sh and
+#: scripts/test.sh do), or None for an installed wheel.  Defaults never derive from it directly:
+#: see course_files.py.
+REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
 from .tracks import TRACKS  # noqa: F401 - re-exported: other modules import it from here
@@ -60,20 +64,26 @@ class Settings(BaseSettings):
         "'zh' (简体中文).",
     )
     banks_dir: Path = Field(
-        default=REPO_ROOT / "assessments",
-        description="Folder of the YAML question banks used by the quizzes.",
+        default_factory=lambda: learner_folder("assessments"),
+        description="Folder of the YAML question banks used by the quizzes. Default: the banks installed "
+        "with the package (assessments/ of the checkout in an editable install).",
     )
     course_dir: Path = Field(
-        default=REPO_ROOT / "course",
-        description="Folder of the learner notebooks that JupyterLab opens.",
+        default_factory=lambda: learner_folder("course"),
+        description="Folder of the learner notebooks that JupyterLab opens. Default: the notebooks "
+        "installed with the package (course/ of the checkout in an editable install).",
     )
-    content_dir: Path = Field(
-        default=REPO_ROOT / "content",
-        description="Folder of the Markdown sources the course notebooks are built from.",
+    content_dir: Path | None = Field(
+        default_factory=lambda: checkout_folder("content"),
+        description="Folder of the Markdown sources the course notebooks are built from. Default: "
+        "content/ of the checkout in an editable install, else content/ in the course folder "
+        "(ISO20K_COURSE_ROOT).",
     )
-    exams_dir: Path = Field(
-        default=REPO_ROOT / "exams",
-        description="Folder of the graded assessments' definitions (one YAML file per assignment).",
+    exams_dir: Path | None = Field(
+        default_factory=lambda: checkout_folder("exams"),
+        description="Folder of the graded assessments' definitions (one YAML file per assignment, with "
+        "the answer keys, so never installed with the package). Default: exams/ of the checkout in an "
+        "editable install, else exams/ in the course folder (ISO20K_COURSE_ROOT).",
     )
     pass_mark_all_staff: float = Field(
         default=0.65, gt=0, le=1,
@@ -132,9 +142,11 @@ class Settings(BaseSettings):
     lab_port: int = Field(default=8888, description="Port for 'iso20k lab'.")
     lab_ip: str = Field(default="127.0.0.1", description="Address 'iso20k lab' listens on.")
     course_root: Path = Field(
-        default=REPO_ROOT,
-        description="The nbgrader course folder (nbgrader_config.py, gradebook.db, submitted/). The "
-        "dashboard reads results from it; 'iso20k demo' writes its made-up results into it.",
+        default_factory=default_course_root,
+        description="The nbgrader course folder (nbgrader_config.py, exams/, source/, release/, "
+        "gradebook.db, submitted/). The dashboard reads results from it; 'iso20k demo' writes its "
+        "made-up results into it. Default: the checkout in an editable install (pip install -e), "
+        "else the current folder, as for nbgrader itself.",
     )
     dashboard_ip: str = Field(
         default="127.0.0.1",
@@ -311,6 +323,28 @@ class Settings(BaseSettings):
         default=None, description="Password (secret) for the Learning Record Store; never printed.",
     )
 
+    gradebook_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of nbgrader's gradebook (nbgrader's CourseDirectory.db_url). Empty "
+        "means the SQLite file gradebook.db in the course folder (ISO20K_COURSE_ROOT); a company "
+        "deployment can keep it in PostgreSQL, e.g. postgresql+psycopg://grader:PASSWORD@db.internal/gradebook.",
+    )
+    dashboard_dir: Path = Field(
+        default_factory=lambda: learner_folder("dashboard"),
+        description="Folder of the dashboard notebook (training-dashboard.ipynb) and its Voila page "
+        "template (jupyter/). Default: the copy installed with the package (dashboard/ of the checkout "
+        "in an editable install).",
+    )
+
+    @model_validator(mode="after")
+    def _course_folders(self) -> "Settings":
+        # Outside a checkout, the trainers' folders are in the course folder unless set on their own.
+        if self.content_dir is None:
+            self.content_dir = self.course_root / "content"
+        if self.exams_dir is None:
+            self.exams_dir = self.course_root / "exams"
+        return self
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -333,20 +367,58 @@ class Settings(BaseSettings):
             return self.db_url
         return f"sqlite:///{(self.data_dir / 'progress.sqlite').as_posix()}"
 
+    @property
+    def shown_db_url(self) -> str:
+        """:attr:`effective_db_url` with any password masked, for messages and logs."""
+        return mask_secret_in_url(self.effective_db_url)
+
     def describe(self) -> list[tuple[str, str, str, str]]:
-        """Rows of (environment variable, current value, default, help) for display."""
+        """Rows of (environment variable, current value, default, help) for display: passwords
+        in URLs and every token, password or secret setting are masked."""
         rows = []
         for name, field in type(self).model_fields.items():
             default = field.get_default(call_default_factory=True)
             rows.append(
                 (
                     f"ISO20K_{name.upper()}",
-                    "" if getattr(self, name) is None else str(getattr(self, name)),
-                    "" if default is None else str(default),
+                    "" if getattr(self, name) is None else shown_value(name, getattr(self, name)),
+                    "" if default is None else shown_value(name, default),
                     field.description or "",
                 )
             )
         return rows
+
+    def environment(self) -> dict[str, str]:
+        """The settings that have a value, as environment variables for a child process (unmasked:
+        never print this)."""
+        return {f"ISO20K_{name.upper()}": str(value) for name in type(self).model_fields
+                if (value := getattr(self, name)) is not None}
+
+
+#: Settings whose whole value is secret, recognised by a word in their name.
+SECRET_WORDS = ("token", "password", "secret", "api_key")
+MASK = "***"
+
+
+def mask_secret_in_url(url: str) -> str:
+    """``url`` with the password (``user:PASSWORD@``) replaced by ``***``, even a password with
+    unescaped ``@`` or ``/`` in it.  SQLite URLs name a file and hold no password."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.startswith("sqlite"):
+        return url
+    at = rest.partition("?")[0].rfind("@")
+    user, colon, _password = rest[:at].partition(":")
+    if at < 0 or not colon:
+        return url
+    return f"{scheme}://{user}:{MASK}{rest[at:]}"
+
+
+def shown_value(name: str, value) -> str:
+    """How setting ``name`` may be shown: secrets masked, URLs without their password."""
+    text = str(value)
+    if any(word in name for word in SECRET_WORDS):
+        return MASK if text else text
+    return mask_secret_in_url(text) if "://" in text else text
 
 
 ENV_FILE = "/etc/iso20k/iso20k.env"

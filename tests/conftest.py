@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own real SQLite store in a temporary folder."""
+"""Shared fixtures: every test gets its own real SQLite store in a temporary folder; tests that
+ask for ``postgres_url`` get a fresh database in a real PostgreSQL cluster started once per run."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, monkeypatch):
     """Point every setting at a temporary folder so no test touches a real store."""
-    for var in ("JUPYTERHUB_USER", "ISO20K_DB_URL", "ISO20K_LEARNER_ID", "ISO20K_LANGUAGE"):
+    for var in ("JUPYTERHUB_USER", "ISO20K_DB_URL", "ISO20K_LEARNER_ID", "ISO20K_LANGUAGE",
+                "ISO20K_GRADEBOOK_URL", "ISO20K_COURSE_ROOT"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("ISO20K_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ISO20K_ENV_FILE", "")  # never a deployment's settings file
@@ -32,6 +34,22 @@ def store(tmp_path) -> ProgressStore:
     s = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
     yield s
     s.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A throwaway PostgreSQL cluster (Debian's postgresql package) for the whole test run."""
+    from postgres import PostgresCluster
+
+    cluster = PostgresCluster().start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture
+def postgres_url(postgres_cluster) -> str:
+    """The URL of a new, empty PostgreSQL database of this test alone."""
+    return postgres_cluster.create_database()
 
 
 @pytest.fixture

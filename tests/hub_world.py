@@ -12,7 +12,6 @@ import os
 import secrets
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -20,21 +19,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser import free_port, wait_for_http
+from wheel_build import build_wheel, clean_environment
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def install_product(prefix: Path) -> Path:
-    """A virtual environment at ``prefix`` from Debian's Python with the product installed from
-    this checkout (not editable: what a company installs).  Returns its python."""
+    """A virtual environment at ``prefix`` from Debian's Python (learners cannot run one under
+    /root) with the product installed from its built wheel, as docs/deployment.md does.
+    Returns its python."""
     subprocess.run(["/usr/bin/python3", "-m", "venv", str(prefix)], check=True)
-    pip = [str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
     build = Path(tempfile.mkdtemp(prefix="iso20k-wheel-"))
     try:
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-                        "-w", str(build), str(REPO)], check=True, capture_output=True)
-        wheel = next(build.glob("iso20k-*.whl"))
-        subprocess.run([*pip, str(wheel)], check=True)
+        wheel = build_wheel(build)
+        subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        str(wheel)], check=True, env=clean_environment(), timeout=1200)
     finally:
         shutil.rmtree(build, ignore_errors=True)
     for path in [prefix, *prefix.parents]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from iso20k.dashboard import dashboard_server
-from iso20k.dashboard.serve import TEMPLATES, denied_extensions
+from iso20k.dashboard.serve import denied_extensions, templates_dir
+from iso20k.settings import Settings as _Settings
+
+TEMPLATES = templates_dir(_Settings())
 from iso20k.settings import Settings
 
 

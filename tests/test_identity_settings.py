@@ -65,3 +65,49 @@ def test_whoami_command(monkeypatch):
     monkeypatch.setenv("JUPYTERHUB_USER", "E900")
     out = subprocess.run([sys.executable, "-m", "iso20k.cli", "whoami"], capture_output=True, text=True, check=True)
     assert "learner id: E900" in out.stdout
+
+
+def test_passwords_and_tokens_never_appear_in_command_output(monkeypatch):
+    secret = "s3cr/et@pw"  # unescaped '/' and '@': the mask must still cover all of it
+    monkeypatch.setenv("ISO20K_DB_URL", f"postgresql+psycopg://trainer:{secret}@db.internal:5432/iso20k")
+    monkeypatch.setenv("ISO20K_GRADEBOOK_URL", "postgresql+psycopg://grader:gb-pass-77@db.internal/gradebook")
+    monkeypatch.setenv("ISO20K_DASHBOARD_TOKEN", "tok-abcdef-123")
+    for command in ("settings", "whoami"):
+        out = subprocess.run([sys.executable, "-m", "iso20k.cli", command], capture_output=True, text=True, check=True)
+        text = out.stdout + out.stderr
+        for leak in ("s3cr", "et@pw", "gb-pass-77", "tok-abcdef-123"):
+            assert leak not in text, f"'iso20k {command}' printed a secret"
+        assert "postgresql+psycopg://trainer:***@db.internal:5432/iso20k" in text
+    settings_out = subprocess.run([sys.executable, "-m", "iso20k.cli", "settings"], capture_output=True, text=True).stdout
+    assert "ISO20K_DASHBOARD_TOKEN = ***" in settings_out
+    assert "ISO20K_GRADEBOOK_URL = postgresql+psycopg://grader:***@db.internal/gradebook" in settings_out
+
+
+def test_child_processes_still_get_the_real_secrets(monkeypatch):
+    from iso20k.dashboard import dashboard_server
+
+    url = "postgresql+psycopg://trainer:pw-123@db.internal/iso20k"
+    env = dashboard_server(Settings(db_url=url, dashboard_token="tok-9")).env
+    assert env["ISO20K_DB_URL"] == url and env["ISO20K_DASHBOARD_TOKEN"] == "tok-9"
+
+
+def test_in_a_checkout_every_folder_is_the_checkouts_wherever_commands_run(monkeypatch, tmp_path):
+    from iso20k.settings import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)  # the editable install, not the current folder, decides
+    s = Settings()
+    assert REPO_ROOT is not None and (REPO_ROOT / "pyproject.toml").is_file()
+    assert (s.banks_dir, s.course_dir, s.dashboard_dir) == (
+        REPO_ROOT / "assessments", REPO_ROOT / "course", REPO_ROOT / "dashboard")
+    assert (s.course_root, s.exams_dir, s.content_dir) == (REPO_ROOT, REPO_ROOT / "exams", REPO_ROOT / "content")
+
+
+def test_in_a_checkout_another_course_folder_still_takes_the_checkouts_exams(monkeypatch, tmp_path):
+    from iso20k.settings import REPO_ROOT
+
+    monkeypatch.setenv("ISO20K_COURSE_ROOT", str(tmp_path / "course"))
+    monkeypatch.setenv("ISO20K_CONTENT_DIR", str(tmp_path / "lessons"))
+    s = reload_settings()
+    assert s.course_root == tmp_path / "course"
+    assert s.exams_dir == REPO_ROOT / "exams"  # the repository stays the source of the definitions
+    assert s.content_dir == tmp_path / "lessons"  # set on its own: kept

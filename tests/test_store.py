@@ -1,18 +1,34 @@
-"""The progress store on real SQLite files: pragmas, schema versions, concurrency."""
+"""The progress store on real SQLite files and a real PostgreSQL server: pragmas, schema
+versions, concurrency.  Every test that takes ``store`` or ``db_url`` runs on both."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 from datetime import datetime
-import sqlite3
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, inspect, select, text
 
 from iso20k.store import LATEST_VERSION, Migration, ProgressStore, SchemaTooNewError, migrate, tables
 
 
-def test_sqlite_store_uses_wal_and_a_busy_timeout(store):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """An empty progress store's URL: a SQLite file, or a database of the test PostgreSQL cluster."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'progress.sqlite'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def store(db_url) -> ProgressStore:
+    s = ProgressStore(db_url)
+    yield s
+    s.close()
+
+
+def test_sqlite_store_uses_wal_and_a_busy_timeout(tmp_path):
+    store = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
@@ -41,7 +57,7 @@ def test_a_new_migration_is_applied_once_in_order(store):
     assert migrate(store.engine, extended) == LATEST_VERSION + 1
     assert migrate(store.engine, extended) == LATEST_VERSION + 1  # not applied twice
     with store.engine.connect() as conn:
-        cols = [r[1] for r in conn.execute(text("PRAGMA table_info(answers)"))]
+        cols = [c["name"] for c in inspect(conn).get_columns("answers")]
     assert "note" in cols
 
 
@@ -56,11 +72,11 @@ def test_a_failing_migration_leaves_the_schema_as_it_was(store):
         migrate(store.engine, MIGRATIONS + [Migration(LATEST_VERSION + 1, "broken", broken)])
     with store.engine.connect() as conn:
         assert conn.execute(text("SELECT max(version) FROM schema_version")).scalar() == LATEST_VERSION
-        assert conn.execute(text("SELECT count(*) FROM sqlite_master WHERE name='half_done'")).scalar() == 0
+        assert not inspect(conn).has_table("half_done")
 
 
-def test_a_store_from_a_newer_version_is_refused(tmp_path):
-    url = f"sqlite:///{tmp_path / 'p.sqlite'}"
+def test_a_store_from_a_newer_version_is_refused(db_url):
+    url = db_url
     s = ProgressStore(url)
     with s.engine.begin() as conn:
         conn.execute(tables.schema_version.insert().values(version=999, applied_at=datetime.now(), description="future"))
@@ -90,30 +106,78 @@ def test_unknown_language_is_rejected(store):
         store.record_answer("alice", "all-staff", "m", "all-staff/m/q1", "x", True, "fr")
 
 
-def _writer(url: str, worker: int, count: int) -> None:
+def _writer(url: str, worker: int, count: int, start) -> None:
     s = ProgressStore(url)
+    start.wait(120)  # every process connected and ready: now all write at once
+    learner, question = f"learner{worker % 2}", f"all-staff/m/q{worker // 2 % 2 + 1}"
     for i in range(count):
-        s.record_answer(f"learner{worker % 2}", "all-staff", "m", "all-staff/m/q1", {"i": i}, i % 2 == 0, "en",
-                        module_question_ids=["all-staff/m/q1"])
+        s.record_answer(learner, "all-staff", "m", question, {"w": worker, "i": i}, i % 3 == 2, "en",
+                        module_question_ids=["all-staff/m/q1", "all-staff/m/q2"])
     s.close()
 
 
-def test_several_processes_writing_at_once_lose_nothing(tmp_path):
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
-    ProgressStore(url).close()  # create the schema once, as the first notebook would
-    workers, per_worker = 6, 40
+def test_eight_processes_writing_at_once_lose_nothing_and_repeat_no_attempt(db_url):
+    ProgressStore(db_url).close()  # create the schema once, as the first notebook would
+    workers, per_worker = 8, 30
     ctx = mp.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(url, w, per_worker)) for w in range(workers)]
+    start = ctx.Barrier(workers)
+    procs = [ctx.Process(target=_writer, args=(db_url, w, per_worker, start)) for w in range(workers)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(120)
+        p.join(180)
         assert p.exitcode == 0
-    with sqlite3.connect(tmp_path / "shared.sqlite") as raw:
-        rows = raw.execute("SELECT learner_id, attempt FROM answers").fetchall()
-        completions = raw.execute("SELECT count(*) FROM module_completions").fetchone()[0]
+    store = ProgressStore(db_url)
+    rows = store.answers()
     assert len(rows) == workers * per_worker
+    assert {(r["response"]["w"], r["response"]["i"]) for r in rows} == {
+        (w, i) for w in range(workers) for i in range(per_worker)}  # every answer, once
+    # Two learners, each answering two questions from two processes per question at once.
     for learner in ("learner0", "learner1"):
-        attempts = sorted(a for lid, a in rows if lid == learner)
-        assert attempts == list(range(1, workers // 2 * per_worker + 1))  # no gaps, no duplicates
-    assert completions == 2  # each learner completed the one-question module exactly once
+        for q in ("all-staff/m/q1", "all-staff/m/q2"):
+            attempts = sorted(r["attempt"] for r in rows if r["learner_id"] == learner and r["question_id"] == q)
+            assert attempts == list(range(1, 2 * per_worker + 1))  # no gaps, no duplicates
+    # Each learner completed the two-question module exactly once, though both of its
+    # questions were being answered correctly at the same moment.
+    with store.engine.connect() as conn:
+        mc = tables.module_completions
+        done = conn.execute(select(mc.c.learner_id, func.count()).group_by(mc.c.learner_id)).all()
+    assert sorted(done) == [("learner0", 1), ("learner1", 1)]
+    store.close()
+
+
+def test_history_and_live_answers_at_once_keep_attempts_gap_free(db_url):
+    """A bulk import of past answers (record_history) while a learner answers live."""
+    ProgressStore(db_url).close()
+    ctx = mp.get_context("spawn")
+    start = ctx.Barrier(2)
+    live = ctx.Process(target=_writer, args=(db_url, 0, 40, start))  # learner0, q1
+    live.start()
+    store = ProgressStore(db_url)
+    start.wait(120)
+    events = [dict(learner_id="learner0", track="all-staff", module="m", question_id="all-staff/m/q1",
+                   response={"h": i}, correct=False, language="en", answered_at=datetime(2026, 1, 1, 9, 0, i))
+              for i in range(30)]
+    for _ in range(3):
+        store.record_history(events, {"all-staff/m": {"all-staff/m/q1", "all-staff/m/q2"}})
+    live.join(180)
+    assert live.exitcode == 0
+    attempts = sorted(r["attempt"] for r in store.answers("learner0"))
+    assert attempts == list(range(1, 40 + 3 * 30 + 1))
+    store.close()
+
+
+def test_a_plain_postgresql_url_uses_psycopg_3(postgres_url):
+    s = ProgressStore(postgres_url.replace("postgresql+psycopg://", "postgresql://"))
+    assert s.engine.dialect.driver == "psycopg"
+    s.record_answer("alice", "all-staff", "m", "all-staff/m/q1", "x", True, "en")
+    assert s.attempts("alice", "all-staff/m/q1") == 1
+    s.close()
+
+
+def test_an_unsupported_database_is_refused_without_showing_its_password():
+    from iso20k.store.engine import UnsupportedDatabase
+
+    with pytest.raises(UnsupportedDatabase, match="SQLite or PostgreSQL") as caught:
+        ProgressStore("mysql+pymysql://trainer:hunter2@db.internal/iso20k")
+    assert "hunter2" not in str(caught.value) and "trainer:***@db.internal" in str(caught.value)

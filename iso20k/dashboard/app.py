@@ -43,7 +43,7 @@ class DataSource:
     def __init__(self, settings: Settings):
         self.progress_url = settings.effective_db_url
         self.course_root = Path(settings.course_root)
-        self.gradebook_url = gradebook_url(self.course_root)
+        self.gradebook_url = gradebook_url(self.course_root, settings)
         self.modules = lesson_modules(settings)
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.warning_days = settings.certificate_warning_days

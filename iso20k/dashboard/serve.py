@@ -10,11 +10,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..settings import REPO_ROOT, Settings
+from ..settings import Settings
 
-DASHBOARD_DIR = REPO_ROOT / "dashboard"
-NOTEBOOK = DASHBOARD_DIR / "training-dashboard.ipynb"
-TEMPLATES = DASHBOARD_DIR / "jupyter"  # voila/templates/iso20k: the page without CDN links
+NOTEBOOK = "training-dashboard.ipynb"  # in the ISO20K_DASHBOARD_DIR folder
+TEMPLATES = "jupyter"  # in the same folder: voila/templates/iso20k, the page without CDN links
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: The JupyterLab extensions the page needs (the widgets, and Voila's own widget manager); every
 #: other installed one is denied: nbgrader's and notebook's throw errors in Voila.
@@ -53,17 +52,25 @@ def _voila() -> str:
     return str(local) if local.exists() else "voila"
 
 
-def dashboard_server(settings: Settings, notebook: Path = NOTEBOOK, port: int | None = None,
+def templates_dir(settings: Settings) -> Path:
+    """The Jupyter data folder holding the dashboard's Voila template."""
+    return Path(settings.dashboard_dir) / TEMPLATES
+
+
+def dashboard_server(settings: Settings, notebook: Path | None = None, port: int | None = None,
                      ip: str | None = None, token: str | None = None) -> DashboardServer:
-    """The command line and environment that serve ``notebook`` as the read-only dashboard."""
+    """The command line and environment that serve ``notebook`` (default: the dashboard notebook
+    in ISO20K_DASHBOARD_DIR) as the read-only dashboard."""
+    notebook = Path(notebook) if notebook else Path(settings.dashboard_dir) / NOTEBOOK
     ip = ip or settings.dashboard_ip
     port = port or settings.dashboard_port
     token = token if token is not None else (settings.dashboard_token or "")
     if ip not in LOOPBACK and not token:
         token = secrets.token_urlsafe(24)  # never on the network without one
     if not Path(notebook).is_file():
-        raise DashboardSetupError(f"The dashboard notebook {notebook} is missing; restore it with "
-                                  "'git checkout dashboard/'.")
+        raise DashboardSetupError(f"The dashboard notebook {notebook} is missing; set ISO20K_DASHBOARD_DIR "
+                                  "to the folder holding it, or reinstall iso20k ('git checkout dashboard/' "
+                                  "in a checkout).")
     cull = settings.dashboard_cull_idle_s
     argv = [
         _voila(), str(notebook),
@@ -83,9 +90,9 @@ def dashboard_server(settings: Settings, notebook: Path = NOTEBOOK, port: int | 
         "--MappingKernelManager.cull_connected=False",
     ]
     env = dict(os.environ)
-    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(TEMPLATES), env.get("JUPYTER_PATH", "")) if p)
+    env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates_dir(settings)), env.get("JUPYTER_PATH", "")) if p)
     # The page's kernel reads the same settings as this process.
-    env.update({name: value for name, value, _, _ in settings.describe() if value})
+    env.update({name: value for name, value in settings.environment().items() if value})
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     shown_ip = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
     url = f"http://{shown_ip}:{port}/" + (f"?token={token}" if token else "")

@@ -1,8 +1,9 @@
 """Read everything the dashboard shows, read-only: the roster and progress (the progress store)
 and assessment results (nbgrader's gradebook, plus submissions collected but not yet graded).
 
-Nothing here writes: SQLite files are opened with ``mode=ro`` and nbgrader's gradebook is read
-with plain SQL rather than nbgrader's ``Gradebook`` class (which creates and migrates tables)."""
+Nothing here writes: SQLite files are opened with ``mode=ro``, PostgreSQL sessions are read-only,
+and nbgrader's gradebook is read with plain SQL rather than nbgrader's ``Gradebook`` class (which
+creates and migrates tables)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..settings import mask_secret_in_url
 from ..store import make_engine, tables
 from ..tracks import ASSESSMENTS, TRACK_OF_ASSESSMENT, TRACKS
 
@@ -81,11 +83,29 @@ def sqlite_files(url: str) -> list[Path]:
     return [base, base.with_name(base.name + "-wal")]
 
 
+_WAL_POSITION = text("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
+                     "ELSE pg_current_wal_insert_lsn() END::text")
+
+
+def server_stamp(url: str) -> tuple:
+    """Where a PostgreSQL server's write-ahead log has got to: it moves with every write (to any
+    database of that server, so it may announce a change that is not ours, never miss one)."""
+    engine = make_engine(url, read_only=True)
+    try:
+        with engine.connect() as conn:
+            return (mask_secret_in_url(url), conn.execute(_WAL_POSITION).scalar())
+    except SQLAlchemyError as exc:
+        return (mask_secret_in_url(url), f"unreadable: {type(exc).__name__}")
+    finally:
+        engine.dispose()
+
+
 def change_stamp(*urls: str, folders: tuple[Path, ...] = ()) -> tuple:
-    """Modification times and sizes of the databases' files (and folders): equal stamps mean
-    nothing was written in between.  A missing and an empty write-ahead log count as the same:
-    SQLite creates an empty one when a reader opens a WAL database, which is not a change."""
-    out = []
+    """Modification times and sizes of the databases' files (and folders), or where a database
+    server's log has got to: equal stamps mean nothing was written in between.  A missing and an
+    empty write-ahead log count as the same: SQLite creates an empty one when a reader opens a WAL
+    database, which is not a change."""
+    out = [server_stamp(url) for url in urls if make_url(url).get_backend_name() == "postgresql"]
     for path in [p for url in urls for p in sqlite_files(url)] + list(folders):
         try:
             st = path.stat()
@@ -150,7 +170,7 @@ SELECT notebook_id,
        SUM(CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
                 WHEN auto_score IS NOT NULL THEN auto_score + COALESCE(extra_credit, 0)
                 ELSE 0 END),
-       MAX(needs_manual_grade)
+       MAX(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END)
 FROM grade GROUP BY notebook_id
 """)
 _SUBMITTED_NOTEBOOKS = text("SELECT id, assignment_id, COALESCE(late_submission_penalty, 0) FROM submitted_notebook")

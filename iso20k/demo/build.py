@@ -78,7 +78,7 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
     others = real_people(store)
     if others and not force:
         raise DemoRefused(
-            f"The progress store ({settings.effective_db_url}) already holds a real roster of {others} "
+            f"The progress store ({settings.shown_db_url}) already holds a real roster of {others} "
             "people; the demo company would be mixed into it. Use another store for the demo "
             "(set ISO20K_DATA_DIR to an empty folder) or pass --force to add it anyway.")
     catalog = load_catalog(settings.banks_dir)
@@ -93,7 +93,7 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
 
     ensure_assignments(course)
     remove_demo_work(course, ids)
-    sync_students(store, gradebook_url(course))
+    sync_students(store, gradebook_url(course, settings))
     rng = random.Random(7)
     exams = {e.assignment: e for e in load_exams(settings.exams_dir)}
     real = _pick_handful(results, autograde_count)
@@ -126,7 +126,7 @@ def remove_demo(settings: Settings | None = None) -> int:
     e = tables.employees
     with store.engine.connect() as conn:
         ids = [r[0] for r in conn.execute(select(e.c.employee_id).where(e.c.email.like(f"%@{DEMO_DOMAIN}")))]
-    if (course / "gradebook.db").exists():
+    if settings.gradebook_url or (course / "gradebook.db").exists():
         remove_demo_work(course, ids)
         with course_gradebook(course) as gb:
             known = {s.id for s in gb.students}

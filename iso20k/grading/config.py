@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..settings import read_settings
+from ..settings import Settings, read_settings
 
 
 def course_config(root, worker_results: str | None = None):
@@ -20,18 +20,22 @@ def course_config(root, worker_results: str | None = None):
 COURSE_ID = "iso20k"
 
 
-def gradebook_url(root) -> str:
-    """The SQLAlchemy URL of the course's nbgrader gradebook."""
+def gradebook_url(root, settings: Settings | None = None) -> str:
+    """The SQLAlchemy URL of the course's nbgrader gradebook: the ISO20K_GRADEBOOK_URL setting
+    (e.g. a PostgreSQL database), else the SQLite file gradebook.db in the course folder."""
+    settings = settings or read_settings()  # read afresh: nbgrader may run in a new process
+    if settings.gradebook_url:
+        return settings.gradebook_url
     return "sqlite:///" + os.path.join(str(root), "gradebook.db")
 
 
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
+    settings = read_settings()  # read afresh: nbgrader may run in a new process
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
-    c.CourseDirectory.db_url = gradebook_url(root)
-    settings = read_settings()  # read afresh: nbgrader may run in a new process
+    c.CourseDirectory.db_url = gradebook_url(root, settings)
     c.Exchange.root = str(settings.exchange_dir) if settings.exchange_dir else os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.

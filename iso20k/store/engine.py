@@ -1,5 +1,8 @@
-"""Open the progress store: any SQLAlchemy URL; SQLite gets WAL, a busy timeout and
-write transactions that take the lock up front (so concurrent writers queue instead of failing)."""
+"""Open the progress store: a SQLite file or a PostgreSQL database (through psycopg 3).
+
+SQLite gets WAL, a busy timeout and write transactions that take the lock up front (so concurrent
+writers queue instead of failing); PostgreSQL writers are kept apart by locks.py.  ``read_only``
+opens SQLite files with ``mode=ro`` and PostgreSQL sessions with read-only transactions."""
 
 from __future__ import annotations
 
@@ -7,14 +10,35 @@ import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
+
+from .locks import SUPPORTED_BACKENDS
+
+
+class UnsupportedDatabase(ValueError):
+    """The URL names a database the store does not support."""
+
+
+def database_url(url: str) -> URL:
+    """``url`` parsed; a plain ``postgresql://`` URL is given the psycopg 3 driver."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise UnsupportedDatabase(
+            f"The progress store runs on SQLite or PostgreSQL, not {backend!r} "
+            f"(ISO20K_DB_URL={parsed.render_as_string(hide_password=True)}).")
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def make_engine(url: str, busy_timeout_ms: int = 30_000, read_only: bool = False) -> Engine:
-    """An engine for ``url``.  ``read_only`` opens SQLite files in read-only mode (the dashboard)."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, future=True, pool_pre_ping=True)
+    """An engine for ``url``.  ``read_only``: nothing can be written through it (the dashboard)."""
+    parsed = database_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        options = "-c default_transaction_read_only=on" if read_only else ""
+        return create_engine(parsed, future=True, pool_pre_ping=True,
+                             connect_args={"options": options} if options else {})
 
     database = parsed.database or ""
     if database and database != ":memory:":

@@ -12,6 +12,7 @@ from typing import Callable
 from sqlalchemy import Connection, Engine, inspect, select
 
 from . import tables
+from .locks import lock_schema
 
 
 class SchemaTooNewError(RuntimeError):
@@ -58,6 +59,7 @@ def migrate(engine: Engine, migrations: list[Migration] | None = None) -> int:
     migrations = MIGRATIONS if migrations is None else migrations
     latest = migrations[-1].version
     with engine.begin() as conn:
+        lock_schema(conn)
         tables.schema_version.create(conn, checkfirst=True)
         version = current_version(conn)
         if version > latest:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from ..settings import LANGUAGES, Settings, get_settings
 from . import tables
 from .engine import make_engine
+from .locks import lock_everyone, lock_learner
 from .migrations import migrate
 
 
@@ -52,6 +53,7 @@ class ProgressStore:
             raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
         a = tables.answers
         with self.engine.begin() as conn:
+            lock_learner(conn, learner_id)  # the next attempt number is read after the last one committed
             attempt = (conn.execute(select(func.max(a.c.attempt)).where(
                 and_(a.c.learner_id == learner_id, a.c.question_id == question_id))).scalar() or 0) + 1
             conn.execute(insert(a).values(
@@ -119,6 +121,7 @@ class ProgressStore:
             raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
         p = tables.preferences
         with self.engine.begin() as conn:
+            lock_learner(conn, learner_id)
             changed = conn.execute(update(p).where(p.c.learner_id == learner_id)
                                    .values(language=language, updated_at=_now())).rowcount
             if not changed:
@@ -135,6 +138,7 @@ class ProgressStore:
         rows, completions = [], []
         events = sorted(events, key=lambda e: e["answered_at"])
         with self.engine.begin() as conn:
+            lock_everyone(conn)  # no learner's answer slips in between reading and writing numbers
             learners = {e["learner_id"] for e in events}
             attempts: dict[tuple[str, str], int] = {}
             correct: dict[tuple[str, str, str], set[str]] = {}
@@ -179,6 +183,7 @@ class ProgressStore:
 
         ids = sorted(set(learner_ids))
         with self.engine.begin() as conn:
+            lock_everyone(conn)
             for chunk in _chunks(ids, 500):
                 for table in (tables.answers, tables.module_completions, tables.preferences):
                     conn.execute(delete(table).where(table.c.learner_id.in_(chunk)))

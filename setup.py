@@ -1,0 +1,33 @@
+"""Build step of the wheel (all metadata is in pyproject.toml): the learners' course files --
+question banks, lesson notebooks, the dashboard notebook and its Voila template -- go into the
+package as ``iso20k/courseware/``, copied from the repository's folders, which stay the only
+source.  Editable installs (``pip install -e``) copy nothing: they read the checkout's folders
+(see iso20k/course_files.py)."""
+
+import shutil
+from pathlib import Path
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = Path(__file__).resolve().parent
+# Keep in step with iso20k.course_files.PACKAGED_FOLDERS (not imported: the build must not need
+# the package's dependencies).
+PACKAGED_FOLDERS = ("assessments", "course", "dashboard")
+LEFT_OUT = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "*.pyc")
+
+
+class BuildPyWithCourseware(build_py):
+    def run(self):
+        super().run()
+        if self.editable_mode:
+            return
+        target = Path(self.build_lib) / "iso20k" / "courseware"
+        for name in PACKAGED_FOLDERS:
+            if not (HERE / name).is_dir():
+                raise SystemExit(f"{HERE / name} is missing: the wheel must carry the course's {name}/ folder.")
+            shutil.rmtree(target / name, ignore_errors=True)
+            shutil.copytree(HERE / name, target / name, ignore=LEFT_OUT)
+
+
+setup(cmdclass={"build_py": BuildPyWithCourseware})

@@ -1,0 +1,124 @@
+"""The product installs from a built wheel into a fresh virtual environment outside the repository
+and works there: its command line, the question banks, a quiz answered through the widget API, and
+a lesson notebook run in a real kernel, all from the files installed with the package."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from iso20k.banks import load_catalog
+from wheel_build import build_wheel, clean_environment
+from iso20k.settings import REPO_ROOT
+
+
+QUIZ = r"""
+import json, sys
+from pathlib import Path
+import iso20k
+from iso20k.banks import load_catalog
+from wheel_build import build_wheel, clean_environment
+from iso20k.settings import get_settings
+from iso20k.store import ProgressStore
+from iso20k.widgets import QuizSession, quiz, use_session
+
+settings = get_settings()
+catalog = load_catalog()
+question = next(q for q in catalog.questions.values() if q.type == "single")
+wrong = next(o.id for o in question.options if o.id != question.answer)
+session = use_session(QuizSession(ProgressStore(), "E777", language="zh"))
+widget = quiz(question.full_id)
+first = widget.select(wrong).check()
+second = widget.select(question.answer).check()
+from iso20k.dashboard import dashboard_server
+from iso20k.launch import lab_command
+server = dashboard_server(settings)  # refuses when the dashboard notebook is missing
+template = Path(server.env["JUPYTER_PATH"].split(":")[0]) / "voila" / "templates" / "iso20k" / "index.html.j2"
+lab = lab_command(settings, open_browser=False)
+print(json.dumps({
+    "dashboard": server.argv[1], "template": template.is_file(),
+    "lab": [a for a in lab if a.startswith(("--ServerApp.root_dir", "--LabApp.default_url"))],
+    "package": iso20k.__file__, "banks_dir": str(settings.banks_dir), "course_dir": str(settings.course_dir),
+    "dashboard_dir": str(settings.dashboard_dir), "exams_dir": str(settings.exams_dir),
+    "course_root": str(settings.course_root), "questions": len(catalog.questions),
+    "question": question.full_id, "results": [first, second], "feedback": widget.feedback.value,
+    "stored": [(r["question_id"], r["correct"], r["attempt"], r["language"])
+               for r in ProgressStore().answers("E777")],
+}))
+"""
+
+LESSON = r"""
+import sys
+import nbformat
+from nbclient import NotebookClient
+from iso20k.settings import get_settings
+
+path = get_settings().course_dir / "all-staff" / "01-intro.en.ipynb"
+nb = nbformat.read(path, as_version=4)
+NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": sys.argv[1]}}).execute()
+errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+widgets = sum("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+              for c in nb.cells for o in c.get("outputs", []))
+print(f"errors={len(errors)} widgets={widgets}")
+"""
+
+
+def run(argv, cwd, env, timeout=600) -> subprocess.CompletedProcess:
+    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    assert proc.returncode == 0, f"{argv} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc
+
+
+@pytest.mark.slow
+def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
+    venv, work = tmp_path / "venv", tmp_path / "work"
+    clean = clean_environment()
+    wheel = build_wheel(tmp_path)
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "iso20k/courseware/course/START_HERE.ipynb" in names
+    assert "iso20k/courseware/dashboard/training-dashboard.ipynb" in names
+    assert "iso20k/courseware/dashboard/jupyter/voila/templates/iso20k/index.html.j2" in names
+    assert sum(n.startswith("iso20k/courseware/assessments/") and n.endswith(".yaml") for n in names) == \
+        len(list((REPO_ROOT / "assessments").rglob("*.yaml")))
+    # The answer keys of the graded assessments stay with the trainers' course folder.
+    assert not [n for n in names if n.startswith(("iso20k/courseware/exams", "iso20k/courseware/source"))]
+
+    run([sys.executable, "-m", "venv", str(venv)], tmp_path, clean)
+    run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, clean, timeout=1200)
+
+    work.mkdir()
+    env = {**clean, "ISO20K_DATA_DIR": str(work / "data"), "HOME": str(work)}
+    iso20k = str(venv / "bin" / "iso20k")
+    helped = run([iso20k, "--help"], work, env).stdout
+    assert "check-banks" in helped and "dashboard" in helped
+    checked = run([iso20k, "check-banks"], work, env).stdout
+    expected = load_catalog(REPO_ROOT / "assessments")
+    assert f"All {len(expected.banks)} banks are valid: {len(expected.questions)} questions" in checked
+
+    out = json.loads(run([str(venv / "bin" / "python"), "-c", QUIZ], work, env).stdout)
+    site = str(venv)
+    assert out["package"].startswith(site)
+    for folder in ("banks_dir", "course_dir", "dashboard_dir"):
+        assert out[folder].startswith(site) and str(REPO_ROOT) not in out[folder]
+    # The trainers' folders are the course folder's: by default the folder the command runs in.
+    assert (out["course_root"], out["exams_dir"]) == (str(work), str(work / "exams"))
+    assert out["questions"] == len(expected.questions)
+    assert out["dashboard"].startswith(site) and out["dashboard"].endswith("training-dashboard.ipynb")
+    assert out["template"] is True
+    root = out["lab"][0].split("=", 1)[1]
+    assert root.startswith(site) and Path(root, "course", "START_HERE.ipynb").is_file()
+    assert out["lab"][1] == "--LabApp.default_url=/lab/tree/course/START_HERE.ipynb"
+    assert out["results"] == [False, True] and "正确" in out["feedback"]
+    assert out["stored"] == [[out["question"], False, 1, "zh"], [out["question"], True, 2, "zh"]]
+    assert (work / "data" / "progress.sqlite").is_file()
+
+    lesson = run([str(venv / "bin" / "python"), "-c", LESSON, str(work)], work, env).stdout
+    assert "errors=0" in lesson and "widgets=0" not in lesson
+
+    shown = run([iso20k, "settings"], work, env).stdout
+    assert str(REPO_ROOT) not in shown  # nothing points back into the repository
