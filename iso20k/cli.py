@@ -217,21 +217,55 @@ def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool, remo
 def dashboard_cmd(port: int | None, ip: str | None) -> None:
     """Serve the read-only training-completion dashboard with Voila."""
     from .dashboard import dashboard_server
-    from .dashboard.serve import LOOPBACK
+    from .dashboard.serve import LOOPBACK, DashboardSetupError, write_private
 
-    server = dashboard_server(get_settings(), port=port, ip=ip)
+    settings = get_settings()
+    try:
+        server = dashboard_server(settings, port=port, ip=ip)
+    except DashboardSetupError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Training dashboard (read-only): {server.url}")
-    if server.token and (ip or get_settings().dashboard_ip) not in LOOPBACK:
-        click.echo("Share this address with the token only with the people who should see the figures.")
+    if server.token:
+        if settings.dashboard_token:
+            where = "the token in ISO20K_DASHBOARD_TOKEN"
+        else:
+            token_file = server.config_file.with_name("token")
+            write_private(token_file, server.token + "\n")
+            where = f"the token in {token_file} (readable only by you)"
+        click.echo(f"Log in with {where}; share it only with the people who should see the figures.")
+    elif (ip or settings.dashboard_ip) in LOOPBACK:
+        click.echo("No login: single-user mode on this computer only. Behind JupyterHub each person "
+                   "logs in and sees what the roster allows.")
     os.chdir(REPO_ROOT / "dashboard")
     os.execvpe(server.argv[0], server.argv, server.env)
+
+
+SECRET_SETTINGS = ("ISO20K_DASHBOARD_TOKEN",)
+
+
+def hide_password(url: str) -> str:
+    """A database URL with its password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL: show nothing of it rather than a secret
+        return "(not a valid database URL)"
+
+
+def shown_setting(env: str, value: str) -> str:
+    if value and env in SECRET_SETTINGS:
+        return "(set, not shown)"
+    if value and env == "ISO20K_DB_URL":
+        return hide_password(value)
+    return value
 
 
 @main.command("settings")
 def settings_cmd() -> None:
     """Show every setting: environment variable, current value, default and help."""
     for env, value, default, help_text in get_settings().describe():
-        click.echo(f"{env} = {value}")
+        click.echo(f"{env} = {shown_setting(env, value)}")
         click.echo(f"    {help_text}")
         click.echo(f"    default: {default}")
 
@@ -243,7 +277,7 @@ def whoami_cmd() -> None:
 
     settings = get_settings()
     click.echo(f"learner id: {resolve_learner_id(settings)}")
-    click.echo(f"progress store: {settings.effective_db_url}")
+    click.echo(f"progress store: {hide_password(settings.effective_db_url)}")
 
 
 @main.command("progress")
