@@ -22,6 +22,7 @@ from .charts import completion_chart, department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
 from .access import identity_from_environment
+from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
 from .sources import Reader, Snapshot
 from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
@@ -137,12 +138,12 @@ class Dashboard:
         self.version = 0
         self._quiet = False
         layout = w.Layout(width="auto")
-        self.lang = w.ToggleButtons(options=[("English", "en"), ("简体中文", "zh")], value=language,
+        self.lang = Toggle(options=[("English", "en"), ("简体中文", "zh")], value=language,
                                     style={"button_width": "90px"})
-        self.track = w.Dropdown(layout=layout)
-        self.department = w.Dropdown(layout=layout)
-        self.role = w.Dropdown(layout=layout)
-        self.as_of = w.DatePicker(value=source.today(), layout=layout)
+        self.track = Choice(layout=layout)
+        self.department = Choice(layout=layout)
+        self.role = Choice(layout=layout)
+        self.as_of = Day(value=source.today(), layout=layout)
         self.reload_button = w.Button(layout=w.Layout(width="auto"))
         self.header = w.HTML()
         self.headline = w.HTML()
