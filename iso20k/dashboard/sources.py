@@ -155,7 +155,7 @@ def database_position(conn, url: str) -> tuple:
     if files:
         return file_stamp(files)
     if conn.dialect.name == "postgresql":
-        return (str(conn.execute(text("SELECT pg_current_wal_lsn()")).scalar()),)
+        return (str(conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()),)
     return ()
 
 
