@@ -5,6 +5,7 @@ Reading only: data comes from :mod:`.sources`, which opens every database read-o
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from datetime import date, datetime
@@ -189,8 +190,9 @@ class Dashboard:
         page shows what they may see, read again first if the data changed meanwhile."""
         from voila.utils import wait_for_request
 
-        self.source.prepare()
-        print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
+        if os.environ.get("VOILA_PREHEAT") == "True":  # a page prepared in advance
+            self.source.prepare()
+            print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
         wait_for_request()
         self.open_for(identity_from_environment())
 
@@ -300,8 +302,9 @@ class Dashboard:
                             + html_table(header, rows, "departments", self.version, total_row=True)
                             + download_link(header, rows, f"training-completion-{stamp}.csv",
                                             t("download", lang), "departments") + "</div>")
-        self.chart.value = (f'<h3>{escape(t("chart_title", lang))}</h3>' + legend(lang)
-                            + department_bars(view, lang))
+        self.chart.value = (f'<div class="iso20k-chart" data-version="{self.version}">'
+                            f'<h3>{escape(t("chart_title", lang))}</h3>' + legend(lang)
+                            + department_bars(view, lang) + "</div>")
         self.people.value = self._people(view)
         self.outlook.value = self._outlook(view)
         self.scores.value = (f'<h3>{escape(t("scores_title", lang))}</h3>'
@@ -328,10 +331,11 @@ class Dashboard:
     def _people(self, view: View) -> str:
         lang = self.language
         if not view.filters.department:
-            return f'<p style="color:#555">{escape(t("people_hint", lang))}</p>'
+            return (f'<p class="iso20k-people" data-version="{self.version}" style="color:#555">'
+                    f'{escape(t("people_hint", lang))}</p>')
         header, rows = people_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
-        return (f'<h3>{escape(t("people_title", lang, department=view.filters.department))}</h3>'
+        return (f'<h3 class="iso20k-people" data-version="{self.version}">{escape(t("people_title", lang, department=view.filters.department))}</h3>'
                 + html_table(header, rows, "people", self.version)
                 + download_link(header, rows, f"training-{view.filters.department}-{stamp}.csv",
                                 t("download_people", lang), "people"))

@@ -81,6 +81,16 @@ class Snapshot:
             clause_results={k: v for k, v in self.clause_results.items() if k[0] in departments})
 
 
+def parse_moment(text_: str) -> datetime:
+    """A moment as nbgrader writes it in ``timestamp.txt`` ("2026-11-30 16:45:00.000000 UTC", or
+    ISO 8601 with an offset); without a zone it is UTC."""
+    value = text_.strip()
+    if value.endswith(" UTC"):
+        value = value[:-4] + "+00:00"
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def day_in(value, zone) -> date | None:
     """The day (in ``zone``) a stored moment falls on.  Moments without a zone are UTC: the
     progress store writes UTC, SQLite drops the offset, and nbgrader keeps naive UTC."""
@@ -179,12 +189,19 @@ def read_only(url: str, what: str, snap: Snapshot):
 
 # nbgrader's gradebook has no index that leads with a submission's id, so joining grades to
 # submissions is slow at company scale.  Each table is read once and joined here instead.
-_GRADES = text("""
-SELECT notebook_id, cell_id,
-       CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
-            WHEN auto_score IS NOT NULL THEN auto_score + COALESCE(extra_credit, 0) ELSE 0 END,
-       needs_manual_grade
-FROM grade
+_GRADE_TOTALS = text("""
+SELECT notebook_id,
+       SUM(CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
+                WHEN auto_score IS NOT NULL THEN auto_score + COALESCE(extra_credit, 0)
+                ELSE 0 END),
+       MAX(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END)
+FROM grade GROUP BY notebook_id
+""")
+# Exam items answered wrong (fewer points than the item's maximum), for the clause table.
+_WRONG_ITEMS = text("""
+SELECT g.notebook_id, g.cell_id FROM grade g JOIN grade_cells gc ON gc.id = g.cell_id
+WHERE NOT g.needs_manual_grade
+  AND COALESCE(g.manual_score, g.auto_score, 0) + COALESCE(g.extra_credit, 0) < gc.max_score
 """)
 _CELLS = text("""
 SELECT bc.id, bc.name, gc.max_score FROM base_cell bc JOIN grade_cells gc ON gc.id = bc.id
@@ -379,20 +396,34 @@ class Reader:
             notebooks = {nb: (sub_id, float(penalty)) for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS)}
             subs = {sub_id: (name, student, stamp_) for sub_id, name, student, stamp_ in conn.execute(_SUBMISSIONS)}
             per_submission: dict[str, list] = {}
-            for nb, cell, score, manual in conn.execute(_GRADES):
+            for nb, score, manual in conn.execute(_GRADE_TOTALS):
                 sub_id, _ = notebooks.get(nb, (None, 0.0))
                 entry = per_submission.setdefault(sub_id, [0.0, False])
                 entry[0] += float(score or 0)
                 entry[1] = entry[1] or bool(manual)
-                name, student, _ = subs.get(sub_id, (None, None, None))
-                item, max_score = cells.get(cell, (None, 0.0))
+            # Clause table: every graded submission answered each of its assessment's items once
+            # (nbgrader keeps a grade per item); the wrong ones are read one by one.
+            items_of: dict[str, list[str]] = {}
+            for (assignment, item), clauses in self.item_clauses.items():
+                items_of.setdefault(assignment, []).append(item)
+            for sub_id, (name, student, _) in subs.items():
                 dept = departments.get(student)
-                if dept is None or item is None or manual or not max_score:
+                if dept is None or per_submission.get(sub_id, (0, True))[1]:
+                    continue
+                for item in items_of.get(name, ()):
+                    for clause in self.item_clauses[(name, item)]:
+                        self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])[0] += 1
+            for nb, cell in conn.execute(_WRONG_ITEMS):
+                sub_id, _ = notebooks.get(nb, (None, 0.0))
+                name, student, _ = subs.get(sub_id, (None, None, None))
+                dept = departments.get(student)
+                item = cells.get(cell, (None, 0.0))[0]
+                if dept is None or per_submission.get(sub_id, (0, True))[1]:
                     continue
                 for clause in self.item_clauses.get((name, item), ()):
-                    counts = self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])
-                    counts[0] += 1
-                    counts[1] += float(score or 0) < max_score - 1e-9
+                    counts = self._exam_clauses.get((dept, clause, "exam"))
+                    if counts is not None:
+                        counts[1] += 1
             penalties: dict[str, float] = {}
             for sub_id, penalty in notebooks.values():
                 penalties[sub_id] = penalties.get(sub_id, 0.0) + penalty
@@ -411,8 +442,6 @@ class Reader:
 
     def _read_collected(self, snap: Snapshot) -> None:
         """Submissions collected into ``submitted/`` that the gradebook does not know yet."""
-        from nbgrader.utils import parse_utc
-
         self._collected = collected_stamp(self.course_root)
         base = self.course_root / "submitted"
         if not base.is_dir():
@@ -424,7 +453,7 @@ class Reader:
                 stamp = Path(student.path) / assignment / "timestamp.txt"
                 if stamp.is_file():
                     try:
-                        day = day_in(parse_utc(stamp.read_text(encoding="utf-8").strip()), self.zone)
+                        day = day_in(parse_moment(stamp.read_text(encoding="utf-8")), self.zone)
                     except (ValueError, OverflowError):
                         day = None
                     snap.submissions[(student.name, track)] = Submission(track, day, None, 0.0, True)
