@@ -159,15 +159,19 @@ class Server:
 def load(browser, server: Server, token: str, ready: str) -> float:
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
+    kernels = server.log.read_text().count("Kernel started")
     started = time.perf_counter()
-    page.goto(f"{server.url}?token={token}")
+    page.goto(f"{server.url}?token={token}", timeout=300_000)
     if ready == BARE_READY:
         page.wait_for_selector(ready, timeout=180_000)
     else:
-        page.wait_for_function(READY_JS, arg=list(PARTS), timeout=60_000, polling="raf")
+        page.wait_for_function(READY_JS, arg=list(PARTS), timeout=300_000, polling="raf")
     page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     elapsed = time.perf_counter() - started
     context.close()
+    if os.environ.get("BENCH_VERBOSE"):
+        print(f"    load {elapsed * 1000:.0f} ms, kernels started meanwhile: "
+              f"{server.log.read_text().count('Kernel started') - kernels}", flush=True)
     return elapsed
 
 
@@ -208,7 +212,7 @@ CHANGE = """async ([label, index, parts]) => {
 def filter_times(browser, server: Server, token: str, changes: int) -> list[float]:
     server.wait_for_pool()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{server.url}?token={token}")
+    page.goto(f"{server.url}?token={token}", timeout=300_000)
     server.handed_out += 1
     page.wait_for_function(READY_JS, arg=list(PARTS), timeout=180_000)
     times = []

@@ -293,7 +293,9 @@ class Dashboard:
         if not view.people:
             self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
                                 f'<p class="iso20k-nomatch">{escape(t("no_match", lang))}</p></div>')
-            self.chart.value = self.people.value = self.scores.value = ""
+            for widget, name in ((self.chart, "chart"), (self.people, "people"), (self.scores, "scores"),
+                                 (self.outlook, "outlook")):
+                widget.value = f'<div class="iso20k-{name}" data-version="{self.version}"></div>'
             return
         header, rows = department_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
