@@ -180,6 +180,8 @@ def read_only(url: str, what: str, snap: Snapshot):
     engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":  # every question below sees one moment
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
     except SQLAlchemyError as exc:
         snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -281,8 +283,9 @@ class Reader:
         collected = collected_stamp(self.course_root)
         if progress or gradebook or collected != self._collected:
             snap = self._copy(snap)
+        if progress and not self._read_progress(snap, full=False):
+            return self.load(), ["everything (answers were committed out of id order)"]
         if progress:
-            self._read_progress(snap, full=False)
             done.append("new answers")
         if gradebook:
             snap.submissions = {}
@@ -337,12 +340,14 @@ class Reader:
                         notes=list(snap.notes), clause_results=dict(snap.clause_results))
 
     # -- the parts -------------------------------------------------------------------------
-    def _read_progress(self, snap: Snapshot, full: bool) -> None:
+    def _read_progress(self, snap: Snapshot, full: bool) -> bool:
+        """Read the progress store (``full``) or what was added since; False when the addition
+        does not add up and everything must be read again."""
         e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
         zone = self.zone
         with read_only(self.progress_url, "progress store", snap) as conn:
             if conn is None:
-                return
+                return True
             position = database_position(conn, self.progress_url)
             stamp = tuple(conn.execute(_PROGRESS_STAMP).one())
             after = self._last_answer
@@ -353,6 +358,12 @@ class Reader:
                 rows = conn.execute(select(e.c.employee_id, e.c.name, e.c.department, e.c.role)
                                     .where(e.c.active).order_by(e.c.department, e.c.employee_id))
                 snap.people = [Person(eid, name, dept, role, due.get(eid, {})) for eid, name, dept, role in rows]
+            if not full:
+                # PostgreSQL hands out ids before commit, so a transaction with a lower id may
+                # commit after a higher one was read.  Every answer counted must be one read.
+                new = conn.execute(text("SELECT COUNT(*) FROM answers WHERE id > :after"), {"after": after}).scalar()
+                if stamp[1] != self._stamps["progress"][1] + new:
+                    return False
             learners = set()
             for lid, track, at in conn.execute(_NEW_FIRST, {"after": after}):
                 day = day_in(at, zone)
@@ -380,6 +391,7 @@ class Reader:
             if key in snap.completions:
                 snap.completions[key].sort()
         snap.clause_results = self._clause_results()
+        return True
 
     def _read_gradebook(self, snap: Snapshot) -> None:
         """Submissions, scores and exam items per clause (only the three track assessments)."""
