@@ -141,3 +141,21 @@ def test_commands_print_no_password_or_token(tmp_path):
         assert out.returncode == 0, out.stderr
         assert secret not in out.stdout + out.stderr and password not in out.stdout + out.stderr
         assert "***" in out.stdout or "not shown" in out.stdout
+
+
+def test_a_kept_reading_is_used_only_when_private_and_for_the_same_sources(tmp_path):
+    from iso20k.dashboard import cache
+
+    path = cache.cache_file(tmp_path)
+    cache.save(path, ("key",), {"reader": 1}, {"snap": 2})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600 and stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert cache.load(path, ("key",)) == ({"reader": 1}, {"snap": 2})
+    assert cache.load(path, ("other key",)) is None
+    os.chmod(path, 0o620)  # someone else could have written it: not used
+    assert cache.load(path, ("key",)) is None
+    os.chmod(path, 0o600)
+    os.chmod(path.parent, 0o777)
+    assert cache.load(path, ("key",)) is None
+    os.chmod(path.parent, 0o700)
+    path.write_bytes(b"not a pickle")
+    assert cache.load(path, ("key",)) is None

@@ -22,6 +22,7 @@ from ..tracks import TRACKS
 from .charts import completion_chart, department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
+from . import cache as reading_cache
 from .access import identity_from_environment
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
@@ -62,20 +63,44 @@ class DataSource:
         self.course_root = Path(settings.course_root)
         self.gradebook_url = gradebook_url(self.course_root)
         self.zone = settings.zone()
-        catalog = load_catalog(settings.banks_dir)
-        self.modules = lesson_modules(catalog)
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.audit_date = settings.audit_date
-        self.reader = Reader(self.progress_url, self.gradebook_url, self.course_root, self.modules,
-                             self.pass_marks, self.zone,
-                             {qid: list(q.clauses) for qid, q in catalog.questions.items()},
-                             exam_item_clauses(settings))
         self.full = Snapshot()
         self.departments: frozenset[str] | None = frozenset()  # nobody's rows until told
         self.snapshot = Snapshot()
         self._statuses: dict[date, dict] = {}
         self._full_statuses: dict = {}
+        self.kept_file = reading_cache.cache_file(settings.data_dir)
+        self._kept_key = (self.progress_url, self.gradebook_url, str(self.course_root),
+                          getattr(self.zone, "key", None) or str(self.zone), tuple(sorted(self.pass_marks.items())),
+                          reading_cache.sources_stamp(settings.banks_dir, settings.exams_dir))
+        self._unsaved = False
+        kept = reading_cache.load(self.kept_file, self._kept_key)
+        if kept is not None:  # the last kernel's reading, brought up to date
+            started = time.monotonic()
+            self.reader, self.full = kept
+            self.modules = self.reader.modules
+            self._rescope()
+            print(f"[iso20k dashboard] kept reading taken in {time.monotonic() - started:.2f}s",
+                  file=sys.__stderr__, flush=True)
+            self._unsaved = self.refresh()
+            return
+        catalog = load_catalog(settings.banks_dir)
+        self.modules = lesson_modules(catalog)
+        self.reader = Reader(self.progress_url, self.gradebook_url, self.course_root, self.modules,
+                             self.pass_marks, self.zone,
+                             {qid: list(q.clauses) for qid, q in catalog.questions.items()},
+                             exam_item_clauses(settings))
         self.reload()
+        self.keep()
+
+    def keep(self) -> None:
+        """Leave this reading for the next kernel (see :mod:`.cache`)."""
+        try:
+            reading_cache.save(self.kept_file, self._kept_key, self.reader, self.full)
+            self._unsaved = False
+        except OSError as exc:
+            print(f"[iso20k dashboard] reading not kept: {exc}", file=sys.__stderr__, flush=True)
 
     def today(self) -> date:
         return datetime.now(self.zone).date()
@@ -104,6 +129,7 @@ class DataSource:
         started = time.monotonic()
         self.full, done = self.reader.refresh(self.full)
         if done:
+            self._unsaved = True
             self._full_statuses = {}
             self._rescope()
             print(f"[iso20k dashboard] read again: {', '.join(done)} in {time.monotonic() - started:.2f}s",
@@ -115,6 +141,8 @@ class DataSource:
         (kept in the kernel; a viewer gets only their own departments' ones)."""
         today = self.today()
         self._full_statuses = {today: statuses(self.full, today)}
+        if self._unsaved:
+            self.keep()
 
     def statuses(self, as_of: date) -> dict:
         if as_of not in self._statuses:
