@@ -8,7 +8,8 @@ Generates a company (default 10,000 employees in 40 departments, about 500,000 q
 
 (a) a page opened right after a learner answered a quiz (the data changed since the page's
     kernel was prepared), seen by the management representative (the whole company);
-(b) a second viewer opening the page right after the first (no prepared kernel left);
+(b) a second viewer opening the page right after the first (no prepared kernel left: Voila hands
+    them the refill kernel it starts ISO20K_DASHBOARD_REFILL_DELAY_S seconds after the first);
 (c) a filter change, until every part of the page (headline, table, readiness, chart, people,
     scores) is redrawn;
 (d) (a) for a department manager (one department).
@@ -137,15 +138,17 @@ class Server:
                                      stdout=self.out, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}/"
         wait_for_http(self.url + "voila/static/voila.js", self.proc, timeout=120)
-        self.handed_out = 0
 
-    def prepared(self) -> int:
-        return self.log.read_text().count("[iso20k dashboard] page prepared")
+    def available(self) -> int:
+        """Prepared pages not handed out yet: pages that reached ``wait_for_request`` minus those
+        Voila handed out (it may hand out a kernel still preparing: the viewer then waits)."""
+        text = self.log.read_text()
+        return text.count("[iso20k dashboard] page prepared") - text.count("Using pre-heated kernel")
 
     def wait_for_pool(self, timeout: float = 600) -> None:
         """Until a prepared page waits that nobody has been handed yet."""
         deadline = time.monotonic() + timeout
-        while self.prepared() <= self.handed_out:
+        while self.available() < 1:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"kernel pool not refilled; see {self.log}")
             time.sleep(0.2)
@@ -213,7 +216,6 @@ def filter_times(browser, server: Server, token: str, changes: int) -> list[floa
     server.wait_for_pool()
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{server.url}?token={token}", timeout=300_000)
-    server.handed_out += 1
     page.wait_for_function(READY_JS, arg=list(PARTS), timeout=180_000)
     times = []
     plan = [("Department", i + 1) for i in range(changes // 2)] + [("Role", i + 1) for i in range(changes // 4)]
@@ -287,13 +289,11 @@ def run_database(kind: str, args, work: Path, browser_factory) -> dict:
                 server.wait_for_pool()
                 answered(store, learners, catalog)  # the data changed since the page was prepared
                 took = load(browser, server, token, ready)
-                server.handed_out += 1
                 if n:
                     got[key].append(took)
             for key, server, ready in (("b", dash, DASHBOARD_READY), ("b_bare", bare, BARE_READY)):
                 server.wait_for_pool()
                 load(browser, server, rep, ready)  # the first viewer takes the prepared page
-                server.handed_out += 1
                 took = load(browser, server, rep, ready)  # the second gets a new kernel
                 if n:
                     got[key].append(took)

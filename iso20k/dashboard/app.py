@@ -95,7 +95,10 @@ class DataSource:
         self.keep()
 
     def keep(self) -> None:
-        """Leave this reading for the next kernel (see :mod:`.cache`)."""
+        """Leave this reading for the next kernel (see :mod:`.cache`): only in a kernel Voila
+        started, whose server made the private folder; the dashboard creates nothing else."""
+        if "VOILA_PREHEAT" not in os.environ or not self.kept_file.parent.is_dir():
+            return
         try:
             reading_cache.save(self.kept_file, self._kept_key, self.reader, self.full)
             self._unsaved = False
