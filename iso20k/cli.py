@@ -264,13 +264,26 @@ def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool, remo
 def dashboard_cmd(port: int | None, ip: str | None) -> None:
     """Serve the read-only training-completion dashboard with Voila."""
     from .dashboard import dashboard_server
-    from .dashboard.serve import LOOPBACK
+    from .dashboard.serve import LOOPBACK, DashboardSetupError, write_private
 
-    server = dashboard_server(get_settings(), port=port, ip=ip)
+    settings = get_settings()
+    try:
+        server = dashboard_server(settings, port=port, ip=ip)
+    except DashboardSetupError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Training dashboard (read-only): {server.url}")
-    if server.token and (ip or get_settings().dashboard_ip) not in LOOPBACK:
-        click.echo("Share this address with the token only with the people who should see the figures.")
-    os.chdir(get_settings().dashboard_dir)
+    if server.token:
+        if settings.dashboard_token:
+            where = "the token in ISO20K_DASHBOARD_TOKEN"
+        else:
+            token_file = server.config_file.with_name("token")
+            write_private(token_file, server.token + "\n")
+            where = f"the token in {token_file} (readable only by you)"
+        click.echo(f"Log in with {where}; share it only with the people who should see the figures.")
+    elif (ip or settings.dashboard_ip) in LOOPBACK:
+        click.echo("No login: single-user mode on this computer only. Behind JupyterHub each person "
+                   "logs in and sees what the roster allows.")
+    os.chdir(settings.dashboard_dir)
     os.execvpe(server.argv[0], server.argv, server.env)
 
 

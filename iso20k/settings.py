@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from datetime import date
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -344,6 +345,59 @@ class Settings(BaseSettings):
         if self.exams_dir is None:
             self.exams_dir = self.course_root / "exams"
         return self
+
+    time_zone: str = Field(
+        default="",
+        description="IANA time zone (e.g. Asia/Shanghai) for every day boundary the dashboard draws: "
+        "which day an answer, completion or hand-in counts on, and what 'today' is. Empty: the "
+        "server's own time zone.",
+    )
+    dashboard_identity_provider: str = Field(
+        default="iso20k.dashboard.access.OperatorIdentityProvider",
+        description="Jupyter Server IdentityProvider class (import path) that authenticates dashboard "
+        "visitors. It must mix in iso20k.dashboard.access.ViewerStamp. The default is the single-user "
+        "dashboard: its operator sees the company. Behind JupyterHub, a class mixing ViewerStamp into "
+        "the hub's identity provider; the roster then decides what each person sees.",
+    )
+    dashboard_trainers: str = Field(
+        default="",
+        description="Comma-separated user names (trainers, training office) who see the whole company "
+        "on the dashboard, besides executives and the management representative.",
+    )
+    dashboard_trainer_groups: str = Field(
+        default="formgrade-iso20k",
+        description="Comma-separated hub groups whose members see the whole company on the dashboard "
+        "(nbgrader's graders group formgrade-<course>).",
+    )
+    dashboard_manager_departments: str = Field(
+        default="",
+        description="Departments a manager sees besides their own roster department: "
+        "'E0042=Service Desk|Operations; E0043=Finance'.",
+    )
+    audit_date: date | None = Field(
+        default=None,
+        description="Day of the certification audit (YYYY-MM-DD). The dashboard projects, per department, "
+        "whether required training will be complete by then at the current pace.",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"time_zone {value!r} is not a known IANA time zone (e.g. Asia/Shanghai)")
+        return value
+
+    def zone(self):
+        """The time zone for day boundaries (``time_zone``, else the server's own)."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone) if self.time_zone else datetime.now().astimezone().tzinfo
 
     @field_validator("language")
     @classmethod

@@ -6,8 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup-env.sh "" bubblewrap  # bubblewrap: the grading sandbox
 .venv/bin/iso20k demo --if-empty
-log="${TMPDIR:-/tmp}/iso20k-dashboard.log"
-.venv/bin/iso20k dashboard >"$log" 2>&1 &
+# The dashboard's log is readable by this user only (it names employees and servers).
+logdir="${XDG_STATE_HOME:-$HOME/.local/state}/iso20k"
+mkdir -p "$logdir" && chmod 700 "$logdir"
+log="$logdir/dashboard.log"
+(umask 077; : >"$log"; chmod 600 "$log")
+.venv/bin/iso20k dashboard >>"$log" 2>&1 &
 dashboard=$!
 trap 'kill "$dashboard" 2>/dev/null || true' EXIT
 sleep 1

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from iso20k.cli import main
-from iso20k.dashboard import Dashboard, DataSource
+from iso20k.dashboard import Dashboard, DataSource, Identity
 from iso20k.demo import DEMO_DOMAIN, make_company
 from iso20k.roster import write_employees
 from iso20k.roster.validate import Employee
@@ -50,6 +50,8 @@ def test_demo_refuses_to_mix_with_a_real_roster(tmp_path):
 def test_empty_dashboard_explains_how_to_import_a_roster(tmp_path):
     settings = Settings(data_dir=tmp_path / "none", course_root=tmp_path / "no-course")
     dash = Dashboard(DataSource(settings), language="zh")
+    assert dash.message.value == "" and dash.body.layout.display == "none"  # nobody looking yet
+    dash.open_for(Identity("operator", operator=True))
     assert "iso20k import-roster" in dash.message.value and "尚未导入员工名单" in dash.message.value
     assert dash.body.layout.display == "none"
     assert not (tmp_path / "none").exists(), "the dashboard created the store it only reads"

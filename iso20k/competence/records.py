@@ -13,12 +13,14 @@ from ..tracks import TRACKS
 
 def lesson_modules(settings: Settings) -> dict[str, int]:
     """Lesson modules per track: the dashboard's own count."""
+    from ..banks import load_catalog
     from ..dashboard.app import lesson_modules as dashboard_count
 
-    return dashboard_count(settings)
+    return dashboard_count(load_catalog(settings.banks_dir))
 
 
 def load_records(settings: Settings) -> Snapshot:
+    """The whole company's records, with day boundaries in the configured time zone."""
     course = Path(settings.course_root)
-    return load_snapshot(settings.effective_db_url, gradebook_url(course), course, lesson_modules(settings),
-                         {t: settings.pass_mark(t) for t in TRACKS})
+    return load_snapshot(settings.effective_db_url, gradebook_url(course, settings), course,
+                         lesson_modules(settings), {t: settings.pass_mark(t) for t in TRACKS}, settings.zone())

@@ -3,10 +3,12 @@
 from .app import Dashboard, DataSource
 from .figures import Filters, View, build_view
 from .serve import DashboardServer, dashboard_server
-from .sources import Snapshot, load_snapshot
+from .sources import Reader, Snapshot, load_snapshot
 from .status import STATUSES, status_of, statuses
+from .viewer import Identity, NotAllowed, Viewer, viewer_for
 
 __all__ = [
-    "STATUSES", "Dashboard", "DashboardServer", "DataSource", "Filters", "Snapshot", "View",
-    "build_view", "dashboard_server", "load_snapshot", "status_of", "statuses",
+    "STATUSES", "Dashboard", "DashboardServer", "DataSource", "Filters", "Identity", "NotAllowed", "Reader",
+    "Snapshot", "View", "Viewer", "build_view", "dashboard_server", "load_snapshot", "status_of", "statuses",
+    "viewer_for",
 ]

@@ -5,9 +5,10 @@ Reading only: data comes from :mod:`.sources`, which opens every database read-o
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
-from datetime import date
+from datetime import date, datetime
 from html import escape
 from pathlib import Path
 
@@ -15,78 +16,170 @@ import ipywidgets as w
 
 from ..banks import load_catalog
 from ..grading.config import gradebook_url
+from ..grading.exam_model import load_exams
 from ..settings import LANGUAGES, Settings, get_settings
 from ..tracks import TRACKS
 from .certificates_panel import certificate_panel, read_certificates
-from .charts import department_bars, legend, score_histograms
+from .charts import completion_chart, department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
-from .sources import Snapshot, load_snapshot, snapshot_stamp
+from . import cache as reading_cache
+from .access import identity_from_environment
+from .controls import Choice, Day, Toggle
+from .outlook import clause_table, completion_history, readiness
+from .sources import Reader, Snapshot
+from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
 from .status import statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
 log = logging.getLogger(__name__)
 
 
-def lesson_modules(settings: Settings) -> dict[str, int]:
+def lesson_modules(catalog) -> dict[str, int]:
     """Lesson modules per track (from the question banks: one bank per module)."""
     counts = {track: 0 for track in TRACKS}
-    for bank in load_catalog(settings.banks_dir).banks.values():
+    for bank in catalog.banks.values():
         if bank.track in counts:
             counts[bank.track] += 1
     return counts
 
 
+def exam_item_clauses(settings: Settings) -> dict[tuple[str, str], list[str]]:
+    """(assignment, item id) -> the clauses the exam item tests."""
+    try:
+        exams = load_exams(settings.exams_dir)
+    except Exception:  # noqa: BLE001 - without exam definitions the clause table shows quizzes only
+        log.exception("exam definitions unreadable")
+        return {}
+    return {(exam.assignment, item.id): list(item.clauses) for exam in exams for item in exam.items}
+
+
 class DataSource:
-    """Where the dashboard reads from, and the latest snapshot with its statuses per day."""
+    """Where the dashboard reads from, everything read (``full``, kept in the kernel), and the part
+    the viewer may see (``snapshot``): every figure is computed from ``snapshot`` only.  Until
+    :meth:`restrict` is told who is looking, the viewer may see nothing."""
 
     def __init__(self, settings: Settings):
         self.progress_url = settings.effective_db_url
         self.course_root = Path(settings.course_root)
         self.gradebook_url = gradebook_url(self.course_root, settings)
-        self.modules = lesson_modules(settings)
-        self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.warning_days = settings.certificate_warning_days
         self.certificates: list = []
+        self.zone = settings.zone()
+        self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
+        self.audit_date = settings.audit_date
+        self.full = Snapshot()
+        self.departments: frozenset[str] | None = frozenset()  # nobody's rows until told
         self.snapshot = Snapshot()
         self._statuses: dict[date, dict] = {}
+        self._full_statuses: dict = {}
+        self.kept_file = reading_cache.cache_file(settings.data_dir)
+        self._kept_key = (self.progress_url, self.gradebook_url, str(self.course_root),
+                          getattr(self.zone, "key", None) or str(self.zone), tuple(sorted(self.pass_marks.items())),
+                          reading_cache.sources_stamp(settings.banks_dir, settings.exams_dir))
+        self._unsaved = False
+        kept = reading_cache.load(self.kept_file, self._kept_key)
+        if kept is not None:  # the last kernel's reading, brought up to date
+            started = time.monotonic()
+            self.reader, self.full = kept
+            self.modules = self.reader.modules
+            self._rescope()
+            print(f"[iso20k dashboard] kept reading taken in {time.monotonic() - started:.2f}s",
+                  file=sys.__stderr__, flush=True)
+            self._unsaved = self.refresh()
+            return
+        catalog = load_catalog(settings.banks_dir)
+        self.modules = lesson_modules(catalog)
+        self.reader = Reader(self.progress_url, self.gradebook_url, self.course_root, self.modules,
+                             self.pass_marks, self.zone,
+                             {qid: list(q.clauses) for qid, q in catalog.questions.items()},
+                             exam_item_clauses(settings))
         self.reload()
+        self.keep()
+
+    def keep(self) -> None:
+        """Leave this reading for the next kernel (see :mod:`.cache`): only in a kernel Voila
+        started, whose server made the private folder; the dashboard creates nothing else."""
+        if "VOILA_PREHEAT" not in os.environ or not self.kept_file.parent.is_dir():
+            return
+        try:
+            reading_cache.save(self.kept_file, self._kept_key, self.reader, self.full)
+            self._unsaved = False
+        except OSError as exc:
+            print(f"[iso20k dashboard] reading not kept: {exc}", file=sys.__stderr__, flush=True)
+
+    def today(self) -> date:
+        return datetime.now(self.zone).date()
+
+    def restrict(self, departments: frozenset[str] | None) -> None:
+        """Show only ``departments`` (None: the company) from now on."""
+        self.departments = departments
+        self._rescope()
+
+    def _rescope(self) -> None:
+        self.snapshot = self.full.scoped(self.departments)
+        self._statuses = {}
 
     def reload(self) -> None:
         started = time.monotonic()
-        self.snapshot = load_snapshot(self.progress_url, self.gradebook_url, self.course_root,
-                                      self.modules, self.pass_marks)
-        self.certificates = read_certificates(self.progress_url, self.snapshot)
-        self._statuses = {}
+        self.full = self.reader.load()
+        self.certificates = read_certificates(self.progress_url, self.full)
+        self._full_statuses = {}
+        self._rescope()
         # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
-        print(f"[iso20k dashboard] data read: {len(self.snapshot.people)} employees, "
-              f"{len(self.snapshot.submissions)} submissions in {time.monotonic() - started:.1f}s",
+        print(f"[iso20k dashboard] data read: {len(self.full.people)} employees, "
+              f"{len(self.full.submissions)} submissions in {time.monotonic() - started:.1f}s",
               file=sys.__stderr__, flush=True)
 
-    def changed(self) -> bool:
-        return snapshot_stamp(self.progress_url, self.gradebook_url, self.course_root) != self.snapshot.stamp
+    def refresh(self) -> bool:
+        """Read what changed since the last read; True if anything had."""
+        started = time.monotonic()
+        self.full, done = self.reader.refresh(self.full)
+        if done:
+            self._unsaved = True
+            self._full_statuses = {}
+            self._rescope()
+            print(f"[iso20k dashboard] read again: {', '.join(done)} in {time.monotonic() - started:.2f}s",
+                  file=sys.__stderr__, flush=True)
+        return bool(done)
+
+    def prepare(self) -> None:
+        """While the page waits for someone to open it: work out today's statuses for everyone
+        (kept in the kernel; a viewer gets only their own departments' ones)."""
+        today = self.today()
+        self._full_statuses = {today: statuses(self.full, today)}
+        if self._unsaved:
+            self.keep()
 
     def statuses(self, as_of: date) -> dict:
         if as_of not in self._statuses:
-            self._statuses = {as_of: statuses(self.snapshot, as_of)}  # keep one day: small and fresh
+            full = self._full_statuses.get(as_of)
+            if full is not None and self.full.people:
+                ids = {p.employee_id for p in self.snapshot.people}
+                mine = full if self.departments is None else {k: v for k, v in full.items() if k[0] in ids}
+            else:
+                mine = statuses(self.snapshot, as_of)
+            self._statuses = {as_of: mine}  # keep one day: small and fresh
         return self._statuses[as_of]
 
 
 class Dashboard:
     """Build with :meth:`from_settings`, show ``dashboard.widget``."""
 
-    def __init__(self, source: DataSource, language: str = "en"):
+    def __init__(self, source: DataSource, language: str = "en", settings: Settings | None = None):
         self.source = source
+        self.settings = settings or get_settings()
+        self.viewer: Viewer | None = None  # nobody, until the server says who is looking
         self.language = language
         self.version = 0
         self._quiet = False
         layout = w.Layout(width="auto")
-        self.lang = w.ToggleButtons(options=[("English", "en"), ("简体中文", "zh")], value=language,
+        self.lang = Toggle(options=[("English", "en"), ("简体中文", "zh")], value=language,
                                     style={"button_width": "90px"})
-        self.track = w.Dropdown(layout=layout)
-        self.department = w.Dropdown(layout=layout)
-        self.role = w.Dropdown(layout=layout)
-        self.as_of = w.DatePicker(value=date.today(), layout=layout)
+        self.track = Choice(layout=layout)
+        self.department = Choice(layout=layout)
+        self.role = Choice(layout=layout)
+        self.as_of = Day(value=source.today(), layout=layout)
         self.reload_button = w.Button(layout=w.Layout(width="auto"))
         self.header = w.HTML()
         self.headline = w.HTML()
@@ -94,9 +187,11 @@ class Dashboard:
         self.chart = w.HTML()
         self.people = w.HTML()
         self.scores = w.HTML()
-        self.certs = w.HTML()
+        self.outlook = w.HTML()
         self.message = w.HTML()
-        self.body = w.VBox([self.headline, self.table, self.chart, self.people, self.scores, self.certs])
+        self.certs = w.HTML()
+        self.body = w.VBox([self.headline, self.table, self.outlook, self.chart, self.people, self.scores,
+                            self.certs])
         self.controls = w.HBox([self.track, self.department, self.role, self.as_of, self.reload_button],
                                layout=w.Layout(flex_flow="row wrap", gap="8px", margin="6px 0"))
         self.widget = w.VBox([w.HBox([self.lang]), self.header, self.controls, self.message, self.body],
@@ -112,7 +207,7 @@ class Dashboard:
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> "Dashboard":
         settings = settings or get_settings()
-        return cls(DataSource(settings), language=settings.language)
+        return cls(DataSource(settings), language=settings.language, settings=settings)
 
     # -- events ---------------------------------------------------------------------------
     def _on_filter(self, _change) -> None:
@@ -124,22 +219,51 @@ class Dashboard:
         self._safely(lambda: (self._relabel(), self.render()))
 
     def _on_reload(self, _button=None) -> None:
-        self._safely(lambda: (self.source.reload(), self._relabel(), self.render()))
+        self._safely(lambda: (self.source.refresh(), self._relabel(), self.render()))
 
     def when_opened(self) -> None:
         """The notebook's last step.  Voila prepares pages in advance and pauses here until
-        someone opens the page; then the data is read again if it changed meanwhile."""
+        someone opens the page; then the server says who is looking (see :mod:`.access`), the
+        page shows what they may see, read again first if the data changed meanwhile."""
         from voila.utils import wait_for_request
 
-        print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
+        if os.environ.get("VOILA_PREHEAT") == "True":  # a page prepared in advance
+            self.source.prepare()
+            print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
         wait_for_request()
-        self.refresh_if_changed()
+        self.open_for(identity_from_environment())
+
+    def open_for(self, identity) -> None:
+        """Show the page to ``identity`` (an :class:`~.viewer.Identity` the server vouched for,
+        or None), limited to what the roster lets them see; refuse anyone else."""
+        self._safely(self.source.refresh)
+        roster = {p.employee_id: (p.role, p.department) for p in self.source.full.people}
+        try:
+            viewer = viewer_for(identity, roster, trainers=parse_list(self.settings.dashboard_trainers),
+                                trainer_groups=parse_list(self.settings.dashboard_trainer_groups),
+                                manager_departments=parse_manager_departments(
+                                    self.settings.dashboard_manager_departments))
+        except (NotAllowed, ValueError) as refused:
+            self.viewer = None
+            self.source.restrict(frozenset())
+            print(f"[iso20k dashboard] refused: {refused}", file=sys.__stderr__, flush=True)
+            self.controls.layout.display = self.body.layout.display = "none"
+            self.header.value = ""
+            self.message.value = (f'<div class="iso20k-refused" style="padding:16px;border:1px solid #c62828;'
+                                  f'border-radius:6px;max-width:720px">{escape(t("refused", self.language))}</div>')
+            return
+        self.viewer = viewer
+        print(f"[iso20k dashboard] page opened for {viewer.name} ({viewer.why})", file=sys.__stderr__, flush=True)
+        self.source.restrict(viewer.departments)
+        self.as_of.value = self.source.today()
+        self.controls.layout.display = None
+        self._safely(lambda: (self._relabel(), self.render()))
 
     def refresh_if_changed(self) -> None:
-        """Read the data again if a database changed since it was read (a preheated page may
-        have been prepared a while before someone opened it)."""
-        if self.source.changed():
-            self._on_reload()
+        """Read again what changed since the data was read."""
+        if self.source.refresh():
+            self._relabel()
+            self.render()
 
     def _safely(self, action) -> None:
         """Run ``action``; a failure shows a plain message, never a traceback."""
@@ -173,7 +297,7 @@ class Dashboard:
     def filters(self) -> Filters:
         as_of = self.as_of.value if isinstance(self.as_of.value, date) else None
         self.message.value = "" if as_of else f'<div style="color:#8a6d00">{escape(t("bad_date", self.language))}</div>'
-        return Filters(as_of=as_of or date.today(), track=self.track.value or "",
+        return Filters(as_of=as_of or self.source.today(), track=self.track.value or "",
                        department=self.department.value or "", role=self.role.value or "")
 
     def current_view(self) -> View:
@@ -183,13 +307,17 @@ class Dashboard:
     def render(self) -> None:
         lang, snap = self.language, self.source.snapshot
         self.version += 1
+        if self.viewer is None:  # not opened yet, or refused: nothing to show
+            self.controls.layout.display = self.body.layout.display = "none"
+            return
         view = self.current_view()
-        loaded = snap.loaded_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        loaded = snap.loaded_at.astimezone(self.source.zone).strftime("%Y-%m-%d %H:%M")
         notes = (f'<div style="color:#8a6d00">{escape(t("notes", lang, notes="; ".join(snap.notes)))}</div>'
                  if snap.notes else "")
         self.header.value = (f'<h2 style="margin:4px 0">{escape(t("title", lang))}</h2>'
                              f'<div style="color:#555">{escape(t("as_of_note", lang, as_of=view.filters.as_of.isoformat(), loaded=loaded))}</div>{notes}')
         empty = not snap.people
+        self.controls.layout.display = None
         for control in (self.track, self.department, self.role, self.as_of):
             control.layout.display = "none" if empty else None
         self.body.layout.display = "none" if empty else None
@@ -202,7 +330,9 @@ class Dashboard:
         if not view.people:
             self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
                                 f'<p class="iso20k-nomatch">{escape(t("no_match", lang))}</p></div>')
-            self.chart.value = self.people.value = self.scores.value = self.certs.value = ""
+            for widget, name in ((self.chart, "chart"), (self.people, "people"), (self.scores, "scores"),
+                                 (self.outlook, "outlook"), (self.certs, "certificates")):
+                widget.value = f'<div class="iso20k-{name}" data-version="{self.version}"></div>'
             return
         header, rows = department_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
@@ -211,12 +341,15 @@ class Dashboard:
                             + html_table(header, rows, "departments", self.version, total_row=True)
                             + download_link(header, rows, f"training-completion-{stamp}.csv",
                                             t("download", lang), "departments") + "</div>")
-        self.chart.value = (f'<h3>{escape(t("chart_title", lang))}</h3>' + legend(lang)
-                            + department_bars(view, lang))
+        self.chart.value = (f'<div class="iso20k-chart" data-version="{self.version}">'
+                            f'<h3>{escape(t("chart_title", lang))}</h3>' + legend(lang)
+                            + department_bars(view, lang) + "</div>")
         self.people.value = self._people(view)
+        self.outlook.value = self._outlook(view)
         self.scores.value = (f'<h3>{escape(t("scores_title", lang))}</h3>'
                              f'<div class="iso20k-scores" data-version="{self.version}">'
                              + score_histograms(view, self.source.pass_marks, lang) + "</div>")
+        # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
                                              self.source.warning_days, lang, self.version)
 
@@ -240,10 +373,46 @@ class Dashboard:
     def _people(self, view: View) -> str:
         lang = self.language
         if not view.filters.department:
-            return f'<p style="color:#555">{escape(t("people_hint", lang))}</p>'
+            return (f'<p class="iso20k-people" data-version="{self.version}" style="color:#555">'
+                    f'{escape(t("people_hint", lang))}</p>')
         header, rows = people_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
-        return (f'<h3>{escape(t("people_title", lang, department=view.filters.department))}</h3>'
+        return (f'<h3 class="iso20k-people" data-version="{self.version}">{escape(t("people_title", lang, department=view.filters.department))}</h3>'
                 + html_table(header, rows, "people", self.version)
                 + download_link(header, rows, f"training-{view.filters.department}-{stamp}.csv",
                                 t("download_people", lang), "people"))
+
+    def _outlook(self, view: View) -> str:
+        """Readiness for the audit, completion over time, and the clauses answered worst."""
+        lang, snap = self.language, self.source.snapshot
+        status = self.source.statuses(view.filters.as_of)
+        audit = self.source.audit_date
+        rows = readiness(view, snap, status, audit)
+        header = [t("department", lang), t("ready_required", lang), t("ready_passed", lang),
+                  t("ready_pace", lang), t("ready_finish", lang)]
+        if audit is not None:
+            header.append(t("ready_verdict", lang, audit=audit.isoformat()))
+        cells = []
+        for r in rows:
+            row = [r.department, str(r.required), str(r.passed), f"{r.per_week:.1f}",
+                   r.finish.isoformat() if r.finish else t("ready_never", lang)]
+            if audit is not None:
+                row.append(t("ready_yes" if r.ready else "ready_no", lang))
+            cells.append(row)
+        title = t("ready_title", lang) + (f" · {t('audit_on', lang, audit=audit.isoformat())}" if audit else "")
+        hint = "" if audit else f'<p style="color:#555">{escape(t("audit_hint", lang))}</p>'
+        history = completion_history(view, snap, status)
+        clauses = clause_table(view, snap)
+        clause_rows = [[c, str(n), str(wrong), f"{100 * wrong / n:.0f}%",
+                        " + ".join(f"{k} {v}" for k, v in sorted(sources.items()))]
+                       for c, n, wrong, sources in clauses]
+        clause_header = [t("clause", lang), t("clause_answers", lang), t("clause_wrong", lang),
+                         t("clause_share", lang), t("clause_sources", lang)]
+        return (f'<div class="iso20k-outlook" data-version="{self.version}">'
+                f'<h3>{escape(title)}</h3>{hint}'
+                + html_table(header, cells, "readiness", self.version)
+                + f'<h3>{escape(t("history_title", lang))}</h3>' + completion_chart(history, lang)
+                + f'<h3>{escape(t("clauses_title", lang))}</h3>'
+                + (html_table(clause_header, clause_rows, "clauses", self.version) if clause_rows
+                   else f'<p style="color:#555">{escape(t("no_clauses", lang))}</p>')
+                + "</div>")

@@ -65,21 +65,30 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
                           f'vertical-align:top;margin:0 24px 12px 0;width:340px"><b>{title}</b>'
                           f'<p style="color:#666">{escape(t("no_scores", language))}</p></div>')
             continue
-        bins = [0] * 10
+        mark = pass_marks.get(track, 1) * 100
+        # Each 10-point bar is split at the pass mark: the part at or above it is drawn as
+        # passed, the part below as failed (with a 65 % mark the 60-70 bar holds both).
+        passed, failed = [0] * 10, [0] * 10
         for v in values:
-            bins[min(9, int(v // 10))] += 1
+            (passed if v >= mark - 1e-9 else failed)[min(9, int(v // 10))] += 1
+        bins = [p + f for p, f in zip(passed, failed)]
         w, h, left, bottom = 340, 190, 34, 36
         top = max(bins)
         bar = (w - left - 6) / 10
         svg = [f'<svg role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" {FONT} font-size="11">']
         for i, n in enumerate(bins):
-            bh = (h - bottom - 10) * n / top
             x = left + i * bar
-            colour = COLOURS["passed"] if (i + 1) * 10 > pass_marks.get(track, 1) * 100 else COLOURS["failed"]
-            svg.append(f'<rect x="{x + 1:.1f}" y="{h - bottom - bh:.1f}" width="{bar - 2:.1f}" height="{bh:.1f}" '
-                       f'fill="{colour}" data-bin="{i * 10}" data-count="{n}"><title>{i * 10}–{i * 10 + 10}%: {n}</title></rect>')
+            base = h - bottom
+            for part, count in (("failed", failed[i]), ("passed", passed[i])):
+                if not count:
+                    continue
+                bh = (h - bottom - 10) * count / top
+                svg.append(f'<rect x="{x + 1:.1f}" y="{base - bh:.1f}" width="{bar - 2:.1f}" height="{bh:.1f}" '
+                           f'fill="{COLOURS[part]}" data-bin="{i * 10}" data-part="{part}" data-count="{count}">'
+                           f'<title>{i * 10}–{i * 10 + 10}%: {count} {escape(status_label(part, language))}'
+                           f'</title></rect>')
+                base -= bh
             svg.append(f'<text x="{x + bar / 2:.1f}" y="{h - bottom + 13}" text-anchor="middle">{i * 10}</text>')
-        mark = pass_marks.get(track, 0) * 100
         mx = left + (w - left - 6) * mark / 100
         svg.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="4" y2="{h - bottom}" stroke="#333" stroke-dasharray="4 3"/>')
         svg.append(f'<text x="{mx + 4:.1f}" y="14">{escape(t("pass_mark", language, mark=f"{mark:g}"))}</text>')
@@ -90,3 +99,31 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
                       f'vertical-align:top;margin:0 24px 12px 0"><b>{title}</b>'
                       f'<div style="color:#555;font-size:12px">{escape(summary)}</div>{"".join(svg)}</div>')
     return "".join(charts)
+
+
+def completion_chart(history: list, language: str) -> str:
+    """Passed required tracks as a share of those required, over time (a line)."""
+    w, h, left, bottom = 560, 170, 40, 30
+    parts = [f'<svg class="iso20k-history" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
+             f'{FONT} font-size="11"><title>{escape(t("history_title", language))}</title>']
+    if not history:
+        return parts[0] + "</svg>"
+    n = len(history)
+    points = []
+    for i, (day, passed, required) in enumerate(history):
+        share = passed / required if required else 0.0
+        x = left + (w - left - 10) * (i / max(1, n - 1))
+        y = h - bottom - (h - bottom - 10) * share
+        points.append((x, y, day, passed, required, share))
+    parts.append(f'<polyline fill="none" stroke="{COLOURS["passed"]}" stroke-width="2" points="'
+                 + " ".join(f"{x:.1f},{y:.1f}" for x, y, *_ in points) + '"/>')
+    for x, y, day, passed, required, share in points:
+        parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{COLOURS["passed"]}" '
+                     f'data-day="{day.isoformat()}" data-passed="{passed}" data-required="{required}">'
+                     f'<title>{day.isoformat()}: {passed} / {required} ({100 * share:.0f}%)</title></circle>')
+    parts.append(f'<line x1="{left}" x2="{w - 10}" y1="{h - bottom}" y2="{h - bottom}" stroke="#999"/>')
+    parts.append(f'<text x="4" y="14">100%</text><text x="4" y="{h - bottom}">0%</text>')
+    parts.append(f'<text x="{left}" y="{h - 8}">{history[0][0].isoformat()}</text>')
+    parts.append(f'<text x="{w - 10}" y="{h - 8}" text-anchor="end">{history[-1][0].isoformat()}</text>')
+    parts.append(f'<text x="{left + 60}" y="14" fill="#555">{escape(t("history_axis", language))}</text></svg>')
+    return "".join(parts)

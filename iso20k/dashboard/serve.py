@@ -4,6 +4,7 @@ widget extension loaded, no code shown, no asset from the internet, a token off 
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import sys
@@ -28,8 +29,9 @@ class DashboardSetupError(ValueError):
 class DashboardServer:
     argv: list[str]
     env: dict[str, str]
-    url: str
+    url: str  # never with the token in it
     token: str
+    config_file: Path  # voila.json with the token and the identity provider, mode 0600
 
 
 def installed_lab_extensions() -> list[str]:
@@ -57,10 +59,30 @@ def templates_dir(settings: Settings) -> Path:
     return Path(settings.dashboard_dir) / TEMPLATES
 
 
+def private_config_dir(settings: Settings, port: int) -> Path:
+    """A folder only this user can enter, for the server's config file (which holds the token)."""
+    folder = Path(settings.data_dir) / "run" / f"dashboard-{port}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for part in (folder.parent, folder):
+        os.chmod(part, 0o700)
+    return folder
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by this user only (created 0600, never wider)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write(text)
+
+
 def dashboard_server(settings: Settings, notebook: Path | None = None, port: int | None = None,
                      ip: str | None = None, token: str | None = None) -> DashboardServer:
-    """The command line and environment that serve ``notebook`` (default: the dashboard notebook
-    in ISO20K_DASHBOARD_DIR) as the read-only dashboard."""
+    """The command line, environment and private config file that serve ``notebook`` as the
+    read-only dashboard.  The token is only in the config file (mode 0600), never on the command
+    line, in the environment of the page's kernel, or in the URL this returns."""
+    from .access import HEADER, KEY_ENV
+
     notebook = Path(notebook) if notebook else Path(settings.dashboard_dir) / NOTEBOOK
     ip = ip or settings.dashboard_ip
     port = port or settings.dashboard_port
@@ -71,29 +93,57 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
         raise DashboardSetupError(f"The dashboard notebook {notebook} is missing; set ISO20K_DASHBOARD_DIR "
                                   "to the folder holding it, or reinstall iso20k ('git checkout dashboard/' "
                                   "in a checkout).")
+    provider = identity_provider_class(settings.dashboard_identity_provider)
+    if ip not in LOOPBACK and getattr(provider, "one_operator", False) and not token:
+        raise DashboardSetupError("refusing to serve the dashboard off 127.0.0.1 without a token")
     cull = settings.dashboard_cull_idle_s
-    argv = [
-        _voila(), str(notebook),
-        f"--Voila.ip={ip}", f"--Voila.port={port}", "--Voila.open_browser=False",
-        f"--Voila.token={token}" if token else "--Voila.token=",
-        "--Voila.kernel_websocket_connection_class="
-        "iso20k.dashboard.kernel_connection.DashboardKernelConnection",
-        "--VoilaConfiguration.template=iso20k",
-        "--VoilaConfiguration.strip_sources=True",
-        "--VoilaConfiguration.show_tracebacks=False",
-        "--VoilaConfiguration.preheat_kernel=True",
-        f"--VoilaConfiguration.default_pool_size={settings.dashboard_pool_size}",
-        f"--VoilaKernelManager.fill_delay={settings.dashboard_refill_delay_s}",
-        *(f"--VoilaConfiguration.extension_denylist={name}" for name in denied_extensions()),
-        f"--MappingKernelManager.cull_idle_timeout={cull}",
-        f"--MappingKernelManager.cull_interval={max(2, min(60, cull // 4))}",
-        "--MappingKernelManager.cull_connected=False",
-    ]
+    config = {
+        "Voila": {"ip": ip, "port": port, "open_browser": False, "token": token,
+                  "identity_provider_class": settings.dashboard_identity_provider,
+                  "kernel_websocket_connection_class":
+                      "iso20k.dashboard.kernel_connection.DashboardKernelConnection"},
+        "VoilaConfiguration": {
+            "template": "iso20k", "strip_sources": True, "show_tracebacks": False,
+            "preheat_kernel": True, "default_pool_size": settings.dashboard_pool_size,
+            "extension_denylist": denied_extensions(),
+            # The only request header a page's kernel gets: the signed viewer the server set.
+            "http_header_envs": [HEADER],
+        },
+        "VoilaKernelManager": {"fill_delay": settings.dashboard_refill_delay_s},
+        "MappingKernelManager": {"cull_idle_timeout": cull, "cull_interval": max(2, min(60, cull // 4)),
+                                 "cull_connected": False},
+    }
+    config_dir = private_config_dir(settings, port)
+    config_file = config_dir / "voila.json"
+    write_private(config_file, json.dumps(config, indent=1))
+    argv = [_voila(), str(notebook)]
     env = dict(os.environ)
+    env.pop("ISO20K_DASHBOARD_TOKEN", None)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates_dir(settings)), env.get("JUPYTER_PATH", "")) if p)
-    # The page's kernel reads the same settings as this process.
-    env.update({name: value for name, value in settings.environment().items() if value})
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(config_dir), env.get("JUPYTER_CONFIG_PATH", "")) if p)
+    # The page's kernel reads the same settings as this process (but never the token).
+    env.update({name: value for name, value in settings.environment().items()
+                if value and name != "ISO20K_DASHBOARD_TOKEN"})
+    env[KEY_ENV] = secrets.token_urlsafe(32)  # signs who is looking; fresh at every start
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     shown_ip = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
-    url = f"http://{shown_ip}:{port}/" + (f"?token={token}" if token else "")
-    return DashboardServer(argv, env, url, token)
+    url = f"http://{shown_ip}:{port}/"
+    return DashboardServer(argv, env, url, token, config_file)
+
+
+def identity_provider_class(path: str):
+    """The IdentityProvider class named by ``ISO20K_DASHBOARD_IDENTITY_PROVIDER``, checked."""
+    from importlib import import_module
+
+    from .access import ViewerStamp
+
+    module, _, name = path.rpartition(".")
+    try:
+        cls = getattr(import_module(module), name)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise DashboardSetupError(f"ISO20K_DASHBOARD_IDENTITY_PROVIDER={path}: cannot import it ({exc})") from exc
+    if not (isinstance(cls, type) and issubclass(cls, ViewerStamp)):
+        raise DashboardSetupError(f"ISO20K_DASHBOARD_IDENTITY_PROVIDER={path} does not mix in "
+                                  "iso20k.dashboard.access.ViewerStamp, so pages could not learn who is looking")
+    return cls

@@ -1,9 +1,8 @@
 """Read everything the dashboard shows, read-only: the roster and progress (the progress store)
 and assessment results (nbgrader's gradebook, plus submissions collected but not yet graded).
 
-Nothing here writes: SQLite files are opened with ``mode=ro``, PostgreSQL sessions are read-only,
-and nbgrader's gradebook is read with plain SQL rather than nbgrader's ``Gradebook`` class (which
-creates and migrates tables)."""
+Nothing here writes: SQLite files are opened with ``mode=ro`` and nbgrader's gradebook is read
+with plain SQL rather than nbgrader's ``Gradebook`` class (which creates and migrates tables)."""
 
 from __future__ import annotations
 
@@ -14,11 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..settings import mask_secret_in_url
 from ..store import make_engine, tables
 from ..tracks import ASSESSMENTS, TRACK_OF_ASSESSMENT, TRACKS
 
@@ -59,23 +57,58 @@ class Snapshot:
     loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
     stamp: tuple = ()
     notes: list[str] = field(default_factory=list)  # what could not be read, for the page
+    #: (department, clause) -> [answers or exam items, wrong ones, source ("quiz"/"exam")]
+    clause_results: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
 
     def modules_done(self, employee_id: str, track: str, as_of: date) -> int:
         return bisect_right(self.completions.get((employee_id, track), ()), as_of)
 
+    def scoped(self, departments: frozenset[str] | None) -> "Snapshot":
+        """Only the rows of ``departments`` (None: everything).  Every figure a page shows is
+        computed from the scoped snapshot, so other departments' rows never reach it."""
+        if departments is None:
+            return self
+        people = [p for p in self.people if p.department in departments]
+        ids = {p.employee_id for p in people}
+        return Snapshot(
+            people=people,
+            first_activity={k: v for k, v in self.first_activity.items() if k[0] in ids},
+            completions={k: v for k, v in self.completions.items() if k[0] in ids},
+            modules=dict(self.modules),
+            submissions={k: v for k, v in self.submissions.items() if k[0] in ids},
+            pass_marks=dict(self.pass_marks), loaded_at=self.loaded_at, stamp=self.stamp,
+            notes=list(self.notes),
+            clause_results={k: v for k, v in self.clause_results.items() if k[0] in departments})
 
-def _day(value) -> date | None:
+
+def parse_moment(text_: str) -> datetime:
+    """A moment as nbgrader writes it in ``timestamp.txt`` ("2026-11-30 16:45:00.000000 UTC", or
+    ISO 8601 with an offset); without a zone it is UTC."""
+    value = text_.strip()
+    if value.endswith(" UTC"):
+        value = value[:-4] + "+00:00"
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def day_in(value, zone) -> date | None:
+    """The day (in ``zone``) a stored moment falls on.  Moments without a zone are UTC: the
+    progress store writes UTC, SQLite drops the offset, and nbgrader keeps naive UTC."""
     if value is None:
         return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip()[:26].replace(" UTC", ""))
     if isinstance(value, datetime):
-        return value.date()
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(zone).date()
     if isinstance(value, date):
         return value
-    return datetime.fromisoformat(str(value)[:19]).date()
+    raise ValueError(f"not a moment: {value!r}")
 
 
 def sqlite_files(url: str) -> list[Path]:
-    """The files behind a SQLite URL (database, WAL), for change detection; [] for servers."""
+    """The files behind a SQLite URL (database, WAL); [] for servers."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return []
@@ -83,30 +116,11 @@ def sqlite_files(url: str) -> list[Path]:
     return [base, base.with_name(base.name + "-wal")]
 
 
-_WAL_POSITION = text("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() "
-                     "ELSE pg_current_wal_insert_lsn() END::text")
-
-
-def server_stamp(url: str) -> tuple:
-    """Where a PostgreSQL server's write-ahead log has got to: it moves with every write (to any
-    database of that server, so it may announce a change that is not ours, never miss one)."""
-    engine = make_engine(url, read_only=True)
-    try:
-        with engine.connect() as conn:
-            return (mask_secret_in_url(url), conn.execute(_WAL_POSITION).scalar())
-    except SQLAlchemyError as exc:
-        return (mask_secret_in_url(url), f"unreadable: {type(exc).__name__}")
-    finally:
-        engine.dispose()
-
-
-def change_stamp(*urls: str, folders: tuple[Path, ...] = ()) -> tuple:
-    """Modification times and sizes of the databases' files (and folders), or where a database
-    server's log has got to: equal stamps mean nothing was written in between.  A missing and an
-    empty write-ahead log count as the same: SQLite creates an empty one when a reader opens a WAL
-    database, which is not a change."""
-    out = [server_stamp(url) for url in urls if make_url(url).get_backend_name() == "postgresql"]
-    for path in [p for url in urls for p in sqlite_files(url)] + list(folders):
+def file_stamp(paths: list[Path]) -> tuple:
+    """Modification times and sizes; a missing and an empty write-ahead log count as the same
+    (SQLite creates an empty one when a reader opens a WAL database, which is not a change)."""
+    out = []
+    for path in paths:
         try:
             st = path.stat()
         except OSError:
@@ -119,9 +133,40 @@ def change_stamp(*urls: str, folders: tuple[Path, ...] = ()) -> tuple:
     return tuple(out)
 
 
-def snapshot_stamp(progress_url: str, gradebook_url: str, course_root: Path) -> tuple:
-    """The change stamp of everything a snapshot reads."""
-    return change_stamp(progress_url, gradebook_url, folders=(Path(course_root) / "submitted",))
+def collected_stamp(course_root: Path) -> tuple:
+    """The ``submitted/`` folder and each learner's folder in it (a new hand-in, even by a
+    learner who already has a folder there, adds or replaces an entry in theirs)."""
+    base = Path(course_root) / "submitted"
+    try:
+        entries = sorted((e.name, e.stat().st_mtime_ns) for e in os.scandir(base) if e.is_dir())
+        return (base.stat().st_mtime_ns, tuple(entries))
+    except OSError:
+        return ()
+
+
+# Cheap questions that change whenever the rows the dashboard reads change.  Asked only when the
+# database as a whole changed (its files, or the server's write-ahead-log position).
+_PROGRESS_STAMP = text("""
+SELECT (SELECT COALESCE(MAX(id), 0) FROM answers), (SELECT COUNT(*) FROM answers),
+       (SELECT COUNT(*) FROM module_completions), (SELECT COUNT(*) FROM employees),
+       (SELECT MAX(updated_at) FROM employees), (SELECT COUNT(*) FROM enrolments)
+""")
+_GRADEBOOK_STAMP = text("""
+SELECT (SELECT COUNT(*) FROM submitted_assignment), (SELECT MAX(timestamp) FROM submitted_assignment),
+       (SELECT COUNT(*) FROM grade), (SELECT COUNT(manual_score) FROM grade),
+       (SELECT SUM(manual_score) FROM grade), (SELECT COUNT(*) FROM grade WHERE needs_manual_grade)
+""")
+
+
+def database_position(conn, url: str) -> tuple:
+    """Changes with every write to the database: its files (SQLite) or the server's current
+    write-ahead-log position (PostgreSQL; cheap, and readable by a read-only login)."""
+    files = sqlite_files(url)
+    if files:
+        return file_stamp(files)
+    if conn.dialect.name == "postgresql":
+        return (str(conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()),)
+    return ()
 
 
 @contextmanager
@@ -135,6 +180,8 @@ def read_only(url: str, what: str, snap: Snapshot):
     engine = make_engine(url, read_only=True)
     try:
         with engine.connect() as conn:
+            if conn.dialect.name == "postgresql":  # every question below sees one moment
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
             yield conn
     except SQLAlchemyError as exc:
         snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
@@ -142,29 +189,8 @@ def read_only(url: str, what: str, snap: Snapshot):
         engine.dispose()
 
 
-def read_progress(url: str, snap: Snapshot) -> None:
-    """Roster, first activity and module completions from the progress store."""
-    e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
-    with read_only(url, "progress store", snap) as conn:
-        if conn is not None:
-            due: dict[str, dict] = {}
-            for eid, track, due_date in conn.execute(select(en.c.employee_id, en.c.track, en.c.due_date)):
-                due.setdefault(eid, {})[track] = due_date
-            rows = conn.execute(select(e.c.employee_id, e.c.name, e.c.department, e.c.role)
-                                .where(e.c.active).order_by(e.c.department, e.c.employee_id))
-            snap.people = [Person(eid, name, dept, role, due.get(eid, {})) for eid, name, dept, role in rows]
-            first = conn.execute(select(a.c.learner_id, a.c.track, func.min(a.c.answered_at))
-                                 .group_by(a.c.learner_id, a.c.track))
-            snap.first_activity = {(lid, track): _day(at) for lid, track, at in first}
-            for lid, track, at in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.completed_at)):
-                snap.completions.setdefault((lid, track), []).append(_day(at))
-    for days in snap.completions.values():
-        days.sort()
-
-
 # nbgrader's gradebook has no index that leads with a submission's id, so joining grades to
-# submissions is slow at company scale.  Each table is read once, grouped where it is big, and
-# joined here instead.
+# submissions is slow at company scale.  Each table is read once and joined here instead.
 _GRADE_TOTALS = text("""
 SELECT notebook_id,
        SUM(CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
@@ -173,12 +199,22 @@ SELECT notebook_id,
        MAX(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END)
 FROM grade GROUP BY notebook_id
 """)
+# Exam items answered wrong (fewer points than the item's maximum), for the clause table.
+_WRONG_ITEMS = text("""
+SELECT g.notebook_id, g.cell_id FROM grade g JOIN grade_cells gc ON gc.id = g.cell_id
+WHERE NOT g.needs_manual_grade
+  AND COALESCE(g.manual_score, g.auto_score, 0) + COALESCE(g.extra_credit, 0) < gc.max_score
+""")
+_CELLS = text("""
+SELECT bc.id, bc.name, gc.max_score FROM base_cell bc JOIN grade_cells gc ON gc.id = bc.id
+UNION ALL
+SELECT bc.id, bc.name, tc.max_score FROM base_cell bc JOIN task_cells tc ON tc.id = bc.id
+""")
 _SUBMITTED_NOTEBOOKS = text("SELECT id, assignment_id, COALESCE(late_submission_penalty, 0) FROM submitted_notebook")
 _SUBMISSIONS = text("""
 SELECT sa.id, a.name, sa.student_id, sa.timestamp
 FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id
 """)
-
 _MAX_SCORES = text("""
 SELECT a.name,
        COALESCE((SELECT SUM(gc.max_score) FROM grade_cells gc JOIN base_cell bc ON bc.id = gc.id
@@ -187,54 +223,258 @@ SELECT a.name,
                   JOIN notebook n ON bc.notebook_id = n.id WHERE n.assignment_id = a.id), 0)
 FROM assignment a
 """)
+_NEW_FIRST = text("""
+SELECT learner_id, track, MIN(answered_at) FROM answers WHERE id > :after GROUP BY learner_id, track
+""")
+_NEW_CLAUSE_ANSWERS = text("""
+SELECT e.department, a.question_id, COUNT(*), SUM(CASE WHEN a.correct THEN 0 ELSE 1 END)
+FROM answers a JOIN employees e ON e.employee_id = a.learner_id
+WHERE a.id > :after AND e.active GROUP BY e.department, a.question_id
+""")
 
 
-def read_gradebook(url: str, snap: Snapshot) -> None:
-    """Submissions and scores from nbgrader's gradebook (only the three track assessments)."""
-    with read_only(url, "gradebook", snap) as conn:
-        if conn is not None:
+class Reader:
+    """Reads the databases into a :class:`Snapshot`, and later brings it up to date reading only
+    what changed: new answers by their id, completions of the learners who answered, the
+    gradebook only when it changed, ``submitted/`` only when a learner's folder changed."""
+
+    def __init__(self, progress_url: str, gradebook_url: str, course_root: Path,
+                 modules: dict[str, int], pass_marks: dict[str, float], zone=None,
+                 question_clauses: dict[str, list[str]] | None = None,
+                 item_clauses: dict[tuple[str, str], list[str]] | None = None):
+        self.progress_url, self.gradebook_url = progress_url, gradebook_url
+        self.course_root = Path(course_root)
+        self.modules, self.pass_marks = modules, pass_marks
+        self.zone = zone or timezone.utc
+        self.question_clauses = question_clauses or {}
+        self.item_clauses = item_clauses or {}
+        self._positions: dict[str, tuple] = {}
+        self._stamps: dict[str, tuple] = {}
+        self._last_answer = 0
+        self._people_stamp: tuple = ()
+        self._collected: tuple = ()
+        self._graded: dict[tuple[str, str], Submission] = {}
+        self._exam_clauses: dict[tuple[str, str, str], list[int]] = {}
+        self._quiz_clauses: dict[tuple[str, str, str], list[int]] = {}
+
+    # -- the whole read ----------------------------------------------------------------------
+    def load(self) -> Snapshot:
+        snap = Snapshot(modules={t: self.modules.get(t, 0) for t in TRACKS}, pass_marks=dict(self.pass_marks))
+        self._last_answer = 0
+        self._quiz_clauses = {}
+        self._read_progress(snap, full=True)
+        self._read_gradebook(snap)
+        self._read_collected(snap)
+        snap.stamp = self.stamp()
+        return snap
+
+    def stamp(self) -> tuple:
+        return tuple(self._stamps.get(k) for k in ("progress", "gradebook")) + (self._collected,)
+
+    # -- keeping it fresh --------------------------------------------------------------------
+    def refresh(self, snap: Snapshot) -> tuple[Snapshot, list[str]]:
+        """Bring ``snap`` up to date; returns the snapshot (a new one after a full read) and what
+        was read again (empty: nothing had changed)."""
+        done = []
+        progress = self._changed("progress", self.progress_url, _PROGRESS_STAMP)
+        if progress == "roster":
+            return self.load(), ["everything (the roster changed)"]
+        gradebook = self._changed("gradebook", self.gradebook_url, _GRADEBOOK_STAMP)
+        collected = collected_stamp(self.course_root)
+        if progress or gradebook or collected != self._collected:
+            snap = self._copy(snap)
+        if progress and not self._read_progress(snap, full=False):
+            return self.load(), ["everything (answers were committed out of id order)"]
+        if progress:
+            done.append("new answers")
+        if gradebook:
+            snap.submissions = {}
+            self._read_gradebook(snap)
+            self._read_collected(snap)
+            done.append("gradebook")
+        elif collected != self._collected:
+            snap.submissions = dict(self._graded)
+            self._read_collected(snap)
+            done.append("hand-ins")
+        if done:
+            snap.stamp = self.stamp()
+            snap.loaded_at = datetime.now(timezone.utc)
+            snap.clause_results = self._clause_results()
+        return snap, done
+
+    def _changed(self, name: str, url: str, question) -> str:
+        """'' (unchanged), 'rows' (new rows) or 'roster' (employees or enrolments changed)."""
+        files = sqlite_files(url)
+        if files and not files[0].is_file():
+            return "" if self._stamps.get(name) is None else "roster"
+        engine = make_engine(url, read_only=True)
+        try:
+            with engine.connect() as conn:
+                position = database_position(conn, url)
+                if position and position == self._positions.get(name):
+                    return ""
+                try:
+                    stamp = tuple(conn.execute(question).one())
+                except SQLAlchemyError:
+                    stamp = None
+                self._positions[name] = position
+        except SQLAlchemyError:
+            return ""
+        finally:
+            engine.dispose()
+        if stamp == self._stamps.get(name):
+            return ""
+        before = self._stamps.get(name)
+        if name == "progress" and (before is None or stamp is None or stamp[3:] != before[3:]
+                                   or stamp[0] < before[0] or stamp[1] < before[1] or stamp[2] < before[2]):
+            return "roster"
+        return "rows"
+
+    @staticmethod
+    def _copy(snap: Snapshot) -> Snapshot:
+        """A new snapshot sharing the unchanged parts, so a page still showing the old one is
+        never changed underneath."""
+        return Snapshot(people=snap.people, first_activity=dict(snap.first_activity),
+                        completions=dict(snap.completions), modules=snap.modules,
+                        submissions=dict(snap.submissions), pass_marks=snap.pass_marks,
+                        notes=list(snap.notes), clause_results=dict(snap.clause_results))
+
+    # -- the parts -------------------------------------------------------------------------
+    def _read_progress(self, snap: Snapshot, full: bool) -> bool:
+        """Read the progress store (``full``) or what was added since; False when the addition
+        does not add up and everything must be read again."""
+        e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
+        zone = self.zone
+        with read_only(self.progress_url, "progress store", snap) as conn:
+            if conn is None:
+                return True
+            position = database_position(conn, self.progress_url)
+            stamp = tuple(conn.execute(_PROGRESS_STAMP).one())
+            after = self._last_answer
+            if full:
+                due: dict[str, dict] = {}
+                for eid, track, due_date in conn.execute(select(en.c.employee_id, en.c.track, en.c.due_date)):
+                    due.setdefault(eid, {})[track] = due_date
+                rows = conn.execute(select(e.c.employee_id, e.c.name, e.c.department, e.c.role)
+                                    .where(e.c.active).order_by(e.c.department, e.c.employee_id))
+                snap.people = [Person(eid, name, dept, role, due.get(eid, {})) for eid, name, dept, role in rows]
+            if not full:
+                # PostgreSQL hands out ids before commit, so a transaction with a lower id may
+                # commit after a higher one was read.  Every answer counted must be one read.
+                new = conn.execute(text("SELECT COUNT(*) FROM answers WHERE id > :after"), {"after": after}).scalar()
+                if stamp[1] != self._stamps["progress"][1] + new:
+                    return False
+            learners = set()
+            for lid, track, at in conn.execute(_NEW_FIRST, {"after": after}):
+                day = day_in(at, zone)
+                learners.add(lid)
+                known = snap.first_activity.get((lid, track))
+                if known is None or day < known:
+                    snap.first_activity[(lid, track)] = day
+            for dept, qid, n, wrong in conn.execute(_NEW_CLAUSE_ANSWERS, {"after": after}):
+                for clause in self.question_clauses.get(qid, ()):
+                    entry = self._quiz_clauses.setdefault((dept, clause, "quiz"), [0, 0])
+                    entry[0] += int(n)
+                    entry[1] += int(wrong or 0)
+            query = select(mc.c.learner_id, mc.c.track, mc.c.completed_at)
+            if not full:  # a module is completed only by an answer: look at those who answered
+                for lid in learners:
+                    for track in TRACKS:
+                        snap.completions.pop((lid, track), None)
+                query = query.where(mc.c.learner_id.in_(sorted(learners) or [""]))
+            for lid, track, at in conn.execute(query):
+                snap.completions.setdefault((lid, track), []).append(day_in(at, zone))
+            self._last_answer = stamp[0]
+            self._stamps["progress"] = stamp
+            self._positions["progress"] = position
+        for key in (snap.completions if full else [(l, t) for l in learners for t in TRACKS]):
+            if key in snap.completions:
+                snap.completions[key].sort()
+        snap.clause_results = self._clause_results()
+        return True
+
+    def _read_gradebook(self, snap: Snapshot) -> None:
+        """Submissions, scores and exam items per clause (only the three track assessments)."""
+        zone = self.zone
+        departments = {p.employee_id: p.department for p in snap.people}
+        self._graded, self._exam_clauses = {}, {}
+        with read_only(self.gradebook_url, "gradebook", snap) as conn:
+            if conn is None:
+                return
+            position = database_position(conn, self.gradebook_url)
+            stamp = tuple(conn.execute(_GRADEBOOK_STAMP).one())
             max_scores = {name: float(total) for name, total in conn.execute(_MAX_SCORES)}
-            totals = {nb: (float(score or 0), bool(manual)) for nb, score, manual in conn.execute(_GRADE_TOTALS)}
+            cells = {cid: (name.rsplit("-", 1)[0], float(mx or 0)) for cid, name, mx in conn.execute(_CELLS)}
+            notebooks = {nb: (sub_id, float(penalty)) for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS)}
+            subs = {sub_id: (name, student, stamp_) for sub_id, name, student, stamp_ in conn.execute(_SUBMISSIONS)}
             per_submission: dict[str, list] = {}
-            for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS):
-                score, manual = totals.get(nb, (0.0, False))
-                entry = per_submission.setdefault(sub_id, [0.0, False, 0.0])
-                entry[0] += score
-                entry[1] = entry[1] or manual
-                entry[2] += float(penalty)
-            for sub_id, name, student, stamp in conn.execute(_SUBMISSIONS):
+            for nb, score, manual in conn.execute(_GRADE_TOTALS):
+                sub_id, _ = notebooks.get(nb, (None, 0.0))
+                entry = per_submission.setdefault(sub_id, [0.0, False])
+                entry[0] += float(score or 0)
+                entry[1] = entry[1] or bool(manual)
+            # Clause table: every graded submission answered each of its assessment's items once
+            # (nbgrader keeps a grade per item); the wrong ones are read one by one.
+            items_of: dict[str, list[str]] = {}
+            for (assignment, item), clauses in self.item_clauses.items():
+                items_of.setdefault(assignment, []).append(item)
+            for sub_id, (name, student, _) in subs.items():
+                dept = departments.get(student)
+                if dept is None or per_submission.get(sub_id, (0, True))[1]:
+                    continue
+                for item in items_of.get(name, ()):
+                    for clause in self.item_clauses[(name, item)]:
+                        self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])[0] += 1
+            for nb, cell in conn.execute(_WRONG_ITEMS):
+                sub_id, _ = notebooks.get(nb, (None, 0.0))
+                name, student, _ = subs.get(sub_id, (None, None, None))
+                dept = departments.get(student)
+                item = cells.get(cell, (None, 0.0))[0]
+                if dept is None or per_submission.get(sub_id, (0, True))[1]:
+                    continue
+                for clause in self.item_clauses.get((name, item), ()):
+                    counts = self._exam_clauses.get((dept, clause, "exam"))
+                    if counts is not None:
+                        counts[1] += 1
+            penalties: dict[str, float] = {}
+            for sub_id, penalty in notebooks.values():
+                penalties[sub_id] = penalties.get(sub_id, 0.0) + penalty
+            for sub_id, (name, student, when) in subs.items():
                 track = TRACK_OF_ASSESSMENT.get(name)
                 if track is None:
                     continue
-                score, manual, penalty = per_submission.get(sub_id, (0.0, False, 0.0))
-                snap.submissions[(student, track)] = Submission(
-                    track, _day(stamp), max(0.0, score - penalty), max_scores.get(name, 0.0), manual)
+                score, manual = per_submission.get(sub_id, (0.0, False))
+                self._graded[(student, track)] = Submission(
+                    track, day_in(when, zone), max(0.0, score - penalties.get(sub_id, 0.0)),
+                    max_scores.get(name, 0.0), manual)
+            self._stamps["gradebook"] = stamp
+            self._positions["gradebook"] = position
+        snap.submissions.update(self._graded)
+        snap.clause_results = self._clause_results()
 
+    def _read_collected(self, snap: Snapshot) -> None:
+        """Submissions collected into ``submitted/`` that the gradebook does not know yet."""
+        self._collected = collected_stamp(self.course_root)
+        base = self.course_root / "submitted"
+        if not base.is_dir():
+            return
+        for student in os.scandir(base):
+            for track, assignment in ASSESSMENTS.items():
+                if (student.name, track) in self._graded:
+                    continue
+                stamp = Path(student.path) / assignment / "timestamp.txt"
+                if stamp.is_file():
+                    try:
+                        day = day_in(parse_moment(stamp.read_text(encoding="utf-8")), self.zone)
+                    except (ValueError, OverflowError):
+                        day = None
+                    snap.submissions[(student.name, track)] = Submission(track, day, None, 0.0, True)
 
-def read_collected(course_root: Path, snap: Snapshot) -> None:
-    """Submissions collected into ``submitted/`` that the gradebook does not know yet."""
-    base = Path(course_root) / "submitted"
-    if not base.is_dir():
-        return
-    for student in os.scandir(base):
-        for track, assignment in ASSESSMENTS.items():
-            if (student.name, track) in snap.submissions:
-                continue
-            stamp = Path(student.path) / assignment / "timestamp.txt"
-            if stamp.is_file():
-                try:
-                    day = _day(stamp.read_text(encoding="utf-8").strip()[:19])
-                except ValueError:
-                    day = None
-                snap.submissions[(student.name, track)] = Submission(track, day, None, 0.0, True)
+    def _clause_results(self) -> dict:
+        return {**self._quiz_clauses, **self._exam_clauses}
 
 
 def load_snapshot(progress_url: str, gradebook_url: str, course_root: Path,
-                  modules: dict[str, int], pass_marks: dict[str, float]) -> Snapshot:
+                  modules: dict[str, int], pass_marks: dict[str, float], zone=None) -> Snapshot:
     """Read everything once.  ``modules`` is the number of lesson modules per track."""
-    snap = Snapshot(modules={t: modules.get(t, 0) for t in TRACKS}, pass_marks=dict(pass_marks))
-    snap.stamp = snapshot_stamp(progress_url, gradebook_url, course_root)
-    read_progress(progress_url, snap)
-    read_gradebook(gradebook_url, snap)
-    read_collected(course_root, snap)
-    return snap
+    return Reader(progress_url, gradebook_url, course_root, modules, pass_marks, zone).load()

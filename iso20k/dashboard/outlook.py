@@ -1,0 +1,115 @@
+"""What a manager asks next: will each department be trained by the certification audit at the
+current pace, how completion grew over time, and which clauses people answer worst.
+
+All computed from a view (already limited to what the viewer may see and to the filters)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .figures import View
+from .sources import Snapshot
+
+#: The completion pace is the passes of this many days before the "as of" day.
+PACE_DAYS = 28
+#: A clause needs this many answers before its share of wrong answers is shown.
+MIN_ANSWERS = 5
+
+
+def pass_days(view: View, snap: Snapshot, status: dict) -> list[date]:
+    """The day each required track in the view was passed (its assessment's hand-in day)."""
+    days = []
+    for person in view.people:
+        for track in view.tracks:
+            if status.get((person.employee_id, track)) == "passed":
+                sub = snap.submissions.get((person.employee_id, track))
+                if sub is not None and sub.submitted_on is not None:
+                    days.append(sub.submitted_on)
+    return sorted(days)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    department: str
+    required: int
+    passed: int
+    per_week: float  # passes per week over the last PACE_DAYS days
+    finish: date | None  # when everyone required will have passed at this pace (None: never)
+    ready: bool | None  # on track for the audit date (None: no audit date set)
+
+    @property
+    def remaining(self) -> int:
+        return self.required - self.passed
+
+
+def readiness(view: View, snap: Snapshot, status: dict, audit: date | None) -> list[Readiness]:
+    """Per department in the view: required and passed track enrolments, the recent pace, the
+    day all would be passed at that pace, and whether that is by the audit."""
+    as_of = view.filters.as_of
+    since = as_of - timedelta(days=PACE_DAYS)
+    by_department: dict[str, list] = {}
+    for person in view.people:
+        entry = by_department.setdefault(person.department, [0, 0, 0])
+        for track in view.tracks:
+            s = status.get((person.employee_id, track))
+            if s is None:
+                continue
+            entry[0] += 1
+            if s == "passed":
+                entry[1] += 1
+                sub = snap.submissions.get((person.employee_id, track))
+                if sub is not None and sub.submitted_on is not None and since < sub.submitted_on <= as_of:
+                    entry[2] += 1
+    out = []
+    for department in sorted(by_department):
+        required, passed, recent = by_department[department]
+        per_day = recent / PACE_DAYS
+        remaining = required - passed
+        if remaining <= 0:
+            finish = as_of
+        elif per_day > 0:
+            finish = as_of + timedelta(days=int(-(-remaining // per_day)))
+        else:
+            finish = None
+        ready = None if audit is None else (finish is not None and finish <= audit)
+        out.append(Readiness(department, required, passed, per_day * 7, finish, ready))
+    return out
+
+
+def completion_history(view: View, snap: Snapshot, status: dict, points: int = 26) -> list[tuple[date, int, int]]:
+    """(day, passed by then, required now) at weekly steps up to the "as of" day."""
+    days = pass_days(view, snap, status)
+    required = sum(1 for p in view.people for t in view.tracks if (p.employee_id, t) in status)
+    as_of = view.filters.as_of
+    start = min(days[0], as_of - timedelta(weeks=4)) if days else as_of - timedelta(weeks=4)
+    step = max(1, -(-(as_of - start).days // (points - 1)))
+    out, i, count = [], 0, 0
+    day = start
+    while True:
+        while i < len(days) and days[i] <= day:
+            i += 1
+            count += 1
+        out.append((day, count, required))
+        if day >= as_of:
+            break
+        day = min(as_of, day + timedelta(days=step))
+    return out
+
+
+def clause_table(view: View, snap: Snapshot, limit: int = 10) -> list[tuple[str, int, int, Counter]]:
+    """The clauses answered worst by the departments in the view, quizzes and exam items
+    together: (clause, answers, wrong, answers by source), worst share first."""
+    departments = {p.department for p in view.people}
+    totals: dict[str, list] = {}
+    for (department, clause, source), (n, wrong) in snap.clause_results.items():
+        if department not in departments:
+            continue
+        entry = totals.setdefault(clause, [0, 0, Counter()])
+        entry[0] += n
+        entry[1] += wrong
+        entry[2][source] += n
+    rows = [(clause, n, wrong, sources) for clause, (n, wrong, sources) in totals.items() if n >= MIN_ANSWERS]
+    rows.sort(key=lambda r: (-r[2] / r[1], -r[1], r[0]))
+    return rows[:limit]

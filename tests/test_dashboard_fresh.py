@@ -1,0 +1,164 @@
+"""The dashboard notices new data on SQLite and on a real PostgreSQL server: a new answer, a new
+or changed grade and a new hand-in (also by a learner who already has a ``submitted/`` folder)
+each show on the next read; an unchanged database is not read again; days follow the configured
+time zone (an answer at 00:30 China time counts on that day)."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert
+
+from iso20k.dashboard import Dashboard, DataSource, Identity
+from iso20k.dashboard.sources import Reader
+from iso20k.demo import make_company
+from iso20k.roster import write_employees
+from iso20k.settings import Settings
+from iso20k.store import ProgressStore, tables
+
+CHINA = ZoneInfo("Asia/Shanghai")
+MODULES = {"all-staff": 5, "key-personnel": 6, "document-writing": 4}
+pytestmark = pytest.mark.slow
+PASS = {"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def databases(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gradebook.db'}"
+        return
+    from pg_cluster import postgres_cluster
+
+    with postgres_cluster() as cluster:
+        yield cluster.create_database("progress"), cluster.create_database("gradebook")
+
+
+def gradebook(url):
+    from nbgrader.api import Gradebook
+
+    from iso20k.grading.environment import ensure_bin_on_path
+
+    ensure_bin_on_path()  # nbgrader runs alembic
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return Gradebook(url)
+
+
+def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
+    progress_url, gradebook_url = databases
+    course = tmp_path / "course"
+    store = ProgressStore(progress_url)
+    write_employees(make_company(12, 2, date(2026, 11, 1)), store)
+    gb = gradebook(gradebook_url)
+    for name in ("all-staff-exam", "key-personnel-assessment"):
+        gb.add_assignment(name)
+        gb.add_notebook(name, name)
+        gb.add_grade_cell("q01-test", name, name, max_score=2, cell_type="code")
+        gb.add_grade_cell("q02-test", name, name, max_score=2, cell_type="code")
+    for eid in ("E10001", "E10002", "E10003", "E10004"):
+        gb.add_student(eid)
+    # E10004 already handed in (and was collected) the all-staff exam before.
+    old = course / "submitted" / "E10004" / "all-staff-exam"
+    old.mkdir(parents=True)
+    (old / "timestamp.txt").write_text("2026-11-20 09:00:00.000000 UTC")
+
+    reader = Reader(progress_url, gradebook_url, course, MODULES, PASS, CHINA,
+                    {"all-staff/intro/q01": ["4.4"]}, {("all-staff-exam", "q01"): ["8.1"]})
+    snap = reader.load()
+    assert len(snap.people) == 12 and ("E10004", "all-staff") in snap.submissions
+    assert reader.refresh(snap)[1] == []  # nothing changed: nothing read
+
+    # A new answer, given at 00:30 on 1 December in China (16:30 UTC the day before).
+    store.record_answer("E10001", "all-staff", "intro", "all-staff/intro/q01", "A", False, "en")
+    with store.engine.begin() as conn:
+        conn.execute(insert(tables.answers).values(
+            learner_id="E10002", track="all-staff", module="intro", question_id="all-staff/intro/q01",
+            response='"A"', correct=True, attempt=1, language="zh",
+            answered_at=datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc)))
+    snap, done = reader.refresh(snap)
+    assert done == ["new answers"]
+    assert ("E10001", "all-staff") in snap.first_activity
+    assert snap.first_activity[("E10002", "all-staff")] == date(2026, 12, 1)
+    department = next(p.department for p in snap.people if p.employee_id == "E10001")
+    assert snap.clause_results[(department, "4.4", "quiz")][0] >= 1
+
+    # A new graded submission, then a trainer's manual grade that changes it.
+    gb.add_submission("all-staff-exam", "E10003", timestamp=datetime(2026, 11, 30, 17, 0))
+    for cell in ("q01-test", "q02-test"):
+        grade = gb.find_grade(cell, "all-staff-exam", "all-staff-exam", "E10003")
+        grade.auto_score = 2 if cell == "q01-test" else 0
+    gb.db.commit()
+    snap, done = reader.refresh(snap)
+    assert "gradebook" in done
+    sub = snap.submissions[("E10003", "all-staff")]
+    assert (sub.score, sub.max_score, sub.submitted_on) == (2.0, 4.0, date(2026, 12, 1))
+    assert reader.refresh(snap)[1] == []
+    grade = gb.find_grade("q02-test", "all-staff-exam", "all-staff-exam", "E10003")
+    grade.manual_score = 1.5
+    gb.db.commit()
+    snap, done = reader.refresh(snap)
+    assert done == ["gradebook"] and snap.submissions[("E10003", "all-staff")].score == 3.5
+
+    # A new hand-in collected for a learner who already has a folder in submitted/.
+    new = course / "submitted" / "E10004" / "key-personnel-assessment"
+    new.mkdir(parents=True)
+    (new / "timestamp.txt").write_text("2026-11-30 16:45:00.000000 UTC")
+    snap, done = reader.refresh(snap)
+    assert done == ["hand-ins"]
+    handed = snap.submissions[("E10004", "key-personnel")]
+    assert handed.score is None and handed.submitted_on == date(2026, 12, 1)
+    assert ("E10004", "all-staff") in snap.submissions
+    gb.close()
+    store.close()
+
+
+def test_the_page_shows_what_changed_when_it_is_opened(tmp_path):
+    """The same path a prepared page takes when someone opens it (DataSource + Dashboard)."""
+    settings = Settings(data_dir=tmp_path / "data", course_root=tmp_path / "course", time_zone="Asia/Shanghai")
+    store = ProgressStore(settings.effective_db_url)
+    write_employees(make_company(12, 2, date(2026, 11, 1)), store)
+    source = DataSource(settings)
+    page = Dashboard(source, settings=settings)
+    source.prepare()  # the page waits here for someone to open it
+    store.record_answer("E10003", "all-staff", "intro", "all-staff/intro/q01", "A", True, "en")
+    page.open_for(Identity("trainer", operator=True))
+    assert source.snapshot.first_activity[("E10003", "all-staff")] == datetime.now(CHINA).date()
+    assert source.today() == datetime.now(CHINA).date() == page.as_of.value
+    store.close()
+
+
+def test_an_answer_committed_after_a_later_one_is_not_lost_on_postgresql():
+    from sqlalchemy import create_engine
+
+    from pg_cluster import postgres_cluster
+
+    with postgres_cluster() as cluster:
+        url = cluster.create_database("progress")
+        store = ProgressStore(url)
+        write_employees(make_company(12, 2, date(2026, 11, 1)), store)
+        reader = Reader(url, "sqlite://", "/nonexistent-course", MODULES, PASS, CHINA)
+        snap = reader.load()
+        engine = create_engine(url)
+
+        def answer(conn, learner):
+            conn.execute(insert(tables.answers).values(
+                learner_id=learner, track="all-staff", module="intro", question_id="all-staff/intro/q01",
+                response='"A"', correct=True, attempt=1, language="en", answered_at=datetime.now(timezone.utc)))
+
+        slow = engine.connect()
+        slow.begin()
+        answer(slow, "E10001")  # takes the lower id, commits later
+        with engine.begin() as fast:
+            answer(fast, "E10002")
+        snap, done = reader.refresh(snap)
+        assert ("E10002", "all-staff") in snap.first_activity
+        assert ("E10001", "all-staff") not in snap.first_activity
+        slow.commit()
+        slow.close()
+        snap, done = reader.refresh(snap)
+        assert ("E10001", "all-staff") in snap.first_activity, done
+        engine.dispose()
+        store.close()
