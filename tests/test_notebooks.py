@@ -68,9 +68,9 @@ def test_quiz_in_a_real_kernel_records_under_the_learner(tmp_path, language, exp
         "from iso20k import quiz, set_language\n"
         f"set_language({language!r})\n"
         "w = quiz('start/welcome/q01')\n"
-        "w.input.boxes[2].value = True\n"
+        "w.input.value = 'c'\n"
         "w.check_button.click()\n"
-        "print(w.header.value)\n"
+        "print(w.input.legend)\n"
         "print(w.feedback.value)\n"
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
