@@ -70,7 +70,7 @@ def lab(world):
 
 
 def _open(page, base: str, path: str) -> None:
-    page.goto(f"{base}/lab/tree/{path}?token={TOKEN}")
+    page.goto(f"{base}/lab/tree/{path}?reset&token={TOKEN}")  # reset: only this notebook open
     page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
     _wait_idle(page)
 
@@ -95,8 +95,9 @@ def _run_all(page, count_selector: str = ".iso20k-question", minimum: int = 1) -
 def _questions(page) -> list[dict]:
     """Each question on the page: its id (from the hidden cell's source), type and option order."""
     return page.evaluate("""() => Array.from(document.querySelectorAll('.jp-CodeCell')).map(cell => {
-        const source = window.jupyterapp.shell.currentWidget.content.widgets
-            .find(w => w.node === cell).model.sharedModel.getSource();
+        const widget = window.jupyterapp.shell.currentWidget.content.widgets.find(w => w.node === cell);
+        if (!widget) return null;
+        const source = widget.model.sharedModel.getSource();
         const m = source.match(/quiz\\("([^"]+)"/);
         const area = cell.querySelector('.iso20k-answer');
         if (!m || !area) return null;
@@ -221,10 +222,16 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
                     break
                 page.keyboard.press("ArrowDown")
             page.keyboard.press("Tab")
+    # ipywidgets holds back a widget's newest value while its previous one is unacknowledged;
+    # a person takes longer than this between the last choice and "Check answer".
+    page.wait_for_timeout(400)
     _tab_to(page, ".iso20k-question button.mod-primary")
     page.keyboard.press("Enter")
     verdict = "回答正确" if language == "zh" else "Correct!"
-    card.locator(f"[role=status]:has-text('{verdict}')").wait_for(timeout=30_000)
+    try:
+        card.locator(f"[role=status]:has-text('{verdict}')").wait_for(timeout=30_000)
+    except Exception:
+        raise AssertionError(f"{question.full_id} ({question.type}) not answered right: {card.inner_text()}") from None
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
