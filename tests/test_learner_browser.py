@@ -185,6 +185,14 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
     card.locator("input, button.iso20k-move:enabled, select").first.focus()
     focus_ring = page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle")
     assert focus_ring != "none", "the focused control shows no focus ring"
+    # Feedback goes to a live region that is in the page before anything is announced.
+    card.locator("[role=status]").evaluate("el => { el.dataset.before = 'yes'; }")
+    prompt = question.prompt.get(language)
+    if question.type in ("single", "scenario", "true_false"):
+        group = card.get_by_role("radiogroup", name=prompt)
+        assert group.count() == 1 and group.get_by_role("radio").count() == len(question.options or [1, 2])
+    else:
+        assert card.get_by_role("group", name=prompt).count() == 1
     answer = question.answer
     if question.type in ("single", "scenario", "true_false"):
         wanted = {True: "true", False: "false"}.get(answer, answer) if question.type == "true_false" else answer
@@ -232,6 +240,7 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
         card.locator(f"[role=status]:has-text('{verdict}')").wait_for(timeout=30_000)
     except Exception:
         raise AssertionError(f"{question.full_id} ({question.type}) not answered right: {card.inner_text()}") from None
+    assert card.locator("[role=status][aria-live=polite][data-before=yes]").count() == 1  # the same region
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])

@@ -51,6 +51,7 @@ function render({ model, el }) {
     const fieldset = h("fieldset", {
       class: "iso20k-fieldset",
       role: kind === "radio" ? "radiogroup" : null,
+      "aria-labelledby": legendId,
       "aria-describedby": hintId,
     });
     fieldset.appendChild(h("legend", { class: "iso20k-legend", id: legendId, text: model.get("legend") }));
