@@ -244,29 +244,38 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_every_question_type_answered_with_the_keyboard_alone(lab, language):
-    from iso20k.banks import load_catalog
-
+def test_a_lesson_by_keyboard_alone_with_links_back_and_axe(lab, language):
+    """One lesson page, as a learner uses it: every question type answered with the keyboard
+    (checked in the store), a wrong answer's link back to its section, then axe-core."""
     base, settings, learner, _tmp = lab
-    catalog = load_catalog(REPO_ROOT / "assessments")
     with chromium_page() as page:
         _open(page, base, f"course/{LESSON}.{language}.ipynb")
         _run_all(page, minimum=10)
-        shown = _questions(page)
-        by_type = {}
-        for entry in shown:
-            by_type.setdefault(catalog.question(entry["id"]).type, entry)
-        assert set(by_type) == set(TYPES)
-        for qtype in TYPES:
-            entry = by_type[qtype]
-            question = catalog.question(entry["id"])
-            before = len(_store_rows(settings, learner, question.full_id))
-            _answer_by_keyboard(page, entry["index"], question, language)
-            page.wait_for_timeout(300)
-            rows = _store_rows(settings, learner, question.full_id)
-            assert len(rows) == before + 1, qtype
-            response, correct, stored_language = rows[-1]
-            assert (json.loads(response), correct, stored_language) == (question.answer, 1, language), qtype
+        _every_type_by_keyboard(page, settings, learner, language)
+        _wrong_answer_link_scrolls_to_its_section(page)
+        ours, _theirs = _axe(page, f"lesson {LESSON}.{language}")
+        assert ours == []
+
+
+def _every_type_by_keyboard(page, settings, learner, language) -> None:
+    from iso20k.banks import load_catalog
+
+    catalog = load_catalog(REPO_ROOT / "assessments")
+    shown = _questions(page)
+    by_type = {}
+    for entry in shown:
+        by_type.setdefault(catalog.question(entry["id"]).type, entry)
+    assert set(by_type) == set(TYPES)
+    for qtype in TYPES:
+        entry = by_type[qtype]
+        question = catalog.question(entry["id"])
+        before = len(_store_rows(settings, learner, question.full_id))
+        _answer_by_keyboard(page, entry["index"], question, language)
+        page.wait_for_timeout(300)
+        rows = _store_rows(settings, learner, question.full_id)
+        assert len(rows) == before + 1, qtype
+        response, correct, stored_language = rows[-1]
+        assert (json.loads(response), correct, stored_language) == (question.answer, 1, language), qtype
 
 
 # -- 2. axe-core -------------------------------------------------------------------------------------
@@ -295,28 +304,6 @@ def _axe(page, label: str) -> tuple[list, list]:
     return ours, theirs
 
 
-@pytest.mark.parametrize("language", ["en", "zh"])
-def test_axe_finds_nothing_serious_in_the_lesson_and_start_page(lab, language):
-    base, _settings, _learner, _tmp = lab
-    with chromium_page() as page:
-        _open(page, base, f"course/{LESSON}.{language}.ipynb")
-        _run_all(page, minimum=10)
-        # Feedback showing too: a wrong answer with its link.
-        card = page.locator(".iso20k-question").first
-        card.locator("input").first.check()
-        card.locator("button.mod-primary").click()
-        card.locator("[role=status] div").wait_for(timeout=30_000)
-        ours, _theirs = _axe(page, f"lesson {LESSON}.{language}")
-        assert ours == []
-    with chromium_page() as page:
-        _open(page, base, "course/START_HERE.ipynb")
-        _run_all(page, count_selector=".iso20k-question", minimum=2)
-        page.wait_for_selector(".iso20k-training table")
-        _choose_language(page, language)
-        ours, _theirs = _axe(page, f"start page ({language})")
-        assert ours == []
-
-
 def test_axe_finds_nothing_serious_on_the_dashboard(world):
     settings, env, _root, _learner, base = world
     with dashboard(env, base / "dashboard.log") as url:
@@ -336,52 +323,47 @@ def test_axe_finds_nothing_serious_on_the_dashboard(world):
 
 # -- 3. from a mistake to the lesson ---------------------------------------------------------------
 
-@pytest.mark.parametrize("language", ["en", "zh"])
-def test_a_wrong_answers_link_scrolls_to_the_section_that_teaches_it(lab, language):
+def _wrong_answer_link_scrolls_to_its_section(page) -> None:
     from iso20k.banks import load_catalog
 
-    base, _settings, _learner, _tmp = lab
     catalog = load_catalog(REPO_ROOT / "assessments")
-    with chromium_page() as page:
-        _open(page, base, f"course/{LESSON}.{language}.ipynb")
-        _run_all(page, minimum=10)
-        shown = _questions(page)
-        entry = next(e for e in shown if catalog.question(e["id"]).type == "single" and e["index"] >= 4)
-        question = catalog.question(entry["id"])
-        card = page.locator(f".iso20k-question >> nth={entry['index']}")
-        card.scroll_into_view_if_needed()
-        wrong = next(o.id for o in question.options if o.id != question.answer)
-        card.locator(f"input[value='{wrong}']").check()
-        card.locator("button.mod-primary").click()
-        link = card.locator("a[data-iso20k-section]")
-        link.wait_for(timeout=30_000)
-        heading_text = link.inner_text()
-        # The heading the link names is the section the question's cell stands in.
-        section = page.evaluate("""(index) => {
-            const cell = document.querySelectorAll('.iso20k-question')[index].closest('.jp-Cell');
-            let node = cell.previousElementSibling;
-            while (node) {
-                const hs = node.querySelectorAll('.jp-MarkdownOutput h2, .jp-MarkdownOutput h3');
-                if (hs.length) return hs[hs.length - 1].innerText.replace(/¶$/, '').trim();
-                node = node.previousElementSibling;
-            }
-            return null;
-        }""", entry["index"])
-        assert section == heading_text
-        # Scroll the heading far away first, then follow the link.
-        page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer').scrollTo(0, 0)")
-        link.scroll_into_view_if_needed()
-        link.click()
-        page.wait_for_timeout(800)
-        where = page.evaluate("""() => {
-            const el = document.activeElement;
-            const box = el.getBoundingClientRect();
-            const view = document.querySelector('.jp-WindowedPanel-outer').getBoundingClientRect();
-            return {tag: el.tagName, text: el.innerText.replace(/¶$/, '').trim(), top: box.top - view.top,
-                    height: view.height};
-        }""")
-        assert where["tag"] in ("H2", "H3") and where["text"] == heading_text
-        assert 0 <= where["top"] < where["height"] / 2, where  # scrolled to the top part of the view
+    shown = _questions(page)
+    entry = next(e for e in shown if catalog.question(e["id"]).type == "single" and e["index"] >= 4)
+    question = catalog.question(entry["id"])
+    card = page.locator(f".iso20k-question >> nth={entry['index']}")
+    card.scroll_into_view_if_needed()
+    wrong = next(o.id for o in question.options if o.id != question.answer)
+    card.locator(f"input[value='{wrong}']").check()
+    card.locator("button.mod-primary").click()
+    link = card.locator("a[data-iso20k-section]")
+    link.wait_for(timeout=30_000)
+    heading_text = link.inner_text()
+    # The heading the link names is the section the question's cell stands in.
+    section = page.evaluate("""(index) => {
+        const cell = document.querySelectorAll('.iso20k-question')[index].closest('.jp-Cell');
+        let node = cell.previousElementSibling;
+        while (node) {
+            const hs = node.querySelectorAll('.jp-MarkdownOutput h2, .jp-MarkdownOutput h3');
+            if (hs.length) return hs[hs.length - 1].innerText.replace(/¶$/, '').trim();
+            node = node.previousElementSibling;
+        }
+        return null;
+    }""", entry["index"])
+    assert section == heading_text
+    # Scroll the heading far away first, then follow the link.
+    page.evaluate("() => document.querySelector('.jp-WindowedPanel-outer').scrollTo(0, 0)")
+    link.scroll_into_view_if_needed()
+    link.click()
+    page.wait_for_timeout(800)
+    where = page.evaluate("""() => {
+        const el = document.activeElement;
+        const box = el.getBoundingClientRect();
+        const view = document.querySelector('.jp-WindowedPanel-outer').getBoundingClientRect();
+        return {tag: el.tagName, text: el.innerText.replace(/¶$/, '').trim(), top: box.top - view.top,
+                height: view.height};
+    }""")
+    assert where["tag"] in ("H2", "H3") and where["text"] == heading_text
+    assert 0 <= where["top"] < where["height"] / 2, where  # scrolled to the top part of the view
 
 
 # -- 4. shuffled options, stable per learner ---------------------------------------------------------
@@ -425,13 +407,15 @@ def test_two_learners_see_different_orders_each_stable_across_restarts(world, tm
 # -- 5. My training ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_my_training_shows_the_stores_figures(lab, language):
+def test_start_page_my_training_shows_the_stores_figures_and_passes_axe(lab, language):
     base, settings, learner, _tmp = lab
     with chromium_page() as page:
         _open(page, base, "course/START_HERE.ipynb")
         _run_all(page, minimum=2)
         page.wait_for_selector(".iso20k-training table")
         _choose_language(page, language)
+        ours, _theirs = _axe(page, f"start page ({language})")
+        assert ours == []
         shown = page.eval_on_selector_all(".iso20k-training tbody tr", """rows => rows.map(r => ({
             track: r.dataset.track, done: +r.dataset.done, left: +r.dataset.left, total: +r.dataset.total,
             text: r.innerText}))""")
