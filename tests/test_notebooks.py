@@ -36,8 +36,11 @@ def test_notebook_has_no_outputs_and_minimal_metadata(path):
         if cell["cell_type"] == "code":
             assert cell.get("outputs") == [], f"{path}: a code cell has outputs"
             assert cell.get("execution_count") is None, f"{path}: a code cell has an execution count"
-        assert set(cell.get("metadata", {})) <= {"nbgrader", "deletable", "editable", "tags"}, \
+        assert set(cell.get("metadata", {})) <= {"nbgrader", "deletable", "editable", "tags", "jupyter"}, \
             f"{path}: extra cell metadata {sorted(cell.get('metadata', {}))}"
+        # "jupyter" only for JupyterLab's hidden-input state (learners see no Python).
+        assert cell.get("metadata", {}).get("jupyter", {"source_hidden": True}) == {"source_hidden": True}, \
+            f"{path}: unexpected cell metadata {cell['metadata']['jupyter']}"
 
 
 def run_notebook(nb, env_updates: dict, cwd) -> nbformat.NotebookNode:
