@@ -619,12 +619,17 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     from .launch import lab_command, lab_root
 
     from .grading.environment import nbgrader_env
+    from .lab_settings import write_learner_lab_config
+    from .launch import lab_command, learner_lab_config_dir
 
     settings = get_settings()
     # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
     # virtual environment was never activated (scripts/start.sh does not activate it).
     env = nbgrader_env({"ISO20K_LEARNER_ID": learner or settings.learner_id or "demo-learner"})
-    argv = lab_command(settings, open_browser=not no_browser)
+    # News notifications off, nbgrader's authoring and grading interface hidden.
+    launch = write_learner_lab_config(learner_lab_config_dir(settings))
+    env = launch.environ(env)
+    argv = lab_command(settings, open_browser=not no_browser, extra_args=launch.args)
     click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
                f"(progress saved in {settings.shown_db_url}) ...")
     os.chdir(lab_root(settings))

@@ -399,6 +399,13 @@ class Settings(BaseSettings):
 
         return ZoneInfo(self.time_zone) if self.time_zone else datetime.now().astimezone().tzinfo
 
+    lab_config_dir: Path | None = Field(
+        default=None,
+        description="Folder where 'iso20k lab' writes the learner JupyterLab configuration (news "
+        "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
+        "<data_dir>/lab-config.",
+    )
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:

@@ -4,6 +4,7 @@ terms follow the glossary, diagrams work offline, and every notebook runs on a f
 from __future__ import annotations
 
 import base64
+import json
 import re
 from pathlib import Path
 
@@ -170,5 +171,34 @@ def test_module_notebook_runs_on_a_fresh_kernel(path, tmp_path, monkeypatch):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type in ("error", "stream") and o.get("name") != "stdout"]
     widgets = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
-    quizzes = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.startswith("quiz("))
+    quizzes = sum(1 for c in nb.cells if c.cell_type == "code" and c.source.lstrip().startswith("quiz("))
     assert len(widgets) == quizzes + 2  # every question plus the progress bar at the top and bottom
+
+
+# -- lessons read like lessons ------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["course/START_HERE.ipynb", *MODULE_NOTEBOOKS])
+def test_code_cells_are_hidden_and_show_no_first_line(path):
+    nb = nbformat.read(REPO_ROOT / path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code
+    for cell in code:
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, cell.source
+        # JupyterLab shows a hidden cell's first line beside its "..." button: it must be empty.
+        assert cell.source.split("\n", 1)[0].strip() == "", cell.source
+
+
+@pytest.mark.parametrize("path", MODULE_NOTEBOOKS)
+def test_every_question_links_to_a_heading_of_its_lesson(path):
+    from iso20k.sections import heading_text
+
+    nb = nbformat.read(REPO_ROOT / path, as_version=4)
+    headings = {heading_text(line) for c in nb.cells if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith(("## ", "### "))}
+    sections = [re.search(r'section=("(?:[^"\\]|\\.)*")', c.source) for c in nb.cells
+                if c.cell_type == "code" and "quiz(" in c.source]
+    assert sections and all(sections), f"{path}: a quiz without its section"
+    for match in sections:
+        section = json.loads(match.group(1))
+        assert section in headings
+        assert section not in ("Learning objectives", "学习目标", "Summary", "小结")

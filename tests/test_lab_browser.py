@@ -53,7 +53,7 @@ def test_quiz_renders_and_records_in_jupyterlab(lab, language, prompt, check, ve
             page.screenshot(path=str(db.parent.parent / "failure.png"))
             raise AssertionError(f"no question rendered; cell outputs: {outputs}")
         assert prompt in question.inner_text()
-        question.query_selector_all("input[type=checkbox]")[2].click()
+        question.query_selector("input[type=radio][value=c]").click()  # options are shuffled: pick by id
         page.get_by_role("button", name=check).click()
         page.wait_for_selector(f".iso20k-question [role=status]:has-text('{verdict}')", timeout=30_000)
         page.wait_for_timeout(500)  # let the kernel finish writing before the server stops

@@ -36,8 +36,11 @@ def test_notebook_has_no_outputs_and_minimal_metadata(path):
         if cell["cell_type"] == "code":
             assert cell.get("outputs") == [], f"{path}: a code cell has outputs"
             assert cell.get("execution_count") is None, f"{path}: a code cell has an execution count"
-        assert set(cell.get("metadata", {})) <= {"nbgrader", "deletable", "editable", "tags"}, \
+        assert set(cell.get("metadata", {})) <= {"nbgrader", "deletable", "editable", "tags", "jupyter"}, \
             f"{path}: extra cell metadata {sorted(cell.get('metadata', {}))}"
+        # "jupyter" only for JupyterLab's hidden-input state (learners see no Python).
+        assert cell.get("metadata", {}).get("jupyter", {"source_hidden": True}) == {"source_hidden": True}, \
+            f"{path}: unexpected cell metadata {cell['metadata']['jupyter']}"
 
 
 def run_notebook(nb, env_updates: dict, cwd) -> nbformat.NotebookNode:
@@ -68,9 +71,9 @@ def test_quiz_in_a_real_kernel_records_under_the_learner(tmp_path, language, exp
         "from iso20k import quiz, set_language\n"
         f"set_language({language!r})\n"
         "w = quiz('start/welcome/q01')\n"
-        "w.input.boxes[2].value = True\n"
+        "w.input.value = 'c'\n"
         "w.check_button.click()\n"
-        "print(w.header.value)\n"
+        "print(w.input.legend)\n"
         "print(w.feedback.value)\n"
     )
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])

@@ -13,15 +13,16 @@ def press(widget) -> None:
 
 def test_single_choice_wrong_then_right_records_each_attempt(session, store):
     w = quiz("all-staff/sample/q01")
-    w.input.boxes[0].value = True  # the learner ticks "The certification body"
+    assert w.input.kind == "radio"  # one answer: a radio group, labelled by the prompt
+    assert "Who conducts the management review" in w.input.legend
+    w.input.value = "a"  # the browser sends the chosen option's id: "The certification body"
     press(w)
     assert "Not quite" in w.feedback.value
     assert "Clause 9.3 gives the review" in w.feedback.value  # the explanation
     assert "9.3" in w.feedback.value  # the clause reference
     assert "Attempts: 1" in w.attempts_label.value
 
-    w.input.boxes[1].value = True  # changes to "Top management"; the first box clears itself
-    assert [b.value for b in w.input.boxes] == [False, True, False]
+    w.input.value = "b"  # changes to "Top management"
     press(w)
     assert "Correct!" in w.feedback.value
     rows = store.answers("alice")
@@ -41,13 +42,14 @@ def test_nothing_chosen_asks_for_an_answer_and_records_nothing(session, store):
 
 def test_multiple_choice_needs_exactly_the_right_set(session, store):
     w = quiz("all-staff/sample/q02")
-    w.input.boxes[0].value = True
+    assert w.input.kind == "checkbox"
+    w.input.value = ["a"]
     press(w)
     assert w.last_correct is False
-    w.input.boxes[1].value = True
+    w.input.value = ["b", "a"]
     press(w)
     assert w.last_correct is True
-    w.input.boxes[2].value = True
+    w.input.value = ["a", "c", "b"]
     press(w)
     assert w.last_correct is False
     assert [r["response"] for r in store.answers("alice")] == [["a"], ["a", "b"], ["a", "b", "c"]]
@@ -55,9 +57,9 @@ def test_multiple_choice_needs_exactly_the_right_set(session, store):
 
 def test_true_false(session, store):
     w = quiz("all-staff/sample/q03")
-    labels = [lab.value for lab in w.input.labels]
-    assert "True" in labels[0] and "False" in labels[1]
-    w.input.boxes[1].value = True
+    assert w.input.kind == "radio"
+    assert w.input.options == [{"id": "true", "label": "True"}, {"id": "false", "label": "False"}]
+    w.input.value = "false"
     press(w)
     assert w.last_correct is True
     assert store.answers("alice")[0]["response"] is False
@@ -69,28 +71,28 @@ def test_ordering_with_buttons(session, store):
     assert start != ["s1", "s2", "sv", "rc"]  # never shown already solved
     press(w)
     assert w.last_correct is False
-    # Put it right with the ▲ buttons only, as a keyboard user would (Tab + Enter presses a button).
+    # Put it right with "move up" only (in the browser: the ▲ buttons; tests/test_learner_browser.py).
     for target, step_id in enumerate(["s1", "s2", "sv", "rc"]):
         while w.input.order.index(step_id) > target:
-            row = w.input.children[w.input.order.index(step_id)]
-            up_button = row.children[2]
-            assert up_button.description == "▲" and up_button.tooltip == "Move up"
-            up_button.click()
+            w.input.move(w.input.order.index(step_id), -1)
     assert w.input.order == ["s1", "s2", "sv", "rc"]
+    w.input.move(0, -1)  # the first step cannot move up
+    assert w.input.order == ["s1", "s2", "sv", "rc"]
+    assert w.input.texts["move_up"] == "Move up"
     press(w)
     assert w.last_correct is True
-    assert w.input.children[0].children[2].disabled  # the first step cannot move up
 
 
 def test_matching_with_dropdowns(session, store):
     w = quiz("all-staff/sample/q05")
-    w.input.dropdowns[0].value = "l1"
+    assert w.input.kind == "matching"
+    w.input.value = {"manual": "l1"}
     press(w)
     assert "category for every item" in w.feedback.value
-    w.input.dropdowns[1].value = "l1"
+    w.input.value = {"manual": "l1", "form": "l1"}
     press(w)
     assert w.last_correct is False
-    w.input.dropdowns[1].value = "l4"
+    w.input.value = {"manual": "l1", "form": "l4"}
     press(w)
     assert w.last_correct is True
     assert store.answers("alice")[-1]["response"] == {"form": "l4", "manual": "l1"}
@@ -109,8 +111,8 @@ def test_language_switch_relabels_everything(session, store):
     w.select("a")
     press(w)
     session.set_language("zh")
-    assert "谁主持管理评审" in w.header.value
-    assert "最高管理者" in w.input.labels[1].value
+    assert "谁主持管理评审" in w.input.legend
+    assert "最高管理者" in [o["label"] for o in w.input.options]
     assert w.check_button.description == "检查答案"
     assert "还不对" in w.feedback.value and "条款 9.3" in w.feedback.value
     assert w.input.response() == "a"  # the learner's choice survives the switch
@@ -127,7 +129,7 @@ def test_language_picker_switches_the_session(session):
     toggle.value = "zh"
     assert session.language == "zh"
     w = quiz("all-staff/sample/q03")
-    assert "正确" in w.input.labels[0].value
+    assert w.input.options[0]["label"] == "正确"
 
 
 def test_progress_bar_counts_correct_answers_and_survives_a_restart(session, store, banks_dir):

@@ -7,7 +7,9 @@ import re
 
 from ..banks import Catalog
 from .diagrams import KINDS, DiagramError, render
+from ..sections import heading_text
 from .source import ModuleSource
+from .terms import review_term_problems
 
 REQUIRED_HEADINGS = {"en": ("Learning objectives", "Summary"), "zh": ("学习目标", "小结")}
 EDITION_NOTE = {"en": "> **Since the 2005 edition:**", "zh": "> **2005 版以来的变化：**"}
@@ -93,6 +95,26 @@ def check_module(src: ModuleSource, catalog: Catalog) -> list[str]:
     for block in src.blocks:
         if type(block).__name__ == "Markdown" and not block.text.strip():
             problems.append(f"{where}: an empty text cell")
+    problems.extend(_section_problems(src))
+    problems.extend(f"{where}, {p}" for p in review_term_problems(src.path.read_text(encoding="utf-8"), lang))
+    return problems
+
+
+def _section_problems(src: ModuleSource) -> list[str]:
+    """A question links back to the section it stands in (the nearest ## or ### heading above
+    its ``::: quiz`` line), so it must stand in a teaching section."""
+    problems, heading = [], None
+    not_teaching = set(REQUIRED_HEADINGS[src.language])
+    for block in src.blocks:
+        kind = type(block).__name__
+        if kind == "Markdown":
+            for line in block.text.splitlines():
+                if line.startswith(("## ", "### ")):
+                    heading = heading_text(line)
+        elif kind == "Quiz" and (heading is None or heading in not_teaching):
+            problems.append(f"{src.path}, line {block.line}: quiz '{block.question_id}' stands under "
+                            f"{'no heading' if heading is None else repr(heading)}; put it after the section "
+                            "that teaches it (its wrong-answer feedback links there)")
     return problems
 
 

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..tracks import TRACK_TITLES
+from ..sections import heading_text
 from .diagrams import img_tag
 from .source import Code, Diagram, Markdown, ModuleSource, Quiz, Toc
+
+#: Code cells show their output (questions, progress) but not their Python source: learners
+#: are not programmers.  ``jupyter.source_hidden`` is JupyterLab's own "collapse input" state,
+#: saved in the notebook; nothing needs installing for it.
+HIDDEN_SOURCE = {"jupyter": {"source_hidden": True}, "editable": False, "deletable": False}
 
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
@@ -19,14 +27,14 @@ _TEXT = {
     "minutes": {"en": "about {n} minutes", "zh": "约 {n} 分钟"},
     "other": {"en": "[中文版]({file})", "zh": "[English version]({file})"},
     "start": {"en": "[Start page](../START_HERE.ipynb)", "zh": "[课程首页](../START_HERE.ipynb)"},
-    "how": {"en": "**How to use this page:** click the first grey code cell below and press "
-                  "**Shift + Enter** to run it, then keep pressing Shift + Enter to move through the page "
-                  "(or choose *Run ▸ Run All Cells*). Answer each question and press **Check answer**; "
-                  "your progress is saved automatically.",
-            "zh": "**使用方法：**点击下面第一个灰色代码单元格，按 **Shift + Enter** 运行，然后继续按 Shift + Enter "
-                  "逐个往下浏览（或选择菜单 *Run ▸ Run All Cells*）。回答每道题后点击 **检查答案**，学习进度会自动保存。"},
-    "setup": {"en": "# Run this cell first (Shift + Enter): it loads the quizzes and shows your progress.",
-              "zh": "# 请先运行本单元格（Shift + Enter）：它会加载测验并显示您的学习进度。"},
+    "how": {"en": "**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once "
+                  "(with Chinese menus: **运行 ▸ 运行全部单元格**). Then answer each question and press "
+                  "**Check answer**; your progress is saved automatically. A wrong answer links back to the "
+                  "part of the lesson that explains it.",
+            "zh": "**显示练习题：**请在菜单栏中选择一次 **运行 ▸ 运行全部单元格**（英文菜单为 **Run ▸ Run All Cells**）。"
+                  "然后回答每道题并点击 **检查答案**，学习进度会自动保存。答错时，反馈中的链接会带您回到讲解该内容的课文部分。"},
+    "setup": {"en": "# Loads the quizzes and shows your progress.",
+              "zh": "# 加载练习题并显示学习进度。"},
     "next": {"en": "**Next:** [{title}]({file})", "zh": "**下一个模块：**[{title}]({file})"},
     "last": {"en": "**You have reached the end of this track.** Go back to the [start page](../START_HERE.ipynb).",
              "zh": "**本课程已全部学完。**返回[课程首页](../START_HERE.ipynb)。"},
@@ -53,11 +61,11 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
                   f"{_TEXT['other'][lang].format(file=f'{source.stem}.{other}.ipynb')} · {_TEXT['start'][lang]}\n\n"
                   f"{_TEXT['how'][lang]}")
         cells.append(new_markdown_cell(header))
-        cells.append(new_code_cell(f"{_TEXT['setup'][lang]}\nfrom iso20k import progress, quiz, set_language\n\n"
-                                   f"set_language(\"{lang}\")\nprogress(\"{source.module_key}\")"))
-        cells.extend(_body_cells(source, toc))
+        cells.append(_code(f"{_TEXT['setup'][lang]}\nfrom iso20k import progress, quiz, set_language\n\n"
+                           f"set_language(\"{lang}\")\nprogress(\"{source.module_key}\")"))
+        cells.extend(_body_cells(source, toc, sections=True))
         cells.append(new_markdown_cell(_TEXT["end"][lang]))
-        cells.append(new_code_cell(f"progress(\"{source.module_key}\")"))
+        cells.append(_code(f"progress(\"{source.module_key}\")"))
         if next_module:
             cells.append(new_markdown_cell(_TEXT["next"][lang].format(title=next_module[0], file=next_module[1])))
         else:
@@ -68,17 +76,33 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
     return nb
 
 
-def _body_cells(source: ModuleSource, toc: str) -> list:
+def _code(source: str):
+    # JupyterLab shows a hidden cell's first line next to its "..." button: keep it empty.
+    cell = new_code_cell("\n" + source)
+    cell.metadata.update(json.loads(json.dumps(HIDDEN_SOURCE)))
+    return cell
+
+
+def _body_cells(source: ModuleSource, toc: str, sections: bool = False) -> list:
+    """The cells of the source's blocks.  With ``sections``, each question is told the heading
+    of the section it stands in (the lesson part that teaches it), for its feedback link."""
     cells = []
+    heading = None
     for block in source.blocks:
         if isinstance(block, Markdown):
             cells.append(new_markdown_cell(block.text))
+            for line in block.text.splitlines():
+                if line.startswith(("## ", "### ")):
+                    heading = heading_text(line)
         elif isinstance(block, Quiz):
-            cells.append(new_code_cell(f"quiz(\"{block.question_id}\")"))
+            if sections and heading:
+                cells.append(_code(f"quiz({json.dumps(block.question_id)}, section={json.dumps(heading, ensure_ascii=False)})"))
+            else:
+                cells.append(_code(f"quiz({json.dumps(block.question_id)})"))
         elif isinstance(block, Diagram):
             cells.append(new_markdown_cell(img_tag(block.spec)))
         elif isinstance(block, Code):
-            cells.append(new_code_cell(block.source))
+            cells.append(_code(block.source))
         elif isinstance(block, Toc):
             cells.append(new_markdown_cell(toc))
     return cells

@@ -75,7 +75,9 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         w, h, left, bottom = 340, 190, 34, 36
         top = max(bins)
         bar = (w - left - 6) / 10
-        svg = [f'<svg role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" {FONT} font-size="11">']
+        summary = t("scores_summary", language, n=len(values), median=f"{median(values):.0f}")
+        svg = [f'<svg role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" {FONT} font-size="11">'
+               f'<title>{title}: {escape(summary)}</title>']  # the picture's name for screen readers
         for i, n in enumerate(bins):
             x = left + i * bar
             base = h - bottom
@@ -94,7 +96,6 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         svg.append(f'<text x="{mx + 4:.1f}" y="14">{escape(t("pass_mark", language, mark=f"{mark:g}"))}</text>')
         svg.append(f'<text x="{left}" y="{h - 6}">{escape(t("scores_axis", language))}</text>')
         svg.append(f'<text x="4" y="{h - bottom}" >0</text><text x="4" y="14">{top}</text></svg>')
-        summary = t("scores_summary", language, n=len(values), median=f"{median(values):.0f}")
         charts.append(f'<div class="iso20k-hist" data-track="{track}" data-n="{len(values)}" style="display:inline-block;'
                       f'vertical-align:top;margin:0 24px 12px 0"><b>{title}</b>'
                       f'<div style="color:#555;font-size:12px">{escape(summary)}</div>{"".join(svg)}</div>')

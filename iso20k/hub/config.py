@@ -46,12 +46,7 @@ def records_url(settings: Settings) -> str:
 
 def service_environment(settings: Settings) -> dict[str, str]:
     """The settings a hub service needs, passed in its environment (never on its command line)."""
-    env = {"LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin",
-           "ISO20K_DATA_DIR": str(settings.data_dir), "ISO20K_BANKS_DIR": str(settings.banks_dir),
-           "ISO20K_COURSE_ROOT": str(settings.course_root)}
-    if settings.db_url:
-        env["ISO20K_DB_URL"] = settings.db_url
-    return env
+    return {**settings.environment(), "LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"}
 
 
 def learner_environment(settings: Settings, learner_config_dir: Path) -> dict[str, str]:

@@ -32,9 +32,9 @@ class _Api(HubAuthenticated, web.RequestHandler):
     """Token-authenticated JSON API; every handler acts for the token's owner only."""
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
-                   executor: ThreadPoolExecutor):
+                   executor: ThreadPoolExecutor, catalog_dir):
         self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
-        self.executor = executor
+        self.executor, self.catalog_dir = executor, catalog_dir
 
     async def in_pool(self, fn, *args):
         """Database work off the event loop, so one learner's write does not queue the others'."""
@@ -115,6 +115,15 @@ class Completed(_Api):
         self.reply({"modules": sorted(await self.in_pool(self.store.completed_modules, self.learner_id))})
 
 
+class Training(_Api):
+    async def get(self):
+        from ..learner.summary import summary_to_json
+        from ..records.local import own_training_summary
+
+        summary = await self.in_pool(own_training_summary, self.store, self.learner_id, self.catalog_dir)
+        self.reply(summary_to_json(summary))
+
+
 class Language(_Api):
     async def put(self):
         language = self.body().get("language")
@@ -129,10 +138,12 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     store = ProgressStore(settings=settings)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     kwargs = dict(store=store, catalog=cached_catalog(settings.banks_dir), names=LearnerNames(store),
-                  hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"))
+                  hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),
+                  catalog_dir=settings.banks_dir)
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts),
-              ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language)]
+              ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
+              ("api/training", Training)]
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes])
 
 

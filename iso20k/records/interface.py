@@ -55,6 +55,11 @@ class Records(ABC):
         """``track/module`` keys the learner has completed."""
 
     @abstractmethod
+    def training_summary(self):
+        """The learner's "My training": tracks, due dates, modules, results, next step
+        (:class:`iso20k.learner.summary.TrainingSummary`)."""
+
+    @abstractmethod
     def language(self) -> str | None:
         """The learner's remembered language, if any."""
 

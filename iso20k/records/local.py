@@ -11,6 +11,18 @@ from .interface import Records, Verdict
 from .judge import judge_and_record
 
 
+def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
+    """One learner's training summary from the store and the course's gradebook (the settings')."""
+    from ..grading.config import gradebook_url
+    from ..learner.summary import training_summary
+    from ..settings import get_settings
+
+    settings = get_settings()
+    return training_summary(store, learner_id, cached_catalog(banks_dir), course_dir=settings.course_dir,
+                            gradebook_url=gradebook_url(settings.course_root, settings),
+                            course_root=settings.course_root)
+
+
 class LocalRecords(Records):
     def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
         self.store = store
@@ -29,6 +41,9 @@ class LocalRecords(Records):
 
     def completed_modules(self) -> set[str]:
         return self.store.completed_modules(self.learner_id)
+
+    def training_summary(self):
+        return own_training_summary(self.store, self.learner_id, self.banks_dir)
 
     def language(self) -> str | None:
         return self.store.language(self.learner_id)

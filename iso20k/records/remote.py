@@ -58,6 +58,11 @@ class ServiceRecords(Records):
     def completed_modules(self) -> set[str]:
         return set(self._call("GET", "api/completed")["modules"])
 
+    def training_summary(self):
+        from ..learner.summary import summary_from_json
+
+        return summary_from_json(self._call("GET", "api/training"))
+
     def language(self) -> str | None:
         return self._language
 

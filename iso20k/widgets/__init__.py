@@ -1,6 +1,6 @@
 """Interactive quiz widgets for the course notebooks."""
 
-from .api import language_picker, progress, quiz, quiz_module, set_language, whoami
+from .api import language_picker, my_training, progress, quiz, quiz_module, set_language, whoami
 from .i18n import STRINGS, t
 from .inputs import ChoiceInput, MatchingInput, OrderingInput
 from .progress import ModuleProgress
@@ -9,6 +9,6 @@ from .session import QuizSession, current_session, use_session
 
 __all__ = [
     "STRINGS", "ChoiceInput", "MatchingInput", "ModuleProgress", "OrderingInput", "QuestionWidget",
-    "QuizSession", "current_session", "language_picker", "progress", "quiz", "quiz_module",
+    "QuizSession", "current_session", "language_picker", "my_training", "progress", "quiz", "quiz_module",
     "set_language", "t", "use_session", "whoami",
 ]

@@ -17,10 +17,11 @@ from .question import QuestionWidget
 from .session import QuizSession, current_session
 
 
-def quiz(question_id: str, *, session: QuizSession | None = None) -> QuestionWidget:
-    """The question ``track/module/qNN`` as an interactive widget."""
+def quiz(question_id: str, *, section: str | None = None, session: QuizSession | None = None) -> QuestionWidget:
+    """The question ``track/module/qNN`` as an interactive widget; ``section`` is the heading of
+    the lesson section it tests (``iso20k build-course`` fills it in)."""
     session = session or current_session()
-    return QuestionWidget(session.catalog.question(question_id), session)
+    return QuestionWidget(session.catalog.question(question_id), session, section=section)
 
 
 def quiz_module(module_key: str, *, session: QuizSession | None = None) -> w.VBox:
@@ -29,6 +30,13 @@ def quiz_module(module_key: str, *, session: QuizSession | None = None) -> w.VBo
     bank = session.catalog.module(module_key)
     return w.VBox([ModuleProgress(module_key, session)] +
                   [QuestionWidget(q, session, number=i) for i, q in enumerate(bank.questions, 1)])
+
+
+def my_training(*, session: QuizSession | None = None):
+    """The learner's own tracks, due dates, modules done and left, results and next step."""
+    from .training import MyTraining
+
+    return MyTraining(session or current_session())
 
 
 def progress(module_key: str, *, session: QuizSession | None = None) -> ModuleProgress:

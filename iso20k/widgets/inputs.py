@@ -1,149 +1,130 @@
 """The answer area of each question type.  Each input has ``response()`` (in the shape of the
-bank's ``answer``, or ``None`` while incomplete), ``set_response()`` and ``relabel(language)``."""
+bank's ``answer``, or ``None`` while incomplete), ``set_response()`` and ``relabel(language)``.
+
+Every input is an :class:`~.answer_area.AnswerArea` (real radio groups, checkboxes, ordering
+buttons and labelled selects; see there).  Options are shown in the learner's own shuffled
+order (:mod:`.shuffle`); values are option ids throughout, never positions."""
 
 from __future__ import annotations
 
-import html
-import random
-
-import ipywidgets as w
-
 from ..banks import Question
+from .answer_area import AnswerArea
 from .i18n import t
+from .shuffle import ordering_start, shuffled
 
-_ROW = w.Layout(width="100%", align_items="center")
-
-
-def _label(text: str) -> w.HTML:
-    return w.HTML(f"<span style='line-height:1.4'>{html.escape(text)}</span>",
-                  layout=w.Layout(width="100%"))
+_TRUE_FALSE = {"true": True, "false": False}
 
 
-class ChoiceInput(w.VBox):
-    """Single choice, scenario and true/false (one box ticked at a time), or multiple choice."""
+def _texts(language: str) -> dict[str, str]:
+    return {key: t(key, language) for key in ("move_up", "move_down", "choose", "moved")}
 
-    def __init__(self, question: Question, language: str):
+
+class _Input(AnswerArea):
+    def __init__(self, question: Question, language: str, learner_id: str = "", **kwargs):
         self.question = question
-        self.multiple = question.type == "multiple"
-        if question.type == "true_false":
-            self.values = [True, False]
-        else:
-            self.values = [o.id for o in question.options]
-        self.boxes = [w.Checkbox(value=False, indent=False, layout=w.Layout(width="28px"))
-                      for _ in self.values]
-        self.labels = [_label("") for _ in self.values]
-        for box in self.boxes:
-            box.observe(self._one_at_a_time, names="value")
-        super().__init__([w.HBox([b, lab], layout=_ROW) for b, lab in zip(self.boxes, self.labels)])
+        self.learner_id = learner_id
+        super().__init__(**kwargs)
         self.relabel(language)
 
-    def _one_at_a_time(self, change) -> None:
-        if self.multiple or not change["new"]:
-            return
-        for box in self.boxes:
-            if box is not change["owner"] and box.value:
-                box.value = False
+    def _relabel_common(self, language: str) -> None:
+        self.legend = self.question.prompt.get(language)
+        self.hint = t(self.question.type + "_hint", language)
+        self.texts = _texts(language)
+
+
+class ChoiceInput(_Input):
+    """Single choice, scenario and true/false as a radio group; multiple choice as checkboxes."""
+
+    def __init__(self, question: Question, language: str, learner_id: str = ""):
+        self.multiple = question.type == "multiple"
+        if question.type == "true_false":
+            self.option_ids = ["true", "false"]  # always True, then False
+        else:
+            self.option_ids = shuffled([o.id for o in question.options], learner_id, question.full_id)
+        super().__init__(question, language, learner_id, kind="checkbox" if self.multiple else "radio")
 
     def relabel(self, language: str) -> None:
-        for value, label in zip(self.values, self.labels):
-            if isinstance(value, bool):
-                text = t("true" if value else "false", language)
-            else:
-                text = self.question.option(value).get(language)
-            label.value = f"<span style='line-height:1.4'>{html.escape(text)}</span>"
+        self._relabel_common(language)
+        if self.question.type == "true_false":
+            self.options = [{"id": i, "label": t(i, language)} for i in self.option_ids]
+        else:
+            self.options = [{"id": i, "label": self.question.option(i).get(language)} for i in self.option_ids]
 
     def response(self):
-        chosen = [v for v, b in zip(self.values, self.boxes) if b.value]
         if self.multiple:
+            chosen = [i for i in (self.value or []) if i in self.option_ids]
             return sorted(chosen) if chosen else None
-        return chosen[0] if chosen else None
+        if self.value not in self.option_ids:
+            return None
+        return _TRUE_FALSE[self.value] if self.question.type == "true_false" else self.value
 
     def set_response(self, value) -> None:
-        wanted = set(value) if self.multiple else {value}
-        for v, box in zip(self.values, self.boxes):
-            box.value = v in wanted
+        if self.multiple:
+            self.value = sorted(value or [])
+        elif isinstance(value, bool):
+            self.value = "true" if value else "false"
+        else:
+            self.value = value
 
 
-class OrderingInput(w.VBox):
-    """Put steps in order with ▲/▼ buttons (reachable with Tab, pressed with Enter or Space)."""
+class OrderingInput(_Input):
+    """Put steps in order with "Move up" / "Move down" buttons (Tab to reach, Enter or Space)."""
 
-    def __init__(self, question: Question, language: str):
-        self.question = question
-        order = [o.id for o in question.options]
-        rng = random.Random(question.full_id)  # the same start order every time for a question
-        while order == list(question.answer):
-            rng.shuffle(order)
-        self.order = order
-        self.language = language
-        super().__init__()
-        self._render()
+    def __init__(self, question: Question, language: str, learner_id: str = ""):
+        start = ordering_start([o.id for o in question.options], question.answer, learner_id, question.full_id)
+        super().__init__(question, language, learner_id, kind="ordering", value=start)
 
-    def _render(self) -> None:
-        rows = []
-        for index, option_id in enumerate(self.order):
-            up = w.Button(description="▲", tooltip=t("move_up", self.language),
-                          disabled=index == 0, layout=w.Layout(width="40px"))
-            down = w.Button(description="▼", tooltip=t("move_down", self.language),
-                            disabled=index == len(self.order) - 1, layout=w.Layout(width="40px"))
-            up.on_click(lambda _b, i=index: self.move(i, -1))
-            down.on_click(lambda _b, i=index: self.move(i, +1))
-            text = self.question.option(option_id).get(self.language)
-            rows.append(w.HBox([w.HTML(f"<b>{index + 1}.</b>", layout=w.Layout(width="28px")),
-                                _label(text), up, down], layout=_ROW))
-        self.children = rows
+    @property
+    def order(self) -> list[str]:
+        return list(self.value or [])
+
+    def relabel(self, language: str) -> None:
+        self._relabel_common(language)
+        self.options = [{"id": o.id, "label": o.get(language)} for o in self.question.options]
 
     def move(self, index: int, step: int) -> None:
         """Move the step at ``index`` up (-1) or down (+1)."""
+        order = self.order
         target = index + step
-        if 0 <= target < len(self.order):
-            self.order[index], self.order[target] = self.order[target], self.order[index]
-            self._render()
-
-    def relabel(self, language: str) -> None:
-        self.language = language
-        self._render()
+        if 0 <= target < len(order):
+            order[index], order[target] = order[target], order[index]
+            self.value = order
 
     def response(self):
-        return list(self.order)
+        return self.order
 
     def set_response(self, value) -> None:
-        self.order = list(value)
-        self._render()
+        self.value = list(value)
 
 
-class MatchingInput(w.VBox):
-    """Pair each item with a category from a drop-down list."""
+class MatchingInput(_Input):
+    """Pair each item with a category from a labelled drop-down list."""
 
-    def __init__(self, question: Question, language: str):
-        self.question = question
-        self.items = [o.id for o in question.options]
-        self.dropdowns = [w.Dropdown(options=[], value=None, layout=w.Layout(width="45%"))
-                          for _ in self.items]
-        self.labels = [_label("") for _ in self.items]
-        super().__init__([w.HBox([lab, dd], layout=_ROW) for lab, dd in zip(self.labels, self.dropdowns)])
-        self.relabel(language)
+    def __init__(self, question: Question, language: str, learner_id: str = ""):
+        self.items = shuffled([o.id for o in question.options], learner_id, question.full_id, "items")
+        self.category_ids = shuffled([c.id for c in question.categories], learner_id, question.full_id,
+                                     "categories")
+        super().__init__(question, language, learner_id, kind="matching", value={})
 
     def relabel(self, language: str) -> None:
-        choices = [(t("choose", language), None)] + [(c.get(language), c.id) for c in self.question.categories]
-        for item, label, dd in zip(self.items, self.labels, self.dropdowns):
-            keep = dd.value
-            dd.options = choices
-            dd.value = keep
-            label.value = f"<span style='line-height:1.4'>{html.escape(self.question.option(item).get(language))}</span>"
+        self._relabel_common(language)
+        names = {c.id: c.get(language) for c in self.question.categories}
+        self.options = [{"id": i, "label": self.question.option(i).get(language)} for i in self.items]
+        self.categories = [{"id": c, "label": names[c]} for c in self.category_ids]
 
     def response(self):
-        if any(dd.value is None for dd in self.dropdowns):
+        chosen = {k: v for k, v in (self.value or {}).items() if k in self.items and v}
+        if len(chosen) < len(self.items):
             return None
-        return {item: dd.value for item, dd in zip(self.items, self.dropdowns)}
+        return {item: chosen[item] for item in self.items}
 
     def set_response(self, value) -> None:
-        for item, dd in zip(self.items, self.dropdowns):
-            dd.value = value.get(item)
+        self.value = {k: v for k, v in (value or {}).items() if v}
 
 
-def make_input(question: Question, language: str):
+def make_input(question: Question, language: str, learner_id: str = ""):
     if question.type == "ordering":
-        return OrderingInput(question, language)
+        return OrderingInput(question, language, learner_id)
     if question.type == "matching":
-        return MatchingInput(question, language)
-    return ChoiceInput(question, language)
+        return MatchingInput(question, language, learner_id)
+    return ChoiceInput(question, language, learner_id)

@@ -7,8 +7,10 @@ import html
 import ipywidgets as w
 
 from ..banks import Question
+from .answer_area import LiveRegion
 from .i18n import t
 from .inputs import make_input
+from ..sections import heading_anchor, heading_text
 from .session import QuizSession
 
 _CARD = w.Layout(border="1px solid #d0d7de", padding="10px 14px", margin="10px 0", width="100%")
@@ -16,19 +18,24 @@ _COLOURS = {True: ("#1a7f37", "#e6f4ea"), False: ("#9a3412", "#fdf0e6"), None: (
 
 
 class QuestionWidget(w.VBox):
-    """Drive it as a learner would: change ``input``, press ``check_button``, read ``feedback``."""
+    """Drive it as a learner would: change ``input``, press ``check_button``, read ``feedback``.
 
-    def __init__(self, question: Question, session: QuizSession, number: int | None = None):
+    ``section`` is the heading of the lesson section the question tests: a wrong answer's
+    feedback links back to it."""
+
+    def __init__(self, question: Question, session: QuizSession, number: int | None = None,
+                 section: str | None = None):
         self.question = question
         self.session = session
         self.number = number
+        self.section = heading_text(section) if section else None
         self.header = w.HTML()
-        self.input = make_input(question, session.language)
+        self.input = make_input(question, session.language, session.learner_id)
         self.check_button = w.Button(button_style="primary", icon="check",
                                      layout=w.Layout(width="auto", margin="8px 0"))
         self.check_button.on_click(lambda _b: self.check())
         self.attempts_label = w.HTML()
-        self.feedback = w.HTML()
+        self.feedback = LiveRegion()
         self.attempts = session.records.attempts(question.full_id)
         self.last_correct: bool | None = None
         self._feedback_state: tuple | None = None
@@ -73,13 +80,12 @@ class QuestionWidget(w.VBox):
     def relabel(self, language: str) -> None:
         q = self.question
         title = t("question", language) + (f" {self.number}" if self.number else "")
-        parts = [f"<div style='color:#57606a;font-size:0.85em'>{html.escape(title)} · "
-                 f"{html.escape(t(q.type + '_hint', language))}</div>"]
+        parts = [f"<div style='color:#57606a;font-size:0.85em'>{html.escape(title)}</div>"]
         if q.scenario is not None:
             parts.append(f"<div style='background:#f6f8fa;border-left:4px solid #0969da;padding:6px 10px;"
                          f"margin:6px 0'><b>{html.escape(t('case', language))}:</b> "
                          f"{html.escape(q.scenario.get(language))}</div>")
-        parts.append(f"<div style='font-weight:600;margin:6px 0'>{html.escape(q.prompt.get(language))}</div>")
+        # The prompt itself is the answer area's group label (its <legend>).
         self.header.value = "".join(parts)
         self.input.relabel(language)
         self.check_button.description = t("check", language)
@@ -101,9 +107,17 @@ class QuestionWidget(w.VBox):
                     f"<b>{html.escape(t('why', language))}:</b> {html.escape(q.explanation.get(language))}<br>"
                     f"<span style='color:#57606a'>{html.escape(t('clauses', language))}: "
                     f"{html.escape(', '.join(q.clauses))}</span>")
-        self.feedback.value = (f"<div role='status' style='color:{colour};background:{background};"
+            if not correct and self.section:
+                body += "<br>" + self.section_link(language)
+        self.feedback.value = (f"<div style='color:{colour};background:{background};"
                                f"padding:8px 10px;border-radius:4px'>{body}</div>")
         self._show_attempts(language)
+
+    def section_link(self, language: str) -> str:
+        """A link to the lesson section the question tests (scrolls there in the notebook)."""
+        anchor = html.escape(heading_anchor(self.section), quote=True)
+        return (f"{html.escape(t('read_again', language))} <a href='#{anchor}' data-iso20k-section='{anchor}' "
+                f"target='_self'>{html.escape(self.section)}</a>")
 
     def _show_attempts(self, language: str) -> None:
         self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('attempts', language))}: "
