@@ -209,11 +209,12 @@ def test_refresher_cycle_with_a_short_validity_and_a_fixed_clock(world, tmp_path
 
 
 def test_the_dashboard_shows_expiring_and_expired_certificates(issued):
-    from iso20k.dashboard.app import Dashboard, DataSource
+    from iso20k.dashboard import Dashboard, DataSource, Identity
 
     settings, store, certs = issued
     cert = min(certs, key=lambda c: c.valid_until)
     dashboard = Dashboard(DataSource(settings), language="en")
+    dashboard.open_for(Identity("operator", operator=True))  # the single-user dashboard's operator
     others = [c for c in certs if c.track == cert.track and c.code != cert.code]
 
     def shown(day: date) -> str:

@@ -58,7 +58,7 @@ def test_progress_and_gradebook_in_postgresql_are_read_by_the_dashboard(tmp_path
     assert "demo-learner" in listed.stdout and listed.stdout.count("\n") > 24
 
     # The dashboard's plain SQL gives what nbgrader's own Gradebook API and the store's API say.
-    snap = source.snapshot
+    snap = source.full
     assert snap.notes == [] and len(snap.people) == 25
     expected = {}
     with course_gradebook(course) as gb:
@@ -98,12 +98,11 @@ def test_dashboard_notices_a_change_in_postgresql(tmp_path, postgres_url):
     store = ProgressStore(postgres_url)
     write_employees(make_company(12, 2, TODAY), store)
     source = DataSource(Settings(db_url=postgres_url, course_root=tmp_path / "course"))
-    assert len(source.snapshot.people) == 12
-    source.reload()  # reading may tidy pages once (WAL written); then nothing moves
-    assert not source.changed()
+    assert len(source.full.people) == 12
+    source.refresh()  # reading may tidy pages once (WAL written); then nothing moves
+    assert not source.refresh()
     store.record_answer("E10001", "all-staff", "intro", "all-staff/intro/q01", "A", True, "en")
-    assert source.changed()
-    source.reload()
-    assert not source.changed()
-    assert source.snapshot.first_activity[("E10001", "all-staff")] == date.today()
+    assert source.refresh()  # noticed, and read
+    assert not source.refresh()
+    assert source.full.first_activity[("E10001", "all-staff")] == date.today()
     store.close()

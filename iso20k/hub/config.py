@@ -20,6 +20,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..settings import Settings
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
@@ -58,35 +59,22 @@ def learner_environment(settings: Settings, learner_config_dir: Path) -> dict[st
             "LANG": "C.UTF-8"}
 
 
-def write_learner_config(settings: Settings, folder: Path) -> Path:
+def write_learner_config(settings: Settings, folder: Path) -> LabLaunch:
     """Jupyter configuration every learner's server reads (readable by all, writable by root):
-    nbgrader's exchange for the Assignment List, and no nbgrader authoring or grading."""
+    the learner JupyterLab of :mod:`iso20k.lab_settings` (no news, no nbgrader authoring or
+    grading), and nbgrader's exchange for the Assignment List."""
     import json
 
     from ..grading.config import COURSE_ID
 
-    folder.mkdir(parents=True, exist_ok=True)
-    folder.chmod(0o755)
-    exchange = settings.exchange_dir
-    (folder / "nbgrader_config.json").write_text(json.dumps({
+    launch = write_learner_lab_config(folder)
+    (launch.folder / "nbgrader_config.json").write_text(json.dumps({
         "CourseDirectory": {"course_id": COURSE_ID},
-        "Exchange": {"root": str(exchange), "path_includes_course": True},
+        "Exchange": {"root": str(settings.exchange_dir), "path_includes_course": True},
     }, indent=1))
-    (folder / "jupyter_server_config.json").write_text(json.dumps({"ServerApp": {"jpserver_extensions": {
-        "nbgrader.server_extensions.formgrader": False,
-        "nbgrader.server_extensions.course_list": False,
-        "nbgrader.server_extensions.assignment_list": True,
-        "nbgrader.server_extensions.validate_assignment": True,
-    }}}, indent=1))
-    labconfig = folder / "labconfig"
-    labconfig.mkdir(exist_ok=True)
-    (labconfig / "page_config.json").write_text(json.dumps({"disabledExtensions": {
-        "@jupyter/nbgrader:formgrader": True, "@jupyter/nbgrader:create-assignment": True,
-        "@jupyter/nbgrader:course-list": True}}, indent=1))
-    for path in [folder / "nbgrader_config.json", folder / "jupyter_server_config.json",
-                 labconfig, labconfig / "page_config.json"]:
+    for path in [launch.folder, *launch.folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
-    return folder
+    return launch
 
 
 class HubConfigError(ValueError):
@@ -146,7 +134,9 @@ def configure(c, settings: Settings) -> None:
     c.Spawner.cmd = [str(settings.hub_python.with_name("jupyterhub-singleuser"))]
     c.Spawner.notebook_dir = "~"
     c.Spawner.default_url = f"/lab/tree/{settings.hub_home_course_folder}/START_HERE.ipynb"
-    c.Spawner.environment = learner_environment(settings, write_learner_config(settings, state / "learner-config"))
+    learner_lab = write_learner_config(settings, state / "learner-config")
+    c.Spawner.environment = learner_environment(settings, learner_lab.folder)
+    c.Spawner.args = list(learner_lab.args)
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
                                      f"access:services!service={RECORDS}"]
