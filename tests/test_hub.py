@@ -122,11 +122,13 @@ def _log_in_and_answer(hub, page, learner, language):
         except Exception:
             continue
     assert question is not None, "no question appeared after Run All Cells"
-    question.wait_for_selector(f"text={ui['right']}", timeout=30_000)
-    page.locator(".iso20k-question .widget-hbox", has_text=ui["right"]).locator("input").first.check()
-    page.wait_for_timeout(300)
-    page.get_by_role("button", name=ui["check"]).first.click()
-    page.wait_for_selector(f".iso20k-question [role=status]:has-text('{ui['verdict']}')", timeout=60_000)
+    card = page.locator(".iso20k-question").first
+    card.get_by_role("radio", name=ui["right"]).check(timeout=30_000)
+    page.wait_for_timeout(400)  # as a person would: the choice reaches the kernel before Check
+    card.get_by_role("button", name=ui["check"]).click()
+    card.locator(f"[role=status]:has-text('{ui['verdict']}')").wait_for(timeout=60_000)
+    # "My training" on the start page came through the records service, for this learner
+    page.locator(f".iso20k-training[data-learner='{learner.employee_id}']").wait_for(timeout=60_000)
     # nbgrader: the learner's Assignment List, none of the trainers' authoring or grading
     page.get_by_role("menuitem", name="Nbgrader", exact=True).click()
     items = page.locator(".lm-Menu-content .lm-Menu-itemLabel").all_inner_texts()

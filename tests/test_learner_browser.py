@@ -137,7 +137,7 @@ def test_a_fresh_lesson_shows_no_code_and_the_learner_settings_hold(lab, languag
         for python in ("from iso20k", "import progress", "quiz(", "set_language(", "progress(\""):
             assert python not in visible
         # The page itself explains the one action, in the lesson's language and both menus' words.
-        assert "Run ▸ Run All Cells" in visible and "运行 ▸ 运行全部单元格" in visible
+        assert "Run ▸ Run All Cells" in visible and "运行 ▸ 运行所有单元格" in visible
 
         # Learner settings: no news question, nbgrader's authoring and grading interface absent.
         assert "official Jupyter news" not in page.inner_text("body")

@@ -28,10 +28,10 @@ _TEXT = {
     "other": {"en": "[中文版]({file})", "zh": "[English version]({file})"},
     "start": {"en": "[Start page](../START_HERE.ipynb)", "zh": "[课程首页](../START_HERE.ipynb)"},
     "how": {"en": "**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once "
-                  "(with Chinese menus: **运行 ▸ 运行全部单元格**). Then answer each question and press "
+                  "(with Chinese menus: **运行 ▸ 运行所有单元格**). Then answer each question and press "
                   "**Check answer**; your progress is saved automatically. A wrong answer links back to the "
                   "part of the lesson that explains it.",
-            "zh": "**显示练习题：**请在菜单栏中选择一次 **运行 ▸ 运行全部单元格**（英文菜单为 **Run ▸ Run All Cells**）。"
+            "zh": "**显示练习题：**请在菜单栏中选择一次 **运行 ▸ 运行所有单元格**（英文菜单为 **Run ▸ Run All Cells**）。"
                   "然后回答每道题并点击 **检查答案**，学习进度会自动保存。答错时，反馈中的链接会带您回到讲解该内容的课文部分。"},
     "setup": {"en": "# Loads the quizzes and shows your progress.",
               "zh": "# 加载练习题并显示学习进度。"},
