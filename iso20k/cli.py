@@ -118,43 +118,51 @@ def roster_cmd(include_inactive: bool) -> None:
         click.echo(f"{p['employee_id']}\t{p['name']}\t{p['department']}\t{p['role']}\t{tracks}{flag}")
 
 
-def _course_db_url(course: Path) -> str:
-    from .grading.config import course_config
+def _course(course: Path | None):
+    """The nbgrader course in ``--course``, else the one nbgrader finds in the current folder."""
+    from .grading.course_folder import load_course
 
-    return course_config(course).CourseDirectory.db_url
+    try:
+        return load_course(course)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+COURSE_HELP = ("nbgrader course folder (default: as nbgrader finds it: nbgrader_config.py in the current "
+               "folder, CourseDirectory.root).")
 
 
 @main.command("sync-roster")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True,
-              help="nbgrader course folder (where nbgrader_config.py is).")
-def sync_roster_cmd(course: Path) -> None:
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)
+def sync_roster_cmd(course: Path | None) -> None:
     """Add or update every roster employee as a student in nbgrader's gradebook."""
     from .grading.students import sync_students
     from .store import ProgressStore
 
-    added, updated = sync_students(ProgressStore(), _course_db_url(course.resolve()))
+    added, updated = sync_students(ProgressStore(), _course(course).db_url)
     click.echo(f"nbgrader students: {added} added, {updated} updated.")
 
 
 @main.command("autograde")
 @click.argument("assignment")
 @click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once (default: one per CPU core).")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True,
-              help="nbgrader course folder.")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)
 @click.option("--time-limit", type=int, default=None, help="Seconds allowed per submission (ISO20K_GRADING_TIME_LIMIT_S).")
 @click.option("--memory-limit", type=int, default=None, help="MiB allowed per submission (ISO20K_GRADING_MEMORY_LIMIT_MB).")
 @click.option("--without-isolation", is_flag=True, default=False,
-              help="Run learners' code without the bubblewrap sandbox, with your rights (recorded in the report).")
-def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: int | None,
+              help="For an assessment that needs learners' code: run it without the bubblewrap sandbox, with "
+                   "your rights (recorded in the report).  Assessments answered with data never run learners' code.")
+def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_limit: int | None,
                   memory_limit: int | None, without_isolation: bool) -> None:
-    """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, each
-    submission's code isolated and limited, and a report of failed, timed-out and tampered submissions."""
+    """Autograde every submission of ASSIGNMENT into nbgrader's gradebook, with a report of failed and
+    tampered submissions.  Answers are read as data and judged by the course's own checks (no
+    learner code runs); an assessment that needs learners' code runs it isolated and limited."""
     from .grading.parallel import autograde
     from .grading.sandbox import SandboxUnavailable
 
     settings = get_settings()
     try:
-        summary = autograde(course, assignment, jobs=jobs or settings.grading_jobs,
+        summary = autograde(_course(course).root, assignment, jobs=jobs or settings.grading_jobs,
                             time_limit=time_limit or settings.grading_time_limit_s,
                             memory_mb=memory_limit or settings.grading_memory_limit_mb,
                             isolation=not without_isolation)
@@ -166,13 +174,13 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path, time_limit: i
 
 @main.command("item-analysis")
 @click.argument("assignment")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=REPO_ROOT, show_default=True)
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
-def item_analysis_cmd(assignment: str, course: Path, csv_path: Path | None) -> None:
+def item_analysis_cmd(assignment: str, course: Path | None, csv_path: Path | None) -> None:
     """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
     from .grading.item_analysis import analyse, write_csv
 
-    stats = analyse(_course_db_url(course.resolve()), assignment)
+    stats = analyse(_course(course).db_url, assignment)
     if not stats:
         raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
     click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
