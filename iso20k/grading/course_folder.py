@@ -18,6 +18,7 @@ CONFIG_FILE = "nbgrader_config.py"
 class Course:
     root: Path
     config: object  # traitlets Config, as nbgrader loaded it
+    folder: Path  # where it was looked for (nbgrader's current folder)
 
     @property
     def db_url(self) -> str:
@@ -58,4 +59,4 @@ def load_course(folder: Path | str | None = None):
         _load_file(root, config)  # nbgrader also reads the course root's own file
         root = Path(config.CourseDirectory.root).resolve()
     config.CourseDirectory.root = str(root)
-    return Course(root, config)
+    return Course(root, config, start)

@@ -150,15 +150,15 @@ def autograde(root: Path | None, assignment: str, jobs: int = 0, time_limit: int
     course = load_course(root)
     started = time.monotonic()
     students = submissions(course, assignment)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
     if code_needed(course, assignment) is None:
-        mode, jobs = "answers", 1
-        outcomes = grade_answers(course, assignment, students, progress=progress)
+        mode = "answers"
+        outcomes = grade_answers(course, assignment, students, jobs=jobs, progress=progress)
     else:
         mode = "sandbox" if isolation else "unisolated"
         if isolation:
             sandbox = sandbox or SandboxPolicy.from_settings()
             require_sandbox(sandbox)
-        jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
         outcomes = _grade_in_workers(course, assignment, students, jobs, time_limit, memory_mb, progress,
                                      sandbox if isolation else None)
     record_ungraded(course, assignment, [o.student for o in outcomes if o.status in ("failed", "timed out")])
