@@ -126,11 +126,13 @@ class RestoreTrustedCells(_Findings):
 
 
 def _new_trusted_cell(cell: TrustedCell) -> NotebookNode:
-    from nbformat.v4 import new_code_cell, new_markdown_cell
+    from nbformat import from_dict
 
     meta = {"deletable": False, "editable": False, "nbgrader": dict(cell.metadata, checksum=cell.checksum)}
-    make = new_code_cell if cell.cell_type == "code" else new_markdown_cell
-    return make(cell.source, metadata=meta)
+    new = {"cell_type": cell.cell_type, "metadata": meta, "source": cell.source}
+    if cell.cell_type == "code":
+        new.update(outputs=[], execution_count=None)
+    return from_dict(new)
 
 
 class JudgeAnswers(_Findings):
@@ -179,8 +181,10 @@ class JudgeAnswers(_Findings):
 
 
 class SaveAutoGradesAtOnce(SaveAutoGrades):
-    """nbgrader's SaveAutoGrades (same scores, same manual-grading flags), committing once per
-    notebook instead of once per cell: a submission's grades are saved together or not at all."""
+    """nbgrader's SaveAutoGrades (its ``_add_score`` and ``_add_comment``: same scores, same
+    manual-grading flags and comments), with the submission's grade and comment rows read in one
+    query each instead of one per cell, and committed once per notebook: a submission's grades are
+    saved together or not at all."""
 
     def preprocess(self, nb, resources):
         from nbgrader.api import Gradebook
@@ -191,6 +195,9 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
         self.gradebook = Gradebook(self.db_url)
         with self.gradebook:
             session = self.gradebook.db
+            submitted = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
+            self._grades = {g.cell.name: g for g in submitted.grades}
+            self._comments = {c.cell.name: c for c in submitted.comments}
             session.commit = session.flush  # each cell's changes, sent but not yet committed
             try:
                 nb, resources = super(SaveAutoGrades, self).preprocess(nb, resources)
@@ -201,3 +208,19 @@ class SaveAutoGradesAtOnce(SaveAutoGrades):
             del session.commit
             session.commit()
         return nb, resources
+
+    def _with_rows(self, method, cell, resources):
+        finders = self.gradebook.find_grade, self.gradebook.find_comment
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        self.gradebook.find_grade = lambda *args: self._grades[grade_id]
+        self.gradebook.find_comment = lambda *args: self._comments[grade_id]
+        try:
+            method(cell, resources)
+        finally:
+            self.gradebook.find_grade, self.gradebook.find_comment = finders
+
+    def _add_score(self, cell, resources):
+        self._with_rows(super()._add_score, cell, resources)
+
+    def _add_comment(self, cell, resources):
+        self._with_rows(super()._add_comment, cell, resources)

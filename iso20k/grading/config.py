@@ -89,7 +89,6 @@ def use_answer_judging(c, results_dir: str) -> None:
     c.Autograde.autograde_preprocessors = [
         "iso20k.grading.answer_preprocessors.JudgeAnswers",
         "nbgrader.preprocessors.IgnorePattern",
-        "nbconvert.preprocessors.ClearMetadataPreprocessor",
         "nbgrader.preprocessors.LimitOutput",
         "iso20k.grading.answer_preprocessors.SaveAutoGradesAtOnce",
         "nbgrader.preprocessors.AssignLatePenalties",

@@ -124,9 +124,11 @@ def load_trusted(db_url: str, course_id: str, assignment: str, notebook: str, re
 
 
 def _output(output_type: str, **fields) -> dict:
-    from nbformat.v4 import new_output
+    from nbformat import from_dict
 
-    return new_output(output_type, **fields)
+    if output_type == "execute_result":
+        fields.setdefault("metadata", {})
+    return from_dict({"output_type": output_type, **fields})
 
 
 def run_trusted(cell: TrustedCell, namespace: dict, count: int) -> list[dict]:
