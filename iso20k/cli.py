@@ -166,7 +166,7 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
                             time_limit=time_limit or settings.grading_time_limit_s,
                             memory_mb=memory_limit or settings.grading_memory_limit_mb,
                             isolation=not without_isolation)
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.text())
     click.echo(f"Report: {summary.report_path}")

@@ -67,15 +67,16 @@ def unreadable_notebook(path: Path) -> str | None:
     return None
 
 
-def _findings(results: Path, student: str, notebooks: list[str]) -> tuple[list[str], list[str]]:
-    tamper, problems = [], []
+def _findings(results: Path, student: str, notebooks: list[str]) -> list[str]:
+    """What the answer-judging pipeline found in a student's notebooks, each line naming its notebook."""
+    tamper = []
     for name in notebooks:
         path = results / student / f"{name}.json"
         if not path.exists():
             continue
         record = json.loads(path.read_text(encoding="utf-8"))
         tamper += [f"{name}: {f}" for f in record.get("findings", record.get("protected", []))]
-    return tamper, problems
+    return tamper
 
 
 def grade_answers(course: Course, assignment: str, students: list[str], jobs: int = 1,
@@ -155,8 +156,8 @@ def grade_here(course: Course, assignment: str, students: list[str], progress: b
             submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
             unreadable = [problem for name in notebooks if (problem := unreadable_notebook(submitted / f"{name}.ipynb"))]
             reason = unreadable[0] if unreadable else saver.save(student)
-            tamper, problems = _findings(results, student, notebooks)
-            problems += [f"{name}.ipynb was not submitted" for name in notebooks
+            tamper = _findings(results, student, notebooks)
+            problems = [f"{name}.ipynb was not submitted" for name in notebooks
                          if not (submitted / f"{name}.ipynb").exists()]
             if reason:
                 problems.insert(0, reason)
