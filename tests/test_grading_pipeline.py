@@ -187,3 +187,24 @@ def test_a_submission_over_its_memory_limit_is_marked_and_the_rest_graded(course
     assert g["modest"]["q01-test"] == (1.0, False)
     assert g["greedy"]["q01-test"] == (0.0, False)  # the allocation failed before the answer was set
     assert g["greedy"]["q02-test"] == (1.0, False)  # the rest of the notebook still ran
+
+
+def test_a_worker_that_breaks_gives_a_failed_outcome_with_the_reason_at_once(courses, tmp_path):
+    """A worker whose pipe broke (here: closed under it) must not leave autograde waiting."""
+    import time
+
+    from iso20k.grading.parallel import Worker
+
+    serial, _, _ = courses
+    course, release = practical_course(serial, tmp_path / "w")
+    submit(course, PRACTICAL, "someone", fill_practical(release, 'answer_q01 = "B"', RIGHT))
+    out = tmp_path / "out"
+    out.mkdir()
+    worker = Worker(course, PRACTICAL, out, 1024)
+    worker._start()
+    worker.proc.stdin.close()
+    started = time.monotonic()
+    outcome = worker.run("someone", time_limit=600)
+    assert time.monotonic() - started < 30
+    assert outcome.status == "failed" and "the grading worker failed" in outcome.problems[0], outcome
+    assert worker.proc is None  # stopped; the next submission gets a fresh worker

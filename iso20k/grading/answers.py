@@ -80,9 +80,9 @@ def read_answers(cells: list[tuple[int, str]], names: set[str]) -> AnswerSheet:
             continue
         problems: list[str] = []
         taken: dict[str, str] = {}
+        lines = source.splitlines()
         for stmt in tree.body:
             plain = _plain_answer(stmt)
-            lines = source.splitlines()
             code = first_line(lines[stmt.lineno - 1]) if 0 < stmt.lineno <= len(lines) else ""
             if plain is None:
                 problems.append(f"line {stmt.lineno} is not an answer ({code!r})")
