@@ -156,54 +156,60 @@ def roster_cmd(include_inactive: bool) -> None:
         click.echo(f"{p['employee_id']}\t{p['name']}\t{p['department']}\t{p['role']}\t{tracks}{flag}")
 
 
-def _course_db_url(course: Path) -> str:
-    from .grading.config import course_config
+def _course(course: Path | None):
+    """The nbgrader course in ``--course``, else the one nbgrader finds in the current folder."""
+    from .grading.course_folder import load_course
 
-    return course_config(course).CourseDirectory.db_url
+    try:
+        return load_course(course)
+    except FileNotFoundError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
-def _course_folder(course: Path | None) -> Path:
-    """The --course option, else the ISO20K_COURSE_ROOT setting."""
-    return (course or get_settings().course_root).resolve()
+COURSE_HELP = ("nbgrader course folder (default: as nbgrader finds it: nbgrader_config.py in the current "
+               "folder, CourseDirectory.root).")
 
 
 @main.command("sync-roster")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="nbgrader course folder (where nbgrader_config.py is; default: ISO20K_COURSE_ROOT).")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)
 def sync_roster_cmd(course: Path | None) -> None:
     """Add or update every roster employee as a student in nbgrader's gradebook."""
     from .grading.students import sync_students
     from .store import ProgressStore
 
-    added, updated = sync_students(ProgressStore(), _course_db_url(_course_folder(course)))
+    added, updated = sync_students(ProgressStore(), _course(course).db_url)
     click.echo(f"nbgrader students: {added} added, {updated} updated.")
 
 
 @main.command("autograde")
 @click.argument("assignment")
 @click.option("--jobs", "-j", type=int, default=None, help="Submissions graded at once (default: one per CPU core).")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="nbgrader course folder (default: ISO20K_COURSE_ROOT).")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)
 @click.option("--time-limit", type=int, default=None, help="Seconds allowed per submission (ISO20K_GRADING_TIME_LIMIT_S).")
 @click.option("--memory-limit", type=int, default=None, help="MiB allowed per submission (ISO20K_GRADING_MEMORY_LIMIT_MB).")
 @click.option("--without-isolation", is_flag=True, default=False,
-              help="Run learners' code without the bubblewrap sandbox, with your rights (recorded in the report).")
+              help="For an assessment that needs learners' code: run it without the bubblewrap sandbox, with "
+                   "your rights (recorded in the report).  Assessments answered with data never run learners' code.")
 def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_limit: int | None,
                   memory_limit: int | None, without_isolation: bool) -> None:
-    """Autograde every submission of ASSIGNMENT in parallel, with nbgrader's own grading, each
-    submission's code isolated and limited, and a report of failed, timed-out and tampered submissions."""
+    """Autograde every submission of ASSIGNMENT into nbgrader's gradebook, with a report of failed and
+    tampered submissions.  Answers are read as data and judged by the course's own checks (no
+    learner code runs); an assessment that needs learners' code runs it isolated and limited.
+    Grades that change are recorded in the audit trail."""
     from .audit import anchor_path, autograde_audited, current_actor
     from .grading.sandbox import SandboxUnavailable
     from .store import ProgressStore
 
     settings = get_settings()
     try:
-        summary, entries = autograde_audited(_course_folder(course), assignment, ProgressStore(), current_actor(settings),
-                                             anchor_path(settings), jobs=jobs or settings.grading_jobs,
+        course_dir = _course(course)
+        summary, entries = autograde_audited(course_dir.root, assignment, ProgressStore(), current_actor(settings),
+                                             anchor_path(settings), gradebook=course_dir.db_url,
+                                             jobs=jobs or settings.grading_jobs,
                                              time_limit=time_limit or settings.grading_time_limit_s,
                                              memory_mb=memory_limit or settings.grading_memory_limit_mb,
                                              isolation=not without_isolation)
-    except SandboxUnavailable as exc:
+    except (SandboxUnavailable, FileNotFoundError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.text())
     click.echo(f"Report: {summary.report_path}")
@@ -212,14 +218,13 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
 
 @main.command("item-analysis")
 @click.argument("assignment")
-@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None,
-              help="nbgrader course folder (default: ISO20K_COURSE_ROOT).")
+@click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
 def item_analysis_cmd(assignment: str, course: Path | None, csv_path: Path | None) -> None:
     """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
     from .grading.item_analysis import analyse, write_csv
 
-    stats = analyse(_course_db_url(_course_folder(course)), assignment)
+    stats = analyse(_course(course).db_url, assignment)
     if not stats:
         raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
     click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
@@ -616,11 +621,9 @@ def progress_cmd(learner_id: str | None) -> None:
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
 def lab_cmd(learner: str | None, no_browser: bool) -> None:
     """Start JupyterLab on the course, opened at the start page."""
-    from .launch import lab_command, lab_root
-
     from .grading.environment import nbgrader_env
     from .lab_settings import write_learner_lab_config
-    from .launch import lab_command, learner_lab_config_dir
+    from .launch import lab_command, lab_root, learner_lab_config_dir
 
     settings = get_settings()
     # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
@@ -635,9 +638,6 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     os.chdir(lab_root(settings))
     os.execvpe(argv[0], argv, env)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
 
 
 @main.command("hub")
@@ -671,3 +671,7 @@ def hub_sync_cmd(dry_run: bool, yes: bool) -> None:
     except (HubApiError, TooManyRemovals, FileNotFoundError, PermissionError) as exc:
         raise SystemExit(f"iso20k hub-sync: {exc}")
     click.echo(("Would change: " if dry_run else "Hub accounts: ") + plan.summary() + ".")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

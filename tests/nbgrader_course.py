@@ -72,3 +72,32 @@ def grades(root: Path, assignment: str) -> dict[str, dict[str, tuple]]:
                 for g in nb.grades:
                     out.setdefault(sub.student.id, {})[g.name] = (g.auto_score, g.needs_manual_grade)
     return out
+
+
+PRACTICAL = "practical-task"
+
+
+def add_practical(root: Path, assignment: str = PRACTICAL) -> Path:
+    """A practical task: the fixture all-staff exam whose first answer is written as *code* in an
+    nbgrader solution cell (what a future assessment needing learners' code looks like).  It is
+    graded through the sandbox path, not by reading answers."""
+    nb = json.loads((root / "source" / "all-staff-exam" / "all-staff-exam.ipynb").read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        if "".join(cell["source"]).startswith('answer_q01 = ""'):
+            cell["source"] = '### BEGIN SOLUTION\nanswer_q01 = "B"\n### END SOLUTION'
+            cell["metadata"] = {"nbgrader": {"grade": False, "grade_id": "q01-answer", "locked": False,
+                                             "schema_version": 3, "solution": True, "task": False}}
+    target = root / "source" / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(nb, ensure_ascii=False), encoding="utf-8")
+    nbgrader(root, "generate_assignment", assignment, "--force")
+    return root
+
+
+def fill_practical(release_nb: dict, code: str, answers: dict[str, str]) -> dict:
+    """A submission of the practical task: ``code`` in its solution cell, ``answers`` as in fill()."""
+    nb = fill(release_nb, answers)
+    for cell in nb["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "q01-answer":
+            cell["source"] = code
+    return nb

@@ -1,7 +1,9 @@
 """The grading sandbox against adversarial submissions, with the real nbgrader CLI, a real
 SQLite gradebook, real bubblewrap and real kernels.
 
-Each attack is code in an answer cell.  It prints ``HARM: ...`` if it got anywhere and
+The sandbox runs learners' code only for an assessment that needs it: here a practical task (the
+fixture exam with its first answer written as code in an nbgrader solution cell).  Each attack
+is code in that cell.  It prints ``HARM: ...`` if it got anywhere and
 ``blocked: ...`` if not; the tests also check the harm itself (files, gradebook, a TCP server,
 feedback pages) rather than trusting what the attack printed."""
 
@@ -21,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from iso20k.grading.parallel import autograde
-from nbgrader_course import fill, grades, nbgrader, new_course, submit
+from nbgrader_course import PRACTICAL, add_practical, fill_practical, grades, nbgrader, new_course, submit
 
 pytestmark = pytest.mark.slow
 FIXTURE_EXAMS = Path(__file__).parent / "fixtures" / "exams"
-A = "all-staff-exam"
+A = PRACTICAL
 RIGHT = {"q01": "b", "q02": "D", "q03": "BADC"}
 HONEST = {"aa-right": RIGHT, "ab-partly": {"q01": "B", "q02": "C", "q03": "ABCD"}}
 SECRETS = ("assert_key(answer_", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "'BADC'", "&#39;BADC&#39;",
@@ -39,6 +41,11 @@ def attempt(what, action):
     except BaseException as exc:
         print("blocked:", what, type(exc).__name__)
 '''
+
+
+def answer(release: dict, answers: dict[str, str]) -> dict:
+    """An honest submission: the first answer written as the code the task asks for."""
+    return fill_practical(release, f'answer_q01 = "{answers["q01"]}"', {k: v for k, v in answers.items() if k != "q01"})
 
 
 def attacks(course: Path, port: int) -> dict[str, str]:
@@ -169,16 +176,16 @@ def files(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     base = tmp_path_factory.mktemp("sandbox")
-    course = new_course(base / "course", FIXTURE_EXAMS)
+    course = add_practical(new_course(base / "course", FIXTURE_EXAMS))
     release = json.loads((course / "release" / A / f"{A}.ipynb").read_text())
     for student, answers in HONEST.items():
-        submit(course, A, student, fill(release, answers))
+        submit(course, A, student, answer(release, answers))
     honest_only = base / "serial"
     shutil.copytree(course, honest_only)
     listener = Listener()
     for student, code in attacks(course, listener.port).items():
         # q01 is the attack; q02 right and q03 wrong, so the rest of each notebook shows it ran.
-        submit(course, A, student, fill(release, {"!q01": code + 'answer_q01 = "A"\n', "q02": "D", "q03": "ABCD"}))
+        submit(course, A, student, fill_practical(release, code + 'answer_q01 = "A"\n', {"q02": "D", "q03": "ABCD"}))
     before = {"source": files(course / "source"), "release": files(course / "release"),
               "honest": {s: files(course / "submitted" / s) for s in HONEST}}
     env = {"ISO20K_GRADING_CELL_TIMEOUT_S": "10", "ISO20K_GRADING_OUTPUT_LIMIT_KB": "64",
@@ -221,9 +228,9 @@ def test_the_batch_completes_and_marks_each_limit(graded):
     assert "could not start more processes" in " ".join(o["x-fork"].problems)
     for student in ("x-exit", "x-shutdown"):  # left for the trainer, like any submission that cannot be run
         assert o[student].status == "failed" and "the kernel stopped" in o[student].problems[0]
-        assert o[student].tamper  # what was found before the kernel stopped is still reported
+        # (code in the task's solution cell is what learners are asked to write: not tampering)
     report = json.loads(summary.report_path.read_text())
-    assert report["isolation"] == "bubblewrap"
+    assert report["isolation"] == "bubblewrap" and report["mode"] == "sandbox"
     assert "WITHOUT ISOLATION" not in summary.text()
 
 
@@ -308,7 +315,7 @@ def small_course(graded, tmp_path):
     small = tmp_path / "small"
     shutil.copytree(course, small, ignore=shutil.ignore_patterns("autograded", "feedback", "submitted", "reports"))
     release = json.loads((small / "release" / A / f"{A}.ipynb").read_text())
-    submit(small, A, "aa-right", fill(release, RIGHT))
+    submit(small, A, "aa-right", answer(release, RIGHT))
     return small
 
 
@@ -348,3 +355,109 @@ def test_the_course_repository_stays_hidden_though_python_and_the_package_live_i
     visible = set(ast.literal_eval(proc.stdout))
     assert visible <= {".venv", "iso20k"}, visible
     assert not visible & {"exams", "source", "release", "gradebook.db", "nbgrader_config.py"}
+
+
+KERNEL_PROBE = '''
+import glob, json, os
+hits, readable = [], []
+for path in glob.glob("/proc/[0-9]*/environ"):
+    try:
+        data = open(path, "rb").read()
+    except OSError:
+        continue
+    readable.append(path)
+    if MARKER.encode() in data:
+        hits.append(path)
+print(json.dumps({"hits": hits, "readable": readable, "own": MARKER in repr(dict(os.environ))}))
+'''
+
+DRIVER = '''
+import asyncio, json, os, sys
+from iso20k.grading.sandbox import SandboxPolicy, prepare_dir
+from iso20k.grading.sandboxed_kernel import SandboxedKernelManager
+
+work, marker, probe = sys.argv[1], sys.argv[2], open(sys.argv[3]).read()
+os.environ["ISO20K_SECRET_CANARY"] = marker  # what the grader's environment must never pass on
+
+
+async def main():
+    prepare_dir(__import__("pathlib").Path(work), SandboxPolicy())
+    km = SandboxedKernelManager(kernel_name="python3")
+    await km.start_kernel(cwd=work)
+    kc = km.client()
+    kc.start_channels()
+    out = []
+    try:
+        await kc.wait_for_ready(timeout=180)
+        hook = lambda msg: out.append(msg["content"].get("text", "")) if msg["msg_type"] == "stream" else None
+        await kc.execute_interactive(probe.replace("MARKER", repr(marker)), timeout=120, output_hook=hook)
+    finally:
+        kc.stop_channels()
+        await km.shutdown_kernel(now=True)
+    print("RESULT " + "".join(out).strip())
+
+
+asyncio.run(main())
+'''
+
+
+def _blocked_ancestor(path: Path) -> tuple[Path, Path] | None:
+    """(folder others cannot enter, its child on the way to ``path``), e.g. /root and /root/.pyenv."""
+    for parent in reversed(path.parents):
+        if parent != Path("/") and not os.stat(parent).st_mode & 0o001:
+            return parent, path.relative_to(parent).parts[0]
+    return None
+
+
+def _as_unprivileged(cmd: list[str], scratch: Path) -> list[str]:
+    """``cmd`` run as user 'nobody' (65534) with no groups; when this Python lives below a folder
+    only root may enter (e.g. pyenv in /root), that folder is replaced in a private mount
+    namespace by an empty one holding just the Python installation."""
+    drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"]
+    blocked = _blocked_ancestor(Path(sys.executable).resolve())
+    if blocked is None:
+        return drop + cmd
+    folder, child = blocked
+    keep = scratch / "keep"
+    keep.mkdir()
+    script = (f'mount --bind "{folder / child}" "{keep}" && mount -t tmpfs -o mode=0755 tmpfs "{folder}" && '
+              f'mkdir -p "{folder / child}" && mount --bind "{keep}" "{folder / child}" && exec "$@"')
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", *drop, *cmd]
+
+
+@pytest.mark.parametrize("who", ["grader as is", "unprivileged user"])
+def test_neither_bubblewrap_nor_the_kernel_gets_the_graders_environment(who):
+    """bubblewrap is started with a cleared environment in every mode.  As an unprivileged user it
+    runs in a user namespace as process 1 of the sandbox, with the kernel's own user id: the
+    kernel can read its /proc/1/environ, so that must hold nothing of the grader's."""
+    import secrets
+    import tempfile
+
+    if who == "unprivileged user" and os.geteuid() != 0:
+        pytest.skip("already unprivileged: the other case is this one")
+    marker = "iso20k-canary-" + secrets.token_hex(8)
+    scratch = Path(tempfile.mkdtemp(prefix="iso20k-env-"))  # not below pytest's 0700 folder
+    try:
+        os.chmod(scratch, 0o755)
+        work = scratch / "work"
+        work.mkdir()
+        (scratch / "probe.py").write_text(KERNEL_PROBE)
+        (scratch / "driver.py").write_text(DRIVER)
+        cmd = [sys.executable, str(scratch / "driver.py"), str(work), marker, str(scratch / "probe.py")]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "IPYTHON"))}
+        if who == "unprivileged user":
+            tmp = scratch / "tmp"
+            tmp.mkdir(mode=0o1777)
+            os.chmod(tmp, 0o1777)
+            os.chown(work, 65534, 65534)
+            env.update(HOME=str(tmp), TMPDIR=str(tmp))
+            cmd = _as_unprivileged(cmd, scratch)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=scratch)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        line = next(ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT "))
+        seen = json.loads(line[len("RESULT "):])
+        assert seen["hits"] == [] and seen["own"] is False, seen
+        if who == "unprivileged user":
+            assert "/proc/1/environ" in seen["readable"], seen  # the check looked where it matters
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)

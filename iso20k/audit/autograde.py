@@ -13,12 +13,13 @@ from .grades import read_grades, record_changes
 
 
 def autograde_audited(course: Path, assignment: str, store: ProgressStore, actor: str,
-                      anchor: Path | None = None, **options):
+                      anchor: Path | None = None, gradebook: str | None = None, **options):
     """Run :func:`iso20k.grading.parallel.autograde` and record what it changed.  Returns its summary
-    and the trail entries written."""
+    and the trail entries written.  ``gradebook`` is the course's gradebook URL (default: the
+    settings' for ``course``)."""
     from ..grading.parallel import autograde
 
-    url = gradebook_url(Path(course).resolve())
+    url = gradebook or gradebook_url(Path(course).resolve())
     before, _ = read_grades(url, assignment)
     summary = autograde(course, assignment, **options)
     after, stamps = read_grades(url, assignment)

@@ -58,15 +58,42 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     ]
     worker_results = worker_results or os.environ.get("ISO20K_WORKER_RESULTS")
     if worker_results:
-        # 'iso20k autograde' saves grades this way: the code already ran in a grading worker.
-        c.UseWorkerExecution.results_dir = worker_results
-        c.Autograde.autograde_preprocessors = [
-            "iso20k.grading.preprocessors.UseWorkerExecution",
-            "nbgrader.preprocessors.IgnorePattern",
-            "nbconvert.preprocessors.ClearMetadataPreprocessor",
-            "nbgrader.preprocessors.LimitOutput",
-            "nbgrader.preprocessors.SaveAutoGrades",
-            "nbgrader.preprocessors.AssignLatePenalties",
-            "nbgrader.preprocessors.CheckCellMetadata",
-        ]
+        use_worker_results(c, worker_results)
     c.ExportApp.plugin_class = "iso20k.grading.export.PassFailExportPlugin"
+
+
+#: nbgrader's own steps after running a notebook, kept in both of iso20k's pipelines.
+AFTER_RUN = [
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+
+
+def use_worker_results(c, results_dir: str) -> None:
+    """Autograde takes each notebook's run from a grading worker's results (the sandbox path:
+    the learner's code already ran, isolated, in ``worker.py``)."""
+    c.UseWorkerExecution.results_dir = str(results_dir)
+    c.Autograde.autograde_preprocessors = ["iso20k.grading.preprocessors.UseWorkerExecution", *AFTER_RUN]
+
+
+def use_answer_judging(c, results_dir: str) -> None:
+    """Autograde reads answers as data and judges them with the course's own code, in process,
+    running nothing a learner wrote (``answer_preprocessors.py``)."""
+    c.RestoreTrustedCells.results_dir = str(results_dir)
+    c.JudgeAnswers.results_dir = str(results_dir)
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "iso20k.grading.answer_preprocessors.RestoreTrustedCells",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+    ]
+    c.Autograde.autograde_preprocessors = [
+        "iso20k.grading.answer_preprocessors.JudgeAnswers",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbgrader.preprocessors.LimitOutput",
+        "iso20k.grading.answer_preprocessors.SaveAutoGradesAtOnce",
+        "nbgrader.preprocessors.AssignLatePenalties",
+    ]

@@ -2,13 +2,14 @@
 
 nbgrader's LimitOutput trims outputs only after the run; a cell that prints forever would fill
 the grading worker's memory first.  Here, once a notebook has printed ``output_limit_bytes``,
-further output is dropped as it arrives, the cell that printed it is interrupted, and a notice
-takes its place.  Error outputs are always kept (nbgrader grades a test cell by whether it has
+further output is dropped as it arrives and a notice takes its place.  The cell is not
+interrupted: an interrupt sent while output is still arriving can land after that cell ended, in
+whichever cell runs next, and so move points between cells.  A cell that prints forever is stopped
+by the cell time limit instead, which nbclient applies to the cell that is still running.  Error outputs are always kept (nbgrader grades a test cell by whether it has
 one), with their traceback cut short."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from nbformat.v4 import new_output
@@ -28,7 +29,6 @@ class LimitedExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self.output_bytes = 0
         self.stopped_cells = []
-        self._interrupts: list = []
         return super().preprocess(nb, resources, km)
 
     def output(self, outs, msg, display_id, cell_index):
@@ -43,5 +43,4 @@ class LimitedExecute(Execute):
         if cell_index not in self.stopped_cells:
             self.stopped_cells.append(cell_index)
             outs.append(new_output("stream", name="stderr", text=NOTICE.format(kib=self.output_limit_bytes // 1024)))
-            self._interrupts.append(asyncio.ensure_future(self.km.interrupt_kernel()))
         return None

@@ -1,12 +1,14 @@
-"""``iso20k autograde``: grade a whole cohort's submissions side by side.
+"""``iso20k autograde``: grade a whole cohort's submissions.
 
-Worker processes (one per job) prepare and run submissions exactly as nbgrader would, each
-with a fresh kernel, under a memory cap; a submission that overruns its time limit has its
-worker stopped and replaced, and one broken submission never stops the batch.  As each run
-finishes, nbgrader's own autograde saves its grades in this process (one submission at a time,
-taking the worker's run instead of running the code again), so the gradebook gets exactly what
-serial ``nbgrader autograde`` would give it.  Learners' code runs in the grading sandbox
-(``sandbox.py``) unless the trainer explicitly grades without isolation."""
+Assessments answered with data (every one in this course) are graded without running any
+learner code: ``answer_grading.py``.  An assessment whose learners write code goes through the
+sandbox path below: worker processes (one per job) prepare and run submissions exactly as
+nbgrader would, each with a fresh kernel in the bubblewrap sandbox (``sandbox.py``), under a
+memory cap; a submission that overruns its time limit has its worker stopped and replaced, and
+one broken submission (or a worker that dies) never stops the batch.  As each run finishes,
+nbgrader's own autograde saves its grades in this process (one submission at a time, taking the
+worker's run instead of running the code again), so the gradebook gets exactly what serial
+``nbgrader autograde`` would give it."""
 
 from __future__ import annotations
 
@@ -19,61 +21,28 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 from tqdm import tqdm
 
-from .config import course_config
-from .environment import ensure_bin_on_path, nbgrader_env, open_gradebook
+from .config import use_worker_results
+from .course_folder import Course, load_course
+from .environment import nbgrader_env, open_gradebook
 from .limits import limited, stop_group
+from .outcome import MODES, STATUSES, WITHOUT_ISOLATION, Outcome, Summary  # noqa: F401 - re-exported
 from .sandbox import SandboxPolicy, require_sandbox
 
-STATUSES = ("graded", "failed", "timed out", "out of memory", "too much output")
 #: Statuses whose run is complete enough to save grades from (the rest of the notebook ran).
 SAVED = ("graded", "out of memory", "too much output")
-WITHOUT_ISOLATION = ("WITHOUT ISOLATION: learners' code ran with the grader's rights and could read and "
-                     "change the course folder and gradebook (--without-isolation)")
+#: Seconds allowed, beyond a submission's time limit, for a worker to answer before it counts as dead.
+GRACE_S = 30
 
 
-@dataclass
-class Outcome:
-    student: str
-    status: str
-    seconds: float
-    tamper: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Summary:
-    assignment: str
-    outcomes: list[Outcome]
-    seconds: float
-    report_path: Path | None = None
-    isolated: bool = True
-
-    def count(self, status: str) -> int:
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def tampered(self) -> list[Outcome]:
-        return [o for o in self.outcomes if o.tamper]
-
-    def text(self) -> str:
-        lines = [f"{self.assignment}: {len(self.outcomes)} submission(s) in {self.seconds:.1f}s — "
-                 + ", ".join(f"{self.count(s)} {s}" for s in STATUSES) + f", {len(self.tampered)} tampered"]
-        if not self.isolated:
-            lines.append("  " + WITHOUT_ISOLATION)
-        for o in self.outcomes:
-            if o.status != "graded" or o.tamper or o.problems:
-                detail = "; ".join(o.problems + o.tamper)
-                lines.append(f"  {o.student}: {o.status}{' (tampered)' if o.tamper else ''}: {detail}")
-        return "\n".join(lines)
-
-
-def submissions(root: Path, assignment: str) -> list[str]:
-    base = Path(root) / "submitted"
+def submissions(course: Course, assignment: str) -> list[str]:
+    """Students with a submitted folder for ``assignment``, in order."""
+    coursedir = course.coursedir()
+    base = Path(coursedir.format_path(coursedir.submitted_directory, ".", ".")).resolve()
     return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir()) if base.is_dir() else []
 
 
@@ -106,8 +75,17 @@ class Worker:
         lines.put(None)  # the worker ended
 
     def run(self, student: str, time_limit: int) -> Outcome:
-        root, assignment, out, _ = self.args
+        """Grade one submission in this worker; never raises and never waits past the time limit."""
         started = time.monotonic()
+        try:
+            return self._run(student, time_limit, started)
+        except Exception as exc:  # a broken pipe, an unreadable report: the worker is replaced
+            self.stop()
+            return Outcome(student, "failed", time.monotonic() - started,
+                           problems=[f"the grading worker failed ({type(exc).__name__}: {exc})"[:300]])
+
+    def _run(self, student: str, time_limit: int, started: float) -> Outcome:
+        root, assignment, out, _ = self.args
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         self.proc.stdin.write(student + "\n")
@@ -141,45 +119,17 @@ class Worker:
                 stop_group(self.proc)
 
 
-class GradeSaver:
-    """Saves grades with nbgrader's own Autograde converter, one submission at a time."""
-
-    def __init__(self, root: Path, assignment: str, results: Path):
-        from nbgrader.apps.api import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
-
-        ensure_bin_on_path()  # nbgrader may run alembic
-        config = course_config(root, worker_results=str(results))
-        self.assignment = assignment
-        self.api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
-        self.root = root
-
-    def save(self, student: str) -> str | None:
-        """None when saved, else why not."""
-        import warnings
-
-        with warnings.catch_warnings():
-            # nbgrader's own gradebook code triggers SQLAlchemy autoflush warnings; they are noise here.
-            warnings.simplefilter("ignore")
-            result = self.api.autograde(self.assignment, student, force=True, create=True)
-        if result.get("success") and (Path(self.root) / "autograded" / student / self.assignment).is_dir():
-            return None
-        log = (result.get("log") or result.get("error") or "").strip().splitlines()
-        errors = [line for line in log if "ERROR" in line] or log or ["unknown error"]
-        return "nbgrader could not save grades: " + errors[-1][:300]
-
-
-def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
+def record_ungraded(course: Course, assignment: str, students: list[str]) -> None:
     """Record submissions that could not be run, as nbgrader itself does for an unreadable file:
     the submission exists, its grades wait for a person (so it shows in formgrader)."""
     if not students:
         return
     from nbgrader.utils import parse_utc
 
-    c = course_config(root)
-    with open_gradebook(c.CourseDirectory.db_url, c.CourseDirectory.course_id) as gb:
+    coursedir = course.coursedir()
+    with open_gradebook(coursedir.db_url, coursedir.course_id) as gb:
         for student in students:
-            stamp = Path(root) / "submitted" / student / assignment / "timestamp.txt"
+            stamp = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment)) / "timestamp.txt"
             timestamp = parse_utc(stamp.read_text().strip()) if stamp.exists() else None
             gb.update_or_create_student(student)
             if timestamp:
@@ -188,18 +138,48 @@ def record_ungraded(root: Path, assignment: str, students: list[str]) -> None:
                 gb.update_or_create_submission(assignment, student)
 
 
-def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600, memory_mb: int = 2048,
+def autograde(root: Path | None, assignment: str, jobs: int = 0, time_limit: int = 600, memory_mb: int = 2048,
               progress: bool = True, isolation: bool = True, sandbox: SandboxPolicy | None = None) -> Summary:
-    """Grade every submission of ``assignment``.  With ``isolation`` (the default) learners' code
-    runs in the sandbox, and SandboxUnavailable is raised, before anything is graded, if this
-    machine cannot provide it.  ``sandbox`` defaults to the settings."""
-    root = Path(root).resolve()
-    if isolation:
-        sandbox = sandbox or SandboxPolicy.from_settings()
-        require_sandbox(sandbox)
+    """Grade every submission of ``assignment`` in the nbgrader course ``root`` (None: the course
+    nbgrader finds in the current folder).  An assessment answered with data is judged without
+    running learners' code.  Otherwise, with ``isolation`` (the default), learners' code runs in
+    the sandbox, and SandboxUnavailable is raised, before anything is graded, if this machine
+    cannot provide it.  ``sandbox`` defaults to the settings."""
+    from .answer_grading import code_needed, grade_answers
+
+    course = load_course(root)
     started = time.monotonic()
-    students = submissions(root, assignment)
+    students = submissions(course, assignment)
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(students) or 1))
+    if code_needed(course, assignment) is None:
+        mode = "answers"
+        outcomes = grade_answers(course, assignment, students, jobs=jobs, progress=progress)
+    else:
+        mode = "sandbox" if isolation else "unisolated"
+        if isolation:
+            sandbox = sandbox or SandboxPolicy.from_settings()
+            require_sandbox(sandbox)
+        outcomes = _grade_in_workers(course, assignment, students, jobs, time_limit, memory_mb, progress,
+                                     sandbox if isolation else None)
+    record_ungraded(course, assignment, [o.student for o in outcomes if o.status in ("failed", "timed out")])
+    outcomes.sort(key=lambda o: o.student)
+    summary = Summary(assignment, outcomes, time.monotonic() - started, isolated=mode != "unisolated", mode=mode)
+    reports = course.root / "reports"
+    reports.mkdir(exist_ok=True)
+    summary.report_path = reports / f"{assignment}-autograde.json"
+    summary.report_path.write_text(json.dumps(
+        {"assignment": assignment, "seconds": summary.seconds, "jobs": jobs, "mode": mode,
+         "isolation": "bubblewrap" if mode == "sandbox" else MODES[mode],
+         "outcomes": [asdict(o) for o in outcomes]}, ensure_ascii=False, indent=2), encoding="utf-8")
+    return summary
+
+
+def _grade_in_workers(course: Course, assignment: str, students: list[str], jobs: int, time_limit: int,
+                      memory_mb: int, progress: bool, sandbox: SandboxPolicy | None) -> list[Outcome]:
+    """The sandbox path: run submissions in worker processes, save grades here as each finishes."""
+    from .saver import GradeSaver
+
+    root = course.root
     results = Path(tempfile.mkdtemp(prefix=f"iso20k-grade-{assignment}-"))
     todo: queue.Queue = queue.Queue()
     for student in students:
@@ -209,7 +189,7 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
 
     def work(slot: int) -> None:
         # One user id per job: a fork bomb in one submission cannot use up another's process limit.
-        worker = Worker(root, assignment, results, memory_mb, sandbox.uid + slot if isolation else None)
+        worker = Worker(root, assignment, results, memory_mb, None if sandbox is None else sandbox.uid + slot)
         try:
             while True:
                 try:
@@ -224,28 +204,29 @@ def autograde(root: Path, assignment: str, jobs: int = 0, time_limit: int = 600,
     try:
         for t in threads:
             t.start()
-        saver = GradeSaver(root, assignment, results)
+        config = course.config.copy()
+        use_worker_results(config, str(results))
+        saver = GradeSaver(course, assignment, config)
+        waiting = set(students)
         with tqdm(total=len(students), desc=f"grading {assignment}", unit="submission", disable=not progress) as bar:
-            for _ in students:
-                outcome = ran.get()
+            while waiting:
+                try:
+                    outcome = ran.get(timeout=time_limit + GRACE_S)
+                except queue.Empty:
+                    if any(t.is_alive() for t in threads):
+                        continue  # every worker stops its submission at the time limit; none is stuck
+                    break  # every worker thread ended: nothing more will come
+                waiting.discard(outcome.student)
                 if outcome.status in SAVED:
                     reason = saver.save(outcome.student)
                     if reason:
                         outcome.status, outcome.problems = "failed", outcome.problems + [reason]
                 outcomes.append(outcome)
                 bar.update(1)
+        for student in sorted(waiting):
+            outcomes.append(Outcome(student, "failed", 0.0, problems=["no grading worker was left to grade it"]))
         for t in threads:
-            t.join()
-        record_ungraded(root, assignment, [o.student for o in outcomes if o.status in ("failed", "timed out")])
+            t.join(timeout=GRACE_S)
     finally:
         shutil.rmtree(results, ignore_errors=True)
-    outcomes.sort(key=lambda o: o.student)
-    summary = Summary(assignment, outcomes, time.monotonic() - started, isolated=isolation)
-    reports = root / "reports"
-    reports.mkdir(exist_ok=True)
-    summary.report_path = reports / f"{assignment}-autograde.json"
-    summary.report_path.write_text(json.dumps(
-        {"assignment": assignment, "seconds": summary.seconds, "jobs": jobs,
-         "isolation": "bubblewrap" if isolation else "none (--without-isolation)",
-         "outcomes": [asdict(o) for o in outcomes]}, ensure_ascii=False, indent=2), encoding="utf-8")
-    return summary
+    return outcomes

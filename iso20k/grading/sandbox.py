@@ -20,6 +20,9 @@ from pathlib import Path
 #: Environment variables a kernel keeps; everything else of the grader's environment is dropped.
 KEPT_ENV = ("LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "NBGRADER_EXECUTION", "PYTHONHASHSEED")
 SYSTEM_DIRS = ("/usr", "/etc")
+#: The whole environment bubblewrap itself starts with (in every mode): inside the sandbox it is
+#: process 1, and an unprivileged kernel can read its /proc/1/environ.
+BWRAP_ENV = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}
 SYSTEM_LINKS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 
 
@@ -137,7 +140,7 @@ def sandbox_problem(policy: SandboxPolicy) -> str | None:
             os.chmod(tmp, 0o755)
             prepare_dir(Path(tmp), policy)
             cmd = bwrap_command(policy, [sys.executable, "-c", "import iso20k.exam_checks"], str(work), str(run))
-            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=dict(BWRAP_ENV))
     except SandboxUnavailable as exc:
         return str(exc)
     except (OSError, subprocess.TimeoutExpired) as exc:

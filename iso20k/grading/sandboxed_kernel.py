@@ -5,7 +5,7 @@ nbgrader's Execute (an nbclient NotebookClient) starts every kernel through its 
 run folder for its connection file and ZMQ IPC sockets (no network needed), interrupts go
 through the control channel (a signal would reach bubblewrap, not the kernel), and the kernel's
 working folder (nbclient's ``cwd``: the submission's working copy) is the only other folder it
-may write."""
+may write.  bubblewrap itself is started with an almost empty environment (``BWRAP_ENV``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Integer, Unicode
 
-from .sandbox import SandboxPolicy, bwrap_command, prepare_dir
+from .sandbox import BWRAP_ENV, SandboxPolicy, bwrap_command, prepare_dir
 
 
 MAX_RUN_DIR = 90
@@ -70,6 +70,12 @@ class SandboxedKernelManager(AsyncKernelManager):
         launch = self._launch_args or {}
         work_dir = launch.get("cwd") or os.getcwd()
         return bwrap_command(self.policy, cmd, str(work_dir), str(self.run_dir), launch.get("env"))
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+        # bubblewrap starts with an almost empty environment: the kernel's own variables are
+        # passed with --setenv (format_kernel_cmd), nothing of the grader's reaches the sandbox.
+        kw["env"] = dict(BWRAP_ENV)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 from nbgrader import utils
-from .config import course_config
+from .course_folder import load_course
 from .sandbox import SandboxPolicy, prepare_dir
 from .tamper import tamper_findings
 
@@ -92,7 +92,7 @@ def run_submission(root: Path, assignment: str, student: str, out_dir: Path,
 
 def _run_notebooks(root: Path, assignment: str, student: str, out_dir: Path, policy: SandboxPolicy | None,
                    submitted: Path, work: Path) -> dict:
-    config = course_config(root)
+    config = load_course(root).config.copy()
     db_url = config.CourseDirectory.db_url
     report = new_report(student)
     release_dir = root / "release" / assignment
@@ -130,7 +130,7 @@ def _run_notebooks(root: Path, assignment: str, student: str, out_dir: Path, pol
         if execute.stopped_cells:
             report["status"] = "too much output"
             report["problems"].append(f"{name}: printed more than {execute.output_limit_bytes // 1024} KiB; "
-                                      f"{len(execute.stopped_cells)} cell(s) stopped")
+                                      f"the output of {len(execute.stopped_cells)} cell(s) was dropped")
         if "BlockingIOError" in errors:
             report["problems"].append(f"{name}: a cell could not start more processes (the process limit)")
         if "DeadKernelError" in errors:
