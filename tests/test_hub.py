@@ -244,3 +244,29 @@ def test_a_learner_reaches_no_keys_no_database_and_no_other_home(hub):
     env = run_in_kernel(hub, a.user, token, "import os; print(sorted(k for k in os.environ if 'DB' in k or 'PASS' in k))")
     assert env["stdout"].strip() == "[]", env
     assert _fingerprint(hub) == before
+
+
+def test_learners_hand_in_through_the_exchange_and_cannot_list_each_others(hub):
+    import subprocess
+
+    a, b = hub.learners
+    released = subprocess.run([str(hub.python.with_name("nbgrader")), "release_assignment", "all-staff-exam", "--force"],
+                              cwd=hub.course_root, env=hub.env, capture_output=True, text=True, timeout=300)
+    assert released.returncode == 0, released.stdout + released.stderr
+    token_a, token_b = user_token(hub, a.user), user_token(hub, b.user)
+    start_server(hub, b.user, token_b)
+    start_server(hub, a.user, token_a)
+    hand_in = run_in_kernel(hub, b.user, token_b, "\n".join([
+        "import subprocess",
+        "for cmd in (['nbgrader', 'fetch_assignment', 'all-staff-exam'], ['nbgrader', 'submit', 'all-staff-exam']):",
+        "    done = subprocess.run(cmd, capture_output=True, text=True)",
+        "    print(done.returncode, done.stderr[-300:].replace(chr(10), ' ') if done.returncode else '')",
+    ]), timeout=240)
+    assert [line.split()[0] for line in hand_in["stdout"].splitlines()] == ["0", "0"], hand_in
+    inbound = hub.root / "exchange" / "iso20k" / "inbound"
+    assert [p.name for p in inbound.iterdir() if p.name.startswith(f"{b.user}+all-staff-exam+")]
+    for probe in (f"__import__('os').listdir({str(inbound)!r})",
+                  f"__import__('shutil').rmtree({str(inbound.parent)!r})"):
+        outcome = run_in_kernel(hub, a.user, token_a, probe)
+        assert outcome["error"] and "Permission" in outcome["error"], (probe, outcome)
+    assert [p.name for p in inbound.iterdir() if p.name.startswith(f"{b.user}+all-staff-exam+")]

@@ -102,10 +102,27 @@ def prepare_state(settings: Settings) -> Path:
     state.chmod(0o711)
     Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
     Path(settings.data_dir).chmod(0o700)
-    exchange = Path(settings.exchange_dir)
-    exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o755)  # nbgrader's release/collect create the course's folders with their own modes
+    prepare_exchange(Path(settings.exchange_dir))
     return state
+
+
+def prepare_exchange(exchange: Path) -> None:
+    """nbgrader's exchange, laid out before any learner can touch it.  nbgrader makes the root
+    world-writable (0777) on release; with the sticky bit set here first it stays 1777, so nobody
+    can remove or replace another's entry, and the course's own folders exist, owned by root,
+    before a learner could create them: ``outbound`` 0755 (everyone fetches), ``inbound`` 2733
+    (everyone hands in, nobody but the trainers lists or reads what others handed in)."""
+    from ..grading.config import COURSE_ID
+
+    exchange.mkdir(parents=True, exist_ok=True)
+    exchange.chmod(0o1777)
+    course = exchange / COURSE_ID
+    for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o2733)):
+        folder.mkdir(exist_ok=True)
+        if folder.is_symlink() or folder.stat().st_uid != os.geteuid():
+            raise HubConfigError(f"{folder} is not owned by the hub's user: someone else created it; remove it "
+                                 "and start the hub again")
+        folder.chmod(mode)
 
 
 def configure(c, settings: Settings) -> None:
