@@ -8,8 +8,7 @@ import json
 import subprocess
 import urllib.error
 import urllib.request
-from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
+from datetime import date, datetime, timedelta
 
 import pytest
 

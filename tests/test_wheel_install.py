@@ -22,7 +22,6 @@ import json, sys
 from pathlib import Path
 import iso20k
 from iso20k.banks import load_catalog
-from wheel_build import build_wheel, clean_environment
 from iso20k.settings import get_settings
 from iso20k.store import ProgressStore
 from iso20k.widgets import QuizSession, quiz, use_session

@@ -233,7 +233,7 @@ def _role(get, columns, role_map: RoleMap | None, default_role: str | None, defa
     what = title or grade
     if not what:
         bad(column, f"the {'role' if column == 'role' else column.replace('_', ' ')} is empty",
-            f"fill it in, or give such people a role with --default-role staff")
+            "fill it in, or give such people a role with --default-role staff")
         return None
     unmapped.setdefault(what, []).append(line)
     kind = "job title" if title else "grade"
