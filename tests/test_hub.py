@@ -137,6 +137,7 @@ def _log_in_and_answer(hub, page, learner, language):
     config = json.loads(page.inner_text("#jupyter-config-data") or page.eval_on_selector(
         "#jupyter-config-data", "e => e.textContent"))
     assert {"@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment"} <= set(config["disabledExtensions"])
+    assert page.get_by_text("official Jupyter news").count() == 0  # no news question for learners
 
 
 def test_two_learners_log_in_answer_and_their_rows_land_under_their_names(hub):
