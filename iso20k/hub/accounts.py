@@ -12,13 +12,11 @@ allows users and groups only (see :data:`iso20k.hub.config.ROSTER_SYNC_SCOPES`).
 
 from __future__ import annotations
 
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 
 from ..grading.config import COURSE_ID
+from ..http_json import HttpRefused, HttpUnreachable, call_json
 from .learners import hub_user_name
 
 MANAGED_GROUP_PREFIXES = ("role-", "dept-", "track-", "nbgrader-")
@@ -98,24 +96,12 @@ class HubClient:
 
     def _call(self, method: str, path: str, body=None, **query):
         url = self.api_url + "/".join(urllib.parse.quote(part, safe="") for part in path.split("/"))
-        if query:
-            url += "?" + urllib.parse.urlencode(query)
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(url, data=data, method=method,
-                                         headers={"Authorization": f"token {self._token}",
-                                                  "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:
-                raw = reply.read()
-        except urllib.error.HTTPError as exc:
-            try:
-                message = json.loads(exc.read()).get("message", exc.reason)
-            except Exception:
-                message = exc.reason
-            raise HubApiError(f"hub refused {method} {path}: {exc.code} {message}") from None
-        except (urllib.error.URLError, OSError) as exc:
+            return call_json(url, self._token, method, body, self.timeout_s, **query)
+        except HttpRefused as exc:
+            raise HubApiError(f"hub refused {method} {path}: {exc}") from None
+        except HttpUnreachable as exc:
             raise HubApiError(f"hub unreachable at {self.api_url}: {exc}") from None
-        return json.loads(raw) if raw else None
 
     def _pages(self, path: str):
         offset = 0

@@ -45,11 +45,9 @@ def make_pre_spawn_hook(settings: Settings):
 
 def remembered_language(settings: Settings, hub_name: str) -> str | None:
     """The language the learner last chose in a quiz (kept by the records service)."""
-    from ..store import ProgressStore
+    from ..store import default_store
     from .learners import LearnerNames
 
-    store = ProgressStore(settings=settings)
-    try:
-        return store.language(LearnerNames(store).learner_id(hub_name))
-    finally:
-        store.close()
+    # the hub's own settings are these: one store kept open, no engine or migration check per start
+    store = default_store()
+    return store.language(LearnerNames(store).learner_id(hub_name))

@@ -3,12 +3,10 @@ response; the service decides who the learner is and whether the answer is right
 
 from __future__ import annotations
 
-import json
-import urllib.error
 import urllib.parse
-import urllib.request
 from typing import Any
 
+from ..http_json import HttpRefused, HttpUnreachable, call_json
 from .interface import Records, RecordsError, Verdict
 
 
@@ -27,22 +25,12 @@ class ServiceRecords(Records):
         self._language = me.get("language")
 
     def _call(self, method: str, path: str, body: dict | None = None, **query) -> Any:
-        url = urllib.parse.urljoin(self.base_url, path)
-        if query:
-            url += "?" + urllib.parse.urlencode(query)
-        data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-        request = urllib.request.Request(url, data=data, method=method, headers={
-            "Authorization": f"token {self._token}", "Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout_s) as reply:
-                return json.loads(reply.read() or b"null")
-        except urllib.error.HTTPError as exc:
-            try:
-                message = json.loads(exc.read()).get("message") or exc.reason
-            except Exception:
-                message = exc.reason
-            raise RecordsError(f"records service refused {method} {path}: {exc.code} {message}") from None
-        except (urllib.error.URLError, OSError) as exc:
+            return call_json(urllib.parse.urljoin(self.base_url, path), self._token, method, body,
+                             self.timeout_s, **query)
+        except HttpRefused as exc:
+            raise RecordsError(f"records service refused {method} {path}: {exc}") from None
+        except HttpUnreachable as exc:
             raise RecordsError(f"records service unreachable at {self.base_url}: {exc}") from None
 
     def answer(self, question_id: str, response: Any, language: str) -> Verdict:
