@@ -263,6 +263,27 @@ class Settings(BaseSettings):
         description="'iso20k hub-sync' refuses (without --yes) to remove access from more than this "
         "share of the hub's users at once.",
     )
+    hub_trainers: str = Field(
+        default="",
+        description="Comma-separated employee ids of the trainers (training office). 'iso20k hub-sync' puts "
+        "them in the hub group formgrade-iso20k, which reaches the formgrader service and the whole-company "
+        "dashboard; everyone else is refused both.",
+    )
+    hub_grader_user: str = Field(
+        default="grader-iso20k",
+        description="Operating-system account the trainers' formgrader service runs as (nbgrader's shared "
+        "grader account). It owns the course folder (ISO20K_COURSE_ROOT) with the answer keys and the "
+        "gradebook; nobody signs in as it. scripts/deploy-hub.sh creates it.",
+    )
+    hub_formgrader_port: int = Field(
+        default=8012, description="Port (127.0.0.1) of the trainers' formgrader service on the hub.",
+    )
+    hub_dashboard_port: int = Field(
+        default=8011, description="Port (127.0.0.1) of the management dashboard service on the hub.",
+    )
+    hub_proxy_api_port: int = Field(
+        default=8001, description="Port (127.0.0.1) of the hub proxy's own API (used by the hub only).",
+    )
 
     company_name: str = Field(
         default="Example IT Services Co., Ltd.",
@@ -338,7 +359,7 @@ class Settings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _course_folders(self) -> "Settings":
+    def _course_folders(self) -> Settings:
         # Outside a checkout, the trainers' folders are in the course folder unless set on their own.
         if self.content_dir is None:
             self.content_dir = self.course_root / "content"

@@ -39,6 +39,8 @@ ISO20K_DATA_DIR=/var/lib/iso20k
 ISO20K_HUB_STATE_DIR=/var/lib/iso20k-hub
 ISO20K_COURSE_ROOT=/srv/iso20k/course
 ISO20K_EXCHANGE_DIR=/srv/nbgrader/exchange
+# Trainers (employee ids): they reach the formgrader and the whole-company dashboard.
+# ISO20K_HUB_TRAINERS=E0101,E0102
 # A shared PostgreSQL store (recommended for more than a few dozen learners):
 # ISO20K_DB_URL=postgresql+psycopg://training:PASSWORD@127.0.0.1/training_records
 SETTINGS
@@ -47,14 +49,20 @@ SETTINGS
 fi
 chmod 0600 "$env_file"
 
-# The trainers' nbgrader course folder: keys, hidden tests and the gradebook. Root only.
+# nbgrader's shared grader account: the trainers' formgrader runs as it. Nobody signs in as it
+# (no password); it owns the course folder with the keys, hidden tests and the gradebook.
+grader=$(grep -E '^ISO20K_HUB_GRADER_USER=' "$env_file" | cut -d= -f2-)
+grader=${grader:-grader-iso20k}
+id "$grader" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$grader"
+
 course=$(grep -E '^ISO20K_COURSE_ROOT=' "$env_file" | cut -d= -f2-)
 course=${course:-/srv/iso20k/course}
 if [ ! -d "$course" ]; then
   install -d -m 0700 "$course"
   cp -r nbgrader_config.py source release exams "$course/"
-  echo "Course folder laid out in $course (root only)."
+  echo "Course folder laid out in $course (the grader account only)."
 fi
+chown -R "$grader:" "$course"
 chmod 0700 "$course"
 
 echo "Installed. Next: $prefix/venv/bin/iso20k import-roster employees.xlsx, then, with the hub running,"

@@ -48,6 +48,8 @@ class Learner:
     employee_id: str
     password: str
     department: str
+    role: str = "staff"
+    trainer: bool = False
 
     @property
     def user(self) -> str:
@@ -76,6 +78,7 @@ class Hub:
     learners: list[Learner] = field(default_factory=list)
     admin_token: str = ""
     os_users: bool = False
+    grader: str = ""
     proc: subprocess.Popen | None = None
 
     def iso20k(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -95,6 +98,21 @@ class Hub:
 
     def log(self) -> str:
         return (self.root / "hub.log").read_text(errors="replace")[-6000:]
+
+    def as_grader(self, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        """Run a command as the grader account in the course folder, as a trainer does in the
+        formgrader's terminal (``argv[0]`` is looked up in the product's environment)."""
+        import pwd
+
+        entry = pwd.getpwnam(self.grader)
+        env = {**self.env, "HOME": entry.pw_dir, "USER": self.grader}
+        done = subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
+                               str(self.python.with_name(argv[0])), *argv[1:]],
+                              cwd=self.course_root, env=env, capture_output=True, text=True, timeout=timeout)
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} as {self.grader} failed ({done.returncode}):\n"
+                               f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
+        return done
 
 
 TEST_ADMIN_CONFIG = """
@@ -120,25 +138,33 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     extra = root / "extra_config.py"
     extra.write_text(TEST_ADMIN_CONFIG.format(token=admin_token))
     extra.chmod(0o600)
+    grader = f"gr-{secrets.token_hex(3)}"  # nbgrader's shared grader account, made for this hub
     port, api_port, records_port = free_port(), free_port(), free_port()
     env = {"PATH": f"{python.parent}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(root),
            "ISO20K_ENV_FILE": "", "ISO20K_DATA_DIR": str(root / "data"),
            "ISO20K_HUB_STATE_DIR": str(root / "state"), "ISO20K_HUB_PYTHON": str(python),
            "ISO20K_HUB_IP": "127.0.0.1", "ISO20K_HUB_PORT": str(port), "ISO20K_HUB_API_PORT": str(api_port),
            "ISO20K_HUB_RECORDS_PORT": str(records_port), "ISO20K_COURSE_ROOT": str(course_root),
-           "ISO20K_EXCHANGE_DIR": str(root / "exchange"), "ISO20K_HUB_EXTRA_CONFIG": str(extra)}
+           "ISO20K_EXCHANGE_DIR": str(root / "exchange"), "ISO20K_HUB_EXTRA_CONFIG": str(extra),
+           "ISO20K_HUB_GRADER_USER": grader, "ISO20K_HUB_FORMGRADER_PORT": str(free_port()),
+           "ISO20K_HUB_DASHBOARD_PORT": str(free_port()), "ISO20K_HUB_PROXY_API_PORT": str(free_port()),
+           "ISO20K_HUB_TRAINERS": ",".join(x.employee_id for x in learners if x.trainer)}
     if db_url:
         env["ISO20K_DB_URL"] = db_url
     env.update(settings or {})
     hub = Hub(root=root, python=python, url=f"http://127.0.0.1:{port}", api=f"http://127.0.0.1:{api_port}/hub/api/",
-              env=env, db_url=db_url or f"sqlite:///{root / 'data' / 'progress.sqlite'}", course_root=course_root, learners=learners, admin_token=admin_token)
+              env=env, db_url=db_url or f"sqlite:///{root / 'data' / 'progress.sqlite'}", course_root=course_root, learners=learners, admin_token=admin_token,
+              grader=grader)
     roster = root / "roster.csv"
     roster.write_text("employee_id,name,department,role\n" + "".join(
-        f"{x.employee_id},Learner {x.employee_id},{x.department},staff\n" for x in learners), encoding="utf-8")
+        f"{x.employee_id},Learner {x.employee_id},{x.department},{x.role}\n" for x in learners), encoding="utf-8")
     hub.iso20k("import-roster", str(roster))
     if os_users:
         for x in learners:
             create_os_user(x.user, x.password)
+    # the grader account: no password (nobody signs in as it), owns the course folder
+    subprocess.run(["useradd", "--system", "--create-home", "--shell", "/bin/bash", grader], check=True)
+    subprocess.run(["chown", "-R", f"{grader}:", str(course_root)], check=True)
     hub.os_users = os_users
     log = open(root / "hub.log", "w")
     hub.proc = subprocess.Popen([str(python.with_name("iso20k")), "hub"], env=env, stdout=log,
@@ -158,9 +184,25 @@ def stop_hub(hub: Hub) -> None:
             hub.proc.wait(30)
         except subprocess.TimeoutExpired:
             hub.proc.kill()
+    _kill_left_behind(hub)
     if hub.os_users:
         for x in hub.learners:
             remove_os_user(x.user)
+    remove_os_user(hub.grader)
+
+
+def _kill_left_behind(hub: Hub) -> None:
+    """The hub's proxy and services run in their own sessions; a hub that died (or failed to
+    start) leaves them running.  They carry this hub's state folder in their environment."""
+    marker = f"ISO20K_HUB_STATE_DIR={hub.root / 'state'}".encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if marker in (proc / "environ").read_bytes().split(b"\0"):
+                os.kill(int(proc.name), 9)
+        except (OSError, ProcessLookupError):
+            continue
 
 
 def user_token(hub: Hub, user: str) -> str:

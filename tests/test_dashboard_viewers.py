@@ -10,13 +10,12 @@ import os
 import re
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 import websocket
-
 from browser import chromium_page
+from dashboard_probe import forge_department, ids_in, recorded, without_echoes
 from dashboard_world import dashboard, make_world
 
 pytestmark = pytest.mark.slow
@@ -51,52 +50,9 @@ def company(tmp_path_factory):
                "rep": rep, "staff": staff, "token_of": token_of, "server_token": server_token}
 
 
-def ids_in(text: str, people, department: str) -> set[str]:
-    return {eid for eid, dept, _ in people if dept == department
-            and re.search(rf"(?<![0-9A-Za-z]){re.escape(eid)}(?![0-9])", text)}
-
-
-def recorded(page) -> list[str]:
-    """Every websocket frame the page receives, as text (binary frames decoded leniently)."""
-    frames: list[str] = []
-
-    def on_socket(ws):
-        ws.on("framereceived", lambda payload: frames.append(
-            payload if isinstance(payload, str) else bytes(payload).decode("utf-8", "replace")))
-    page.on("websocket", on_socket)
-    return frames
-
-
 def open_as(page, url: str, token: str, suffix: str = "") -> None:
     page.goto(f"{url}?token={token}{suffix}")
     page.wait_for_selector(".iso20k-departments table, .iso20k-refused", timeout=90_000)
-
-
-def _send(ws, msg_type: str, content: dict) -> None:
-    ws.send(json.dumps({"channel": "shell", "header": {
-        "msg_id": f"forged-{time.monotonic_ns()}", "msg_type": msg_type, "username": "x", "session": "forged",
-        "version": "5.3", "date": ""}, "parent_header": {}, "metadata": {}, "content": content, "buffers": []}))
-
-
-def _drain(ws, seconds: float) -> list[str]:
-    got, end = [], time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            got.append(ws.recv())
-        except websocket.WebSocketTimeoutException:
-            pass
-        except Exception:
-            break
-    return got
-
-
-def kernel_socket(page, url: str):
-    config = json.loads(page.inner_text("script#jupyter-config-data"))
-    cookies = "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())
-    ws = websocket.create_connection(url.replace("http://", "ws://") + f"api/kernels/{config['kernelId']}/channels",
-                                     timeout=5, cookie=cookies)
-    ws.settimeout(0.5)
-    return ws, config["kernelId"]
 
 
 def test_a_manager_sees_only_their_department_whatever_the_browser_sends(company):
@@ -116,35 +72,12 @@ def test_a_manager_sees_only_their_department_whatever_the_browser_sends(company
         page.wait_for_selector("table.iso20k-table[data-view=people]")
         assert ids_in(page.inner_text("body"), people, a_dept)  # A's people are listed
 
-        ws, _ = kernel_socket(page, url)  # the same logged-in manager, sending what a browser could
-        _send(ws, "comm_info_request", {"target_name": "jupyter.widget"})
-        comms = [c for m in _drain(ws, 3) if '"comm_info_reply"' in m
-                 for c in json.loads(m)["content"]["comms"]]
-        for comm_id in comms:
-            _send(ws, "comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})
-        states = [json.loads(m) for m in _drain(ws, 3)]
-        dropdowns = [m["content"]["comm_id"] for m in states if m.get("msg_type") == "comm_msg"
-                     and m["content"]["data"].get("state", {}).get("_model_name") == "DropdownModel"]
-        assert len(dropdowns) == 3
-        forged = [{"index": i} for i in range(0, 6)] + [
-            {"value": b_dept}, {"label": b_dept}, {"_options_labels": ["All", b_dept], "index": 1}]
-        for comm_id in dropdowns:
-            for state in forged:
-                _send(ws, "comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": state,
-                                                                      "buffer_paths": []}})
-        buttons = [m["content"]["comm_id"] for m in states if m.get("msg_type") == "comm_msg"
-                   and m["content"]["data"].get("state", {}).get("_model_name") == "ButtonModel"]
-        for comm_id in buttons:  # "Reload data" as well
-            _send(ws, "comm_msg", {"comm_id": comm_id, "data": {"method": "custom", "content": {"event": "click"}}})
-        socket_frames = _drain(ws, 5)
-        for comm_id in comms:
-            _send(ws, "comm_msg", {"comm_id": comm_id, "data": {"method": "request_state"}})
-        socket_frames += _drain(ws, 3)
-        ws.close()
+        # the same logged-in manager, sending what a browser could
+        socket_frames = forge_department(page, url, b_dept)
         page.wait_for_timeout(1000)
         screen = page.inner_text("body")
     # ipywidgets echoes each update back to the page ("echo_update"): the forger's own words.
-    everything = "\n".join([f for f in frames + socket_frames if "echo_update" not in f] + [screen])
+    everything = "\n".join(without_echoes(frames + socket_frames) + [screen])
     assert any(a_dept in f or json.dumps(a_dept)[1:-1] in f for f in frames), "the check must see A's frames"
     assert not ids_in(everything, people, b_dept), "an employee of department B reached the manager of A"
     assert b_dept not in everything and json.dumps(b_dept)[1:-1] not in everything

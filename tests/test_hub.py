@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,15 @@ def hub(cluster):
         else install_product(root / "venv")
     tag = secrets.token_hex(3)
     learners = [Learner(f"HT{tag}A", secrets.token_urlsafe(12), "Service Desk"),
-                Learner(f"HT{tag}B", secrets.token_urlsafe(12), "运维部")]
+                Learner(f"HT{tag}B", secrets.token_urlsafe(12), "运维部"),
+                # the manager of A's department, the management representative, a trainer
+                Learner(f"HT{tag}M", secrets.token_urlsafe(12), "Service Desk", role="manager"),
+                Learner(f"HT{tag}R", secrets.token_urlsafe(12), "Quality", role="management-representative"),
+                Learner(f"HT{tag}T", secrets.token_urlsafe(12), "Training Office", trainer=True)]
     h = start_hub(root, python, learners, db_url=cluster.create_database())
     try:
         sync = h.iso20k("hub-sync")
-        assert "2 hub users added" in sync.stdout, sync.stdout + sync.stderr
+        assert "5 hub users added" in sync.stdout, sync.stdout + sync.stderr
         yield h
     finally:
         stop_hub(h)
@@ -66,11 +71,14 @@ def _fingerprint(hub) -> str:
 
 
 def test_roster_sync_puts_people_and_groups_on_the_hub(hub):
-    a, b = hub.learners
+    a, b, m, r, t = hub.learners
     users = {u["name"]: u for u in hub.api_call("GET", "users")}
     assert {a.user, b.user} <= set(users)
     groups = {g["name"]: set(g["users"]) for g in hub.api_call("GET", "groups")}
-    assert groups["dept-Service Desk"] == {a.user} and groups["dept-运维部"] == {b.user}
+    assert groups["dept-Service Desk"] == {a.user, m.user} and groups["dept-运维部"] == {b.user}
+    assert groups["role-manager"] == {m.user} and groups["role-management-representative"] == {r.user}
+    # nbgrader's graders: the trainer named in ISO20K_HUB_TRAINERS and the grader account
+    assert groups["formgrade-iso20k"] == {t.user, hub.grader}
     assert {a.user, b.user} <= groups["role-staff"] and {a.user, b.user} <= groups["nbgrader-iso20k"]
     assert {a.user, b.user} <= groups["track-all-staff"]
     again = hub.iso20k("hub-sync", "--dry-run")
@@ -147,7 +155,7 @@ def test_two_learners_log_in_answer_and_their_rows_land_under_their_names(hub):
     store = ProgressStore(hub.db_url)
     store.set_language(hub.learners[1].employee_id, "zh")
     store.close()
-    for learner, language in zip(hub.learners, ("en", "zh")):
+    for learner, language in zip(hub.learners[:2], ("en", "zh")):
         with chromium_page() as page:
             try:
                 _log_in_and_answer(hub, page, learner, language)
@@ -155,9 +163,9 @@ def test_two_learners_log_in_answer_and_their_rows_land_under_their_names(hub):
                 page.screenshot(path=str(hub.root.parent / f"hub-failure-{learner.user}.png"))
                 raise AssertionError(f"{exc}\nat {page.url}\ndialogs: {page.eval_on_selector_all('.jp-Dialog', 'els => els.map(e => e.innerText)')}\n{page.inner_text('body')[:300]}\n{hub.log()}") from None
     rows = _rows(hub, "SELECT learner_id, question_id, correct, attempt FROM answers ORDER BY id")
-    assert rows == [(x.employee_id, "start/welcome/q01", True, 1) for x in hub.learners]
+    assert rows == [(x.employee_id, "start/welcome/q01", True, 1) for x in hub.learners[:2]]
     # each learner got their own copy of the course, in a home only they can enter
-    for x in hub.learners:
+    for x in hub.learners[:2]:
         home = Path(os.path.expanduser(f"~{x.user}"))
         assert (home / "iso20k-course" / "START_HERE.ipynb").is_file()
         assert home.stat().st_mode & 0o077 == 0
@@ -199,7 +207,7 @@ except urllib.error.HTTPError as e:
 
 
 def test_attacks_from_a_learners_kernel_change_nothing_they_should_not(hub):
-    a, b = hub.learners
+    a, b = hub.learners[:2]
     token = user_token(hub, a.user)
     start_server(hub, a.user, token)
     before = _rows(hub, f"SELECT count(*) FROM answers WHERE learner_id = '{b.employee_id}'")
@@ -223,7 +231,7 @@ READS = {
 
 
 def test_a_learner_reaches_no_keys_no_database_and_no_other_home(hub):
-    a, b = hub.learners
+    a, b = hub.learners[:2]
     token = user_token(hub, a.user)
     start_server(hub, a.user, token)
     before = _fingerprint(hub)
@@ -248,12 +256,9 @@ def test_a_learner_reaches_no_keys_no_database_and_no_other_home(hub):
 
 
 def test_learners_hand_in_through_the_exchange_and_cannot_list_each_others(hub):
-    import subprocess
 
-    a, b = hub.learners
-    released = subprocess.run([str(hub.python.with_name("nbgrader")), "release_assignment", "all-staff-exam", "--force"],
-                              cwd=hub.course_root, env=hub.env, capture_output=True, text=True, timeout=300)
-    assert released.returncode == 0, released.stdout + released.stderr
+    a, b = hub.learners[:2]
+    hub.as_grader("nbgrader", "release_assignment", "all-staff-exam", "--force")
     token_a, token_b = user_token(hub, a.user), user_token(hub, b.user)
     start_server(hub, b.user, token_b)
     start_server(hub, a.user, token_a)
@@ -271,3 +276,173 @@ def test_learners_hand_in_through_the_exchange_and_cannot_list_each_others(hub):
         outcome = run_in_kernel(hub, a.user, token_a, probe)
         assert outcome["error"] and "Permission" in outcome["error"], (probe, outcome)
     assert [p.name for p in inbound.iterdir() if p.name.startswith(f"{b.user}+all-staff-exam+")]
+
+
+def _log_in(hub, page, person, next_path: str) -> None:
+    """Sign in on the hub's own login page, going on to ``next_path``."""
+    from urllib.parse import quote
+
+    page.goto(f"{hub.url}/hub/login?next={quote(next_path)}")
+    page.fill("input[name=username]", person.user)
+    page.fill("input[name=password]", person.password)
+    page.click("input[type=submit], button[type=submit]")
+
+
+def _status(url: str, token: str) -> int:
+    """The status of a GET with ``token``, redirects not followed (a 302 is to the login page)."""
+    import urllib.error
+    import urllib.request
+
+    class Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    try:
+        with urllib.request.build_opener(Stay).open(
+                urllib.request.Request(url, headers={"Authorization": f"token {token}"}), timeout=120) as reply:
+            return reply.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_only_trainers_reach_the_formgrader_and_only_managers_reach_the_dashboard(hub):
+    a, _b, m, r, t = hub.learners
+    formgrader = f"{hub.url}/services/iso20k/formgrader/api/assignments"
+    dashboard = f"{hub.url}/services/dashboard/"
+    reached = {x.user: (_status(formgrader, token := user_token(hub, x.user)), _status(dashboard, token))
+               for x in (a, m, r, t)}
+    assert reached == {a.user: (403, 403), m.user: (403, 200), r.user: (403, 200), t.user: (200, 200)}, reached
+    assert _status(formgrader, "not-a-token") in (302, 403) and _status(dashboard, "") in (302, 403)
+    with chromium_page() as page:  # the learner's browser, signed in, is refused both
+        _log_in(hub, page, a, "/services/iso20k/formgrader/")
+        page.wait_for_load_state("networkidle")
+        assert "403" in page.inner_text("body") and "Manage Assignments" not in page.inner_text("body")
+        page.goto(dashboard)
+        page.wait_for_load_state("networkidle")
+        assert "403" in page.inner_text("body") and "jupyter-config-data" not in page.content()
+
+
+TASK = "key-personnel-assessment"
+
+
+def test_a_trainer_grades_a_written_task_in_formgrader_through_the_hub(hub):
+    import sqlite3
+
+    from iso20k.audit import entries
+    from iso20k.store import ProgressStore
+
+    a, b, _m, _r, t = hub.learners
+    hub.as_grader("nbgrader", "generate_assignment", TASK, "--force")
+    hub.as_grader("nbgrader", "release_assignment", TASK, "--force")
+    token_b = user_token(hub, b.user)
+    start_server(hub, b.user, token_b)
+    fetch = "\n".join([
+        "import subprocess",
+        f"for cmd in (['nbgrader', 'fetch_assignment', '{TASK}'], ['nbgrader', 'submit', '{TASK}']):",
+        "    done = subprocess.run(cmd, capture_output=True, text=True)",
+        "    print(done.returncode, done.stderr[-300:].replace(chr(10), ' ') if done.returncode else '')"])
+    hand_in = run_in_kernel(hub, b.user, token_b, fetch, timeout=240)
+    assert [line.split()[0] for line in hand_in["stdout"].splitlines()] == ["0", "0"], hand_in
+    hub.as_grader("nbgrader", "collect", TASK)
+    graded = hub.as_grader("iso20k", "autograde", TASK, "--jobs", "1")
+    assert "1" in graded.stdout, graded.stdout
+
+    gradebook = hub.course_root / "gradebook.db"
+    with sqlite3.connect(gradebook) as conn:
+        (notebook_id,) = conn.execute(
+            "SELECT sn.id FROM submitted_notebook sn JOIN submitted_assignment sa ON sa.id = sn.assignment_id "
+            "WHERE sa.student_id = ?", (b.user,)).fetchone()
+    with chromium_page() as page:
+        _log_in(hub, page, t, f"/services/iso20k/formgrader/submissions/{notebook_id}/")
+        score = page.locator("input.score#t1-task")
+        score.wait_for(timeout=120_000)
+        page.wait_for_load_state("networkidle")  # the page's grade models are loaded
+        score.fill("7")
+        score.press("Tab")  # formgrader saves a score when the field is left
+        saved, deadline = None, time.monotonic() + 60
+        while saved != (7.0,) and time.monotonic() < deadline:
+            page.wait_for_timeout(500)
+            with sqlite3.connect(gradebook) as conn:
+                saved = conn.execute(
+                    "SELECT g.manual_score FROM grade g JOIN base_cell bc ON bc.id = g.cell_id "
+                    "WHERE g.notebook_id = ? AND bc.name = 't1-task'", (notebook_id,)).fetchone()
+    assert saved == (7.0,)
+    store = ProgressStore(hub.db_url)
+    try:
+        manual = [e for e in entries(store) if e.action == "manual-grade"]
+    finally:
+        store.close()
+    assert [e.actor for e in manual] == [t.user], [(e.actor, e.details) for e in manual]
+    assert manual[0].subject.endswith(f"/{TASK}")
+
+    # feedback back to the learner, through the exchange; the others cannot list it
+    hub.as_grader("nbgrader", "generate_feedback", TASK)
+    hub.as_grader("nbgrader", "release_feedback", TASK)
+    got = run_in_kernel(hub, b.user, token_b, "\n".join([
+        "import glob, subprocess",
+        f"done = subprocess.run(['nbgrader', 'fetch_feedback', '{TASK}'], capture_output=True, text=True)",
+        f"print(done.returncode, len(glob.glob('iso20k/{TASK}/feedback/*/*.html')))"]), timeout=240)
+    assert got["stdout"].split() == ["0", "1"], got
+    token_a = user_token(hub, a.user)
+    start_server(hub, a.user, token_a)
+    feedback = hub.root / "exchange" / "iso20k" / "feedback"
+    peek = run_in_kernel(hub, a.user, token_a, f"__import__('os').listdir({str(feedback)!r})")
+    assert peek["error"] and "Permission" in peek["error"], peek
+    # the export a trainer hands the training office
+    hub.as_grader("nbgrader", "export", "--to", "grades.csv")
+    export = (hub.course_root / "grades.csv").read_text(encoding="utf-8")
+    assert b.user in export.lower() and TASK in export, export[:500]
+
+
+def _open_dashboard(hub, page, person) -> None:
+    _log_in(hub, page, person, "/services/dashboard/")
+    page.wait_for_selector(".iso20k-departments table, .iso20k-refused", timeout=180_000)
+
+
+def _department_rows(page) -> list[str]:
+    return page.eval_on_selector("table.iso20k-table[data-view=departments]",
+                                 "t => [...t.querySelectorAll('tbody tr')].map(r => r.children[0].textContent)")
+
+
+def test_a_manager_sees_only_their_department_through_the_hub_and_the_representative_all(hub):
+    from dashboard_probe import forge_department, recorded, without_echoes
+
+    a, b, m, r, t = hub.learners  # noqa: RUF059 - everyone is named for the reader
+    url = f"{hub.url}/services/dashboard/"
+    with chromium_page() as page:
+        frames = recorded(page)
+        _open_dashboard(hub, page, m)
+        assert _department_rows(page)[0] == "Service Desk" and len(_department_rows(page)) == 2
+        forged = forge_department(page, url, "运维部")
+        page.wait_for_timeout(1000)
+        screen = page.inner_text("body")
+    everything = "\n".join(without_echoes(frames + forged) + [screen])
+    assert a.employee_id in everything or "Service Desk" in everything, "the check must see A's department"
+    for other in (b, r, t):
+        assert other.employee_id not in everything, f"{other.employee_id} reached the manager of Service Desk"
+    assert "运维部" not in everything and json.dumps("运维部")[1:-1] not in everything
+    assert "Quality" not in everything and "Training Office" not in everything
+    with chromium_page() as page:
+        _open_dashboard(hub, page, r)
+        assert set(_department_rows(page)[:-1]) == {"Service Desk", "运维部", "Quality", "Training Office"}
+
+
+def test_no_secret_on_a_command_line_in_a_log_or_in_command_output(hub):
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    secrets_ = {"database password": make_url(hub.db_url).password, "test admin token": hub.admin_token}
+    for path in (hub.root / "state").glob("*.token"):
+        secrets_[path.name] = path.read_text().strip()
+    secrets_.update({f"{x.user}'s password": x.password for x in hub.learners})
+    assert all(secrets_.values()) and len(secrets_) >= 5 + 4
+    listing = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
+    assert "voila" in listing and "jupyterhub-singleuser" in listing and "records_service" in listing
+    outputs = {"ps": listing, "hub log": (hub.root / "hub.log").read_text(errors="replace")}
+    for command in (("settings",), ("whoami",), ("hub-sync", "--dry-run")):
+        done = hub.iso20k(*command)
+        outputs["iso20k " + " ".join(command)] = done.stdout + done.stderr
+    for where, text in outputs.items():
+        for name, value in secrets_.items():
+            assert value not in text, f"{name} appears in {where}"

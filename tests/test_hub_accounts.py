@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
 
 from iso20k.hub.accounts import plan_accounts
 from iso20k.hub.deliver import MANIFEST, deliver
@@ -33,6 +34,16 @@ def test_people_without_an_os_account_are_named_not_added():
     plan = plan_accounts([person("E001"), person("E002")], set(), {}, has_account=lambda n: n == "e001")
     assert plan.add_users == ["e001"] and plan.no_account == ["e002"]
     assert "without an operating-system account" in plan.summary() and "e002" in plan.summary()
+
+
+def test_trainers_join_the_graders_group_and_leave_it_when_no_longer_named():
+    people = [person("T001"), person("T002"), person("E003")]
+    groups = {"formgrade-iso20k": {"t002", "grader-iso20k"}}
+    plan = plan_accounts(people, {"t001", "t002", "e003", "grader-iso20k"}, groups, trainers=["T001", "X999"])
+    assert plan.group_adds["formgrade-iso20k"] == ["t001"]
+    # T002 is no longer named: taken out; the grader account is not on the roster: left alone
+    assert plan.group_removes["formgrade-iso20k"] == ["t002"]
+    assert plan.unknown_trainers == ["X999"] and "X999" in plan.summary()
 
 
 def test_delivery_adds_updates_and_never_overwrites_the_learners_work(tmp_path):
@@ -77,3 +88,20 @@ def test_jupyterlab_starts_in_the_learners_language_unless_they_chose_one(tmp_pa
     setting.write_text('{"locale": "en"}')  # the learner switched JupyterLab to English
     assert not set_lab_language(tmp_path, "zh")
     assert json.loads(setting.read_text()) == {"locale": "en"}
+
+
+def test_the_hub_names_a_missing_grader_account_or_a_course_folder_others_can_enter(tmp_path):
+    import pytest
+
+    from iso20k.hub.config import HubConfigError, grader_account
+    from iso20k.settings import Settings
+
+    course = tmp_path / "course"
+    course.mkdir(mode=0o755)
+    with pytest.raises(HubConfigError, match="no operating-system account.*useradd"):
+        grader_account(Settings(hub_grader_user="no-such-grader-x", course_root=course))
+    me = pwd.getpwuid(os.getuid()).pw_name
+    with pytest.raises(HubConfigError, match=f"must belong to {me}.*chmod 0700"):
+        grader_account(Settings(hub_grader_user=me, course_root=course))
+    course.chmod(0o700)
+    assert grader_account(Settings(hub_grader_user=me, course_root=course)).pw_uid == os.getuid()

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import contextvars
 import getpass
 import os
 
 from ..settings import Settings, get_settings
 
+#: The person a server request acts for, set by the server's identity provider once the sign-in
+#: is checked (e.g. a trainer in the shared formgrader, :mod:`iso20k.hub.grader_identity`).
+REQUEST_ACTOR: contextvars.ContextVar[str | None] = contextvars.ContextVar("iso20k_request_actor", default=None)
+
 
 def current_actor(settings: Settings | None = None) -> str:
-    """ISO20K_AUDIT_ACTOR, else JUPYTERHUB_USER, else the operating-system user."""
+    """The signed-in person of the current server request, else ISO20K_AUDIT_ACTOR, else
+    JUPYTERHUB_USER, else the operating-system user."""
+    if REQUEST_ACTOR.get():
+        return REQUEST_ACTOR.get()
     settings = settings or get_settings()
     if settings.audit_actor:
         return settings.audit_actor

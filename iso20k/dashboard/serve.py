@@ -77,7 +77,7 @@ def write_private(path: Path, text: str) -> None:
 
 
 def dashboard_server(settings: Settings, notebook: Path | None = None, port: int | None = None,
-                     ip: str | None = None, token: str | None = None) -> DashboardServer:
+                     ip: str | None = None, token: str | None = None, base_url: str = "/") -> DashboardServer:
     """The command line, environment and private config file that serve ``notebook`` as the
     read-only dashboard.  The token is only in the config file (mode 0600), never on the command
     line, in the environment of the page's kernel, or in the URL this returns."""
@@ -98,7 +98,7 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
         raise DashboardSetupError("refusing to serve the dashboard off 127.0.0.1 without a token")
     cull = settings.dashboard_cull_idle_s
     config = {
-        "Voila": {"ip": ip, "port": port, "open_browser": False, "token": token,
+        "Voila": {"ip": ip, "port": port, "open_browser": False, "token": token, "base_url": base_url,
                   "identity_provider_class": settings.dashboard_identity_provider,
                   "kernel_websocket_connection_class":
                       "iso20k.dashboard.kernel_connection.DashboardKernelConnection"},
@@ -128,7 +128,7 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
     env[KEY_ENV] = secrets.token_urlsafe(32)  # signs who is looking; fresh at every start
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     shown_ip = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
-    url = f"http://{shown_ip}:{port}/"
+    url = f"http://{shown_ip}:{port}{base_url}"
     return DashboardServer(argv, env, url, token, config_file)
 
 

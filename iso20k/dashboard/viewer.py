@@ -72,12 +72,14 @@ def viewer_for(identity: Identity | None, roster: dict[str, tuple[str, str]], *,
         raise NotAllowed("the server did not say who is looking")
     if identity.operator:
         return Viewer(identity.name, None, "operator of this dashboard")
-    if identity.name in trainers or set(identity.groups) & set(trainer_groups):
+    # Employee ids are unique ignoring case; the hub's user names are the ids in lower case.
+    name = identity.name.casefold()
+    if name in {t.casefold() for t in trainers} or set(identity.groups) & set(trainer_groups):
         return Viewer(identity.name, None, "trainer")
-    role, department = roster.get(identity.name, (None, None))
+    role, department = {k.casefold(): v for k, v in roster.items()}.get(name, (None, None))
     if role in COMPANY_ROLES:
         return Viewer(identity.name, None, role)
     if role == "manager":
-        extra = (manager_departments or {}).get(identity.name, set())
+        extra = {k.casefold(): v for k, v in (manager_departments or {}).items()}.get(name, set())
         return Viewer(identity.name, frozenset({department, *extra}), "department manager")
     raise NotAllowed(f"{identity.name} is not a manager, executive, management representative or trainer")

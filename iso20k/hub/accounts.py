@@ -2,7 +2,9 @@
 
 Active employees become hub users (their user name is the employee id in lower case); groups
 say what each person is: ``role-<role>``, ``dept-<department>``, ``track-<track>``, and every
-learner is in ``nbgrader-<course>`` (nbgrader's students group).  People no longer active lose
+learner is in ``nbgrader-<course>`` (nbgrader's students group), and the trainers named in
+ISO20K_HUB_TRAINERS are in ``formgrade-<course>`` (nbgrader's graders group: the formgrader and
+the whole-company dashboard).  People no longer active lose
 their hub account; their records stay in the progress store and their home folder on disk.
 Hub users the roster does not know (IT admins, trainers' service accounts) are left alone.
 
@@ -19,8 +21,9 @@ from ..grading.config import COURSE_ID
 from ..http_json import HttpRefused, HttpUnreachable, call_json
 from .learners import hub_user_name
 
-MANAGED_GROUP_PREFIXES = ("role-", "dept-", "track-", "nbgrader-")
+MANAGED_GROUP_PREFIXES = ("role-", "dept-", "track-", "nbgrader-", "formgrade-")
 STUDENTS_GROUP = f"nbgrader-{COURSE_ID}"
+GRADERS_GROUP = f"formgrade-{COURSE_ID}"
 
 
 class HubApiError(RuntimeError):
@@ -35,6 +38,7 @@ class AccountPlan:
     group_removes: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     no_account: list[str] = field(default_factory=list)  # not added: no operating-system account
+    unknown_trainers: list[str] = field(default_factory=list)  # in ISO20K_HUB_TRAINERS, not active employees
 
     def summary(self) -> str:
         joins = sum(len(v) for v in self.group_adds.values())
@@ -46,21 +50,29 @@ class AccountPlan:
             shown = ", ".join(self.no_account[:20]) + (" …" if len(self.no_account) > 20 else "")
             text += (f".\nNOT added, {len(self.no_account)} without an operating-system account of that name "
                      f"(create them, or set ISO20K_HUB_CREATE_SYSTEM_USERS=true): {shown}")
+        if self.unknown_trainers:
+            text += (f".\nNOT made trainers, not active employees on the roster (check ISO20K_HUB_TRAINERS): "
+                     f"{', '.join(self.unknown_trainers)}")
         return text
 
 
-def desired_groups(person: dict) -> set[str]:
+def desired_groups(person: dict, trainer: bool = False) -> set[str]:
     groups = {f"role-{person['role']}", f"dept-{person['department']}", STUDENTS_GROUP}
     groups |= {f"track-{t}" for t in person.get("tracks", {})}
+    if trainer:
+        groups.add(GRADERS_GROUP)
     return groups
 
 
 def plan_accounts(people: list[dict], hub_users: set[str], hub_groups: dict[str, set[str]],
-                  has_account=None) -> AccountPlan:
-    """What to change on the hub so it matches ``people`` (the roster, inactive included).
-    ``has_account(name)``, when given, says whether a user may be added (an OS account exists)."""
+                  has_account=None, trainers: list[str] = ()) -> AccountPlan:
+    """What to change on the hub so it matches ``people`` (the roster, inactive included) and
+    ``trainers`` (employee ids).  ``has_account(name)``, when given, says whether a user may be
+    added (an OS account exists)."""
     plan = AccountPlan()
     active = {hub_user_name(p["employee_id"]): p for p in people if p["active"]}
+    trainer_names = {hub_user_name(t) for t in trainers}
+    plan.unknown_trainers = sorted(t for t in trainers if hub_user_name(t) not in active)
     if has_account is not None:
         plan.no_account = sorted(n for n in active if n not in hub_users and not has_account(n))
         for name in plan.no_account:
@@ -71,7 +83,7 @@ def plan_accounts(people: list[dict], hub_users: set[str], hub_groups: dict[str,
     plan.unchanged = len(set(active) & hub_users)
     wanted: dict[str, set[str]] = {}
     for name, person in active.items():
-        for group in desired_groups(person):
+        for group in desired_groups(person, trainer=name in trainer_names):
             wanted.setdefault(group, set()).add(name)
     managed = {g for g in hub_groups if g.startswith(MANAGED_GROUP_PREFIXES)} | set(wanted)
     for group in sorted(managed):
@@ -150,10 +162,11 @@ class TooManyRemovals(RuntimeError):
 
 
 def sync_accounts(people: list[dict], client: HubClient, *, dry_run: bool = False,
-                  max_share: float = 1.0, confirmed: bool = False, has_account=None) -> AccountPlan:
+                  max_share: float = 1.0, confirmed: bool = False, has_account=None,
+                  trainers: list[str] = ()) -> AccountPlan:
     """Plan, check the share of removals, then (unless ``dry_run``) apply."""
     users, groups = client.users(), client.groups()
-    plan = plan_accounts(people, users, groups, has_account)
+    plan = plan_accounts(people, users, groups, has_account, trainers)
     if users and len(plan.remove_users) > max_share * len(users) and not confirmed and not dry_run:
         raise TooManyRemovals(
             f"this would remove {len(plan.remove_users)} of {len(users)} hub users "

@@ -9,24 +9,38 @@ Who reaches what (JupyterHub RBAC):
 - every user (role ``user``): their own server, and the records service for themselves;
 - the ``roster-sync`` service (``iso20k hub-sync``): users and groups, nothing else (it cannot
   reach servers, tokens, the proxy or other services);
-- the ``records`` service: no hub rights at all; it only asks the hub who owns a token.
-Later wings (the trainers' formgrader, the management dashboard) add their services and roles
-through :data:`SERVICES` and :data:`ROLES` hooks in :func:`configure`.
+- the ``records`` service: no hub rights at all; it only asks the hub who owns a token;
+- trainers (group ``formgrade-iso20k``, filled by ``iso20k hub-sync`` from ISO20K_HUB_TRAINERS):
+  the ``iso20k`` service, nbgrader's formgrader in a shared server that runs as the grader
+  account and owns the course folder (nbgrader's documented set-up for several graders);
+- managers, executives, the management representative and trainers: the ``dashboard`` service
+  (Voila behind the hub's login); which rows each may see is decided inside the dashboard from
+  the roster (:mod:`iso20k.dashboard.viewer`), where the data is read.
+Nobody else reaches either service: the hub refuses them before the service sees a request.
 """
 
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 from pathlib import Path
 
+from ..grading.config import COURSE_ID
 from ..lab_settings import LabLaunch, write_learner_lab_config
+from ..launch import AUDIT_EXTENSION
 from ..settings import Settings
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
 
 RECORDS = "records"
 ROSTER_SYNC = "roster-sync"
+DASHBOARD = "dashboard"
+#: nbgrader finds the formgrader of a course as the hub service named after the course.
+FORMGRADER = COURSE_ID
+GRADERS_GROUP = f"formgrade-{FORMGRADER}"
+#: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
+DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-representative", GRADERS_GROUP)
 
 #: Scopes of the roster-sync service: create, update and remove hub users and groups.
 ROSTER_SYNC_SCOPES = ["admin:users", "admin:groups", "list:users", "read:users",
@@ -45,9 +59,24 @@ def records_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.hub_records_port}"
 
 
+def formgrader_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.hub_formgrader_port}"
+
+
+def dashboard_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.hub_dashboard_port}"
+
+
 def service_environment(settings: Settings) -> dict[str, str]:
     """The settings a hub service needs, passed in its environment (never on its command line)."""
     return {**settings.environment(), "LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"}
+
+
+def grader_environment(settings: Settings) -> dict[str, str]:
+    """The environment of the trainers' formgrader (it opens on the formgrader page; nbgrader
+    reads the course's nbgrader_config.py from its working folder, the course folder)."""
+    return {**service_environment(settings), "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+            "PATH": f"{settings.hub_python.parent}:/usr/local/bin:/usr/bin:/bin"}
 
 
 def learner_environment(settings: Settings, learner_config_dir: Path) -> dict[str, str]:
@@ -94,34 +123,75 @@ def check_settings(settings: Settings) -> None:
                              "into an environment every employee can read (see docs/deployment.md)")
 
 
+def grader_account(settings: Settings) -> pwd.struct_passwd:
+    """The grader account, checked: it exists and owns the course folder, which nobody else may
+    enter (answer keys, hidden tests, the gradebook)."""
+    name = settings.hub_grader_user
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise HubConfigError(f"ISO20K_HUB_GRADER_USER={name}: there is no operating-system account of that "
+                             f"name; create it (scripts/deploy-hub.sh does: useradd --system --create-home "
+                             f"{name}) or name the account the trainers' formgrader should run as") from None
+    course = Path(settings.course_root)
+    if not course.is_dir():
+        raise HubConfigError(f"ISO20K_COURSE_ROOT ({course}) is not a folder: lay out the course there "
+                             "(scripts/deploy-hub.sh does)")
+    info = course.stat()
+    if info.st_uid != entry.pw_uid or info.st_mode & 0o077:
+        raise HubConfigError(f"the course folder {course} must belong to {name} (the trainers' formgrader "
+                             f"account) and be closed to everyone else: run 'chown -R {name}: {course}' and "
+                             f"'chmod 0700 {course}'")
+    return entry
+
+
 def prepare_state(settings: Settings) -> Path:
     """The hub's state folder (0711: root lists it, learners may only enter its public parts)."""
     check_settings(settings)
+    grader = grader_account(settings)
     state = Path(settings.hub_state_dir)
     state.mkdir(parents=True, exist_ok=True)
     state.chmod(0o711)
-    Path(settings.data_dir).mkdir(parents=True, exist_ok=True)
-    Path(settings.data_dir).chmod(0o700)
-    prepare_exchange(Path(settings.exchange_dir))
+    share_data_folder(Path(settings.data_dir), grader.pw_gid)
+    prepare_exchange(Path(settings.exchange_dir), grader)
     return state
 
 
-def prepare_exchange(exchange: Path) -> None:
+def share_data_folder(data: Path, grader_gid: int) -> None:
+    """The product's data folder (the SQLite store, the audit trail's anchor): root and the
+    grader account's group (formgrader records manual grades in the trail), nobody else.  The
+    hub's services create files group-writable in it (see :func:`service_umask`)."""
+    data.mkdir(parents=True, exist_ok=True)
+    for path in [data, *data.iterdir()]:
+        if path.is_symlink():
+            continue
+        os.chown(path, 0 if os.geteuid() == 0 else -1, grader_gid)
+        path.chmod(0o2770 if path.is_dir() else (path.stat().st_mode & 0o770) | 0o660)
+
+
+def service_umask() -> None:
+    """In a hub service: files it creates are shared with the data folder's group, not others."""
+    os.umask(0o007)
+
+
+def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
     """nbgrader's exchange, laid out before any learner can touch it.  nbgrader makes the root
     world-writable (0777) on release; with the sticky bit set here first it stays 1777, so nobody
-    can remove or replace another's entry, and the course's own folders exist, owned by root,
-    before a learner could create them: ``outbound`` 0755 (everyone fetches), ``inbound`` 2733
-    (everyone hands in, nobody but the trainers lists or reads what others handed in)."""
-    from ..grading.config import COURSE_ID
-
+    can remove or replace another's entry.  The course's own folders exist before a learner could
+    create them, owned by the grader account (nbgrader's release, collect and feedback commands
+    insist on owning them): ``outbound`` 0755 (everyone fetches), ``inbound`` 2733 (everyone hands
+    in, only the grader account lists or reads what others handed in), ``feedback`` 0711 (each
+    learner fetches their own feedback by its unguessable name; nobody lists the folder)."""
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o1777)
     course = exchange / COURSE_ID
-    for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o2733)):
+    for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o2733),
+                         (course / "feedback", 0o711)):
         folder.mkdir(exist_ok=True)
-        if folder.is_symlink() or folder.stat().st_uid != os.geteuid():
-            raise HubConfigError(f"{folder} is not owned by the hub's user: someone else created it; remove it "
-                                 "and start the hub again")
+        if folder.is_symlink() or folder.stat().st_uid not in (os.geteuid(), grader.pw_uid):
+            raise HubConfigError(f"{folder} is not owned by the hub's user or the grader account: someone else "
+                                 "created it; remove it and start the hub again")
+        os.chown(folder, grader.pw_uid, grader.pw_gid)
         folder.chmod(mode)
 
 
@@ -137,6 +207,7 @@ def configure(c, settings: Settings) -> None:
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
     c.ConfigurableHTTPProxy.command = _proxy_command()
     c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
+    c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.hub_proxy_api_port}"
     c.ConfigurableHTTPProxy.auth_token = service_token(state, "proxy")
 
     # Login: operating-system accounts by default; only users the roster put on the hub.
@@ -163,10 +234,30 @@ def configure(c, settings: Settings) -> None:
          "command": [str(settings.hub_python), "-m", "iso20k.hub.records_service"],
          "environment": service_environment(settings)},
         {"name": ROSTER_SYNC, "api_token": service_token(state, ROSTER_SYNC), "display": False},
+        # nbgrader's formgrader for several graders: a shared server named after the course, run
+        # as the grader account in the course folder; trainers sign in through the hub.
+        {"name": FORMGRADER, "url": formgrader_url(settings), "display": True, "oauth_no_confirm": True,
+         "user": settings.hub_grader_user, "cwd": str(settings.course_root),
+         "command": [str(settings.hub_python.with_name("jupyterhub-singleuser")),
+                     "--ServerApp.identity_provider_class=iso20k.hub.grader_identity.TrainerIdentityProvider",
+                     # manual grades go into the audit trail under the trainer who gave them
+                     f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True"],
+         "environment": grader_environment(settings)},
+        # The management dashboard: Voila behind the hub's login (see iso20k.hub.dashboard_service).
+        {"name": DASHBOARD, "url": dashboard_url(settings), "display": True, "oauth_no_confirm": True,
+         "command": [str(settings.hub_python), "-m", "iso20k.hub.dashboard_service"],
+         "environment": service_environment(settings)},
     ]
+    c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
+                                **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}
     c.JupyterHub.load_roles = [
         {"name": "user", "scopes": ["self", f"access:services!service={RECORDS}"]},
         {"name": ROSTER_SYNC, "scopes": ROSTER_SYNC_SCOPES, "services": [ROSTER_SYNC]},
+        {"name": GRADERS_GROUP, "groups": [GRADERS_GROUP],
+         "scopes": [f"access:services!service={FORMGRADER}", "list:services",
+                    f"read:services!service={FORMGRADER}"]},
+        {"name": "dashboard-viewer", "groups": list(DASHBOARD_GROUPS),
+         "scopes": [f"access:services!service={DASHBOARD}", f"read:services!service={DASHBOARD}"]},
     ]
     if settings.hub_extra_config:
         c.merge(_load_config_file(settings.hub_extra_config))

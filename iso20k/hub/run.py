@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..settings import Settings
 from .accounts import AccountPlan, HubClient, sync_accounts
-from .config import ROSTER_SYNC, check_settings
+from .config import ROSTER_SYNC, check_settings, grader_account
 from .tokens import read_service_token
 
 CONFIG_FILE = Path(__file__).with_name("jupyterhub_config.py")
@@ -26,6 +26,7 @@ def run_hub(settings: Settings) -> None:
     if settings.hub_spawner == "localprocess" and os.geteuid() != 0:
         raise PermissionError("the hub starts each employee's server as their own operating-system user, "
                               "which needs root: run 'sudo iso20k hub' (or choose another ISO20K_HUB_SPAWNER)")
+    grader_account(settings)  # said here, plainly, rather than inside the hub's start-up
     state = Path(settings.hub_state_dir)
     state.mkdir(parents=True, exist_ok=True)
     os.chdir(state)
@@ -42,7 +43,8 @@ def sync_hub_accounts(settings: Settings, people: list[dict], *, dry_run: bool =
     client = HubClient(hub_api_url(settings), read_service_token(settings.hub_state_dir, ROSTER_SYNC))
     needs_os_account = settings.hub_authenticator == "pam" and not settings.hub_create_system_users
     return sync_accounts(people, client, dry_run=dry_run, max_share=settings.hub_roster_sync_share,
-                         confirmed=confirmed, has_account=_os_account_exists if needs_os_account else None)
+                         confirmed=confirmed, has_account=_os_account_exists if needs_os_account else None,
+                         trainers=[t.strip() for t in settings.hub_trainers.split(",") if t.strip()])
 
 
 def _os_account_exists(name: str) -> bool:

@@ -1,0 +1,21 @@
+"""Who is grading in the trainers' shared formgrader (the hub's ``iso20k`` service).
+
+The formgrader runs as one shared grader account, so the process alone cannot say which trainer
+gave a grade.  :class:`TrainerIdentityProvider` is JupyterHub's own identity provider for
+single-user servers, plus one step: once the hub has said who signed in, the name is kept for
+that request (:data:`iso20k.audit.actor.REQUEST_ACTOR`), and the audit trail records manual
+grades under that trainer.  Set through ``ServerApp.identity_provider_class`` on the service's
+command line (see :mod:`iso20k.hub.config`)."""
+
+from __future__ import annotations
+
+from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
+
+from ..audit.actor import REQUEST_ACTOR
+
+
+class TrainerIdentityProvider(JupyterHubIdentityProvider):
+    async def get_user(self, handler):
+        user = await super().get_user(handler)
+        REQUEST_ACTOR.set(user.username if user is not None else None)
+        return user
