@@ -211,3 +211,39 @@ def test_training_summary_reads_assessment_results_from_a_real_gradebook(tmp_pat
     snap.modules = {t: len(x.modules) for t in ASSESSMENTS for x in s.tracks if x.track == t}
     assert track.status == status_of(snap, person, track.track, date.today())
     assert datetime.now(timezone.utc)
+
+
+def test_a_hand_in_under_the_hub_user_name_counts_for_the_employee(store, tmp_path):
+    """On the hub, nbgrader knows each learner by their user name: the employee id in lower case.
+    "My training" and the dashboard still credit the graded exam and a fresh hand-in to E300."""
+    import shutil
+    import warnings
+
+    from iso20k.dashboard.sources import load_snapshot
+    from iso20k.grading.config import gradebook_url
+    from iso20k.grading.environment import course_gradebook
+    from nbgrader_course import new_course
+
+    _enrol(store, "E300", {"all-staff": date.today() + timedelta(days=5),
+                           "key-personnel": date.today() + timedelta(days=5)})
+    course = new_course(tmp_path / "course", REPO_ROOT / "exams")
+    with warnings.catch_warnings(), course_gradebook(course) as gb:
+        warnings.simplefilter("ignore")  # nbgrader's own autoflush warnings
+        gb.update_or_create_student("e300")
+        sub = gb.update_or_create_submission("all-staff-exam", "e300", timestamp=datetime(2026, 11, 20, 10, 0))
+        for nb in sub.notebooks:
+            for g in nb.grades:
+                g.auto_score, g.needs_manual_grade = g.cell.max_score, False
+        gb.db.commit()
+    handed_in = course / "submitted" / "e300" / "key-personnel-assessment"  # collected, not yet graded
+    handed_in.mkdir(parents=True)
+    (handed_in / "timestamp.txt").write_text("2026-11-21 09:00:00.000000 UTC")
+    url = gradebook_url(course)
+    marks = {"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7}
+    s = training_summary(store, "E300", CATALOG, course_dir=REPO_ROOT / "course", gradebook_url=url,
+                         course_root=course, pass_marks=marks)
+    assert {t.track: t.status for t in s.tracks} == {"all-staff": "passed", "key-personnel": "submitted"}
+    snap = load_snapshot(store.url, url, course, {"all-staff": 5, "key-personnel": 5}, marks)
+    assert {k for k in snap.submissions if k[0].casefold() == "e300"} == {("E300", "all-staff"),
+                                                                          ("E300", "key-personnel")}
+    shutil.rmtree(course)

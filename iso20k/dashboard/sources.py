@@ -133,6 +133,13 @@ def file_stamp(paths: list[Path]) -> tuple:
     return tuple(out)
 
 
+def roster_ids(people):
+    """nbgrader's student id -> the roster's employee id.  On the hub nbgrader knows each learner
+    by their user name, the employee id in lower case; ids are unique ignoring case."""
+    by_fold = {p.employee_id.casefold(): p.employee_id for p in people}
+    return lambda student: by_fold.get(str(student).casefold(), student)
+
+
 def collected_stamp(course_root: Path) -> tuple:
     """The ``submitted/`` folder and each learner's folder in it (a new hand-in, even by a
     learner who already has a folder there, adds or replaces an entry in theirs)."""
@@ -406,7 +413,9 @@ class Reader:
             max_scores = {name: float(total) for name, total in conn.execute(_MAX_SCORES)}
             cells = {cid: (name.rsplit("-", 1)[0], float(mx or 0)) for cid, name, mx in conn.execute(_CELLS)}
             notebooks = {nb: (sub_id, float(penalty)) for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS)}
-            subs = {sub_id: (name, student, stamp_) for sub_id, name, student, stamp_ in conn.execute(_SUBMISSIONS)}
+            roster_id = roster_ids(snap.people)
+            subs = {sub_id: (name, roster_id(student), stamp_)
+                    for sub_id, name, student, stamp_ in conn.execute(_SUBMISSIONS)}
             per_submission: dict[str, list] = {}
             for nb, score, manual in conn.execute(_GRADE_TOTALS):
                 sub_id, _ = notebooks.get(nb, (None, 0.0))
@@ -458,9 +467,11 @@ class Reader:
         base = self.course_root / "submitted"
         if not base.is_dir():
             return
+        roster_id = roster_ids(snap.people)
         for student in os.scandir(base):
+            learner = roster_id(student.name)
             for track, assignment in ASSESSMENTS.items():
-                if (student.name, track) in self._graded:
+                if (learner, track) in self._graded:
                     continue
                 stamp = Path(student.path) / assignment / "timestamp.txt"
                 if stamp.is_file():
@@ -468,7 +479,7 @@ class Reader:
                         day = day_in(parse_moment(stamp.read_text(encoding="utf-8")), self.zone)
                     except (ValueError, OverflowError):
                         day = None
-                    snap.submissions[(student.name, track)] = Submission(track, day, None, 0.0, True)
+                    snap.submissions[(learner, track)] = Submission(track, day, None, 0.0, True)
 
     def _clause_results(self) -> dict:
         return {**self._quiz_clauses, **self._exam_clauses}

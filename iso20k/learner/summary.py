@@ -145,7 +145,7 @@ def _day(value) -> date | None:
 
 _SUBMISSIONS = text("""
 SELECT sa.id, a.name, sa.timestamp FROM submitted_assignment sa
-JOIN assignment a ON a.id = sa.assignment_id WHERE sa.student_id = :student
+JOIN assignment a ON a.id = sa.assignment_id WHERE LOWER(sa.student_id) = LOWER(:student)
 """)
 _NOTEBOOKS = text("SELECT id, COALESCE(late_submission_penalty, 0) FROM submitted_notebook WHERE assignment_id = :sub")
 _GRADES = text("""
@@ -186,8 +186,11 @@ def _submissions(learner_id: str, gradebook_url: str | None, course_root: Path |
                     snap.submissions[(learner_id, track)] = Submission(
                         track, _day(stamp), max(0.0, score - penalty), max_score, manual)
     if course_root is not None:
+        # on the hub, nbgrader knows learners by their user name: the employee id in lower case
+        folders = [Path(course_root) / "submitted" / name for name in dict.fromkeys((learner_id, learner_id.lower()))]
         for track, assignment in ASSESSMENTS.items():
-            stamp = Path(course_root) / "submitted" / learner_id / assignment / "timestamp.txt"
+            stamp = next((f / assignment / "timestamp.txt" for f in folders
+                          if (f / assignment / "timestamp.txt").is_file()), folders[0] / assignment / "timestamp.txt")
             if (learner_id, track) not in snap.submissions and stamp.is_file():
                 try:
                     day = _day(stamp.read_text(encoding="utf-8").strip()[:19])
