@@ -105,3 +105,19 @@ def test_the_hub_names_a_missing_grader_account_or_a_course_folder_others_can_en
         grader_account(Settings(hub_grader_user=me, course_root=course))
     course.chmod(0o700)
     assert grader_account(Settings(hub_grader_user=me, course_root=course)).pw_uid == os.getuid()
+
+
+def test_the_data_folder_is_shared_with_the_grader_group_and_nobody_else(tmp_path):
+    import grp
+
+    from iso20k.hub.config import share_data_folder
+
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    store = data / "progress.sqlite"
+    store.write_text("")
+    store.chmod(0o600)
+    gid = grp.getgrnam("nogroup").gr_gid if os.geteuid() == 0 else os.getgid()
+    share_data_folder(data, gid)
+    assert (data.stat().st_gid, data.stat().st_mode & 0o7777) == (gid, 0o2770)
+    assert (store.stat().st_gid, store.stat().st_mode & 0o777) == (gid, 0o660)
