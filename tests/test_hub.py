@@ -116,18 +116,20 @@ def _log_in_and_answer(hub, page, learner, language):
     page.wait_for_selector(".jp-Notebook", timeout=90_000)
     assert "START_HERE" in page.url
     question = None
-    for _try in range(3):  # a kernel still connecting under load misses the first "Run All"
-        for _dialog in range(3):  # a kernel slow to start under load makes JupyterLab ask again
+    for _try in range(4):  # a kernel still connecting under load misses the first "Run All"
+        for _dialog in range(3):  # a kernel slow to start under load makes JupyterLab ask (again)
             if not page.locator(f".jp-Dialog:has-text('{ui['select_kernel']}')").count():
                 break
             page.locator(".jp-Dialog .jp-mod-accept").first.click()
             page.wait_for_timeout(5000)
-        page.get_by_role("menuitem", name=ui["run"], exact=True).click()
-        page.get_by_role("menuitem", name=ui["run_all"], exact=True).click()
-        try:
+        try:  # the kernel dialog may open just now, over the menu: then ask again
+            page.get_by_role("menuitem", name=ui["run"], exact=True).click(timeout=15_000)
+            page.get_by_role("menuitem", name=ui["run_all"], exact=True).click(timeout=15_000)
             question = page.wait_for_selector(".iso20k-question", timeout=45_000)
             break
-        except Exception:
+        except Exception:  # noqa: BLE001 - any of the three: look for the dialog and try again
+            if not page.locator(".jp-Dialog").count():
+                page.keyboard.press("Escape")  # close a menu left open; never cancel the kernel dialog
             continue
     assert question is not None, "no question appeared after Run All Cells"
     card = page.locator(".iso20k-question").first
