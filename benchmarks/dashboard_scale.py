@@ -15,7 +15,7 @@ Generates a company (default 10,000 employees in 40 departments, about 500,000 q
 (d) (a) for a department manager (one department).
 
 The bare page is measured the same way for (a), (b) and (d).  With PostgreSQL the progress
-store is on a throwaway PostgreSQL cluster (Debian's postgresql, tests/pg_cluster.py); nbgrader's
+store is on a throwaway PostgreSQL cluster (Debian's postgresql, tests/postgres.py); nbgrader's
 gradebook stays in the course folder (SQLite), as the dashboard reads it from there.
 
     .venv/bin/python benchmarks/dashboard_scale.py                 # full size, both databases
@@ -244,9 +244,9 @@ def run_database(kind: str, args, work: Path, browser_factory) -> dict:
         shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
         db_url = None
         if kind == "postgresql":
-            from pg_cluster import postgres_cluster
+            from postgres import PostgresCluster
 
-            cluster = stack.enter_context(postgres_cluster())
+            cluster = stack.enter_context(PostgresCluster(shared_buffers="128MB"))  # PostgreSQL's default
             db_url = cluster.create_database("iso20k")
         settings = Settings(data_dir=data / "data", course_root=course, db_url=db_url, dashboard_cull_idle_s=60,
                             dashboard_identity_provider="dashboard_users.PerUserTokens")

@@ -28,12 +28,9 @@ PASS = {"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7}
 @pytest.fixture(params=["sqlite", "postgresql"])
 def databases(request, tmp_path):
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gradebook.db'}"
-        return
-    from pg_cluster import postgres_cluster
-
-    with postgres_cluster() as cluster:
-        yield cluster.create_database("progress"), cluster.create_database("gradebook")
+        return f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gradebook.db'}"
+    cluster = request.getfixturevalue("postgres_cluster")  # conftest.py: one cluster per test run
+    return cluster.create_database(), cluster.create_database()
 
 
 def gradebook(url):
@@ -130,35 +127,32 @@ def test_the_page_shows_what_changed_when_it_is_opened(tmp_path):
     store.close()
 
 
-def test_an_answer_committed_after_a_later_one_is_not_lost_on_postgresql():
+def test_an_answer_committed_after_a_later_one_is_not_lost_on_postgresql(postgres_url):
     from sqlalchemy import create_engine
 
-    from pg_cluster import postgres_cluster
+    url = postgres_url
+    store = ProgressStore(url)
+    write_employees(make_company(12, 2, date(2026, 11, 1)), store)
+    reader = Reader(url, "sqlite://", "/nonexistent-course", MODULES, PASS, CHINA)
+    snap = reader.load()
+    engine = create_engine(url)
 
-    with postgres_cluster() as cluster:
-        url = cluster.create_database("progress")
-        store = ProgressStore(url)
-        write_employees(make_company(12, 2, date(2026, 11, 1)), store)
-        reader = Reader(url, "sqlite://", "/nonexistent-course", MODULES, PASS, CHINA)
-        snap = reader.load()
-        engine = create_engine(url)
+    def answer(conn, learner):
+        conn.execute(insert(tables.answers).values(
+            learner_id=learner, track="all-staff", module="intro", question_id="all-staff/intro/q01",
+            response='"A"', correct=True, attempt=1, language="en", answered_at=datetime.now(timezone.utc)))
 
-        def answer(conn, learner):
-            conn.execute(insert(tables.answers).values(
-                learner_id=learner, track="all-staff", module="intro", question_id="all-staff/intro/q01",
-                response='"A"', correct=True, attempt=1, language="en", answered_at=datetime.now(timezone.utc)))
-
-        slow = engine.connect()
-        slow.begin()
-        answer(slow, "E10001")  # takes the lower id, commits later
-        with engine.begin() as fast:
-            answer(fast, "E10002")
-        snap, done = reader.refresh(snap)
-        assert ("E10002", "all-staff") in snap.first_activity
-        assert ("E10001", "all-staff") not in snap.first_activity
-        slow.commit()
-        slow.close()
-        snap, done = reader.refresh(snap)
-        assert ("E10001", "all-staff") in snap.first_activity, done
-        engine.dispose()
-        store.close()
+    slow = engine.connect()
+    slow.begin()
+    answer(slow, "E10001")  # takes the lower id, commits later
+    with engine.begin() as fast:
+        answer(fast, "E10002")
+    snap, done = reader.refresh(snap)
+    assert ("E10002", "all-staff") in snap.first_activity
+    assert ("E10001", "all-staff") not in snap.first_activity
+    slow.commit()
+    slow.close()
+    snap, done = reader.refresh(snap)
+    assert ("E10001", "all-staff") in snap.first_activity, done
+    engine.dispose()
+    store.close()
