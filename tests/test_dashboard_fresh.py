@@ -6,7 +6,7 @@ time zone (an answer at 00:30 China time counts on that day)."""
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -155,4 +155,52 @@ def test_an_answer_committed_after_a_later_one_is_not_lost_on_postgresql(postgre
     snap, done = reader.refresh(snap)
     assert ("E10001", "all-staff") in snap.first_activity, done
     engine.dispose()
+    store.close()
+
+
+def test_certificates_are_read_again_by_a_kernel_taking_the_kept_reading_and_when_issued_or_revoked(
+        databases, tmp_path, monkeypatch):
+    """Certificates are not part of the reading a kernel keeps for the next one: a kernel that takes
+    the kept reading reads them itself, and any kernel notices one issued or revoked later."""
+    progress_url, _ = databases
+    settings = Settings(data_dir=tmp_path / "data", course_root=tmp_path / "course", db_url=progress_url)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")  # as in a kernel Voila prepares: the reading is kept
+    run = settings.data_dir / "run"
+    run.mkdir(parents=True)
+    run.chmod(0o700)
+    store = ProgressStore(progress_url)
+    people = make_company(12, 2, date(2026, 11, 1))
+    write_employees(people, store)
+    today = date.today()
+
+    def issue(person, valid_until):
+        with store.engine.begin() as conn:
+            conn.execute(insert(tables.certificates).values(
+                code=f"C-{person.employee_id}", employee_id=person.employee_id, employee_name=person.name,
+                department=person.department, track="all-staff", score=9.0, max_score=10.0,
+                passed_on=valid_until - timedelta(days=365), valid_until=valid_until,
+                issued_at=datetime.now(timezone.utc), company="Demo", pdf=b"%PDF", sha256=person.employee_id * 4))
+
+    issue(people[0], today + timedelta(days=5))  # expiring within the warning days
+    first = DataSource(settings)
+    assert [c.employee_id for c in first.certificates] == [people[0].employee_id]
+    assert (run / "dashboard-reading.pickle").is_file()  # kept for the next kernel
+    issue(people[1], today - timedelta(days=1))  # expired yesterday
+
+    second = DataSource(settings)  # takes the kept reading
+    assert sorted(c.employee_id for c in second.certificates) == sorted(p.employee_id for p in people[:2])
+    page = Dashboard(second, settings=settings)
+    page.open_for(Identity("trainer", operator=True))
+    assert 'data-expiring="1" data-expired="1"' in page.certs.value
+    assert people[1].name in page.certs.value
+
+    assert first.refresh() is True  # the second certificate was issued after the first kernel read
+    assert len(first.certificates) == 2
+    assert first.refresh() is False  # nothing written since: nothing read
+    with store.engine.begin() as conn:
+        conn.execute(tables.certificates.update().where(tables.certificates.c.code == f"C-{people[0].employee_id}")
+                     .values(revoked_at=datetime.now(timezone.utc), revoked_by="training-office"))
+    page._on_reload()
+    assert next(c for c in second.certificates if c.employee_id == people[0].employee_id).revoked_at is not None
+    assert 'data-expiring="0" data-expired="1"' in page.certs.value
     store.close()

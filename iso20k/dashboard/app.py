@@ -65,6 +65,8 @@ class DataSource:
         self.gradebook_url = gradebook_url(self.course_root, settings)
         self.warning_days = settings.certificate_warning_days
         self.certificates: list = []
+        self._certificates_stamp: tuple | None = None  # of the certificates read (None: not read)
+        self._certificates_position: tuple | None = None  # the store's position when they were
         self.zone = settings.zone()
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.audit_date = settings.audit_date
@@ -86,7 +88,7 @@ class DataSource:
             self._rescope()
             print(f"[iso20k dashboard] kept reading taken in {time.monotonic() - started:.2f}s",
                   file=sys.__stderr__, flush=True)
-            self._unsaved = self.refresh()
+            self.refresh()  # what changed since it was kept; and the certificates, which are not kept
             return
         catalog = load_catalog(settings.banks_dir)
         self.modules = lesson_modules(catalog)
@@ -123,7 +125,8 @@ class DataSource:
     def reload(self) -> None:
         started = time.monotonic()
         self.full = self.reader.load()
-        self.certificates = read_certificates(self.progress_url, self.full)
+        self._certificates_stamp = None
+        self._read_certificates()
         self._full_statuses = {}
         self._rescope()
         # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
@@ -139,9 +142,24 @@ class DataSource:
             self._unsaved = True
             self._full_statuses = {}
             self._rescope()
+        position = self.reader.progress_position
+        if not position or position != self._certificates_position:  # the store was written to
+            if self._read_certificates():  # not kept with the reading: nothing to save again
+                done = [*done, "certificates"]
+        if done:
             print(f"[iso20k dashboard] read again: {', '.join(done)} in {time.monotonic() - started:.2f}s",
                   file=sys.__stderr__, flush=True)
         return bool(done)
+
+    def _read_certificates(self) -> bool:
+        """Read the certificates again if any was issued or revoked since; True if read."""
+        position = self.reader.progress_position
+        stamp, certificates = read_certificates(self.progress_url, self.full, after=self._certificates_stamp)
+        self._certificates_position = position
+        if certificates is None:
+            return False
+        self.certificates, self._certificates_stamp = certificates, stamp
+        return True
 
     def prepare(self) -> None:
         """While the page waits for someone to open it: work out today's statuses for everyone

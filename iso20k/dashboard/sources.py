@@ -68,6 +68,9 @@ class Snapshot:
         computed from the scoped snapshot, so other departments' rows never reach it."""
         if departments is None:
             return self
+        if not departments:  # nobody's rows: nothing to look through
+            return Snapshot(modules=dict(self.modules), pass_marks=dict(self.pass_marks),
+                            loaded_at=self.loaded_at, stamp=self.stamp, notes=list(self.notes))
         people = [p for p in self.people if p.department in departments]
         ids = {p.employee_id for p in people}
         return Snapshot(
@@ -270,6 +273,12 @@ class Reader:
 
     def stamp(self) -> tuple:
         return tuple(self._stamps.get(k) for k in ("progress", "gradebook")) + (self._collected,)
+
+    @property
+    def progress_position(self) -> tuple:
+        """The progress store's position when last looked at (see :func:`database_position`):
+        it moves with every write, also to tables this reader does not read."""
+        return self._positions.get("progress", ())
 
     # -- keeping it fresh --------------------------------------------------------------------
     def refresh(self, snap: Snapshot) -> tuple[Snapshot, list[str]]:
