@@ -172,7 +172,8 @@ def quiet(servers: list[Server], pool_size: int) -> None:
 
 
 #: Lines a dashboard kernel writes to the server's log when it reads the databases (app.py).
-READ_LINES = ("[iso20k dashboard] read again", "[iso20k dashboard] data read")
+READ_LINES = ("[iso20k dashboard] read again: new answers", "[iso20k dashboard] read again: everything",
+              "[iso20k dashboard] data read")
 
 
 def load(browser, server: Server, token: str, ready: str, must_read: bool = False) -> float:
