@@ -403,9 +403,8 @@ class Dashboard:
     def _outlook(self, view: View) -> str:
         """Readiness for the audit, completion over time, and the clauses answered worst."""
         lang, snap = self.language, self.source.snapshot
-        status = self.source.statuses(view.filters.as_of)
         audit = self.source.audit_date
-        rows = readiness(view, snap, status, audit)
+        rows = readiness(view, audit)
         header = [t("department", lang), t("ready_required", lang), t("ready_passed", lang),
                   t("ready_pace", lang), t("ready_finish", lang)]
         if audit is not None:
@@ -419,7 +418,7 @@ class Dashboard:
             cells.append(row)
         title = t("ready_title", lang) + (f" · {t('audit_on', lang, audit=audit.isoformat())}" if audit else "")
         hint = "" if audit else f'<p style="color:#555">{escape(t("audit_hint", lang))}</p>'
-        history = completion_history(view, snap, status)
+        history = completion_history(view)
         clauses = clause_table(view, snap)
         clause_rows = [[c, str(n), str(wrong), f"{100 * wrong / n:.0f}%",
                         " + ".join(f"{k} {v}" for k, v in sorted(sources.items()))]
