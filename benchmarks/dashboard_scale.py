@@ -134,6 +134,7 @@ class Server:
         server = dashboard_server(settings, notebook=notebook, port=self.port, token=secrets.token_hex(16))
         self.log = log
         self.out = open(log, "w")
+        self.started = time.monotonic()
         self.proc = subprocess.Popen(server.argv, env={**server.env, **env}, cwd=notebook.parent,
                                      stdout=self.out, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}/"
@@ -311,6 +312,17 @@ def run_database(kind: str, args, work: Path, browser_factory) -> dict:
         rep, mgr = token_of[representative], token_of[manager]
         pool, delay = settings.dashboard_pool_size, settings.dashboard_refill_delay_s
         servers = [dash, bare]
+        first = {}
+        deadline = time.monotonic() + 900
+        while len(first) < len(servers):  # after a restart: the first kernel reads everything
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no page prepared 900 s after the start; see {dash.log} and {bare.log}")
+            for server in servers:
+                if server not in first and server.available() >= pool:
+                    first[server] = time.monotonic() - server.started
+            time.sleep(0.1)
+        print(f"[{kind}] server start until its pool is prepared (a viewer arriving meanwhile waits; not one of "
+              f"(a)-(d)): dashboard {first[dash]:.1f} s, bare page {first[bare]:.1f} s", flush=True)
         keys = ("a", "a_bare", "b", "b_bare", "d", "d_bare")
         got = {k: [] for k in keys}
         warm = {k: [] for k in keys}
