@@ -14,6 +14,7 @@ from sqlalchemy import insert
 
 from iso20k.dashboard import Dashboard, DataSource, Identity
 from iso20k.dashboard.sources import Reader
+from iso20k.dashboard.status import statuses
 from iso20k.demo import make_company
 from iso20k.roster import write_employees
 from iso20k.settings import Settings
@@ -76,7 +77,7 @@ def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
             response='"A"', correct=True, attempt=1, language="zh",
             answered_at=datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc)))
     snap, done = reader.refresh(snap)
-    assert done == ["new answers"]
+    assert done == ["new answers"] and reader.changed_learners == {"E10001", "E10002"}
     assert ("E10001", "all-staff") in snap.first_activity
     assert snap.first_activity[("E10002", "all-staff")] == date(2026, 12, 1)
     department = next(p.department for p in snap.people if p.employee_id == "E10001")
@@ -89,7 +90,7 @@ def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
         grade.auto_score = 2 if cell == "q01-test" else 0
     gb.db.commit()
     snap, done = reader.refresh(snap)
-    assert "gradebook" in done
+    assert "gradebook" in done and reader.changed_learners == {"E10003"}
     sub = snap.submissions[("E10003", "all-staff")]
     assert (sub.score, sub.max_score, sub.submitted_on) == (2.0, 4.0, date(2026, 12, 1))
     assert reader.refresh(snap)[1] == []
@@ -98,13 +99,14 @@ def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
     gb.db.commit()
     snap, done = reader.refresh(snap)
     assert done == ["gradebook"] and snap.submissions[("E10003", "all-staff")].score == 3.5
+    assert reader.changed_learners == {"E10003"}
 
     # A new hand-in collected for a learner who already has a folder in submitted/.
     new = course / "submitted" / "E10004" / "key-personnel-assessment"
     new.mkdir(parents=True)
     (new / "timestamp.txt").write_text("2026-11-30 16:45:00.000000 UTC")
     snap, done = reader.refresh(snap)
-    assert done == ["hand-ins"]
+    assert done == ["hand-ins"] and reader.changed_learners == {"E10004"}
     handed = snap.submissions[("E10004", "key-personnel")]
     assert handed.score is None and handed.submitted_on == date(2026, 12, 1)
     assert ("E10004", "all-staff") in snap.submissions
@@ -124,6 +126,18 @@ def test_the_page_shows_what_changed_when_it_is_opened(tmp_path):
     page.open_for(Identity("trainer", operator=True))
     assert source.snapshot.first_activity[("E10003", "all-staff")] == datetime.now(CHINA).date()
     assert source.today() == datetime.now(CHINA).date() == page.as_of.value
+    # The statuses worked out in advance were brought up to date for the learner who answered
+    # only: they equal statuses worked out afresh from everything read.
+    before = source.statuses(source.today())[("E10003", "all-staff")]
+    assert before != "not-started"
+    assert source.statuses(source.today()) == statuses(source.full, source.today())
+    learner, track = next(k for k, v in sorted(source.statuses(source.today()).items()) if v == "not-started")
+    store.record_answer(learner, track, "intro", f"{track}/intro/q01", "A", True, "en")
+    store.record_answer("E10003", "all-staff", "scope", "all-staff/scope/q01", "A", True, "en")
+    page._on_reload()
+    assert source.reader.changed_learners == {"E10003", learner}  # not everyone's worked out again
+    assert source.statuses(source.today())[(learner, track)] == "in-progress"
+    assert source.statuses(source.today()) == statuses(source.full, source.today())
     store.close()
 
 

@@ -29,7 +29,7 @@ from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
 from .sources import Reader, Snapshot
 from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
-from .status import statuses
+from .status import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ class DataSource:
         self.full, done = self.reader.refresh(self.full)
         if done:
             self._unsaved = True
-            self._full_statuses = {}
+            self._update_statuses(getattr(self.reader, "changed_learners", None))
             self._rescope()
         position = self.reader.progress_position
         if not position or position != self._certificates_position:  # the store was written to
@@ -150,6 +150,17 @@ class DataSource:
             print(f"[iso20k dashboard] read again: {', '.join(done)} in {time.monotonic() - started:.2f}s",
                   file=sys.__stderr__, flush=True)
         return bool(done)
+
+    def _update_statuses(self, learners: set[str] | None) -> None:
+        """After a refresh: work the statuses worked out in advance out again for ``learners``
+        only (a status depends on that learner's own rows alone), or drop them (None)."""
+        if learners is None or not self._full_statuses:
+            self._full_statuses = {}
+            return
+        people = [p for p in self.full.people if p.employee_id in learners]
+        self._full_statuses = {
+            day: {**known, **{(p.employee_id, t): status_of(self.full, p, t, day) for p in people for t in p.due}}
+            for day, known in self._full_statuses.items()}
 
     def _read_certificates(self) -> bool:
         """Read the certificates again if any was issued or revoked since; True if read."""
