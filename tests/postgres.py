@@ -1,10 +1,13 @@
 """A real, throwaway PostgreSQL cluster for tests, from Debian's ``postgresql`` package.
 
+The one PostgreSQL helper of the tests and the benchmarks (the store, hub and dashboard tests,
+``benchmarks/dashboard_scale.py`` and ``benchmarks/records_service.py``).
+
 ``PostgresCluster`` runs ``initdb`` into a fresh temporary folder, starts the server with
 ``pg_ctl`` on a free TCP port of 127.0.0.1 (password authentication, SCRAM) with its unix socket
-in that same folder, and removes everything again on ``stop()``.  PostgreSQL refuses to run as
-root, so when the tests run as root the cluster runs as the unprivileged ``postgres`` user that
-the Debian package creates, in a folder that user owns.
+in that same folder, and removes everything again on ``stop()`` (or at the end of a ``with``
+block).  PostgreSQL refuses to run as root, so when the tests run as root the cluster runs as the
+unprivileged ``postgres`` user that the Debian package creates, in a folder that user owns.
 
 Passwords never appear on a command line: ``initdb`` reads the superuser's from a file only the
 cluster's owner can read; the application role's is set over the connection.
@@ -13,6 +16,9 @@ cluster's owner can read; the application role's is set over the connection.
     url = cluster.create_database()   # postgresql+psycopg://iso20k:...@127.0.0.1:PORT/t_...
     ...
     cluster.stop()
+
+    with PostgresCluster(shared_buffers="128MB") as cluster:   # started; stopped at the end
+        url = cluster.create_database("progress")
 """
 
 from __future__ import annotations
@@ -51,9 +57,11 @@ def server_bin_dir() -> Path:
 class PostgresCluster:
     """One PostgreSQL cluster in a temporary folder; see the module docstring."""
 
-    def __init__(self, os_user: str = "postgres", fast: bool = True):
+    def __init__(self, os_user: str = "postgres", fast: bool = True, shared_buffers: str = "32MB"):
         self.bin = server_bin_dir()
         self.fast = fast  # fsync off: a throwaway cluster need not survive a power cut
+        # 32MB keeps many test clusters small; a benchmark passes PostgreSQL's own default, 128MB
+        self.shared_buffers = shared_buffers
         self.as_root = os.geteuid() == 0
         if self.as_root:
             try:
@@ -89,6 +97,12 @@ class PostgresCluster:
         return ""
 
     # -- life cycle --------------------------------------------------------------------------
+    def __enter__(self) -> "PostgresCluster":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def start(self) -> "PostgresCluster":
         self.folder = Path(tempfile.mkdtemp(prefix="iso20k-pg-"))
         os.chmod(self.folder, 0o700)
@@ -113,7 +127,7 @@ class PostgresCluster:
 
     def _start_on_a_free_port(self) -> None:
         options = [f"-k {self.folder}", "-c listen_addresses=127.0.0.1", "-c max_connections=100",
-                   "-c shared_buffers=32MB"]
+                   f"-c shared_buffers={self.shared_buffers}"]
         if self.fast:
             options += ["-c fsync=off", "-c synchronous_commit=off", "-c full_page_writes=off"]
         for _attempt in range(5):

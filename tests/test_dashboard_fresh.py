@@ -6,7 +6,7 @@ time zone (an answer at 00:30 China time counts on that day)."""
 from __future__ import annotations
 
 import warnings
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import insert
 
 from iso20k.dashboard import Dashboard, DataSource, Identity
 from iso20k.dashboard.sources import Reader
+from iso20k.dashboard.status import statuses
 from iso20k.demo import make_company
 from iso20k.roster import write_employees
 from iso20k.settings import Settings
@@ -28,12 +29,9 @@ PASS = {"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7}
 @pytest.fixture(params=["sqlite", "postgresql"])
 def databases(request, tmp_path):
     if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gradebook.db'}"
-        return
-    from pg_cluster import postgres_cluster
-
-    with postgres_cluster() as cluster:
-        yield cluster.create_database("progress"), cluster.create_database("gradebook")
+        return f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gradebook.db'}"
+    cluster = request.getfixturevalue("postgres_cluster")  # conftest.py: one cluster per test run
+    return cluster.create_database(), cluster.create_database()
 
 
 def gradebook(url):
@@ -79,7 +77,7 @@ def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
             response='"A"', correct=True, attempt=1, language="zh",
             answered_at=datetime(2026, 11, 30, 16, 30, tzinfo=timezone.utc)))
     snap, done = reader.refresh(snap)
-    assert done == ["new answers"]
+    assert done == ["new answers"] and reader.changed_learners == {"E10001", "E10002"}
     assert ("E10001", "all-staff") in snap.first_activity
     assert snap.first_activity[("E10002", "all-staff")] == date(2026, 12, 1)
     department = next(p.department for p in snap.people if p.employee_id == "E10001")
@@ -92,7 +90,7 @@ def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
         grade.auto_score = 2 if cell == "q01-test" else 0
     gb.db.commit()
     snap, done = reader.refresh(snap)
-    assert "gradebook" in done
+    assert "gradebook" in done and reader.changed_learners == {"E10003"}
     sub = snap.submissions[("E10003", "all-staff")]
     assert (sub.score, sub.max_score, sub.submitted_on) == (2.0, 4.0, date(2026, 12, 1))
     assert reader.refresh(snap)[1] == []
@@ -101,13 +99,14 @@ def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):
     gb.db.commit()
     snap, done = reader.refresh(snap)
     assert done == ["gradebook"] and snap.submissions[("E10003", "all-staff")].score == 3.5
+    assert reader.changed_learners == {"E10003"}
 
     # A new hand-in collected for a learner who already has a folder in submitted/.
     new = course / "submitted" / "E10004" / "key-personnel-assessment"
     new.mkdir(parents=True)
     (new / "timestamp.txt").write_text("2026-11-30 16:45:00.000000 UTC")
     snap, done = reader.refresh(snap)
-    assert done == ["hand-ins"]
+    assert done == ["hand-ins"] and reader.changed_learners == {"E10004"}
     handed = snap.submissions[("E10004", "key-personnel")]
     assert handed.score is None and handed.submitted_on == date(2026, 12, 1)
     assert ("E10004", "all-staff") in snap.submissions
@@ -127,38 +126,95 @@ def test_the_page_shows_what_changed_when_it_is_opened(tmp_path):
     page.open_for(Identity("trainer", operator=True))
     assert source.snapshot.first_activity[("E10003", "all-staff")] == datetime.now(CHINA).date()
     assert source.today() == datetime.now(CHINA).date() == page.as_of.value
+    # The statuses worked out in advance were brought up to date for the learner who answered
+    # only: they equal statuses worked out afresh from everything read.
+    before = source.statuses(source.today())[("E10003", "all-staff")]
+    assert before != "not-started"
+    assert source.statuses(source.today()) == statuses(source.full, source.today())
+    learner, track = next(k for k, v in sorted(source.statuses(source.today()).items()) if v == "not-started")
+    store.record_answer(learner, track, "intro", f"{track}/intro/q01", "A", True, "en")
+    store.record_answer("E10003", "all-staff", "scope", "all-staff/scope/q01", "A", True, "en")
+    page._on_reload()
+    assert source.reader.changed_learners == {"E10003", learner}  # not everyone's worked out again
+    assert source.statuses(source.today())[(learner, track)] == "in-progress"
+    assert source.statuses(source.today()) == statuses(source.full, source.today())
     store.close()
 
 
-def test_an_answer_committed_after_a_later_one_is_not_lost_on_postgresql():
+def test_an_answer_committed_after_a_later_one_is_not_lost_on_postgresql(postgres_url):
     from sqlalchemy import create_engine
 
-    from pg_cluster import postgres_cluster
+    url = postgres_url
+    store = ProgressStore(url)
+    write_employees(make_company(12, 2, date(2026, 11, 1)), store)
+    reader = Reader(url, "sqlite://", "/nonexistent-course", MODULES, PASS, CHINA)
+    snap = reader.load()
+    engine = create_engine(url)
 
-    with postgres_cluster() as cluster:
-        url = cluster.create_database("progress")
-        store = ProgressStore(url)
-        write_employees(make_company(12, 2, date(2026, 11, 1)), store)
-        reader = Reader(url, "sqlite://", "/nonexistent-course", MODULES, PASS, CHINA)
-        snap = reader.load()
-        engine = create_engine(url)
+    def answer(conn, learner):
+        conn.execute(insert(tables.answers).values(
+            learner_id=learner, track="all-staff", module="intro", question_id="all-staff/intro/q01",
+            response='"A"', correct=True, attempt=1, language="en", answered_at=datetime.now(timezone.utc)))
 
-        def answer(conn, learner):
-            conn.execute(insert(tables.answers).values(
-                learner_id=learner, track="all-staff", module="intro", question_id="all-staff/intro/q01",
-                response='"A"', correct=True, attempt=1, language="en", answered_at=datetime.now(timezone.utc)))
+    slow = engine.connect()
+    slow.begin()
+    answer(slow, "E10001")  # takes the lower id, commits later
+    with engine.begin() as fast:
+        answer(fast, "E10002")
+    snap, done = reader.refresh(snap)
+    assert ("E10002", "all-staff") in snap.first_activity
+    assert ("E10001", "all-staff") not in snap.first_activity
+    slow.commit()
+    slow.close()
+    snap, done = reader.refresh(snap)
+    assert ("E10001", "all-staff") in snap.first_activity, done
+    engine.dispose()
+    store.close()
 
-        slow = engine.connect()
-        slow.begin()
-        answer(slow, "E10001")  # takes the lower id, commits later
-        with engine.begin() as fast:
-            answer(fast, "E10002")
-        snap, done = reader.refresh(snap)
-        assert ("E10002", "all-staff") in snap.first_activity
-        assert ("E10001", "all-staff") not in snap.first_activity
-        slow.commit()
-        slow.close()
-        snap, done = reader.refresh(snap)
-        assert ("E10001", "all-staff") in snap.first_activity, done
-        engine.dispose()
-        store.close()
+
+def test_certificates_are_read_again_by_a_kernel_taking_the_kept_reading_and_when_issued_or_revoked(
+        databases, tmp_path, monkeypatch):
+    """Certificates are not part of the reading a kernel keeps for the next one: a kernel that takes
+    the kept reading reads them itself, and any kernel notices one issued or revoked later."""
+    progress_url, _ = databases
+    settings = Settings(data_dir=tmp_path / "data", course_root=tmp_path / "course", db_url=progress_url)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")  # as in a kernel Voila prepares: the reading is kept
+    run = settings.data_dir / "run"
+    run.mkdir(parents=True)
+    run.chmod(0o700)
+    store = ProgressStore(progress_url)
+    people = make_company(12, 2, date(2026, 11, 1))
+    write_employees(people, store)
+    today = date.today()
+
+    def issue(person, valid_until):
+        with store.engine.begin() as conn:
+            conn.execute(insert(tables.certificates).values(
+                code=f"C-{person.employee_id}", employee_id=person.employee_id, employee_name=person.name,
+                department=person.department, track="all-staff", score=9.0, max_score=10.0,
+                passed_on=valid_until - timedelta(days=365), valid_until=valid_until,
+                issued_at=datetime.now(timezone.utc), company="Demo", pdf=b"%PDF", sha256=person.employee_id * 4))
+
+    issue(people[0], today + timedelta(days=5))  # expiring within the warning days
+    first = DataSource(settings)
+    assert [c.employee_id for c in first.certificates] == [people[0].employee_id]
+    assert (run / "dashboard-reading.pickle").is_file()  # kept for the next kernel
+    issue(people[1], today - timedelta(days=1))  # expired yesterday
+
+    second = DataSource(settings)  # takes the kept reading
+    assert sorted(c.employee_id for c in second.certificates) == sorted(p.employee_id for p in people[:2])
+    page = Dashboard(second, settings=settings)
+    page.open_for(Identity("trainer", operator=True))
+    assert 'data-expiring="1" data-expired="1"' in page.certs.value
+    assert people[1].name in page.certs.value
+
+    assert first.refresh() is True  # the second certificate was issued after the first kernel read
+    assert len(first.certificates) == 2
+    assert first.refresh() is False  # nothing written since: nothing read
+    with store.engine.begin() as conn:
+        conn.execute(tables.certificates.update().where(tables.certificates.c.code == f"C-{people[0].employee_id}")
+                     .values(revoked_at=datetime.now(timezone.utc), revoked_by="training-office"))
+    page._on_reload()
+    assert next(c for c in second.certificates if c.employee_id == people[0].employee_id).revoked_at is not None
+    assert 'data-expiring="0" data-expired="1"' in page.certs.value
+    store.close()

@@ -92,6 +92,30 @@ def test_view_counts_filters_and_csv_equal_the_table():
     assert nobody.employees == 0 and nobody.rows == []
 
 
+def test_audit_readiness_and_completion_history_follow_the_view():
+    from datetime import timedelta
+
+    from iso20k.dashboard.outlook import completion_history, readiness
+
+    people = [person("E1", dept="Ops"), person("E2", dept="Ops", role="manager", tracks=("all-staff", "key-personnel")),
+              person("E3", dept="Desk", due=date(2026, 11, 1)), person("E4", dept="Desk")]
+    snap = snapshot(people, submissions={("E1", "all-staff"): graded(40, on=TODAY - timedelta(days=3)),
+                                         ("E2", "all-staff"): graded(40, on=TODAY - timedelta(days=40)),
+                                         ("E4", "all-staff"): graded(10)})
+    view = build_view(snap, statuses(snap, TODAY), Filters(TODAY))
+    desk, ops = readiness(view, TODAY + timedelta(days=30))
+    assert (desk.department, desk.required, desk.passed, desk.per_week, desk.finish, desk.ready) == \
+        ("Desk", 2, 0, 0.0, None, False)  # nobody passed lately: never at this pace
+    assert (ops.department, ops.required, ops.passed, ops.per_week, ops.finish, ops.ready) == \
+        ("Ops", 3, 2, 0.25, TODAY + timedelta(days=28), True)  # one pass in 4 weeks, one left
+    assert readiness(view, None)[1].ready is None
+    history = completion_history(view)
+    assert history[0] == (TODAY - timedelta(days=40), 1, 5) and history[-1] == (TODAY, 2, 5)
+    assert [count for _, count, _ in history] == sorted(count for _, count, _ in history)
+    key = build_view(snap, statuses(snap, TODAY), Filters(TODAY, track="key-personnel"))
+    assert [(r.department, r.required, r.passed, r.finish) for r in readiness(key, None)] == [("Ops", 1, 0, None)]
+
+
 def test_reading_the_databases_is_not_mistaken_for_a_change(tmp_path):
     from iso20k.dashboard import Dashboard, DataSource, Identity
     from iso20k.demo import make_company

@@ -29,7 +29,7 @@ from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
 from .sources import Reader, Snapshot
 from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
-from .status import statuses
+from .status import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
 log = logging.getLogger(__name__)
@@ -65,6 +65,8 @@ class DataSource:
         self.gradebook_url = gradebook_url(self.course_root, settings)
         self.warning_days = settings.certificate_warning_days
         self.certificates: list = []
+        self._certificates_stamp: tuple | None = None  # of the certificates read (None: not read)
+        self._certificates_position: tuple | None = None  # the store's position when they were
         self.zone = settings.zone()
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.audit_date = settings.audit_date
@@ -86,7 +88,7 @@ class DataSource:
             self._rescope()
             print(f"[iso20k dashboard] kept reading taken in {time.monotonic() - started:.2f}s",
                   file=sys.__stderr__, flush=True)
-            self._unsaved = self.refresh()
+            self.refresh()  # what changed since it was kept; and the certificates, which are not kept
             return
         catalog = load_catalog(settings.banks_dir)
         self.modules = lesson_modules(catalog)
@@ -123,7 +125,8 @@ class DataSource:
     def reload(self) -> None:
         started = time.monotonic()
         self.full = self.reader.load()
-        self.certificates = read_certificates(self.progress_url, self.full)
+        self._certificates_stamp = None
+        self._read_certificates()
         self._full_statuses = {}
         self._rescope()
         # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
@@ -137,11 +140,37 @@ class DataSource:
         self.full, done = self.reader.refresh(self.full)
         if done:
             self._unsaved = True
-            self._full_statuses = {}
+            self._update_statuses(getattr(self.reader, "changed_learners", None))
             self._rescope()
+        position = self.reader.progress_position
+        if not position or position != self._certificates_position:  # the store was written to
+            if self._read_certificates():  # not kept with the reading: nothing to save again
+                done = [*done, "certificates"]
+        if done:
             print(f"[iso20k dashboard] read again: {', '.join(done)} in {time.monotonic() - started:.2f}s",
                   file=sys.__stderr__, flush=True)
         return bool(done)
+
+    def _update_statuses(self, learners: set[str] | None) -> None:
+        """After a refresh: work the statuses worked out in advance out again for ``learners``
+        only (a status depends on that learner's own rows alone), or drop them (None)."""
+        if learners is None or not self._full_statuses:
+            self._full_statuses = {}
+            return
+        people = [p for p in self.full.people if p.employee_id in learners]
+        self._full_statuses = {
+            day: {**known, **{(p.employee_id, t): status_of(self.full, p, t, day) for p in people for t in p.due}}
+            for day, known in self._full_statuses.items()}
+
+    def _read_certificates(self) -> bool:
+        """Read the certificates again if any was issued or revoked since; True if read."""
+        position = self.reader.progress_position
+        stamp, certificates = read_certificates(self.progress_url, self.full, after=self._certificates_stamp)
+        self._certificates_position = position
+        if certificates is None:
+            return False
+        self.certificates, self._certificates_stamp = certificates, stamp
+        return True
 
     def prepare(self) -> None:
         """While the page waits for someone to open it: work out today's statuses for everyone
@@ -385,9 +414,8 @@ class Dashboard:
     def _outlook(self, view: View) -> str:
         """Readiness for the audit, completion over time, and the clauses answered worst."""
         lang, snap = self.language, self.source.snapshot
-        status = self.source.statuses(view.filters.as_of)
         audit = self.source.audit_date
-        rows = readiness(view, snap, status, audit)
+        rows = readiness(view, audit)
         header = [t("department", lang), t("ready_required", lang), t("ready_passed", lang),
                   t("ready_pace", lang), t("ready_finish", lang)]
         if audit is not None:
@@ -401,7 +429,7 @@ class Dashboard:
             cells.append(row)
         title = t("ready_title", lang) + (f" · {t('audit_on', lang, audit=audit.isoformat())}" if audit else "")
         hint = "" if audit else f'<p style="color:#555">{escape(t("audit_hint", lang))}</p>'
-        history = completion_history(view, snap, status)
+        history = completion_history(view)
         clauses = clause_table(view, snap)
         clause_rows = [[c, str(n), str(wrong), f"{100 * wrong / n:.0f}%",
                         " + ".join(f"{k} {v}" for k, v in sorted(sources.items()))]

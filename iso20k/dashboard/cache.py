@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-VERSION = 1
+VERSION = 2  # 2: the reader knows which learners the last refresh changed
 
 
 def cache_file(data_dir: Path) -> Path:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from html import escape
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from ..certificates.model import Certificate
 from ..tracks import TRACK_TITLES
@@ -27,16 +27,26 @@ _FIELDS = ("code", "employee_id", "employee_name", "department", "track", "score
            "valid_until", "issued_at", "company", "sha256", "revoked_at", "revoked_by", "revoke_reason")
 
 
-def read_certificates(url: str, snap: Snapshot) -> list[Certificate]:
-    """Every certificate's metadata (not the PDF), or [] when the store has none yet."""
+#: Changes whenever a certificate is issued or revoked (certificates are never deleted).
+_STAMP = text("SELECT COUNT(*), MAX(issued_at), COUNT(revoked_at), MAX(revoked_at) FROM certificates")
+
+
+def read_certificates(url: str, snap: Snapshot, after: tuple | None = None) -> tuple[tuple, list[Certificate] | None]:
+    """(stamp, every certificate's metadata, not the PDF).  The list is [] when the store has no
+    certificates table yet, and None when the stamp is still ``after`` (nothing was issued or
+    revoked since the stamp was taken: nothing read)."""
     from ..store import tables
 
     c = tables.certificates
     with read_only(url, "certificates", snap) as conn:
         if conn is None or not inspect(conn).has_table("certificates"):
-            return []
-        return [Certificate(**{f: getattr(r, f) for f in _FIELDS})
-                for r in conn.execute(select(*[c.c[f] for f in _FIELDS]))]
+            return (), []
+        stamp = tuple(conn.execute(_STAMP).one())
+        if stamp == after:
+            return stamp, None
+        return stamp, [Certificate(**{f: getattr(r, f) for f in _FIELDS})
+                       for r in conn.execute(select(*[c.c[f] for f in _FIELDS]))]
+    return (), []  # the store could not be read: a note on the page says so
 
 
 def certificate_panel(certs: list[Certificate], people: list[Person], as_of: date, warning_days: int,

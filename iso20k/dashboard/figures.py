@@ -42,6 +42,16 @@ class DepartmentRow:
     department: str
     employees: int = 0
     tracks: dict[str, TrackCell] = field(default_factory=dict)
+    #: the day each passed enrolment in the row was passed (its assessment's hand-in day)
+    pass_days: list[date] = field(default_factory=list)
+
+    @property
+    def required(self) -> int:
+        return sum(cell.enrolled for cell in self.tracks.values())
+
+    @property
+    def passed(self) -> int:
+        return sum(cell.passed for cell in self.tracks.values())
 
     def counts(self) -> Counter:
         total: Counter = Counter()
@@ -72,6 +82,7 @@ def options(snap: Snapshot) -> tuple[list[str], list[str]]:
 
 
 def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filters) -> View:
+    """Everything the page shows for ``filters``, in one pass over the people shown."""
     tracks = [filters.track] if filters.track else list(TRACKS)
     people = [p for p in snap.people
               if (not filters.department or p.department == filters.department)
@@ -97,6 +108,8 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
             row.tracks[t].add(s)
             total.tracks[t].add(s)
             sub = snap.submissions.get((p.employee_id, t))
+            if s == "passed" and sub is not None and sub.submitted_on is not None:
+                row.pass_days.append(sub.submitted_on)
             if sub is not None and s in ("passed", "failed", "overdue") and sub.percent() is not None \
                     and not sub.needs_manual and (sub.submitted_on is None or sub.submitted_on <= filters.as_of):
                 scores[t].append(sub.percent())

@@ -18,16 +18,9 @@ PACE_DAYS = 28
 MIN_ANSWERS = 5
 
 
-def pass_days(view: View, snap: Snapshot, status: dict) -> list[date]:
+def pass_days(view: View) -> list[date]:
     """The day each required track in the view was passed (its assessment's hand-in day)."""
-    days = []
-    for person in view.people:
-        for track in view.tracks:
-            if status.get((person.employee_id, track)) == "passed":
-                sub = snap.submissions.get((person.employee_id, track))
-                if sub is not None and sub.submitted_on is not None:
-                    days.append(sub.submitted_on)
-    return sorted(days)
+    return sorted(day for row in view.rows for day in row.pass_days)
 
 
 @dataclass(frozen=True)
@@ -44,44 +37,33 @@ class Readiness:
         return self.required - self.passed
 
 
-def readiness(view: View, snap: Snapshot, status: dict, audit: date | None) -> list[Readiness]:
+def readiness(view: View, audit: date | None) -> list[Readiness]:
     """Per department in the view: required and passed track enrolments, the recent pace, the
-    day all would be passed at that pace, and whether that is by the audit."""
+    day all would be passed at that pace, and whether that is by the audit.  From the counts
+    :func:`~.figures.build_view` made, without going through the people again."""
     as_of = view.filters.as_of
     since = as_of - timedelta(days=PACE_DAYS)
-    by_department: dict[str, list] = {}
-    for person in view.people:
-        entry = by_department.setdefault(person.department, [0, 0, 0])
-        for track in view.tracks:
-            s = status.get((person.employee_id, track))
-            if s is None:
-                continue
-            entry[0] += 1
-            if s == "passed":
-                entry[1] += 1
-                sub = snap.submissions.get((person.employee_id, track))
-                if sub is not None and sub.submitted_on is not None and since < sub.submitted_on <= as_of:
-                    entry[2] += 1
     out = []
-    for department in sorted(by_department):
-        required, passed, recent = by_department[department]
+    for row in view.rows:  # sorted by department
+        required, passed = row.required, row.passed
+        recent = sum(1 for day in row.pass_days if since < day <= as_of)
         per_day = recent / PACE_DAYS
         remaining = required - passed
         if remaining <= 0:
             finish = as_of
-        elif per_day > 0:
-            finish = as_of + timedelta(days=int(-(-remaining // per_day)))
+        elif recent:  # whole days, in integers: remaining / (recent / PACE_DAYS), rounded up
+            finish = as_of + timedelta(days=-(-remaining * PACE_DAYS // recent))
         else:
             finish = None
         ready = None if audit is None else (finish is not None and finish <= audit)
-        out.append(Readiness(department, required, passed, per_day * 7, finish, ready))
+        out.append(Readiness(row.department, required, passed, per_day * 7, finish, ready))
     return out
 
 
-def completion_history(view: View, snap: Snapshot, status: dict, points: int = 26) -> list[tuple[date, int, int]]:
+def completion_history(view: View, points: int = 26) -> list[tuple[date, int, int]]:
     """(day, passed by then, required now) at weekly steps up to the "as of" day."""
-    days = pass_days(view, snap, status)
-    required = sum(1 for p in view.people for t in view.tracks if (p.employee_id, t) in status)
+    days = pass_days(view)
+    required = sum(row.required for row in view.rows)
     as_of = view.filters.as_of
     start = min(days[0], as_of - timedelta(weeks=4)) if days else as_of - timedelta(weeks=4)
     step = max(1, -(-(as_of - start).days // (points - 1)))
