@@ -3,18 +3,21 @@
 Course notebooks need only::
 
     from iso20k import quiz, quiz_module, progress, set_language, language_picker
+
+The names below are re-exported on first use (see :mod:`iso20k.lazy_exports`).
 """
 
-from .banks import BankError, load_catalog
-from .identity import resolve_learner_id
-from .roster import RosterError, import_roster
-from .settings import Settings, get_settings
-from .store import ProgressStore
-from .widgets import language_picker, my_training, progress, quiz, quiz_module, set_language, whoami
+from .lazy_exports import lazy_exports
 
-__all__ = [
-    "BankError", "ProgressStore", "RosterError", "Settings", "get_settings", "import_roster",
-    "language_picker", "load_catalog", "my_training", "progress", "quiz", "quiz_module", "resolve_learner_id",
-    "set_language", "whoami",
-]
+_EXPORTS = {
+    "BankError": ".banks", "load_catalog": ".banks",
+    "resolve_learner_id": ".identity",
+    "RosterError": ".roster", "import_roster": ".roster",
+    "Settings": ".settings", "get_settings": ".settings",
+    "ProgressStore": ".store",
+    "language_picker": ".widgets", "my_training": ".widgets", "progress": ".widgets", "quiz": ".widgets",
+    "quiz_module": ".widgets", "set_language": ".widgets", "whoami": ".widgets",
+}
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -166,7 +166,7 @@ class Settings(BaseSettings):
         "opens without waiting for the data to load.",
     )
     dashboard_refill_delay_s: float = Field(
-        default=5.0, ge=0,
+        default=1.0, ge=0,
         description="Seconds after a prepared dashboard page is handed out before the next one is "
         "prepared, so that preparing (reading every database) does not slow down the page being opened.",
     )

@@ -1,13 +1,17 @@
-"""Certificates: issued when a track is passed, stored exactly as issued, verifiable, revocable."""
+"""Certificates: issued when a track is passed, stored exactly as issued, verifiable, revocable.
 
-from .codes import CodeError, new_code, normalise
-from .eligibility import Pass, issue_due, passes
-from .model import STATES, Certificate, add_months
-from .registry import CertificateError, certificates, find, issue, latest_by_track, pdf_bytes, revoke
-from .verify import Verification, verify_code, verify_file
+Re-exported on first use (see :mod:`iso20k.lazy_exports`): reading certificates (the dashboard)
+does not load the PDF and font libraries that issuing them needs."""
 
-__all__ = [
-    "STATES", "Certificate", "CertificateError", "CodeError", "Pass", "Verification", "add_months", "certificates",
-    "find", "issue", "issue_due", "latest_by_track", "new_code", "normalise", "passes", "pdf_bytes", "revoke",
-    "verify_code", "verify_file",
-]
+from ..lazy_exports import lazy_exports
+
+_EXPORTS = {
+    "CodeError": ".codes", "new_code": ".codes", "normalise": ".codes",
+    "Pass": ".eligibility", "issue_due": ".eligibility", "passes": ".eligibility",
+    "STATES": ".model", "Certificate": ".model", "add_months": ".model",
+    "CertificateError": ".registry", "certificates": ".registry", "find": ".registry", "issue": ".registry",
+    "latest_by_track": ".registry", "pdf_bytes": ".registry", "revoke": ".registry",
+    "Verification": ".verify", "verify_code": ".verify", "verify_file": ".verify",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..roster import ROLE_TRACKS
+from ..roster.roles import ROLE_TRACKS
 from ..tracks import TRACK_TITLES
 
 STRINGS: dict[str, dict[str, str]] = {

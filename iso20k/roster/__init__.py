@@ -1,16 +1,20 @@
-"""The roster: who must be trained on which track, by when."""
+"""The roster: who must be trained on which track, by when.
 
-from .columns import COLUMN_ALIASES, REQUIRED
-from .importer import import_roster, write_employees
-from .listing import roster
-from .problems import ConfirmationNeeded, RosterError, RosterProblem
-from .result import FieldChange, ImportResult, PersonChange
-from .role_map import RoleMap, load_role_map
-from .roles import ROLE_TRACKS
-from .validate import EMPLOYEE_ID_PATTERN, Employee, check_employee_id, validate_roster
+Re-exported on first use (see :mod:`iso20k.lazy_exports`): the role table does not load the
+spreadsheet reader."""
 
-__all__ = [
-    "COLUMN_ALIASES", "ConfirmationNeeded", "EMPLOYEE_ID_PATTERN", "Employee", "FieldChange", "ImportResult",
-    "PersonChange", "REQUIRED", "ROLE_TRACKS", "RoleMap", "RosterError", "RosterProblem", "check_employee_id",
-    "import_roster", "load_role_map", "roster", "validate_roster", "write_employees",
-]
+from ..lazy_exports import lazy_exports
+
+_EXPORTS = {
+    "COLUMN_ALIASES": ".columns", "REQUIRED": ".columns",
+    "import_roster": ".importer", "write_employees": ".importer",
+    "roster": ".listing",
+    "ConfirmationNeeded": ".problems", "RosterError": ".problems", "RosterProblem": ".problems",
+    "FieldChange": ".result", "ImportResult": ".result", "PersonChange": ".result",
+    "RoleMap": ".role_map", "load_role_map": ".role_map",
+    "ROLE_TRACKS": ".roles",
+    "EMPLOYEE_ID_PATTERN": ".validate", "Employee": ".validate", "check_employee_id": ".validate",
+    "validate_roster": ".validate",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
