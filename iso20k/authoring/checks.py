@@ -144,7 +144,7 @@ def check_course(sources, catalog: Catalog) -> list[str]:
     """Every problem in every module, plus banks no module uses."""
     problems = []
     used = set()
-    for track, pairs in sources.modules.items():
+    for pairs in sources.modules.values():
         for en, zh in pairs:
             problems.extend(check_module(en, catalog))
             problems.extend(check_pair(en, zh))

@@ -78,7 +78,7 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         summary = t("scores_summary", language, n=len(values), median=f"{median(values):.0f}")
         svg = [f'<svg role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" {FONT} font-size="11">'
                f'<title>{title}: {escape(summary)}</title>']  # the picture's name for screen readers
-        for i, n in enumerate(bins):
+        for i in range(len(bins)):
             x = left + i * bar
             base = h - bottom
             for part, count in (("failed", failed[i]), ("passed", passed[i])):

@@ -374,7 +374,7 @@ class Reader:
     def _read_progress(self, snap: Snapshot, full: bool) -> bool:
         """Read the progress store (``full``) or what was added since; False when the addition
         does not add up and everything must be read again."""
-        e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
+        e, en, mc = tables.employees, tables.enrolments, tables.module_completions
         zone = self.zone
         with read_only(self.progress_url, "progress store", snap) as conn:
             if conn is None:
@@ -450,7 +450,7 @@ class Reader:
             # Clause table: every graded submission answered each of its assessment's items once
             # (nbgrader keeps a grade per item); the wrong ones are read one by one.
             items_of: dict[str, list[str]] = {}
-            for (assignment, item), clauses in self.item_clauses.items():
+            for assignment, item in self.item_clauses:
                 items_of.setdefault(assignment, []).append(item)
             for sub_id, (name, student, _) in subs.items():
                 dept = departments.get(student)

@@ -85,7 +85,7 @@ class Worker:
                            problems=[f"the grading worker failed ({type(exc).__name__}: {exc})"[:300]])
 
     def _run(self, student: str, time_limit: int, started: float) -> Outcome:
-        root, assignment, out, _ = self.args
+        out = self.args[2]
         if self.proc is None or self.proc.poll() is not None:
             self._start()
         self.proc.stdin.write(student + "\n")

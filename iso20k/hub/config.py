@@ -94,8 +94,6 @@ def write_learner_config(settings: Settings, folder: Path) -> LabLaunch:
     grading), and nbgrader's exchange for the Assignment List."""
     import json
 
-    from ..grading.config import COURSE_ID
-
     launch = write_learner_lab_config(folder)
     (launch.folder / "nbgrader_config.json").write_text(json.dumps({
         "CourseDirectory": {"course_id": COURSE_ID},

@@ -189,9 +189,8 @@ def _submissions(learner_id: str, gradebook_url: str | None, course_root: Path |
         # on the hub, nbgrader knows learners by their user name: the employee id in lower case
         folders = [Path(course_root) / "submitted" / name for name in dict.fromkeys((learner_id, learner_id.lower()))]
         for track, assignment in ASSESSMENTS.items():
-            stamp = next((f / assignment / "timestamp.txt" for f in folders
-                          if (f / assignment / "timestamp.txt").is_file()), folders[0] / assignment / "timestamp.txt")
-            if (learner_id, track) not in snap.submissions and stamp.is_file():
+            stamp = next((s for f in folders if (s := f / assignment / "timestamp.txt").is_file()), None)
+            if (learner_id, track) not in snap.submissions and stamp is not None:
                 try:
                     day = _day(stamp.read_text(encoding="utf-8").strip()[:19])
                 except ValueError:
