@@ -30,6 +30,7 @@ from ..grading.config import COURSE_ID
 from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
 from ..settings import Settings
+from .accounts import GRADERS_GROUP
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
 
@@ -38,7 +39,6 @@ ROSTER_SYNC = "roster-sync"
 DASHBOARD = "dashboard"
 #: nbgrader finds the formgrader of a course as the hub service named after the course.
 FORMGRADER = COURSE_ID
-GRADERS_GROUP = f"formgrade-{FORMGRADER}"
 #: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
 DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-representative", GRADERS_GROUP)
 
