@@ -285,6 +285,8 @@ def test_swapping_files_for_links_while_collect_runs_copies_no_key(world):
 def test_feedback_is_readable_by_its_learner_alone(world):
     from nbgrader.utils import notebook_hash
 
+    from iso20k.grading.acl import named_readers
+
     real = world.course / "submitted" / world.b / A
     feedback = world.course / "feedback" / world.b / A
     world.run(world.grader, "mkdir", "-p", str(feedback))
@@ -295,6 +297,7 @@ def test_feedback_is_readable_by_its_learner_alone(world):
     secret = (real / "submission_secret.txt").read_text()
     released = world.exchange / "iso20k" / "feedback" / f"{notebook_hash(secret=secret, notebook_id=A)}.html"
     assert released.exists() and released.stat().st_mode & 0o077 == 0o040  # the ACL mask: one named user
+    assert named_readers(released) == {pwd.getpwnam(world.b).pw_uid: 4}
     got = world.nbgrader(world.b, "fetch_feedback", A)
     fetched = list(Path(pwd.getpwnam(world.b).pw_dir).glob(f"iso20k/{A}/feedback/*/{A}.html"))
     assert fetched and world.b in fetched[0].read_text(), got.stdout + got.stderr

@@ -46,7 +46,6 @@ import pwd
 import secrets
 import shutil
 import stat
-import struct
 from pathlib import Path
 
 from nbgrader.exchange.default.collect import ExchangeCollect, groupby
@@ -54,6 +53,7 @@ from nbgrader.exchange.default.release_feedback import ExchangeReleaseFeedback
 from nbgrader.exchange.default.submit import ExchangeSubmit
 from nbgrader.utils import notebook_hash, parse_utc
 
+from .acl import readable_by
 from .config import QUARANTINE
 
 #: Opens a file or folder itself, never what a link points to; a FIFO does not block the open.
@@ -421,6 +421,8 @@ class OwnedCollect(ExchangeCollect):
         try:
             os.rename(name, target, src_dir_fd=self.inbound_fd)
             record["moved"] = True
+        except FileNotFoundError:  # its maker removed it meanwhile: nothing to move, still recorded
+            record.update(moved=False, vanished=True)
         except OSError as exc:
             # A folder closed by its maker cannot change parent folder (Linux needs write access to
             # it): it is renamed aside inside inbound, under a hidden name nbgrader never lists,
@@ -516,27 +518,6 @@ class PrivateSubmit(ExchangeSubmit):
         self.log.info(f"Submitted as: {self.coursedir.course_id} {self.coursedir.assignment_id} {self.timestamp}")
 
 
-def _acl_blob(owner_perm: int, user_entries: dict[int, int]) -> bytes:
-    """A POSIX access ACL as Linux stores it in ``system.posix_acl_access``: owner, named users,
-    owning group (nothing), mask, others (nothing)."""
-    undefined = 0xFFFFFFFF
-    entries = [(0x01, owner_perm, undefined)]
-    entries += [(0x02, perm, uid) for uid, perm in sorted(user_entries.items())]
-    mask = 0
-    for perm in user_entries.values():
-        mask |= perm
-    entries += [(0x04, 0, undefined), (0x10, mask, undefined), (0x20, 0, undefined)]
-    return struct.pack("<I", 2) + b"".join(struct.pack("<HHI", *e) for e in entries)
-
-
-def share_with(path: str, uid: int) -> None:
-    """``path`` readable by its owner (read-write) and by account ``uid`` only."""
-    os.chmod(path, 0o600)
-    if uid == os.geteuid():
-        return
-    os.setxattr(path, "system.posix_acl_access", _acl_blob(6, {uid: 4}), follow_symlinks=False)
-
-
 class PrivateReleaseFeedback(ExchangeReleaseFeedback):
     """``nbgrader release_feedback`` whose files only their student can read (see the module's
     text); the file is complete and private before it takes its published name."""
@@ -577,7 +558,7 @@ class PrivateReleaseFeedback(ExchangeReleaseFeedback):
                 with os.fdopen(descriptor, "wb") as out:
                     shutil.copyfileobj(src, out)
             try:
-                share_with(staging, uid)
+                readable_by(staging, uid)
             except OSError as exc:
                 os.unlink(staging)
                 self.fail(f"Feedback cannot be made readable to {student_id} alone ({exc.strerror}): the "

@@ -196,6 +196,14 @@ def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
                                  "created it; remove it and start the hub again")
         os.chown(folder, grader.pw_uid, grader.pw_gid)
         folder.chmod(mode)
+    # released feedback is readable by its learner alone through a POSIX ACL entry
+    from ..grading.acl import supports_acls
+
+    problem = supports_acls(course / "feedback", grader.pw_uid if grader.pw_uid != os.geteuid() else 65534)
+    if problem:
+        raise HubConfigError(f"the exchange {exchange} is on a file system without POSIX ACLs ({problem}): "
+                             "learners' feedback could not be made private; put ISO20K_EXCHANGE_DIR on ext4, "
+                             "xfs or btrfs (ACLs on by default) or mount with 'acl'")
 
 
 def configure(c, settings: Settings) -> None:
