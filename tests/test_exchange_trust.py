@@ -207,8 +207,11 @@ def test_a_forged_hand_in_is_quarantined_and_never_replaces_the_real_one(world):
     assert {r["hand_in"] for r in records} >= {early, late, broken}
     assert all(r["owner"] == world.a and r["claimed_student"] == world.b for r in records
                if r["hand_in"] in (early, late, broken))
+    for r in records:  # what each held, hashed, in the record and fixed by the trail
+        if r["hand_in"] in (early, late, broken):
+            assert [i["sha256"] for i in r["contents"] if i["path"] == f"{A}.ipynb"], r
     entries = [e for e in trail(world) if e.details["hand_in"] in (early, late, broken)]
-    assert len(entries) == 3, records
+    assert len(entries) == 3 and all(len(e.details["contents_sha256"]) == 64 for e in entries), records
     assert {e.subject for e in entries} == {f"{world.b}/{A}"}
     listed = world.run(world.grader, str(world.python.with_name("iso20k")), "quarantine").stdout
     assert f"named for {world.b}, made by {world.a}" in listed and "recorded" in listed, listed

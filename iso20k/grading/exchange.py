@@ -171,9 +171,10 @@ def copy_owned_tree(dir_fd: int, dest: str, uid: int, rules: CopyRules, rel: str
             os.close(fd)
 
 
-def manifest_and_copy(dir_fd: int, dest: str, rel: str = "", out: list | None = None) -> list:
-    """What a refused hand-in holds, for the trainers: plain files copied (read without following
-    links), links and other entries only described.  Best effort: what cannot be read is listed."""
+def manifest_and_copy(dir_fd: int, dest: str | None, rel: str = "", out: list | None = None) -> list:
+    """What a refused hand-in holds, for the trainers: every entry with its owner and mode, plain
+    files with their SHA-256 (read without following links) and copied into ``dest`` unless it is
+    None, links with their target (never followed).  Best effort: what cannot be read is listed."""
     out = [] if out is None else out
     try:
         names = sorted(os.listdir(dir_fd))
@@ -205,14 +206,20 @@ def manifest_and_copy(dir_fd: int, dest: str, rel: str = "", out: list | None = 
         try:
             opened = os.fstat(fd)
             if stat.S_ISDIR(opened.st_mode):
-                os.mkdir(os.path.join(dest, name), 0o700)
-                manifest_and_copy(fd, os.path.join(dest, name), f"{path}/", out)
+                if dest is not None:
+                    os.mkdir(os.path.join(dest, name), 0o700)
+                manifest_and_copy(fd, None if dest is None else os.path.join(dest, name), f"{path}/", out)
             elif stat.S_ISREG(opened.st_mode) and opened.st_size <= 50_000_000:
                 digest = hashlib.sha256()
-                with open(os.path.join(dest, name), "xb") as copy:
+                copy = None if dest is None else open(os.path.join(dest, name), "xb")
+                try:
                     while chunk := os.read(fd, 1 << 20):
                         digest.update(chunk)
-                        copy.write(chunk)
+                        if copy:
+                            copy.write(chunk)
+                finally:
+                    if copy:
+                        copy.close()
                 item["sha256"] = digest.hexdigest()
         except OSError as exc:
             item["unreadable"] = exc.strerror
@@ -421,6 +428,15 @@ class OwnedCollect(ExchangeCollect):
         try:
             os.rename(name, target, src_dir_fd=self.inbound_fd)
             record["moved"] = True
+            try:  # what it held when it was quarantined (a copy of nothing: it is all here)
+                fd = os.open(target, _OPEN)
+                try:
+                    if stat.S_ISDIR(os.fstat(fd).st_mode):
+                        record["contents"] = manifest_and_copy(fd, None)
+                finally:
+                    os.close(fd)
+            except OSError as exc2:
+                record["contents"] = [{"path": ".", "unreadable": exc2.strerror}]
         except FileNotFoundError:  # its maker removed it meanwhile: nothing to move, still recorded
             record.update(moved=False, vanished=True)
         except OSError as exc:
@@ -440,8 +456,11 @@ class OwnedCollect(ExchangeCollect):
                     os.close(fd)
             except OSError as exc2:
                 record["contents"] = [{"path": ".", "unreadable": exc2.strerror}]
-        problem = record_in_trail(claimed, self.coursedir.assignment_id,
-                                  {k: record[k] for k in ("hand_in", "owner", "reason", "quarantined_as")})
+        details = {k: record[k] for k in ("hand_in", "owner", "reason", "quarantined_as")}
+        if "contents" in record:  # the trail fixes what the quarantined hand-in held
+            details["contents_sha256"] = hashlib.sha256(
+                json.dumps(record["contents"], sort_keys=True).encode("utf-8")).hexdigest()
+        problem = record_in_trail(claimed, self.coursedir.assignment_id, details)
         record["audit_trail"] = "recorded" if problem is None else f"NOT recorded: {problem}"
         if problem:
             self.log.error(f"The quarantine of {name} could not be written to the audit trail: {problem}")
