@@ -577,7 +577,7 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
 
     from sqlalchemy import select
 
-    from .banks import load_catalog
+    from .banks.loader import keyed_catalog_if_readable
     from .competence.records import load_records
     from .store import ProgressStore, tables
     from .xapi import LrsError, build_statements
@@ -590,7 +590,7 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
     mc = tables.module_completions
     with store.engine.connect() as conn:
         completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
-    statements = build_statements(load_records(settings), store.answers(), completions, load_catalog(settings.banks_dir),
+    statements = build_statements(load_records(settings), store.answers(), completions, keyed_catalog_if_readable(settings),
                                   settings.company_home_page, _as_of(as_of), department)
     if out_file:
         out_file.write_text(json.dumps(statements, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

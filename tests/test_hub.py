@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from browser import chromium_page
+from iso20k.settings import REPO_ROOT
 from hub_world import Learner, install_product, run_in_kernel, start_hub, start_server, stop_hub, user_token
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the hub spawns servers as other users: needs root")]
@@ -454,7 +455,6 @@ def test_no_secret_on_a_command_line_in_a_log_or_in_command_output(hub):
 
 def _keyed_questions():
     from iso20k.banks import load_catalog
-    from iso20k.settings import REPO_ROOT
 
     return load_catalog(REPO_ROOT / "assessments")
 
@@ -514,14 +514,31 @@ def test_nothing_a_learner_can_read_holds_a_bank_answer_or_explanation(hub):
     keyed = hub.root / "keyed-banks"
     assert any("explanation" in p.read_text(encoding="utf-8") for p in keyed.rglob("*.yaml"))
     assert oct(keyed.stat().st_mode & 0o777) == "0o700"
-    out = run_in_kernel(hub, a.user, token, KEY_SEARCH.format(needles=json.dumps(needles), roots=json.dumps(roots)),
-                        timeout=600)
+    # controls: what the search must find if a key were readable (one explanation in a notebook,
+    # one bank file with its answers), planted where the learner can read them
+    control = hub.root / "exchange" / f"control-{secrets.token_hex(3)}"
+    control.mkdir(mode=0o755)
+    planted_text = control / "lesson.ipynb"
+    planted_text.write_text(json.dumps({"cells": [{"source": catalog.question("all-staff/intro/q05").explanation.zh}]},
+                                       ensure_ascii=True))
+    planted_bank = control / "intro.yaml"
+    shutil.copy(REPO_ROOT / "assessments" / "all-staff" / "intro.yaml", planted_bank)
+    for path in (control, planted_text, planted_bank):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    try:
+        out = run_in_kernel(hub, a.user, token, KEY_SEARCH.format(needles=json.dumps(needles),
+                                                                  roots=json.dumps(roots)), timeout=600)
+    finally:
+        shutil.rmtree(control)
     assert out["error"] is None, out
     found = json.loads(out["stdout"].strip().splitlines()[-1])
-    assert found["grep"] in (0, 1, 2), found  # 2: some files unreadable (expected), not a failure to search
+    assert found["grep"] in (0, 2), found  # 2: some files unreadable (expected), not a failure to search
     assert found["readable"] > 1000, found  # the search really went through the installed package
-    assert found["hits"] == [], f"explanations readable by a learner in: {found['hits'][:10]}"
-    assert found["banks_with_keys"] == [], f"banks with answers readable by a learner: {found['banks_with_keys'][:10]}"
+    hits = sorted(set(found["hits"]) - {str(planted_text), str(planted_bank)})
+    assert hits == [], f"explanations readable by a learner in: {hits[:10]}"
+    assert set(found["hits"]) == {str(planted_text), str(planted_bank)}, found["hits"]  # the search works
+    assert set(found["banks_with_keys"]) == {str(planted_bank)}, \
+        f"banks with answers readable by a learner: {found['banks_with_keys'][:10]}"
     # the learner's kernel sees the banks, without keys
     seen = run_in_kernel(hub, a.user, token, "\n".join([
         "from iso20k.banks import cached_catalog",
