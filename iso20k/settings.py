@@ -285,6 +285,12 @@ class Settings(BaseSettings):
         "grader account). It owns the course folder (ISO20K_COURSE_ROOT) with the answer keys and the "
         "gradebook; nobody signs in as it. scripts/deploy-hub.sh creates it.",
     )
+    hub_records_user: str = Field(
+        default="iso20k-records",
+        description="Operating-system account the hub's records service runs as (it judges and stores answers "
+        "and alone reads the quiz keys in ISO20K_KEYED_BANKS_DIR, which 'iso20k hub' gives to it when the "
+        "account exists; else to root).",
+    )
     hub_formgrader_port: int = Field(
         default=8012, description="Port (127.0.0.1) of the trainers' formgrader service on the hub.",
     )

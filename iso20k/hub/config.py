@@ -159,7 +159,7 @@ def prepare_state(settings: Settings) -> Path:
 def _records_account(settings: Settings) -> tuple[int, int]:
     """uid and gid the records service runs as: its own account when the settings name one that
     exists (ISO20K_HUB_RECORDS_USER), else the hub's own user."""
-    name = getattr(settings, "hub_records_user", None)
+    name = settings.hub_records_user
     if name:
         try:
             entry = pwd.getpwnam(name)
