@@ -184,6 +184,9 @@ def prepare_keyed_banks(settings: Settings) -> None:
                         (settings.exchange_dir, "nbgrader's exchange")):
         if other and keyed.resolve().is_relative_to(Path(other).resolve()):
             raise HubConfigError(f"ISO20K_KEYED_BANKS_DIR ({keyed}) is inside {what}: {hint}")
+    for path in keyed.rglob("*"):
+        if path.is_symlink():
+            raise HubConfigError(f"{path} is a link: the keyed banks must be plain files; copy them again")
     try:
         catalog, learners = load_catalog(keyed), load_catalog(settings.banks_dir)
     except BankError as exc:
@@ -202,9 +205,7 @@ def prepare_keyed_banks(settings: Settings) -> None:
                              f"have (e.g. {unknown[0]}): install the keyed banks of the same course version")
     uid, gid = _records_account(settings)
     for path in [keyed, *keyed.rglob("*")]:
-        if path.is_symlink():
-            raise HubConfigError(f"{path} is a link: the keyed banks must be plain files; copy them again")
-        os.chown(path, uid, gid)
+        os.chown(path, uid, gid, follow_symlinks=False)
         path.chmod(0o700 if path.is_dir() else 0o600)
 
 
