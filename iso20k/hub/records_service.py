@@ -4,7 +4,8 @@ A learner's kernel calls it with the token of the learner's own server
 (``JUPYTERHUB_API_TOKEN``).  The service asks the hub whose token it is and records under that
 person, whatever the request says; it judges the response against the question bank itself
 (the banks with the keys, ISO20K_KEYED_BANKS_DIR, which only this service can read) and sends
-back the verdict with the explanation to show; the database credentials live only here.  Run by the hub (see :mod:`iso20k.hub.config`)::
+back the verdict with the explanation to show; the database credentials live only here.  Run
+by the hub (see :mod:`iso20k.hub.config`)::
 
     python -m iso20k.hub.records_service
 """
