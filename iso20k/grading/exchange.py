@@ -229,15 +229,22 @@ def manifest_and_copy(dir_fd: int, dest: str | None, rel: str = "", out: list | 
 
 
 def record_in_trail(claimed: str, assignment: str, details: dict) -> str | None:
-    """Append the quarantine to the audit trail with the product's trail API (who collected it,
-    whose name the hand-in used, why).  Returns an error text when the trail could not be
-    written (collect goes on: the hand-in is quarantined either way, and says so loudly)."""
+    """Append the quarantine to the audit trail (who collected it, whose name the hand-in used,
+    who made it, why).  Where a trail writer is configured (``trail_url``: the hub's records
+    service, for a grader account that may not write the trail) the report goes there with the
+    formgrader service's hub token (``POST api/trail/hand-ins``, :mod:`iso20k.hub.trail_handins`);
+    else it is appended with the product's trail API.  Returns an error text when the trail could
+    not be written (collect goes on: the hand-in is quarantined either way, and says so loudly)."""
     try:
         from ..audit import anchor_path, append, current_actor
         from ..settings import get_settings
         from ..store import ProgressStore
 
         settings = get_settings()
+        trail_url = getattr(settings, "trail_url", None)
+        if trail_url:
+            return _send_to_trail_writer(trail_url, {**details, "claimed_student": claimed, "assignment": assignment,
+                                                     "claimed_by": current_actor(settings)})
         store = ProgressStore(settings.effective_db_url)
         try:
             append(store, current_actor(settings), TRAIL_ACTION, f"{claimed}/{assignment}", details,
@@ -246,6 +253,27 @@ def record_in_trail(claimed: str, assignment: str, details: dict) -> str | None:
             store.close()
     except Exception as exc:  # noqa: BLE001 - reported, never hides the quarantine itself
         return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _send_to_trail_writer(trail_url: str, report: dict) -> str | None:
+    import urllib.error
+    import urllib.request
+
+    token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    if not token:
+        return ("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail writer with: "
+                "collect in the trainers' formgrader (or its terminal) on the hub")
+    request = urllib.request.Request(trail_url.rstrip("/") + "/api/trail/hand-ins", method="POST",
+                                     data=json.dumps({k: str(v)[:600] for k, v in report.items()}).encode("utf-8"),
+                                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            reply.read()
+    except urllib.error.HTTPError as exc:
+        return f"the trail writer refused the report ({exc.code})"
+    except (urllib.error.URLError, OSError) as exc:
+        return f"the trail writer ({trail_url}) could not be reached: {exc}"
     return None
 
 
