@@ -275,6 +275,30 @@ class Settings(BaseSettings):
         "grader account). It owns the course folder (ISO20K_COURSE_ROOT) with the answer keys and the "
         "gradebook; nobody signs in as it. scripts/deploy-hub.sh creates it.",
     )
+    hub_records_user: str = Field(
+        default="iso20k-records",
+        description="Operating-system account the hub's records service runs as (a system account nobody "
+        "signs in as). It owns the data folder (ISO20K_DATA_DIR): the SQLite progress store and the audit "
+        "trail's anchor. scripts/deploy-hub.sh creates it; 'iso20k hub' refuses to start without it.",
+    )
+    hub_dashboard_user: str = Field(
+        default="iso20k-dashboard",
+        description="Operating-system account the hub's dashboard (Voila) and certificate verification "
+        "services run as (a system account nobody signs in as). Its group may read the data folder and "
+        "enter the course folder; it writes only its own runtime folder. scripts/deploy-hub.sh creates it; "
+        "'iso20k hub' refuses to start without it.",
+    )
+    hub_verify_port: int = Field(
+        default=8013, description="Port (127.0.0.1) of the certificate verification service on the hub "
+        "(public at /services/verify/verify/<code>).",
+    )
+    runtime_dir: Path | None = Field(
+        default=None,
+        description="Folder for this process's private runtime files (Voila's configuration folder, the "
+        "dashboard's kept reading, Jupyter's runtime files); each start makes a fresh folder in it. It must "
+        "be writable by this account and root only, on every component of its path. Empty: <data_dir>/run. "
+        "The hub sets it for each of its services (a folder in its state folder).",
+    )
     hub_formgrader_port: int = Field(
         default=8012, description="Port (127.0.0.1) of the trainers' formgrader service on the hub.",
     )
