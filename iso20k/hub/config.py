@@ -229,7 +229,7 @@ def prepare_state(settings: Settings) -> Path:
 
 #: Files the hub writes into its state folder; made root-only before JupyterHub opens them (it
 #: keeps the mode of a file that exists, and would create them world-readable otherwise).
-STATE_FILES = ("jupyterhub.sqlite", "jupyterhub.pid", "proxy.pid")
+STATE_FILES = ("jupyterhub.sqlite", "jupyterhub.pid")  # proxy.pid: see iso20k.hub.proxy
 
 
 def close_state_files(state: Path) -> None:
@@ -323,6 +323,7 @@ def configure(c, settings: Settings) -> None:
     c.JupyterHub.db_url = settings.hub_db_url or f"sqlite:///{state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+    c.JupyterHub.proxy_class = "iso20k.hub.proxy.PrivateFilesProxy"
     c.ConfigurableHTTPProxy.command = _proxy_command()
     c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.hub_proxy_api_port}"
