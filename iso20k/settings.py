@@ -202,8 +202,9 @@ class Settings(BaseSettings):
     hub_port: int = Field(default=8000, description="Port of the company hub ('iso20k hub').")
     hub_state_dir: Path = Field(
         default=Path("/var/lib/iso20k-hub"),
-        description="Folder (root only) for the hub's own state: its database, cookie secret, the "
-        "service tokens and the records service's log. Created 0700 on first start.",
+        description="Folder (root's) for the hub's own state: its database, cookie secret and the "
+        "service tokens (each 0600), the learner configuration every server reads, and each service's "
+        "runtime folder (run/<service>, made fresh at every start). Created 0711 on first start.",
     )
     hub_db_url: str | None = Field(
         default=None,
