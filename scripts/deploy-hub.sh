@@ -66,6 +66,9 @@ for account in "$records" "$dashboard"; do
   id "$account" >/dev/null 2>&1 ||
     useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$account"
 done
+# the records service shows each learner their assessment results: it reads the course folder
+# through the dashboard account's group, as the dashboard does
+usermod -a -G "$dashboard" "$records"
 
 course=$(setting ISO20K_COURSE_ROOT)
 course=${course:-/srv/iso20k/course}

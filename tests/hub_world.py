@@ -187,8 +187,9 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
             create_os_user(x.user, x.password)
     # the grader account: no password (nobody signs in as it), owns the course folder
     subprocess.run(["useradd", "--system", "--create-home", "--shell", "/bin/bash", grader], check=True)
-    for account in (records_user, dashboard_user):  # as scripts/deploy-hub.sh makes them
+    for account in (dashboard_user, records_user):  # as scripts/deploy-hub.sh makes them
         create_service_account(account)
+    subprocess.run(["usermod", "-a", "-G", dashboard_user, records_user], check=True)
     subprocess.run(["chown", "-R", f"{grader}:", str(course_root)], check=True)
     subprocess.run(["chgrp", dashboard_user, str(course_root)], check=True)  # the dashboard reads results
     course_root.chmod(0o750)

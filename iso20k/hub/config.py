@@ -154,9 +154,19 @@ def _account(name: str, setting: str, runs: str) -> pwd.struct_passwd:
 
 
 def records_account(settings: Settings) -> pwd.struct_passwd:
-    """The records service's account (it owns the data folder); it must exist and not be root."""
+    """The records service's account (it owns the data folder); it must exist, not be root, and
+    be a member of the dashboard account's group, which may read the course folder (a learner's
+    *My training* shows their assessment results from the gradebook)."""
+    import grp
+
     entry = _account(settings.hub_records_user, "ISO20K_HUB_RECORDS_USER", "the records service")
     _not_root(entry, "ISO20K_HUB_RECORDS_USER")
+    dashboard = dashboard_account(settings)
+    group = grp.getgrgid(dashboard.pw_gid)
+    if entry.pw_gid != dashboard.pw_gid and entry.pw_name not in group.gr_mem:
+        raise HubConfigError(f"ISO20K_HUB_RECORDS_USER={entry.pw_name} must be in the group {group.gr_name} (the "
+                             f"dashboard account's, which reads the course's results): run 'usermod -a -G "
+                             f"{group.gr_name} {entry.pw_name}' (scripts/deploy-hub.sh does)")
     return entry
 
 
