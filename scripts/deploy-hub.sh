@@ -51,7 +51,8 @@ chmod 0600 "$env_file"
 
 # nbgrader's shared grader account: the trainers' formgrader runs as it. Nobody signs in as it
 # (no password); it owns the course folder with the keys, hidden tests and the gradebook.
-setting() { grep -E "^$1=" "$env_file" | tail -n 1 | cut -d= -f2-; }
+# a setting from the env file, empty when the file does not name it (grep finding nothing is no error)
+setting() { { grep -E "^$1=" "$env_file" || true; } | tail -n 1 | cut -d= -f2-; }
 grader=$(setting ISO20K_HUB_GRADER_USER)
 grader=${grader:-grader-iso20k}
 id "$grader" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$grader"
