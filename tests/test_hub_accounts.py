@@ -110,7 +110,9 @@ def test_the_hub_names_a_missing_grader_account_or_a_course_folder_others_can_en
 def test_the_data_folder_belongs_to_the_records_account_and_only_the_dashboard_group_reads(tmp_path):
     import grp
 
-    from iso20k.hub.config import own_data_folder
+    import pytest
+
+    from iso20k.hub.config import HubConfigError, own_data_folder
 
     data = tmp_path / "data"
     data.mkdir(mode=0o777)
@@ -121,7 +123,13 @@ def test_the_data_folder_belongs_to_the_records_account_and_only_the_dashboard_g
     (data / "run" / "dashboard-8866" / "voila.py").write_text("open('/tmp/owned', 'w')")
     (data / "elsewhere").symlink_to("/etc/shadow")
     gid = grp.getgrnam("nogroup").gr_gid if os.geteuid() == 0 else os.getgid()
+    shadow = os.stat("/etc/shadow")
+    with pytest.raises(HubConfigError, match="elsewhere is a link"):
+        own_data_folder(data, os.geteuid(), gid)
+    after = os.stat("/etc/shadow")
+    assert (after.st_uid, after.st_gid, after.st_mode) == (shadow.st_uid, shadow.st_gid, shadow.st_mode)
+    (data / "elsewhere").unlink()
     own_data_folder(data, os.geteuid(), gid)
     assert (data.stat().st_gid, data.stat().st_mode & 0o7777) == (gid, 0o2750)
     assert (store.stat().st_uid, store.stat().st_gid, store.stat().st_mode & 0o777) == (os.geteuid(), gid, 0o640)
-    assert not (data / "run").exists() and not (data / "elsewhere").is_symlink()
+    assert not (data / "run").exists()

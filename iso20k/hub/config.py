@@ -264,7 +264,7 @@ def own_data_folder(data: Path, records_uid: int, dashboard_gid: int) -> None:
     """The product's data folder (the SQLite store, the audit trail's anchor) belongs to the
     records account (the trail writer); the dashboard account's group reads it; nobody else,
     the grader account's group included, enters it.  Everything in it is given to the records
-    account (files 0640, folders 2750); links are removed, never followed; the runtime folder
+    account (files 0640, folders 2750); a link is refused, never followed; the runtime folder
     earlier versions kept there (``run/``, which the grader's group could write) is removed."""
     data.mkdir(parents=True, exist_ok=True)
     if data.is_symlink():
@@ -274,8 +274,9 @@ def own_data_folder(data: Path, records_uid: int, dashboard_gid: int) -> None:
         for name in dirs + files:
             path = Path(top) / name
             if path.is_symlink():
-                path.unlink()
-                continue
+                raise HubConfigError(f"{path} is a link: the data folder holds no links (whoever could make one "
+                                     "could send the records account's writes elsewhere); remove it, or put the "
+                                     "real file there")
             os.lchown(path, records_uid, dashboard_gid)
             path.chmod(0o2750 if path.is_dir() else 0o640)
     os.lchown(data, records_uid, dashboard_gid)
