@@ -47,7 +47,7 @@ from iso20k.hub.permissions import rule_for
 from iso20k.settings import read_settings
 s = read_settings()
 prepare_state(s)
-roots = {"state": str(s.hub_state_dir), "data": str(s.data_dir), "course": str(s.course_root), "exchange": str(s.exchange_dir)}
+roots = {"state": str(s.hub_state_dir), "data": str(s.data_dir), "course": str(s.course_root), "exchange": str(s.exchange_dir), "keyed": str(s.keyed_banks_dir)}
 acc = {"root": pwd.getpwuid(0), "records": pwd.getpwnam(s.hub_records_user),
        "dashboard": pwd.getpwnam(s.hub_dashboard_user), "grader": pwd.getpwnam(s.hub_grader_user)}
 problems = []

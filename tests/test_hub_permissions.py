@@ -55,7 +55,8 @@ def hub():
 def _roots(hub) -> dict[str, str]:
     env = hub.env
     return {"state": env["ISO20K_HUB_STATE_DIR"], "data": env["ISO20K_DATA_DIR"],
-            "course": env["ISO20K_COURSE_ROOT"], "exchange": env["ISO20K_EXCHANGE_DIR"]}
+            "course": env["ISO20K_COURSE_ROOT"], "exchange": env["ISO20K_EXCHANGE_DIR"],
+            "keyed": env["ISO20K_KEYED_BANKS_DIR"]}
 
 
 def _accounts(hub) -> dict[str, pwd.struct_passwd]:

@@ -7,7 +7,8 @@ service and trail writer); ``dashboard`` (``ISO20K_HUB_DASHBOARD_USER``, the das
 verification page); ``grader`` (``ISO20K_HUB_GRADER_USER``, the trainers' formgrader); a group is
 the primary group of the account of the same name.  Paths start with ``{state}``
 (``ISO20K_HUB_STATE_DIR``), ``{data}`` (``ISO20K_DATA_DIR``), ``{course}`` (``ISO20K_COURSE_ROOT``)
-or ``{exchange}`` (``ISO20K_EXCHANGE_DIR``); a ``*`` matches within one name."""
+``{exchange}`` (``ISO20K_EXCHANGE_DIR``) or ``{keyed}`` (``ISO20K_KEYED_BANKS_DIR``); a ``*``
+matches within one name, ``/**`` anything below."""
 
 from __future__ import annotations
 
@@ -59,6 +60,8 @@ RULES: tuple[Rule, ...] = (
     Rule("{exchange}/iso20k/inbound/**", "a hand-in", None, None, "its learner, grader", "its learner", "by name"),
     Rule("{exchange}/iso20k/feedback", "feedback", "grader:grader", 0o711, "grader (lists)", "grader", "no"),
     Rule("{exchange}/iso20k/feedback/**", "one learner's feedback, named by a hash of the hand-in", "grader:*", None, "grader; anyone by its name", "grader", "by name"),
+    Rule("{keyed}", "question banks with the keys and explanations (ISO20K_KEYED_BANKS_DIR)", "records:records", 0o700, "records", "root (deploy-hub.sh)", "no"),
+    Rule("{keyed}/**", "their files", "records:records", None, "records", "root (deploy-hub.sh)", "no"),
     Rule("/etc/iso20k/iso20k.env", "settings file (may hold the database password)", "root:root", 0o600, "root", "root", "no"),
 )
 
