@@ -35,9 +35,9 @@ from pathlib import Path
 from ..grading.config import COURSE_ID
 from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
+from ..private_paths import fresh_owned_dir, remove_without_following
 from ..settings import Settings
 from .accounts import GRADERS_GROUP
-from ..private_paths import fresh_owned_dir, remove_without_following
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
 
