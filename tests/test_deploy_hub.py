@@ -39,6 +39,7 @@ ISO20K_EXCHANGE_DIR=/srv/nbgrader/exchange
 SETTINGS
 cd "$repo"
 bash -x ./scripts/deploy-hub.sh --no-start > "$w/deploy.log" 2>&1
+cd /  # the installed product, not the checkout's sources in the working folder
 ISO20K_ENV_FILE=/etc/iso20k/iso20k.env /opt/iso20k/venv/bin/python - "$w" <<'PY'
 import json, os, pwd, grp, stat, sys
 from pathlib import Path
