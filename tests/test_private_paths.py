@@ -114,3 +114,46 @@ def test_the_permission_table_in_the_docs_is_the_one_the_tests_check():
 
     doc = (Path(__file__).resolve().parent.parent / "docs" / "deployment.md").read_text(encoding="utf-8")
     assert markdown() in doc, "docs/deployment.md must carry iso20k.hub.permissions.markdown() verbatim"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="iso20k hub checks run as root")
+def test_iso20k_hub_names_the_missing_service_account_before_starting(tmp_path):
+    import subprocess
+    import sys
+
+    course = tmp_path / "course"
+    course.mkdir(mode=0o700)
+    env = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(tmp_path), "ISO20K_ENV_FILE": "",
+           "ISO20K_HUB_PYTHON": sys.executable, "ISO20K_COURSE_ROOT": str(course),
+           "ISO20K_EXCHANGE_DIR": str(tmp_path / "exchange"), "ISO20K_HUB_GRADER_USER": "root",
+           "ISO20K_HUB_STATE_DIR": str(tmp_path / "state"), "ISO20K_DATA_DIR": str(tmp_path / "data"),
+           "ISO20K_HUB_DASHBOARD_USER": "nobody", "ISO20K_HUB_RECORDS_USER": "no-such-records-account"}
+    done = subprocess.run([str(Path(sys.executable).with_name("iso20k")), "hub"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert "ISO20K_HUB_RECORDS_USER=no-such-records-account: there is no operating-system account" in done.stderr
+    assert not (tmp_path / "state").exists()  # refused before anything was laid out
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="iso20k hub checks run as root")
+def test_iso20k_hub_refuses_root_configuration_another_account_can_change(tmp_path):
+    import subprocess
+    import sys
+
+    course = tmp_path / "course"
+    course.mkdir(mode=0o700)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # e.g. a careless /srv/share
+    (shared / "extra_config.py").write_text("c.JupyterHub.log_level = 'DEBUG'\n")
+    env = {"PATH": os.environ["PATH"], "LANG": "C.UTF-8", "HOME": str(tmp_path), "ISO20K_ENV_FILE": "",
+           "ISO20K_HUB_PYTHON": sys.executable, "ISO20K_COURSE_ROOT": str(course),
+           "ISO20K_EXCHANGE_DIR": str(tmp_path / "exchange"), "ISO20K_HUB_GRADER_USER": "root",
+           "ISO20K_HUB_STATE_DIR": str(tmp_path / "state"), "ISO20K_DATA_DIR": str(tmp_path / "data"),
+           "ISO20K_HUB_DASHBOARD_USER": "nobody", "ISO20K_HUB_RECORDS_USER": "nobody",
+           "ISO20K_HUB_EXTRA_CONFIG": str(shared / "extra_config.py")}
+    done = subprocess.run([str(Path(sys.executable).with_name("iso20k")), "hub"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode != 0
+    assert "refusing to start the hub as root: ISO20K_HUB_EXTRA_CONFIG" in done.stderr, done.stderr
+    assert "writable by everyone" in done.stderr
