@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import threading
@@ -36,6 +37,8 @@ from jupyter_server.auth.authorizer import Authorizer
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
+
+_log = logging.getLogger("iso20k.dashboard")
 
 #: The header a prepared kernel sends on ``/voila/query/<kernel id>``.
 PROOF_HEADER = "X-Iso20k-Kernel-Proof"
@@ -187,11 +190,11 @@ def query_handler_class():
             proof = self.request.headers.get(PROOF_HEADER, "")
             key = manager.get_kernel(kernel_id).session.key if kernel_id in manager else b""
             if not (key and proof and hmac.compare_digest(proof, query_proof(key, kernel_id))):
-                self.log.warning("dashboard: request-info channel of kernel %s refused to %s (not the kernel)",
+                _log.warning("dashboard: request-info channel of kernel %s refused to %s (not the kernel)",
                                  kernel_id, self.request.remote_ip)
                 raise web.HTTPError(403)
             if kernel_id in RequestInfoSocketHandler._waiters:
-                self.log.warning("dashboard: a second request-info channel for kernel %s refused", kernel_id)
+                _log.warning("dashboard: a second request-info channel for kernel %s refused", kernel_id)
                 raise web.HTTPError(409)
             return await super().get(*args, **kwargs)
 
