@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import websocket
 from browser import chromium_page
-from dashboard_probe import forge_department, ids_in, recorded, without_echoes
+from dashboard_probe import forge_department, ids_in, recorded, try_socket, without_echoes
 from dashboard_world import dashboard, make_world
 
 pytestmark = pytest.mark.slow
@@ -153,16 +153,6 @@ def unserved_kernel(log: Path, timeout: float = 90) -> str:
             return waiting[-1]
         time.sleep(0.3)
     raise AssertionError(f"no prepared kernel in {timeout} s:\n{log.read_text()[-3000:]}")
-
-
-def try_socket(url: str, headers: list[str] | None = None):
-    """The websocket at ``url``, or the HTTP status it was refused with."""
-    try:
-        ws = websocket.create_connection(url, timeout=5, header=headers or [])
-    except websocket.WebSocketBadStatusException as refused:
-        return refused.status_code
-    ws.settimeout(0.5)
-    return ws
 
 
 def http_status(url: str, method: str = "GET", token: str | None = None) -> int:
