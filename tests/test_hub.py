@@ -441,7 +441,7 @@ def _dashboard_kernels(hub) -> tuple[list[str], set[str]]:
     """(dashboard kernels started, those served) from the hub's log: what its administrator knows."""
     import re
 
-    lines = [line for line in _hub_log(hub).splitlines() if line.startswith("[Voila]")]
+    lines = [line for line in _hub_log(hub).splitlines() if line.startswith(("[Voila]", "[DashboardVoila]"))]
     return ([k for line in lines for k in re.findall(rf"Kernel started: ({KERNEL_ID})", line)],
             {k for line in lines for k in re.findall(rf"kernel ({KERNEL_ID}) served to", line)})
 
@@ -506,42 +506,42 @@ def test_a_dashboard_kernel_belongs_to_the_viewer_it_was_served_to(hub):
         mine = try_socket(f"{ws_base}api/kernels/{own}/channels", cookie)
         assert not isinstance(mine, int), f"the manager's cookies do not reach their own kernel ({mine})"
         mine.close()
-        prepared = _prepared_dashboard_kernel(hub)
+    prepared = _prepared_dashboard_kernel(hub)
 
-        # the manager, as their operating-system account, looks for dashboard kernel ids
-        started, _ = _dashboard_kernels(hub)
-        listing = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
-        files = re.findall(r"ipykernel_launcher -f (\S+/voila_\S+\.json)", listing)
-        entry = pwd.getpwnam(m.user)
-        scan = subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
-                               "/usr/bin/python3", "-c", PROC_SCAN], input=" ".join(started) + "|" + " ".join(files),
-                              capture_output=True, text=True, timeout=120, cwd="/")
-        kernels, rest = scan.stdout.split(" ", 1)
-        assert int(kernels) >= 1 and files, f"the scan saw no dashboard kernel: {scan.stdout} {scan.stderr}"
-        assert rest.strip() == "[] []", f"the manager read dashboard kernel ids or keys: {rest}"
-        assert not any(k in f for k in started for f in files)
+    # the manager, as their operating-system account, looks for dashboard kernel ids
+    started, _ = _dashboard_kernels(hub)
+    listing = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
+    files = re.findall(r"ipykernel_launcher -f (\S+/voila_\S+\.json)", listing)
+    entry = pwd.getpwnam(m.user)
+    scan = subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
+                           "/usr/bin/python3", "-c", PROC_SCAN], input=" ".join(started) + "|" + " ".join(files),
+                          capture_output=True, text=True, timeout=120, cwd="/")
+    kernels, rest = scan.stdout.split(" ", 1)
+    assert int(kernels) >= 1 and files, f"the scan saw no dashboard kernel: {scan.stdout} {scan.stderr}"
+    assert rest.strip() == "[] []", f"the manager read dashboard kernel ids or keys: {rest}"
+    assert not any(k in f for k in started for f in files)
 
-        attempts = {"socket before serving (cookies)": try_socket(f"{ws_base}api/kernels/{prepared}/channels", cookie),
-                    "socket before serving (token)": try_socket(f"{ws_base}api/kernels/{prepared}/channels", token),
-                    "request info, anonymous": try_socket(f"{ws_base}voila/query/{prepared}"),
-                    "request info, manager": try_socket(f"{ws_base}voila/query/{prepared}", cookie)}
-        with chromium_page() as rep:
-            frames = recorded(rep)
-            _open_dashboard(hub, rep, r)
-            served = json.loads(rep.inner_text("script#jupyter-config-data"))["kernelId"]
-            rows = _department_rows(rep)
-            attempts.update({
-                "socket after serving (cookies)": try_socket(f"{ws_base}api/kernels/{served}/channels", cookie),
-                "socket after serving (token)": try_socket(f"{ws_base}api/kernels/{served}/channels", token),
-                "request info after serving, anonymous": try_socket(f"{ws_base}voila/query/{served}"),
-                "request info after serving, manager": try_socket(f"{ws_base}voila/query/{served}", cookie)})
-            received = []
-            for got in attempts.values():
-                if not isinstance(got, int):  # accepted: whatever came must hold nothing of the company
-                    received += drain(got, 4)
-                    got.close()
-            rep.wait_for_timeout(500)
-            assert set(rows[:-1]) == {"Service Desk", "运维部", "Quality", "Training Office"}, rows
+    attempts = {"socket before serving (cookies)": try_socket(f"{ws_base}api/kernels/{prepared}/channels", cookie),
+                "socket before serving (token)": try_socket(f"{ws_base}api/kernels/{prepared}/channels", token),
+                "request info, anonymous": try_socket(f"{ws_base}voila/query/{prepared}"),
+                "request info, manager": try_socket(f"{ws_base}voila/query/{prepared}", cookie)}
+    with chromium_page() as rep:
+        frames = recorded(rep)
+        _open_dashboard(hub, rep, r)
+        served = json.loads(rep.inner_text("script#jupyter-config-data"))["kernelId"]
+        rows = _department_rows(rep)
+        attempts.update({
+            "socket after serving (cookies)": try_socket(f"{ws_base}api/kernels/{served}/channels", cookie),
+            "socket after serving (token)": try_socket(f"{ws_base}api/kernels/{served}/channels", token),
+            "request info after serving, anonymous": try_socket(f"{ws_base}voila/query/{served}"),
+            "request info after serving, manager": try_socket(f"{ws_base}voila/query/{served}", cookie)})
+        received = []
+        for got in attempts.values():
+            if not isinstance(got, int):  # accepted: whatever came must hold nothing of the company
+                received += drain(got, 4)
+                got.close()
+        rep.wait_for_timeout(500)
+    assert set(rows[:-1]) == {"Service Desk", "运维部", "Quality", "Training Office"}, rows
     assert served == prepared, "the representative was served the kernel the manager tried"
     assert any("Quality" in f for f in frames), "the representative's page received the company"
     leaked = "\n".join(received)
