@@ -201,14 +201,21 @@ def test_connection_files_are_named_without_the_kernel_id(tmp_path):
 
 
 def test_kernels_keys_are_kept_only_in_a_private_folder_never_through_a_link(tmp_path):
-    server = dashboard_server(Settings(data_dir=tmp_path / "data"))
     import json
 
+    from iso20k.dashboard.serve import kernels_dir
+
+    server = dashboard_server(Settings(data_dir=tmp_path / "data"))
     kernels = Path(json.loads(server.config_file.read_text())["Voila"]["connection_dir_root"])
     assert kernels.parent == server.config_file.parent and stat.S_IMODE(kernels.stat().st_mode) == 0o700
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir(mode=0o777)
-    kernels.rmdir()
-    kernels.symlink_to(elsewhere)
+    planted = tmp_path / "private"
+    planted.mkdir(mode=0o700)
+    (planted / "kernels").symlink_to(elsewhere)
     with pytest.raises(DashboardSetupError):
-        dashboard_server(Settings(data_dir=tmp_path / "data"))
+        kernels_dir(planted)
+    (planted / "kernels").unlink()
+    (planted / "kernels").mkdir(mode=0o755)  # an existing folder is never taken either
+    with pytest.raises(DashboardSetupError):
+        kernels_dir(planted)

@@ -76,19 +76,20 @@ def private_config_dir(settings: Settings, port: int) -> Path:
 
 
 def kernels_dir(config_dir: Path) -> Path:
-    """The folder Voila makes its connection-file folder in (``voila_<random>``, 0700): inside the
-    private config folder, only this account can enter it; never a link, never another owner's."""
+    """The folder Voila makes its connection-file folder in (``voila_<random>``, 0700): made fresh
+    (``mkdir`` 0700, never an existing folder or link) inside the fresh private config folder, so
+    only this account can enter it."""
+    import stat
+
     folder = config_dir / "kernels"
     try:
         folder.mkdir(mode=0o700)
     except FileExistsError:
-        pass
+        raise DashboardSetupError(f"{folder} already exists; refusing to keep kernels' keys in a folder "
+                                  "this start did not make") from None
     info = os.lstat(folder)
-    import stat
-
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-        raise DashboardSetupError(f"{folder} is not a folder of this account; refusing to keep kernels' keys there")
-    os.chmod(folder, 0o700)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise DashboardSetupError(f"{folder} is not a private folder of this account")
     return folder
 
 
