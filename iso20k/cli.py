@@ -306,6 +306,31 @@ def _as_of(value: str | None):
 _AS_OF = click.option("--as-of", "as_of", default=None, help="Day to report on, YYYY-MM-DD (default: today).")
 
 
+@main.command("store-roles")
+def store_roles_cmd() -> None:
+    """PostgreSQL: create the records and dashboard services' roles (from ISO20K_HUB_RECORDS_DB_URL
+    and ISO20K_HUB_DASHBOARD_DB_URL, passwords included) and grant each only what it needs: the
+    records role adds rows and never changes or deletes evidence, the dashboard role reads.  Run as
+    the tables' owner (ISO20K_DB_URL); creating roles uses ISO20K_DB_ADMIN_URL when set.  Nothing
+    secret is printed."""
+    from .store.roles import set_up_service_roles
+
+    settings = get_settings()
+    if not settings.db_url or not settings.db_url.startswith("postgresql"):
+        raise click.ClickException("ISO20K_DB_URL is not a PostgreSQL database: on SQLite the store is protected "
+                                   "by the data folder's owner (see docs/deployment.md)")
+    if not (settings.hub_records_db_url or settings.hub_dashboard_db_url):
+        raise click.ClickException("Set ISO20K_HUB_RECORDS_DB_URL and ISO20K_HUB_DASHBOARD_DB_URL (each with a role "
+                                   "of its own and its password) in the hub's environment file first")
+    try:
+        created = set_up_service_roles(settings.db_url, settings.hub_records_db_url, settings.hub_dashboard_db_url,
+                                       settings.db_admin_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for role, new in created.items():
+        click.echo(f"Role {role}: {'created' if new else 'password set'}, rights granted.")
+
+
 @main.group("audit-trail")
 def audit_trail_group() -> None:
     """The tamper-evident audit trail of roster imports, grades and certificates."""
