@@ -197,19 +197,22 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     learner code runs); an assessment that needs learners' code runs it isolated and limited.
     Grades that change are recorded in the audit trail."""
     from .audit import anchor_path, autograde_audited, current_actor
+    from .audit.trail_client import TrailWriteFailed
     from .grading.sandbox import SandboxUnavailable
     from .store import ProgressStore
 
     settings = get_settings()
     try:
         course_dir = _course(course)
-        summary, entries = autograde_audited(course_dir.root, assignment, ProgressStore(), current_actor(settings),
+        store = None if settings.trail_url else ProgressStore()  # on the hub: the trail writer records
+        summary, entries = autograde_audited(course_dir.root, assignment, store, current_actor(settings),
                                              anchor_path(settings), gradebook=course_dir.db_url,
+                                             trail_url=settings.trail_url,
                                              jobs=jobs or settings.grading_jobs,
                                              time_limit=time_limit or settings.grading_time_limit_s,
                                              memory_mb=memory_limit or settings.grading_memory_limit_mb,
                                              isolation=not without_isolation)
-    except (SandboxUnavailable, FileNotFoundError) as exc:
+    except (SandboxUnavailable, FileNotFoundError, TrailWriteFailed) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.text())
     click.echo(f"Report: {summary.report_path}")
