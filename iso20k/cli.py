@@ -356,16 +356,27 @@ def audit_trail_verify() -> None:
 
 @audit_trail_group.command("show")
 @click.option("--last", type=int, default=20, show_default=True, help="How many of the newest entries.")
-def audit_trail_show(last: int) -> None:
+@click.option("--entry", "seq", type=int, default=None,
+              help="Only entry N, with its full hash (to compare with a head an auditor noted).")
+def audit_trail_show(last: int, seq: int | None) -> None:
     """List the newest entries of the trail."""
     from .audit import entries
     from .store import ProgressStore
 
     rows = list(entries(ProgressStore()))
+    if seq is not None:
+        found = [e for e in rows if e.seq == seq]
+        if not found:
+            raise click.ClickException(f"The trail has no entry #{seq} (it ends at #{rows[-1].seq if rows else 0}).")
+        e = found[0]
+        click.echo(f"#{e.seq}\t{e.recorded_at}\t{e.actor}\t{e.action}\t{e.subject}\t{e.hash}")
+        return
     for e in rows[-last:] if last > 0 else rows:
         click.echo(f"#{e.seq}\t{e.recorded_at}\t{e.actor}\t{e.action}\t{e.subject}\t{e.hash[:16]}")
     if not rows:
         click.echo("The audit trail is empty.")
+    else:
+        click.echo(f"Head: #{rows[-1].seq} {rows[-1].hash}")
 
 
 @audit_trail_group.command("baseline")

@@ -25,6 +25,8 @@ class TrailReport:
     grades: list[str] = field(default_factory=list)
     anchored: bool = False
     records: list[str] = field(default_factory=list)  # answers and module completions
+    head_seq: int = 0
+    anchor: tuple[int, str] | None = None
     answers: int = 0
     completions: int = 0
 
@@ -61,6 +63,15 @@ class TrailReport:
             lines.append("(No anchor file: entries deleted from the end of the trail could not be checked.)")
         return "\n".join(lines)
 
+    def head_text(self) -> str:
+        """The head an auditor writes down and later checks against 'iso20k audit-trail verify'."""
+        if not self.head_seq:
+            return "the audit trail is empty"
+        line = f"#{self.head_seq} {self.head}"
+        if self.anchor and self.anchor != (self.head_seq, self.head):
+            line += f" (anchor file: #{self.anchor[0]} {self.anchor[1]})"
+        return line
+
     def summary(self) -> str:
         """One line for evidence packs."""
         if self.ok:
@@ -91,6 +102,8 @@ def verify_trail(store: ProgressStore, gradebook_url: str | None, anchor: Path |
     report.chain = check_chain(rows, raw)
     stored_anchor = read_anchor(anchor) if anchor else None
     report.anchored = stored_anchor is not None
+    report.anchor = stored_anchor
+    report.head_seq = rows[-1].seq if rows else 0
     report.chain += check_anchor(rows, stored_anchor)
     report.chain.sort(key=lambda p: p.seq)
     if gradebook_url:
