@@ -177,7 +177,17 @@ def sync_roster_cmd(course: Path | None) -> None:
     from .grading.students import sync_students
     from .store import ProgressStore
 
-    added, updated = sync_students(ProgressStore(), _course(course).db_url)
+    settings = get_settings()
+    if settings.trail_url:  # the hub's formgrader: the roster comes from the records service
+        from .audit.trail_client import TrailWriteFailed, fetch_roster
+
+        try:
+            people = fetch_roster(settings)
+        except TrailWriteFailed as exc:
+            raise click.ClickException(str(exc)) from None
+        added, updated = sync_students(people, _course(course).db_url)
+    else:
+        added, updated = sync_students(ProgressStore(), _course(course).db_url)
     click.echo(f"nbgrader students: {added} added, {updated} updated.")
 
 

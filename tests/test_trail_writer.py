@@ -194,3 +194,32 @@ def test_the_formgrader_hook_sends_through_the_trail_writer_and_a_failed_send_sa
     report = verify_trail(store, gradebook_url(course), anchor_path(settings))
     assert report.ok, report.text()
     store.close()
+
+
+def test_the_formgrader_gets_the_roster_for_nbgrader_students_and_nobody_else_does(writer):
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert
+
+    from iso20k.store import tables
+
+    base, settings = writer
+    store = ProgressStore(settings.effective_db_url)
+    with store.engine.begin() as conn:
+        conn.execute(insert(tables.employees), [
+            {"employee_id": "E1", "name": "王伟", "department": "IT", "role": "staff", "email": "w@x.cn", "active": True,
+             "updated_at": datetime.now(timezone.utc)},
+            {"employee_id": "E2", "name": "Left", "department": "IT", "role": "staff", "email": None, "active": False,
+             "updated_at": datetime.now(timezone.utc)}])
+    store.close()
+
+    def get(token):
+        request = urllib.request.Request(base + "api/trail/roster", headers={"Authorization": f"token {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as reply:
+                return reply.status, json.loads(reply.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, None
+
+    assert get("svc-formgrader") == (200, {"people": [{"employee_id": "E1", "name": "王伟", "email": "w@x.cn"}]})
+    assert get("tok-anna")[0] == 403 and get("tok-learner")[0] == 403 and get("svc-dashboard")[0] == 403

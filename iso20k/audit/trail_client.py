@@ -28,6 +28,24 @@ def service_token() -> str:
     return os.environ.get("JUPYTERHUB_API_TOKEN", "")
 
 
+def fetch_roster(settings: Settings, timeout: float = 60) -> list[dict]:
+    """The active roster (employee id, name, e-mail), from the records service, for the
+    formgrader's 'iso20k sync-roster' on the hub (the grader account cannot read the store)."""
+    token = service_token()
+    if not token:
+        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN): run this in the "
+                               "trainers' formgrader (its terminal) on the hub")
+    request = urllib.request.Request(settings.trail_url.rstrip("/") + "/api/trail/roster",
+                                     headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return json.loads(reply.read())["people"]
+    except urllib.error.HTTPError as exc:
+        raise TrailWriteFailed(f"the records service refused the roster ({exc.code})") from None
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        raise TrailWriteFailed(f"the records service ({settings.trail_url}) could not be reached: {exc}") from None
+
+
 def send_grades(settings: Settings, source: str, submissions: list[dict], trainer_token: str | None = None,
                 claimed_by: str | None = None, timeout: float = 30) -> list[dict]:
     """Post ``submissions`` (see :func:`iso20k.audit.grades.submissions_changed`) to the trail

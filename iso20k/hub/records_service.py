@@ -151,6 +151,14 @@ class TrailGrades(web.RequestHandler):
         except Exception:  # noqa: BLE001 - a token the hub does not know is no identity
             return None
 
+    async def _formgrader(self) -> None:
+        from .config import FORMGRADER
+
+        header = self.request.headers.get("Authorization", "")
+        caller = await self._owner(header[6:].strip() if header.lower().startswith("token ") else None)
+        if not caller or caller.get("kind") != "service" or caller.get("name") != FORMGRADER:
+            raise web.HTTPError(403, "only the trainers' formgrader service may send grades to the audit trail")
+
     async def post(self):
         from ..audit.chain import write_anchor
         from ..audit.grades import write_submissions
@@ -158,10 +166,7 @@ class TrailGrades(web.RequestHandler):
         from .accounts import GRADERS_GROUP
         from .config import FORMGRADER
 
-        header = self.request.headers.get("Authorization", "")
-        caller = await self._owner(header[6:].strip() if header.lower().startswith("token ") else None)
-        if not caller or caller.get("kind") != "service" or caller.get("name") != FORMGRADER:
-            raise web.HTTPError(403, "only the trainers' formgrader service may send grades to the audit trail")
+        await self._formgrader()
         trainer = None
         trainer_token = self.request.headers.get("X-ISO20K-Trainer-Token")
         if trainer_token:
@@ -192,6 +197,23 @@ class TrailGrades(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"entries": [{"seq": e.seq, "hash": e.hash, "action": e.action, "actor": e.actor}
                                             for e in written]}))
+
+
+class TrailRoster(TrailGrades):
+    """``GET api/trail/roster``: the active roster (id, name, e-mail) for the formgrader's
+    'iso20k sync-roster' (nbgrader's student list), which cannot read the store on the hub."""
+
+    async def get(self):
+        from ..roster import roster
+
+        await self._formgrader()
+        people = await ioloop.IOLoop.current().run_in_executor(self.executor, roster, self.store)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"people": [{"employee_id": p["employee_id"], "name": p["name"], "email": p["email"]}
+                                           for p in people]}, ensure_ascii=False))
+
+    async def post(self):
+        raise web.HTTPError(405)
 
 
 def _score(value) -> float | None:
@@ -255,7 +277,8 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
               ("api/training", Training)]
     trail = dict(store=store, hub_auth=hub_auth, executor=kwargs["executor"], settings=settings)
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
-                           + [(prefix + "api/trail/grades", TrailGrades, trail)])
+                           + [(prefix + "api/trail/grades", TrailGrades, trail),
+                              (prefix + "api/trail/roster", TrailRoster, trail)])
 
 
 def main() -> None:
