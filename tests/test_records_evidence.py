@@ -195,3 +195,33 @@ def test_the_migration_back_fills_hashes_of_an_older_store(tmp_path):
     report = verify_trail(store, None, None)
     assert report.ok and (report.answers, report.completions) == (4, 2), report.text()
     store.close()
+
+
+def test_the_command_names_the_edited_row_and_fails(tmp_path):
+    import subprocess
+    import sys
+
+    from iso20k.store.evidence import answer_anchor_dir
+    from iso20k.settings import Settings
+
+    data = tmp_path / "data"
+    settings = Settings(data_dir=data)
+    store = ProgressStore(settings.effective_db_url, anchor_dir=answer_anchor_dir(settings))
+    _answers(store)
+    store.close()
+    env = {**os.environ, "ISO20K_ENV_FILE": "", "ISO20K_DATA_DIR": str(data), "ISO20K_COURSE_ROOT": str(tmp_path / "course")}
+    env.pop("ISO20K_DB_URL", None)
+
+    def verify():
+        return subprocess.run([sys.executable, "-m", "iso20k.cli", "audit-trail", "verify"], env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    ok = verify()
+    assert ok.returncode == 0 and "5 answers and 1 module completions unchanged" in ok.stdout, ok.stdout + ok.stderr
+    raw = create_engine(settings.effective_db_url)
+    row = _row_id(raw, MODULE[1], 1)
+    _tamper(raw, "sqlite", "UPDATE answers SET response = '\"z\"' WHERE id = :i", i=row)
+    raw.dispose()
+    broken = verify()
+    assert broken.returncode == 1
+    assert f"answer row id {row} (learner {L}, question {MODULE[1]}, attempt 1) was changed" in broken.stdout
