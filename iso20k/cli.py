@@ -351,8 +351,9 @@ def audit_trail_group() -> None:
 
 @audit_trail_group.command("verify")
 def audit_trail_verify() -> None:
-    """Check every link of the hash chain and that the gradebook holds exactly the grades the
-    trail recorded; say where it breaks.  Exit code 1 when it is not intact."""
+    """Check every link of the hash chain, every answer row and module completion (each learner's
+    own chain, the answers behind each completion, the anchors), and that the gradebook holds
+    exactly the grades the trail recorded; name where it breaks.  Exit code 1 when it is not intact."""
     from .audit import anchor_path, verify_trail
     from .grading.config import gradebook_url
     from .store import ProgressStore
