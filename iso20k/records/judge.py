@@ -13,7 +13,8 @@ from typing import Any
 from ..banks import Catalog, Question
 from ..settings import LANGUAGES
 from ..store import ProgressStore
-from .interface import Verdict
+from ..shuffle import ordering_start
+from .interface import RecordsError, Verdict
 
 MAX_RESPONSE_BYTES = 4096
 
@@ -59,6 +60,24 @@ def check_response(question: Question, response: Any) -> Any:
     raise ResponseError(f"{question.full_id}: unknown question type {kind!r}")
 
 
+def keyed_question(catalog: Catalog, question_id: str) -> Question:
+    """The question with its answer, or :class:`RecordsError` when these banks are learners'
+    copies (the keys are read from ISO20K_KEYED_BANKS_DIR)."""
+    question = catalog.question(question_id)
+    if not question.keyed:
+        raise RecordsError(f"the question banks at {catalog.root} are learners' copies without answers: "
+                           "answers are judged against the banks in ISO20K_KEYED_BANKS_DIR")
+    return question
+
+
+def start_order(catalog: Catalog, learner_id: str, question_id: str) -> list[str]:
+    """An ordering question's first order for ``learner_id`` (``[]`` for other types)."""
+    question = keyed_question(catalog, question_id)
+    if question.type != "ordering":
+        return []
+    return ordering_start([o.id for o in question.options], question.answer, learner_id, question.full_id)
+
+
 def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, question_id: str,
                      response: Any, language: str) -> Verdict:
     """Judge ``response`` against the bank and store it under ``learner_id``.
@@ -67,11 +86,12 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     that cannot be an answer; nothing is stored then."""
     if language not in LANGUAGES:
         raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    question = catalog.question(question_id)
+    question = keyed_question(catalog, question_id)
     response = check_response(question, response)
     correct = question.is_correct(response)
     module_ids = [q.full_id for q in catalog.module(question.module_key).questions]
     record = store.record_answer(learner_id, question.track, question.module, question.full_id,
                                  response, correct, language, module_question_ids=module_ids)
     return Verdict(learner_id=learner_id, question_id=question.full_id, correct=record.correct,
-                   attempt=record.attempt, module_completed=record.module_completed)
+                   attempt=record.attempt, module_completed=record.module_completed,
+                   explanation={"en": question.explanation.en, "zh": question.explanation.zh})

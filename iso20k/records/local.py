@@ -8,7 +8,7 @@ from typing import Any
 from ..banks import cached_catalog
 from ..store import ProgressStore
 from .interface import Records, Verdict
-from .judge import judge_and_record
+from .judge import judge_and_record, start_order
 
 
 def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
@@ -24,14 +24,27 @@ def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path 
 
 
 class LocalRecords(Records):
-    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
+    """Judges in this process, so it reads the banks with the keys: ``keyed_banks_dir``, else
+    ``banks_dir`` when given (a test's or a trainer's own banks), else ISO20K_KEYED_BANKS_DIR."""
+
+    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None,
+                 keyed_banks_dir: Path | None = None):
         self.store = store
         self.learner_id = learner_id
         self.banks_dir = banks_dir
+        self.keyed_banks_dir = keyed_banks_dir
+
+    def _keyed_catalog(self):
+        from ..settings import get_settings
+
+        return cached_catalog(self.keyed_banks_dir or self.banks_dir or get_settings().keyed_banks_dir)
 
     def answer(self, question_id: str, response: Any, language: str) -> Verdict:
-        return judge_and_record(self.store, cached_catalog(self.banks_dir), self.learner_id,
+        return judge_and_record(self.store, self._keyed_catalog(), self.learner_id,
                                 question_id, response, language)
+
+    def start_order(self, question_id: str) -> list[str]:
+        return start_order(self._keyed_catalog(), self.learner_id, question_id)
 
     def attempts(self, question_id: str) -> int:
         return self.store.attempts(self.learner_id, question_id)
