@@ -122,7 +122,21 @@ def test_malformed_grade_changes_are_refused(writer, body):
     assert _trail(settings) == []
 
 
-def test_the_formgrader_hook_sends_through_the_trail_writer_and_a_failed_send_saves_nothing(tmp_path, monkeypatch):
+@pytest.fixture
+def hook_in_this_process():
+    """The formgrader hook listening in the test's own process, and gone again afterwards (it
+    listens to every SQLAlchemy session of the process)."""
+    from iso20k.audit.formgrader_hook import install, uninstall
+    from iso20k.settings import get_settings
+
+    install()
+    yield
+    uninstall()
+    get_settings.cache_clear()
+
+
+def test_the_formgrader_hook_sends_through_the_trail_writer_and_a_failed_send_saves_nothing(
+        tmp_path, monkeypatch, hook_in_this_process):
     """nbgrader's own Gradebook with the hook installed, as inside formgrader: with the trainer's
     token the entry lands under the trainer; with the trail writer gone the commit fails and the
     gradebook keeps the old score."""
@@ -130,14 +144,12 @@ def test_the_formgrader_hook_sends_through_the_trail_writer_and_a_failed_send_sa
     from datetime import datetime
 
     from iso20k.audit.actor import REQUEST_TOKEN
-    from iso20k.audit.formgrader_hook import install
     from iso20k.audit.trail_client import TrailWriteFailed
     from iso20k.grading.config import gradebook_url
     from iso20k.grading.environment import course_gradebook
     from iso20k.settings import REPO_ROOT, get_settings
     from nbgrader_course import new_course
 
-    install()
     course = new_course(tmp_path / "course", REPO_ROOT / "exams")
     with warnings.catch_warnings(), course_gradebook(course) as gb:
         warnings.simplefilter("ignore")
@@ -188,8 +200,8 @@ def test_the_formgrader_hook_sends_through_the_trail_writer_and_a_failed_send_sa
     with warnings.catch_warnings(), course_gradebook(course) as gb:
         warnings.simplefilter("ignore")
         assert gb.find_grade_by_id(grade_id).manual_score == 3.0
-    get_settings.cache_clear()
-    store = ProgressStore(settings.effective_db_url)
+    REQUEST_TOKEN.set(None)
+    store = ProgressStore(settings.effective_db_url, settings=settings)
     assert [e.action for e in entries(store)] == ["grade-baseline", "manual-grade"]
     report = verify_trail(store, gradebook_url(course), anchor_path(settings))
     assert report.ok, report.text()

@@ -162,3 +162,15 @@ def install() -> None:
     event.listen(Grade, "after_update", _after_update)
     event.listen(Session, "before_commit", _before_commit)
     _installed = True
+
+
+def uninstall() -> None:
+    """Stop listening (tests that install the hook in their own process)."""
+    global _installed
+    if not _installed:
+        return
+    from nbgrader.api import Grade
+
+    event.remove(Grade, "after_update", _after_update)
+    event.remove(Session, "before_commit", _before_commit)
+    _installed = False
