@@ -26,7 +26,7 @@ from ..records import RecordsError, ResponseError, judge_and_record
 from ..records.judge import start_order
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
-from .config import service_umask
+from .config import enter_service_account
 from .learners import LearnerNames
 
 log = logging.getLogger("iso20k.records")
@@ -306,7 +306,7 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
-    service_umask()
+    enter_service_account()
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     app = make_app(get_settings(), os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
     app.listen(url.port, address=url.hostname)
