@@ -134,13 +134,25 @@ class Hub:
     def log(self) -> str:
         return (self.root / "hub.log").read_text(errors="replace")[-6000:]
 
-    def as_grader(self, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    def grader_env(self) -> dict:
+        """What a trainer's terminal in the formgrader has: no progress-store URL, the trail
+        writer's address and the formgrader service's hub token (as the hub gives the service)."""
+        drop = ("ISO20K_DB_URL", "ISO20K_DB_ADMIN_URL", "ISO20K_HUB_DB_URL", "ISO20K_HUB_RECORDS_DB_URL",
+                "ISO20K_HUB_DASHBOARD_DB_URL")
+        env = {k: v for k, v in self.env.items() if k not in drop}
+        token = self.root / "state" / "iso20k.token"
+        env["ISO20K_TRAIL_URL"] = f"http://127.0.0.1:{self.env['ISO20K_HUB_RECORDS_PORT']}/services/records/"
+        if token.is_file():
+            env["JUPYTERHUB_API_TOKEN"] = token.read_text().strip()
+        return env
+
+    def as_grader(self, *argv: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
         """Run a command as the grader account in the course folder, as a trainer does in the
         formgrader's terminal (``argv[0]`` is looked up in the product's environment)."""
         import pwd
 
         entry = pwd.getpwnam(self.grader)
-        env = {**self.env, "HOME": entry.pw_dir, "USER": self.grader}
+        env = {**self.grader_env(), "HOME": entry.pw_dir, "USER": self.grader, **(env or {})}
         done = subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
                                str(self.python.with_name(argv[0])), *argv[1:]],
                               cwd=self.course_root, env=env, capture_output=True, text=True, timeout=timeout)
@@ -201,6 +213,8 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     roster.write_text("employee_id,name,department,role\n" + "".join(
         f"{x.employee_id},Learner {x.employee_id},{x.department},{x.role}\n" for x in learners), encoding="utf-8")
     hub.iso20k("import-roster", str(roster))
+    if env.get("ISO20K_HUB_RECORDS_DB_URL"):  # PostgreSQL with a role per service, as deploy-hub.sh
+        hub.iso20k("store-roles")
     if os_users:
         for x in learners:
             create_os_user(x.user, x.password)
