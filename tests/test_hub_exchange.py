@@ -134,6 +134,7 @@ def test_hand_ins_in_another_name_or_with_links_are_quarantined_and_the_real_one
                if e.details["hand_in"] in (early, late))
     listed = hub.as_grader("iso20k", "quarantine").stdout
     assert f"named for {b.user}, made by {a.user}" in listed and f"named for {a.user}, made by {a.user}" in listed
+    assert "NOT recorded" not in listed, listed
     verify = hub.iso20k("audit-trail", "verify", check=False)
     assert "BROKEN" not in verify.stdout, verify.stdout
 
