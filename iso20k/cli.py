@@ -256,6 +256,32 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     click.echo(f"Audit trail: {len(entries)} submission(s) with changed grades recorded.")
 
 
+@main.command("quarantine")
+@click.option("--exchange", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="nbgrader exchange folder (default: the ISO20K_EXCHANGE_DIR setting, else <course root>/exchange).")
+def quarantine_cmd(exchange: Path | None) -> None:
+    """Hand-ins that 'nbgrader collect' refused (made by someone other than the student they name,
+    or holding links) and quarantined, oldest first: whose name they used, who made them, why."""
+    from .grading.config import COURSE_ID
+    from .grading.exchange import quarantine_folder, read_quarantine
+
+    settings = get_settings()
+    root = exchange or settings.exchange_dir or Path(settings.course_root) / "exchange"
+    try:
+        records = read_quarantine(root, COURSE_ID)
+    except PermissionError as exc:
+        raise click.ClickException(f"{exc}: run this as the grader account (formgrader's terminal)") from None
+    folder = quarantine_folder(root, COURSE_ID)
+    if not records:
+        click.echo(f"No quarantined hand-ins in {folder}.")
+        return
+    for r in records:
+        click.echo(f"{r.get('quarantined_at', '?')}  {r.get('assignment', '?')}  named for {r.get('claimed_student', '?')}, "
+                   f"made by {r.get('owner', '?')}: {r.get('reason', '?')}  [{r.get('quarantined_as', r.get('hand_in'))}; "
+                   f"audit trail: {r.get('audit_trail', '?')}]")
+    click.echo(f"{len(records)} quarantined hand-in(s) in {folder}.")
+
+
 @main.command("item-analysis")
 @click.argument("assignment")
 @click.option("--course", type=click.Path(path_type=Path, file_okay=False), default=None, help=COURSE_HELP)

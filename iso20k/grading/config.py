@@ -38,6 +38,9 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     c.CourseDirectory.db_url = gradebook_url(root, settings)
     c.Exchange.root = str(settings.exchange_dir) if settings.exchange_dir else os.path.join(root, "exchange")
     c.Exchange.path_includes_course = True
+    # A hand-in belongs to the person who made it (collect refuses and quarantines the rest, never
+    # follows links); hand-ins and feedback are readable by their learner and the grader only.
+    use_owned_exchange(c)
     # Learners' code is letters in quotes: a cell that runs a minute is stuck, not thinking.
     c.Execute.timeout = settings.grading_cell_timeout_s
     c.Execute.interrupt_on_timeout = True
@@ -60,6 +63,20 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     if worker_results:
         use_worker_results(c, worker_results)
     c.ExportApp.plugin_class = "iso20k.grading.export.PassFailExportPlugin"
+
+
+#: nbgrader's exchange plugins of the course (:mod:`iso20k.grading.exchange`), by ExchangeFactory trait.
+EXCHANGE_FACTORY = {"collect": "iso20k.grading.exchange.OwnedCollect",
+                    "submit": "iso20k.grading.exchange.PrivateSubmit",
+                    "release_feedback": "iso20k.grading.exchange.PrivateReleaseFeedback"}
+#: The grader-only folder of refused hand-ins, beside ``inbound`` in the exchange's course folder.
+QUARANTINE = "quarantine"
+
+
+def use_owned_exchange(c) -> None:
+    """Point nbgrader config ``c`` at the course's exchange plugins."""
+    for trait, cls in EXCHANGE_FACTORY.items():
+        setattr(c.ExchangeFactory, trait, cls)
 
 
 #: nbgrader's own steps after running a notebook, kept in both of iso20k's pipelines.

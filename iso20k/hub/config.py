@@ -32,7 +32,7 @@ import pwd
 import shutil
 from pathlib import Path
 
-from ..grading.config import COURSE_ID
+from ..grading.config import COURSE_ID, EXCHANGE_FACTORY, QUARANTINE
 from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
 from ..private_paths import fresh_owned_dir, remove_without_following
@@ -175,6 +175,8 @@ def write_learner_config(settings: Settings, folder: Path) -> LabLaunch:
     (launch.folder / "nbgrader_config.json").write_text(json.dumps({
         "CourseDirectory": {"course_id": COURSE_ID},
         "Exchange": {"root": str(settings.exchange_dir), "path_includes_course": True},
+        # hand-ins 0750/0640 for the grader account's group only (iso20k.grading.exchange)
+        "ExchangeFactory": EXCHANGE_FACTORY,
     }, indent=1))
     for path in [launch.folder, *launch.folder.rglob("*")]:
         path.chmod(0o755 if path.is_dir() else 0o644)
@@ -417,20 +419,31 @@ def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
     world-writable (0777) on release; with the sticky bit set here first it stays 1777, so nobody
     can remove or replace another's entry.  The course's own folders exist before a learner could
     create them, owned by the grader account (nbgrader's release, collect and feedback commands
-    insist on owning them): ``outbound`` 0755 (everyone fetches), ``inbound`` 2733 (everyone hands
-    in, only the grader account lists or reads what others handed in), ``feedback`` 0711 (each
-    learner fetches their own feedback by its unguessable name; nobody lists the folder)."""
+    insist on owning them): ``outbound`` 0755 (everyone fetches), ``inbound`` 3733 (everyone hands
+    in, only the grader account lists or reads what others handed in, which is the grader group's
+    (setgid) and 0750/0640; sticky: nobody renames or removes another's hand-in), ``feedback``
+    0711 (each learner's feedback file is 0600 plus an ACL entry for that learner alone; nobody
+    lists the folder), ``quarantine`` 0700 (hand-ins collect refused, for trainers only; see
+    :mod:`iso20k.grading.exchange`)."""
     exchange.mkdir(parents=True, exist_ok=True)
     exchange.chmod(0o1777)
     course = exchange / COURSE_ID
-    for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o2733),
-                         (course / "feedback", 0o711)):
+    for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o3733),
+                         (course / "feedback", 0o711), (course / QUARANTINE, 0o700)):
         folder.mkdir(exist_ok=True)
         if folder.is_symlink() or folder.stat().st_uid not in (os.geteuid(), grader.pw_uid):
             raise HubConfigError(f"{folder} is not owned by the hub's user or the grader account: someone else "
                                  "created it; remove it and start the hub again")
         os.chown(folder, grader.pw_uid, grader.pw_gid)
         folder.chmod(mode)
+    # released feedback is readable by its learner alone through a POSIX ACL entry
+    from ..grading.acl import supports_acls
+
+    problem = supports_acls(course / "feedback", grader.pw_uid if grader.pw_uid != os.geteuid() else 65534)
+    if problem:
+        raise HubConfigError(f"the exchange {exchange} is on a file system without POSIX ACLs ({problem}): "
+                             "learners' feedback could not be made private; put ISO20K_EXCHANGE_DIR on ext4, "
+                             "xfs or btrfs (ACLs on by default) or mount with 'acl'")
 
 
 def configure(c, settings: Settings) -> None:

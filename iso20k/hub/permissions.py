@@ -24,7 +24,7 @@ class Rule:
     mode: int | None  # None: as the program that makes it leaves it (the row's folder guards it)
     reads: str
     writes: str
-    learners: str  # "no", "read" (anyone), "by name" (anyone who knows the file's name)
+    learners: str  # "no", "read" (anyone), "by name" (anyone who knows the file's name), "its learner only"
 
     @property
     def learner_may_read(self) -> bool:
@@ -56,10 +56,12 @@ RULES: tuple[Rule, ...] = (
     Rule("{exchange}/iso20k", "the course's exchange folder", "grader:grader", 0o755, "everyone", "grader", "read (lists it)"),
     Rule("{exchange}/iso20k/outbound", "outbound: released assignments", "grader:grader", 0o755, "everyone", "grader", "read"),
     Rule("{exchange}/iso20k/outbound/**", "released files", "grader:*", None, "everyone", "grader", "read"),
-    Rule("{exchange}/iso20k/inbound", "inbound: hand-ins", "grader:grader", 0o2733, "grader (lists)", "everyone (hand in)", "no"),
-    Rule("{exchange}/iso20k/inbound/**", "a hand-in", None, None, "its learner, grader", "its learner", "by name"),
+    Rule("{exchange}/iso20k/inbound", "inbound: hand-ins", "grader:grader", 0o3733, "grader (lists)", "everyone (hand in; sticky: own entries only)", "no"),
+    Rule("{exchange}/iso20k/inbound/**", "a hand-in: folder 0750, files 0640, the grader's group (setgid inbound); collect takes it only if its learner owns all of it", None, None, "its learner, grader (group)", "its learner", "its learner only"),
     Rule("{exchange}/iso20k/feedback", "feedback", "grader:grader", 0o711, "grader (lists)", "grader", "no"),
-    Rule("{exchange}/iso20k/feedback/**", "one learner's feedback, named by a hash of the hand-in", "grader:*", None, "grader; anyone by its name", "grader", "by name"),
+    Rule("{exchange}/iso20k/feedback/**", "one learner's feedback, named by a hash of the hand-in: 0600 plus an ACL entry for that learner", "grader:*", None, "grader; its learner (ACL)", "grader", "its learner only"),
+    Rule("{exchange}/iso20k/quarantine", "hand-ins collect refused (not made by the learner they name, or holding links)", "grader:grader", 0o700, "grader", "grader", "no"),
+    Rule("{exchange}/iso20k/quarantine/**", "a refused hand-in as it was handed in (its maker's files), and its record", None, None, "grader", "grader", "no"),
     Rule("{keyed}", "question banks with the keys and explanations (ISO20K_KEYED_BANKS_DIR)", "records:records", 0o700, "records", "root (deploy-hub.sh)", "no"),
     Rule("{keyed}/**", "their files", "records:records", None, "records", "root (deploy-hub.sh)", "no"),
     Rule("/etc/iso20k/iso20k.env", "settings file (may hold the database password)", "root:root", 0o600, "root", "root", "no"),

@@ -26,8 +26,9 @@ from ..records import RecordsError, ResponseError, judge_and_record
 from ..records.judge import start_order
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
-from .config import enter_service_account
+from .config import FORMGRADER, enter_service_account
 from .learners import LearnerNames
+from .trail_handins import TrailHandIns
 
 log = logging.getLogger("iso20k.records")
 
@@ -299,9 +300,12 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
               ("api/training", Training)]
     trail = dict(store=store, hub_auth=hub_auth, executor=kwargs["executor"], settings=settings)
+    # the trail writer's door for hand-ins refused by collect (the grader account may not write the trail)
+    handins = dict(trail, formgrader=FORMGRADER)
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
                            + [(prefix + "api/trail/grades", TrailGrades, trail),
-                              (prefix + "api/trail/roster", TrailRoster, trail)])
+                              (prefix + "api/trail/roster", TrailRoster, trail),
+                              (prefix + "api/trail/hand-ins", TrailHandIns, handins)])
 
 
 def main() -> None:
