@@ -10,36 +10,92 @@ the database credentials live only here.  Run by the hub (see :mod:`iso20k.hub.c
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubAuth, HubAuthenticated
 from tornado import ioloop, web
 
 from ..banks import Catalog, cached_catalog
-from ..records import ResponseError, judge_and_record
+from ..records import NotEnrolled, ResponseError, judge_and_record
+from ..records.judge import _short
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
 from .config import service_umask
+from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 
 log = logging.getLogger("iso20k.records")
+_DIGITS = re.compile(r"[0-9]+")
+
+#: Database threads one learner's requests may hold at once (of the pool's 8).
+PER_LEARNER_THREADS = 2
 
 
+class Limits:
+    """What the service accepts, from the settings: body size, JSON depth, per-learner rates and
+    work in the database threads, enrolment."""
+
+    def __init__(self, settings: Settings):
+        self.max_body = settings.records_max_body_bytes
+        self.max_depth = settings.records_max_json_depth
+        self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute)
+        self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute)
+        self.open_enrolment = bool(settings.open_enrolment)  # empty means closed on the hub
+        self._in_flight: dict[str, asyncio.Semaphore] = {}
+
+    def in_flight(self, learner_id: str) -> asyncio.Semaphore:
+        """At most ``PER_LEARNER_THREADS`` of one learner's calls hold database threads at once;
+        the rest wait here, not in front of everyone else's in the shared pool."""
+        if learner_id not in self._in_flight:
+            self._in_flight[learner_id] = asyncio.Semaphore(PER_LEARNER_THREADS)
+        return self._in_flight[learner_id]
+
+
+class TooMany(web.HTTPError):
+    """429, with the seconds to wait for the learner's next token."""
+
+    def __init__(self, message: str, retry_after: str):
+        super().__init__(429, "%s", message)
+        self.retry_after = retry_after
+
+
+class TooFast(Exception):
+    """The learner's answer bucket is empty (raised in a database thread before the write)."""
+
+    def __init__(self, wait_s: float):
+        super().__init__(wait_s)
+        self.wait_s = wait_s
+
+
+@web.stream_request_body
 class _Api(HubAuthenticated, web.RequestHandler):
-    """Token-authenticated JSON API; every handler acts for the token's owner only."""
+    """Token-authenticated JSON API; every handler acts for the token's owner only.
+
+    The body is streamed: ``prepare`` runs on the headers alone and refuses an oversized body
+    (413), an unknown token (403) or a learner over their request rate (429) before a byte of
+    the body is read; ``data_received`` keeps at most ``records_max_body_bytes`` and refuses the
+    rest (chunked bodies).  Every refusal is a JSON ``{"status", "message"}``."""
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
-                   executor: ThreadPoolExecutor, catalog_dir):
+                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits):
         self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
-        self.executor, self.catalog_dir = executor, catalog_dir
+        self.executor, self.catalog_dir, self.limits = executor, catalog_dir, limits
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._close_after = False  # refused before the body was read: the connection ends
+        self.learner_id = None
 
     async def in_pool(self, fn, *args):
         """Database work off the event loop, so one learner's write does not queue the others'."""
-        return await ioloop.IOLoop.current().run_in_executor(self.executor, fn, *args)
+        async with self.limits.in_flight(self.learner_id or ""):
+            return await ioloop.IOLoop.current().run_in_executor(self.executor, fn, *args)
 
     def check_xsrf_cookie(self):  # tokens only: no cookie is ever accepted (see get_current_user)
         return None
@@ -50,34 +106,105 @@ class _Api(HubAuthenticated, web.RequestHandler):
         return super().get_current_user()
 
     def prepare(self):
+        try:
+            self._check_headers()
+        except web.HTTPError:
+            # refused before the body was read: Tornado ends the connection after the reply
+            # (it would otherwise have to read the body), so the reply says so
+            self._close_after = True
+            raise
+
+    def _check_headers(self):
+        declared = self.request.headers.get("Content-Length")
+        if declared is not None:
+            declared = declared.strip()
+            if not _DIGITS.fullmatch(declared):
+                raise web.HTTPError(400, "Content-Length is not a number")
+            if len(declared) > 12 or int(declared) > self.limits.max_body:
+                raise web.HTTPError(413, "the request body is %s bytes; at most %d are accepted",
+                                    declared[:20], self.limits.max_body)
         user = self.current_user
         if not user or user.get("kind", "user") != "user":
             raise web.HTTPError(403, "sign in to the hub: this service acts for learners only")
         self.learner_id = self.names.learner_id(user["name"])
+        wait = self.limits.requests.take(self.learner_id)
+        if wait:
+            self.too_fast(wait, "requests")
+
+    def too_fast(self, wait_s: float, what: str) -> None:
+        limit = self.limits.answers if what == "answers" else self.limits.requests
+        raise TooMany(f"too many {what}: at most {limit.burst} at once and {limit.per_minute:g} a minute; "
+                      f"try again in {limit.retry_after(wait_s)} s", limit.retry_after(wait_s))
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self._received += len(chunk)
+        if self._received > self.limits.max_body:  # a chunked body (no Content-Length) grew too long
+            self._chunks = []
+            self._close_after = True  # the rest of the body is not read
+            self.send_error(413, reason_text=f"the request body is over {self.limits.max_body} bytes; "
+                                             f"at most {self.limits.max_body} are accepted")
+            return
+        self._chunks.append(chunk)
+
+    def on_connection_close(self):
+        self._chunks = []
+        super().on_connection_close()
 
     def write_error(self, status_code, **kwargs):
         reason = kwargs.get("exc_info", (None, None))[1]
-        message = getattr(reason, "log_message", None) or self._reason
+        message = kwargs.get("reason_text") or _message(reason) or self._reason
+        if status_code >= 500 and reason is not None:
+            message = "the records service failed; the answer was not recorded (see its log)"
+        if isinstance(reason, TooMany):
+            self.set_header("Retry-After", reason.retry_after)
+        if self._close_after:
+            self.set_header("Connection", "close")
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"status": status_code, "message": message}, ensure_ascii=False))
+        self.finish(json.dumps({"status": status_code, "message": message}))  # ASCII: any text survives
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, web.HTTPError) and value.status_code < 500:
+            log.info("refused %s %s for %s: %s %s", self.request.method, self.request.path,
+                     self.learner_id or "-", value.status_code, (_message(value) or "")[:200])
+            return
+        super().log_exception(typ, value, tb)
 
     def body(self) -> dict:
         try:
-            data = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "the request body is not JSON") from None
-        if not isinstance(data, dict):
-            raise web.HTTPError(400, "the request body must be a JSON object")
-        return data
+            return parse_json_object(b"".join(self._chunks), self.limits.max_depth)
+        except BadBody as exc:
+            raise web.HTTPError(400, "%s", str(exc)) from None
 
     def reply(self, data) -> None:
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, ensure_ascii=False))
 
 
+def _message(exc) -> str | None:
+    """The message of an HTTPError as the learner should read it."""
+    text = getattr(exc, "log_message", None)
+    if not text:
+        return None
+    try:
+        return text % exc.args if exc.args else text
+    except (TypeError, ValueError):
+        return text
+
+
+class NotFound(_Api):
+    """Any other path: a JSON 404 (after the same checks as every path)."""
+
+    def prepare(self):
+        super().prepare()
+        raise web.HTTPError(404, "no such records API")
+
+
 class Me(_Api):
-    def get(self):
-        self.reply({"learner_id": self.learner_id, "language": self.store.language(self.learner_id)})
+    async def get(self):
+        language = await self.in_pool(self.store.language, self.learner_id)
+        self.reply({"learner_id": self.learner_id, "language": language})
 
 
 class Answers(_Api):
@@ -86,13 +213,25 @@ class Answers(_Api):
         question_id, language = data.get("question_id"), data.get("language")
         if not isinstance(question_id, str):
             raise web.HTTPError(400, "question_id is missing")
+        learner_id, answers = self.learner_id, self.limits.answers
+
+        def take_answer_token():  # everything checked: only now does the answer count
+            wait = answers.take(learner_id)
+            if wait:
+                raise TooFast(wait)
+
         try:
-            verdict = await self.in_pool(judge_and_record, self.store, self.catalog, self.learner_id,
-                                         question_id, data.get("response"), language)
+            verdict = await self.in_pool(partial(
+                judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
+                language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
         except KeyError:
-            raise web.HTTPError(404, f"no question {question_id!r}") from None
+            raise web.HTTPError(404, "no question %s", _short(question_id)) from None
         except ResponseError as exc:
-            raise web.HTTPError(400, str(exc)) from None
+            raise web.HTTPError(400, "%s", str(exc)) from None
+        except NotEnrolled as exc:
+            raise web.HTTPError(403, "%s", str(exc)) from None
+        except TooFast as exc:
+            self.too_fast(exc.wait_s, "answers")
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
@@ -128,7 +267,7 @@ class Training(_Api):
 class Language(_Api):
     async def put(self):
         language = self.body().get("language")
-        if language not in LANGUAGES:
+        if not isinstance(language, str) or language not in LANGUAGES:
             raise web.HTTPError(400, f"language must be one of {', '.join(LANGUAGES)}")
         await self.in_pool(self.store.set_language, self.learner_id, language)
         self.reply({"language": language})
@@ -140,20 +279,32 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     kwargs = dict(store=store, catalog=cached_catalog(settings.banks_dir), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),
-                  catalog_dir=settings.banks_dir)
+                  catalog_dir=settings.banks_dir, limits=Limits(settings))
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
               ("api/training", Training)]
-    return web.Application([(prefix + path, handler, kwargs) for path, handler in routes])
+    return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
+                           + [(r"/.*", NotFound, kwargs)])
+
+
+def server_options(settings: Settings) -> dict:
+    """Options of the service's HTTPServer.  Every handler streams its body and refuses one over
+    ``records_max_body_bytes`` with 413 after reading at most that much (see :class:`_Api`), so
+    the server's own body ceiling is set out of the way: Tornado would cut a request past it off
+    with a bare 400 and no explanation.  The read buffer stays small (the server reads 64 KB at a
+    time); a body that trickles in is dropped after ``body_timeout``."""
+    return dict(max_body_size=1 << 40, max_buffer_size=max(4 * settings.records_max_body_bytes, 1 << 20),
+                idle_connection_timeout=60, body_timeout=30)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
     service_umask()
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    app = make_app(get_settings(), os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
-    app.listen(url.port, address=url.hostname)
+    settings = get_settings()
+    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
+    app.listen(url.port, address=url.hostname, **server_options(settings))
     log.info("records service listening on %s:%s", url.hostname, url.port)
     ioloop.IOLoop.current().start()
 

@@ -24,14 +24,20 @@ def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path 
 
 
 class LocalRecords(Records):
-    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
+    def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None,
+                 open_enrolment: bool | None = None):
+        from ..settings import get_settings
+
         self.store = store
         self.learner_id = learner_id
         self.banks_dir = banks_dir
+        if open_enrolment is None:  # the learner's own process keeps these records: open unless set
+            open_enrolment = get_settings().open_enrolment
+        self.open_enrolment = True if open_enrolment is None else open_enrolment
 
     def answer(self, question_id: str, response: Any, language: str) -> Verdict:
         return judge_and_record(self.store, cached_catalog(self.banks_dir), self.learner_id,
-                                question_id, response, language)
+                                question_id, response, language, open_enrolment=self.open_enrolment)
 
     def attempts(self, question_id: str) -> int:
         return self.store.attempts(self.learner_id, question_id)
