@@ -274,6 +274,12 @@ class Settings(BaseSettings):
         description="Requests of any kind per minute one learner may send to the records service, "
         "sustained. Beyond it: 429 with Retry-After.",
     )
+    records_refusal_delay_s: float = Field(
+        default=1.0, ge=0,
+        description="Seconds the records service waits before answering a learner over their rate "
+        "with 429, so a script that sends request after request is slowed to one a second per "
+        "connection (at most 16 such answers per learner wait at once). 0: answer at once.",
+    )
     open_enrolment: bool | None = Field(
         default=None,
         description="Accept quiz answers to tracks the learner is not enrolled in (the roster's "

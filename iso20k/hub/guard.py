@@ -101,19 +101,20 @@ class RateLimit:
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def take(self, key: str) -> float:
-        """Take one token for ``key``: 0.0 if allowed, else the seconds until one is available
-        (nothing is taken then)."""
+    def take(self, key: str, cost: float = 1.0) -> float:
+        """Take ``cost`` tokens for ``key``: 0.0 if allowed, else the seconds until they are
+        available (nothing is taken then)."""
         rate = self.per_minute / 60.0
         with self._lock:  # the answer bucket is taken from the database threads
             now = self.clock()
             tokens, then = self._buckets.get(key, (float(self.burst), now))
             tokens = min(float(self.burst), tokens + (now - then) * rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
+            cost = min(cost, float(self.burst))
+            if tokens >= cost:
+                self._buckets[key] = (tokens - cost, now)
                 return 0.0
             self._buckets[key] = (tokens, now)
-            return (1.0 - tokens) / rate
+            return (cost - tokens) / rate
 
     def retry_after(self, wait_s: float) -> str:
         """``wait_s`` as a Retry-After header value (whole seconds, at least 1)."""

@@ -15,12 +15,16 @@ import json
 import logging
 import os
 import re
+import socket
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from urllib.parse import urlparse
 
-from jupyterhub.services.auth import HubAuth, HubAuthenticated
-from tornado import ioloop, web
+from jupyterhub.services.auth import HubAuth, HubAuthenticated, UserNotAllowed
+from tornado import ioloop, netutil, web
+from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
 from ..records import NotEnrolled, ResponseError, judge_and_record
@@ -36,6 +40,11 @@ _DIGITS = re.compile(r"[0-9]+")
 
 #: Database threads one learner's requests may hold at once (of the pool's 8).
 PER_LEARNER_THREADS = 2
+#: Seconds a learner's "My training" is given again without working it out anew (their own
+#: answers through this service make it out of date at once).
+TRAINING_FRESH_S = 3.0
+#: Refusals (429) of one learner held back at once; beyond, they are answered without a pause.
+DELAYED_PER_LEARNER = 16
 
 
 class Limits:
@@ -48,7 +57,21 @@ class Limits:
         self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute)
         self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute)
         self.open_enrolment = bool(settings.open_enrolment)  # empty means closed on the hub
+        self.refusal_delay_s = settings.records_refusal_delay_s
         self._in_flight: dict[str, asyncio.Semaphore] = {}
+        self._delayed: dict[str, int] = {}
+        self.training = Recent(TRAINING_FRESH_S)
+
+    async def pause(self, learner_id: str) -> None:
+        """Hold a refusal to ``learner_id`` for ``refusal_delay_s`` (not more than
+        ``DELAYED_PER_LEARNER`` at once)."""
+        if self.refusal_delay_s <= 0 or self._delayed.get(learner_id, 0) >= DELAYED_PER_LEARNER:
+            return
+        self._delayed[learner_id] = self._delayed.get(learner_id, 0) + 1
+        try:
+            await asyncio.sleep(self.refusal_delay_s)
+        finally:
+            self._delayed[learner_id] -= 1
 
     def in_flight(self, learner_id: str) -> asyncio.Semaphore:
         """At most ``PER_LEARNER_THREADS`` of one learner's calls hold database threads at once;
@@ -56,6 +79,32 @@ class Limits:
         if learner_id not in self._in_flight:
             self._in_flight[learner_id] = asyncio.Semaphore(PER_LEARNER_THREADS)
         return self._in_flight[learner_id]
+
+
+class Recent:
+    """One result per learner, kept ``fresh_s`` seconds; callers that ask while it is being
+    worked out wait for the same work."""
+
+    def __init__(self, fresh_s: float):
+        self.fresh_s = fresh_s
+        self._items: dict[str, tuple[float, asyncio.Future]] = {}
+
+    async def get(self, key: str, compute):
+        now = time.monotonic()
+        hit = self._items.get(key)
+        if hit and (not hit[1].done() or now - hit[0] < self.fresh_s):
+            return await asyncio.shield(hit[1])
+        future = asyncio.ensure_future(compute())
+        self._items[key] = (now, future)
+        try:
+            return await asyncio.shield(future)
+        except BaseException:
+            if self._items.get(key, (0, None))[1] is future:
+                del self._items[key]  # a failure is not kept
+            raise
+
+    def forget(self, key: str) -> None:
+        self._items.pop(key, None)
 
 
 class TooMany(web.HTTPError):
@@ -105,34 +154,55 @@ class _Api(HubAuthenticated, web.RequestHandler):
             return None  # a browser cookie never authenticates a write
         return super().get_current_user()
 
-    def prepare(self):
+    async def prepare(self):
         try:
-            self._check_headers()
+            await self._check_headers()
         except web.HTTPError:
             # refused before the body was read: Tornado ends the connection after the reply
             # (it would otherwise have to read the body), so the reply says so
             self._close_after = True
             raise
 
-    def _check_headers(self):
+    async def _authenticate(self) -> dict | None:
+        """The hub's word on the token, asked without blocking the event loop (HubAuth caches
+        it for a minute, refusals included)."""
+        self._hub_auth_user_cache = None
+        if self.request.headers.get("Authorization", "").startswith("token "):
+            model = await self.hub_auth.get_user(self, sync=False)
+            if model:
+                try:
+                    self._hub_auth_user_cache = self.check_hub_user(model)
+                except UserNotAllowed:
+                    pass
+        return self._hub_auth_user_cache
+
+    async def _check_headers(self):
         declared = self.request.headers.get("Content-Length")
         if declared is not None:
             declared = declared.strip()
             if not _DIGITS.fullmatch(declared):
                 raise web.HTTPError(400, "Content-Length is not a number")
-            if len(declared) > 12 or int(declared) > self.limits.max_body:
-                raise web.HTTPError(413, "the request body is %s bytes; at most %d are accepted",
-                                    declared[:20], self.limits.max_body)
-        user = self.current_user
+        user = await self._authenticate()
+        if user and user.get("kind", "user") == "user":
+            self.learner_id = self.names.learner_id(user["name"])
+            # every request counts, refused ones too: a flood of bodies that are too large or
+            # not JSON ends in 429 like any other
+            wait = self.limits.requests.take(self.learner_id, _COST.get(type(self), 1))
+            if wait:
+                await self.too_fast(wait, "requests")
+        if declared is not None and (len(declared) > 12 or int(declared) > self.limits.max_body):
+            raise web.HTTPError(413, "the request body is %s bytes; at most %d are accepted",
+                                declared[:20], self.limits.max_body)
         if not user or user.get("kind", "user") != "user":
             raise web.HTTPError(403, "sign in to the hub: this service acts for learners only")
-        self.learner_id = self.names.learner_id(user["name"])
-        wait = self.limits.requests.take(self.learner_id)
-        if wait:
-            self.too_fast(wait, "requests")
 
-    def too_fast(self, wait_s: float, what: str) -> None:
+    async def too_fast(self, wait_s: float, what: str) -> None:
+        """429 with Retry-After, after a pause (``records_refusal_delay_s``): a client that sends
+        request after request as soon as each is answered is slowed to one per pause per
+        connection, and the service answers it less often.  At most ``DELAYED_PER_LEARNER`` of
+        one learner's refusals wait at once; the rest are answered at once."""
         limit = self.limits.answers if what == "answers" else self.limits.requests
+        await self.limits.pause(self.learner_id or "")
         raise TooMany(f"too many {what}: at most {limit.burst} at once and {limit.per_minute:g} a minute; "
                       f"try again in {limit.retry_after(wait_s)} s", limit.retry_after(wait_s))
 
@@ -196,8 +266,8 @@ def _message(exc) -> str | None:
 class NotFound(_Api):
     """Any other path: a JSON 404 (after the same checks as every path)."""
 
-    def prepare(self):
-        super().prepare()
+    async def prepare(self):
+        await super().prepare()
         raise web.HTTPError(404, "no such records API")
 
 
@@ -231,7 +301,8 @@ class Answers(_Api):
         except NotEnrolled as exc:
             raise web.HTTPError(403, "%s", str(exc)) from None
         except TooFast as exc:
-            self.too_fast(exc.wait_s, "answers")
+            await self.too_fast(exc.wait_s, "answers")
+        self.limits.training.forget(learner_id)  # "My training" shows this answer next time
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
@@ -260,8 +331,13 @@ class Training(_Api):
         from ..learner.summary import summary_to_json
         from ..records.local import own_training_summary
 
-        summary = await self.in_pool(own_training_summary, self.store, self.learner_id, self.catalog_dir)
-        self.reply(summary_to_json(summary))
+        async def compute():
+            summary = await self.in_pool(own_training_summary, self.store, self.learner_id, self.catalog_dir)
+            return summary_to_json(summary)
+
+        # the heaviest read (the gradebook and the learner's whole history): asked again within
+        # a few seconds, or while it is being worked out, the same answer is given
+        self.reply(await self.limits.training.get(self.learner_id, compute))
 
 
 class Language(_Api):
@@ -271,6 +347,11 @@ class Language(_Api):
             raise web.HTTPError(400, f"language must be one of {', '.join(LANGUAGES)}")
         await self.in_pool(self.store.set_language, self.learner_id, language)
         self.reply({"language": language})
+
+
+#: Requests that cost more than one token of the learner's request bucket ("My training" reads
+#: the course's gradebook and the learner's whole history).
+_COST = {Training: 5}
 
 
 def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None) -> web.Application:
@@ -298,13 +379,33 @@ def server_options(settings: Settings) -> dict:
                 idle_connection_timeout=60, body_timeout=30)
 
 
+def listen(app: web.Application, port: int, address: str, settings: Settings) -> HTTPServer:
+    """Serve ``app`` on ``address:port`` with :func:`server_options`, on sockets whose receive
+    buffer holds a few largest bodies only.  A client streaming 80 MB can then push no more than
+    that into the kernel before its request is refused and closed: the receiving (which the
+    kernel does in the service's own system calls) stays small however fast the client sends."""
+    sockets = netutil.bind_sockets(port, address=address)
+    for sock in sockets:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes(settings))
+    server = HTTPServer(app, **server_options(settings))
+    server.add_sockets(sockets)
+    return server
+
+
+def receive_buffer_bytes(settings: Settings) -> int:
+    return max(64 * 1024, 2 * settings.records_max_body_bytes)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
     service_umask()
+    # The database threads hold the GIL while they work; the event loop asks for it back after
+    # 1 ms instead of 5, so a refusal or a cached reply is not kept waiting behind them.
+    sys.setswitchinterval(0.001)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     settings = get_settings()
     app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
-    app.listen(url.port, address=url.hostname, **server_options(settings))
+    listen(app, url.port, url.hostname, settings)
     log.info("records service listening on %s:%s", url.hostname, url.port)
     ioloop.IOLoop.current().start()
 
