@@ -28,7 +28,7 @@ from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
 from ..records import NotEnrolled, ResponseError, judge_and_record
-from ..records.judge import _short
+from ..records.judge import short_repr
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
 from .config import service_umask
@@ -183,18 +183,28 @@ class _Api(HubAuthenticated, web.RequestHandler):
             if not _DIGITS.fullmatch(declared):
                 raise web.HTTPError(400, "Content-Length is not a number")
         user = await self._authenticate()
-        if user and user.get("kind", "user") == "user":
-            self.learner_id = self.names.learner_id(user["name"])
+        allowed = bool(user) and self.accepts(user)
+        if allowed:
+            self.learner_id = self.names.learner_id(user["name"]) if user.get("kind", "user") == "user" else None
             # every request counts, refused ones too: a flood of bodies that are too large or
             # not JSON ends in 429 like any other
-            wait = self.limits.requests.take(self.learner_id, _COST.get(type(self), 1))
+            wait = self.limits.requests.take(self.rate_key(user), _COST.get(type(self), 1))
             if wait:
                 await self.too_fast(wait, "requests")
         if declared is not None and (len(declared) > 12 or int(declared) > self.limits.max_body):
             raise web.HTTPError(413, "the request body is %s bytes; at most %d are accepted",
                                 declared[:20], self.limits.max_body)
-        if not user or user.get("kind", "user") != "user":
+        if not allowed:
             raise web.HTTPError(403, "sign in to the hub: this service acts for learners only")
+
+    def accepts(self, user: dict) -> bool:
+        """Whether this hub identity may use this handler (learners; a handler for a service
+        overrides it)."""
+        return user.get("kind", "user") == "user"
+
+    def rate_key(self, user: dict) -> str:
+        """Whose request bucket a request takes from."""
+        return self.learner_id if self.learner_id else f"{user.get('kind')}:{user.get('name')}"
 
     async def too_fast(self, wait_s: float, what: str) -> None:
         """429 with Retry-After, after a pause (``records_refusal_delay_s``): a client that sends
@@ -202,7 +212,7 @@ class _Api(HubAuthenticated, web.RequestHandler):
         connection, and the service answers it less often.  At most ``DELAYED_PER_LEARNER`` of
         one learner's refusals wait at once; the rest are answered at once."""
         limit = self.limits.answers if what == "answers" else self.limits.requests
-        await self.limits.pause(self.learner_id or "")
+        await self.limits.pause(self.learner_id or "-")
         raise TooMany(f"too many {what}: at most {limit.burst} at once and {limit.per_minute:g} a minute; "
                       f"try again in {limit.retry_after(wait_s)} s", limit.retry_after(wait_s))
 
@@ -295,7 +305,7 @@ class Answers(_Api):
                 judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
                 language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
         except KeyError:
-            raise web.HTTPError(404, "no question %s", _short(question_id)) from None
+            raise web.HTTPError(404, "no question %s", short_repr(question_id)) from None
         except ResponseError as exc:
             raise web.HTTPError(400, "%s", str(exc)) from None
         except NotEnrolled as exc:

@@ -38,11 +38,11 @@ def check_response(question: Question, response: Any) -> Any:
     kind = question.type
     if isinstance(question.answer, bool):  # true/false questions keep their answer as a boolean
         if not isinstance(response, bool):
-            raise ResponseError(f"{question.full_id}: answer true or false, not {_short(response)}")
+            raise ResponseError(f"{question.full_id}: answer true or false, not {short_repr(response)}")
         return response
     if kind in ("single", "scenario", "true_false"):
         if not isinstance(response, str) or response not in options:
-            raise ResponseError(f"{question.full_id}: {_short(response)} is not one of the options "
+            raise ResponseError(f"{question.full_id}: {short_repr(response)} is not one of the options "
                                 f"{', '.join(sorted(options))}")
         return response
     if kind in ("multiple", "ordering"):
@@ -50,7 +50,7 @@ def check_response(question: Question, response: Any) -> Any:
             raise ResponseError(f"{question.full_id}: give a list of option ids from "
                                 f"{', '.join(sorted(options))}")
         if len(set(response)) != len(response):
-            raise ResponseError(f"{question.full_id}: an option appears twice in {_short(response)}")
+            raise ResponseError(f"{question.full_id}: an option appears twice in {short_repr(response)}")
         return response
     if kind == "matching":
         categories = {c.id for c in question.categories}
@@ -86,7 +86,7 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     once everything is checked, just before the answer is stored (it may raise to store nothing:
     the records service takes a token of the learner's answer rate there)."""
     if not isinstance(language, str) or language not in LANGUAGES:
-        raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {_short(language)}")
+        raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {short_repr(language)}")
     question = catalog.question(question_id)
     response = check_response(question, response)
     if not open_enrolment:
@@ -101,6 +101,6 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
                    attempt=record.attempt, module_completed=record.module_completed)
 
 
-def _short(value: Any, limit: int = 60) -> str:
+def short_repr(value: Any, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[:limit] + "..."
