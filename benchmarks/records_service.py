@@ -250,14 +250,15 @@ def _child(role: str, *args: str) -> "subprocess.Popen":
 
 
 def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: list[str] = FLOOD_KINDS,
-              rounds: int = 3) -> int:
+              rounds: int = 3, hub_settings: dict | None = None) -> int:
     import json
 
     root = Path(tempfile.mkdtemp(prefix="iso20k-bench-flood-"))
     root.chmod(0o755)
     tag = secrets.token_hex(2)
     learners = [Learner(f"B{tag}{i:03d}", "", "Bench") for i in range(victims + 1)]
-    hub = start_hub(root, python, learners, os_users=False, settings={"ISO20K_HUB_AUTHENTICATOR": "dummy"})
+    hub = start_hub(root, python, learners, os_users=False,
+                    settings={"ISO20K_HUB_AUTHENTICATOR": "dummy", **(hub_settings or {})})
     try:
         hub.iso20k("hub-sync")
         tokens = [user_token(hub, x.user) for x in learners]
@@ -291,6 +292,8 @@ def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: li
     finally:
         stop_hub(hub)
         shutil.rmtree(root, ignore_errors=True)
+    if hub_settings:
+        print("\nsettings changed from the defaults: " + ", ".join(f"{k}={v}" for k, v in hub_settings.items()))
     print(f"\n{victims} victim learners x {rate:g} requests/s for {seconds:g} s per phase "
           f"({int(victims * rate * seconds)} requests), open loop, {rounds} rounds of baseline then flood; "
           f"machine: {os.cpu_count()} cores")
@@ -348,6 +351,8 @@ def main() -> int:
     parser.add_argument("--python", default=os.environ.get("ISO20K_TEST_HUB_PYTHON") or sys.executable,
                         help="the environment the hub and its services run from (the grader account must "
                         "be able to run it; default: ISO20K_TEST_HUB_PYTHON, else this Python)")
+    parser.add_argument("--set", action="append", default=[], metavar="ISO20K_NAME=VALUE",
+                        help="a setting of the hub under test (e.g. ISO20K_RECORDS_REFUSAL_DELAY_S=0)")
     parser.add_argument("--victim", nargs=4, metavar=("URL", "TOKENS", "RATE", "SECONDS"), help=argparse.SUPPRESS)
     parser.add_argument("--kinds", default=",".join(FLOOD_KINDS),
                         help="the flooder's threads, one per name (huge-length, huge-chunked, deep, answers, training)")
@@ -367,7 +372,8 @@ def main() -> int:
     python = Path(args.python)
     if args.flood:
         print(__doc__.split("\n\n")[3])
-        return flood_run(python, args.victims, args.rate, args.seconds, args.kinds.split(","), args.rounds)
+        return flood_run(python, args.victims, args.rate, args.seconds, args.kinds.split(","), args.rounds,
+                         dict(x.split("=", 1) for x in args.set))
     print(__doc__.split("\n\n")[1])
     print(f"\n{args.learners} learners x {args.answers} answers at once; machine: {os.cpu_count()} cores")
     results = []
