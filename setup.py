@@ -1,9 +1,12 @@
 """Build step of the wheel (all metadata is in pyproject.toml): the learners' course files --
 question banks, lesson notebooks, the dashboard notebook and its Voila template -- go into the
 package as ``iso20k/courseware/``, copied from the repository's folders, which stay the only
-source.  Editable installs (``pip install -e``) copy nothing: they read the checkout's folders
-(see iso20k/course_files.py)."""
+source.  The question banks go in as learners' copies, without answers and explanations
+(iso20k/banks/public.py): the banks with the keys are installed apart, for the records service
+only (docs/deployment.md).  Editable installs (``pip install -e``) copy nothing: they read the
+checkout's folders (see iso20k/course_files.py)."""
 
+import importlib.util
 import shutil
 from pathlib import Path
 
@@ -27,7 +30,18 @@ class BuildPyWithCourseware(build_py):
             if not (HERE / name).is_dir():
                 raise SystemExit(f"{HERE / name} is missing: the wheel must carry the course's {name}/ folder.")
             shutil.rmtree(target / name, ignore_errors=True)
-            shutil.copytree(HERE / name, target / name, ignore=LEFT_OUT)
+            if name == "assessments":
+                _public_banks().write_learner_banks(HERE / name, target / name)
+            else:
+                shutil.copytree(HERE / name, target / name, ignore=LEFT_OUT)
+
+
+def _public_banks():
+    """iso20k/banks/public.py, loaded by path (it needs only PyYAML, a build requirement)."""
+    spec = importlib.util.spec_from_file_location("_iso20k_public_banks", HERE / "iso20k" / "banks" / "public.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 setup(cmdclass={"build_py": BuildPyWithCourseware})

@@ -19,11 +19,20 @@ def main() -> None:
 
 @main.command("check-banks")
 @click.option("--banks-dir", type=click.Path(path_type=Path), default=None,
-              help="Folder of question banks (default: the ISO20K_BANKS_DIR setting).")
-def check_banks(banks_dir: Path | None) -> None:
-    """Check every question bank and report each problem with file, question and field."""
+              help="Folder of question banks (default: the banks with the keys, ISO20K_KEYED_BANKS_DIR, when "
+              "that folder exists, else the learners' copies, ISO20K_BANKS_DIR).")
+@click.option("--exams-dir", type=click.Path(path_type=Path), default=None,
+              help="Folder of the graded assessments compared with the banks (default: ISO20K_EXAMS_DIR).")
+def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
+    """Check every question bank and report each problem with file, question and field; with
+    the keys at hand, fail when an exam item is near-identical to a formative question."""
     from .banks import BankError, load_catalog
+    from .banks.similarity import exam_problems
 
+    settings = get_settings()
+    if banks_dir is None:
+        keyed = settings.keyed_banks_dir
+        banks_dir = keyed if keyed is not None and Path(keyed).is_dir() else settings.banks_dir
     try:
         catalog = load_catalog(banks_dir)
     except BankError as exc:
@@ -34,7 +43,25 @@ def check_banks(banks_dir: Path | None) -> None:
     for q in catalog.questions.values():
         by_type[q.type] = by_type.get(q.type, 0) + 1
     kinds = ", ".join(f"{n} {k}" for k, n in sorted(by_type.items()))
-    click.echo(f"All {len(catalog.banks)} banks are valid: {len(catalog.questions)} questions ({kinds}).")
+    exams_dir = exams_dir or settings.exams_dir
+    if not catalog.keyed:
+        note = " Learners' copies (keys withheld): exam items not compared."
+    elif exams_dir is None or not Path(exams_dir).is_dir():
+        note = f" No exams at {exams_dir}: exam items not compared."
+    else:
+        from .grading.exam_model import ExamError
+
+        try:
+            duplicates = exam_problems(catalog, exams_dir)
+        except ExamError as exc:
+            raise SystemExit(str(exc))
+        for line in duplicates:
+            click.echo(line, err=True)
+        if duplicates:
+            raise SystemExit(f"{len(duplicates)} exam item(s) near-identical to formative questions; rewrite them "
+                             "and run 'iso20k check-banks' again.")
+        note = " No exam item is near-identical to a formative question."
+    click.echo(f"All {len(catalog.banks)} banks are valid: {len(catalog.questions)} questions ({kinds}).{note}")
 
 
 @main.command("build-course")
@@ -550,7 +577,7 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
 
     from sqlalchemy import select
 
-    from .banks import load_catalog
+    from .banks.loader import keyed_catalog_if_readable
     from .competence.records import load_records
     from .store import ProgressStore, tables
     from .xapi import LrsError, build_statements
@@ -563,7 +590,7 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
     mc = tables.module_completions
     with store.engine.connect() as conn:
         completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
-    statements = build_statements(load_records(settings), store.answers(), completions, load_catalog(settings.banks_dir),
+    statements = build_statements(load_records(settings), store.answers(), completions, keyed_catalog_if_readable(settings),
                                   settings.company_home_page, _as_of(as_of), department)
     if out_file:
         out_file.write_text(json.dumps(statements, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

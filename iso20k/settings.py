@@ -66,8 +66,18 @@ class Settings(BaseSettings):
     )
     banks_dir: Path = Field(
         default_factory=lambda: learner_folder("assessments"),
-        description="Folder of the YAML question banks used by the quizzes. Default: the banks installed "
-        "with the package (assessments/ of the checkout in an editable install).",
+        description="Folder of the YAML question banks the quizzes show (prompts, options). Default: the "
+        "banks installed with the package, learners' copies without answers or explanations "
+        "(assessments/ of the checkout, with the keys, in an editable install).",
+    )
+    keyed_banks_dir: Path | None = Field(
+        default_factory=lambda: checkout_folder("assessments"),
+        description="Folder of the question banks with their answers and explanations, read only where "
+        "answers are judged: the records service on a hub (there it must be a folder only the records "
+        "service's account can read; 'iso20k hub' checks), the learner's own process on one machine. The "
+        "banks installed with the package (ISO20K_BANKS_DIR) are learners' copies without keys. Default: "
+        "assessments/ of the checkout in an editable install, else assessments/ in the course folder "
+        "(ISO20K_COURSE_ROOT).",
     )
     course_dir: Path = Field(
         default_factory=lambda: learner_folder("course"),
@@ -320,6 +330,12 @@ class Settings(BaseSettings):
         "grader account). It owns the course folder (ISO20K_COURSE_ROOT) with the answer keys and the "
         "gradebook; nobody signs in as it. scripts/deploy-hub.sh creates it.",
     )
+    hub_records_user: str = Field(
+        default="iso20k-records",
+        description="Operating-system account the hub's records service runs as (it judges and stores answers "
+        "and alone reads the quiz keys in ISO20K_KEYED_BANKS_DIR, which 'iso20k hub' gives to it when the "
+        "account exists; else to root).",
+    )
     hub_formgrader_port: int = Field(
         default=8012, description="Port (127.0.0.1) of the trainers' formgrader service on the hub.",
     )
@@ -410,6 +426,8 @@ class Settings(BaseSettings):
             self.content_dir = self.course_root / "content"
         if self.exams_dir is None:
             self.exams_dir = self.course_root / "exams"
+        if self.keyed_banks_dir is None:
+            self.keyed_banks_dir = self.course_root / "assessments"
         return self
 
     time_zone: str = Field(

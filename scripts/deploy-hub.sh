@@ -39,6 +39,8 @@ ISO20K_DATA_DIR=/var/lib/iso20k
 ISO20K_HUB_STATE_DIR=/var/lib/iso20k-hub
 ISO20K_COURSE_ROOT=/srv/iso20k/course
 ISO20K_EXCHANGE_DIR=/srv/nbgrader/exchange
+# The question banks with answers and explanations: read by the records service only.
+ISO20K_KEYED_BANKS_DIR=/srv/iso20k/keyed-banks
 # Trainers (employee ids): they reach the formgrader and the whole-company dashboard.
 # ISO20K_HUB_TRAINERS=E0101,E0102
 # A shared PostgreSQL store (recommended for more than a few dozen learners):
@@ -64,6 +66,24 @@ if [ ! -d "$course" ]; then
 fi
 chown -R "$grader:" "$course"
 chmod 0700 "$course"
+
+# The question banks with the keys: the package installed above carries learners' copies only
+# (no answers, no explanations); the records service judges against these, which nobody else may
+# read ('iso20k hub' gives them to the records service's account, 0700/0600, at every start).
+keyed=$(grep -E '^ISO20K_KEYED_BANKS_DIR=' "$env_file" | cut -d= -f2-)
+if [ -z "$keyed" ]; then
+  keyed=/srv/iso20k/keyed-banks
+  echo "ISO20K_KEYED_BANKS_DIR=$keyed" >> "$env_file"
+fi
+records_user=$(grep -E '^ISO20K_HUB_RECORDS_USER=' "$env_file" | cut -d= -f2-)
+records_user=${records_user:-iso20k-records}
+id "$records_user" >/dev/null 2>&1 || records_user=root
+install -d -m 0755 "$(dirname "$keyed")"
+rm -rf "$keyed.new" && install -d -m 0700 "$keyed.new"
+cp -r assessments/. "$keyed.new/"
+chown -R "$records_user:" "$keyed.new"
+chmod -R u=rwX,go= "$keyed.new"
+rm -rf "$keyed" && mv "$keyed.new" "$keyed"
 
 echo "Installed. Next: $prefix/venv/bin/iso20k import-roster employees.xlsx, then, with the hub running,"
 echo "$prefix/venv/bin/iso20k hub-sync"

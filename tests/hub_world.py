@@ -133,6 +133,8 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     course_root.mkdir(mode=0o700)
     for part in ("exams", "source", "release"):
         shutil.copytree(REPO / part, course_root / part)
+    # the banks with the keys, for the records service only (the package has learners' copies)
+    shutil.copytree(REPO / "assessments", root / "keyed-banks")
     shutil.copy(REPO / "nbgrader_config.py", course_root / "nbgrader_config.py")
     admin_token = secrets.token_hex(24)
     extra = root / "extra_config.py"
@@ -148,6 +150,7 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
            "ISO20K_EXCHANGE_DIR": str(root / "exchange"), "ISO20K_HUB_EXTRA_CONFIG": str(extra),
            "ISO20K_HUB_GRADER_USER": grader, "ISO20K_HUB_FORMGRADER_PORT": str(free_port()),
            "ISO20K_HUB_DASHBOARD_PORT": str(free_port()), "ISO20K_HUB_PROXY_API_PORT": str(free_port()),
+           "ISO20K_KEYED_BANKS_DIR": str(root / "keyed-banks"),
            "ISO20K_HUB_TRAINERS": ",".join(x.employee_id for x in learners if x.trainer)}
     if db_url:
         env["ISO20K_DB_URL"] = db_url

@@ -147,3 +147,95 @@ def test_the_course_banks_are_valid():
     assert catalog.questions
     for q in catalog.questions.values():
         assert q.prompt.en and q.prompt.zh and q.explanation.en and q.explanation.zh
+
+
+# --- Learners' copies and exam items near-identical to formative questions ----------------------
+
+def test_a_learners_copy_has_no_answers_or_explanations_and_cannot_judge(tmp_path):
+    from iso20k.banks.public import write_learner_banks
+    from iso20k.records import LocalRecords, RecordsError
+    from iso20k.store import ProgressStore
+
+    keyed = load_catalog(REPO_ROOT / "assessments")
+    written = write_learner_banks(REPO_ROOT / "assessments", tmp_path / "learners")
+    assert len(written) == len(keyed.banks)
+    text = "\n".join(p.read_text(encoding="utf-8") for p in written)
+    for q in keyed.questions.values():
+        assert q.explanation.en not in text and q.explanation.zh not in text
+    copy = load_catalog(tmp_path / "learners")
+    assert set(copy.questions) == set(keyed.questions) and not copy.keyed and keyed.keyed
+    assert all(q.answer is None and q.explanation is None for q in copy.questions.values())
+    assert [o.id for o in copy.question("all-staff/intro/q01").options] == \
+        [o.id for o in keyed.question("all-staff/intro/q01").options]
+    # a key written into a learners' copy is a problem; a keyed bank without a key too
+    bad = written[0].read_text(encoding="utf-8").replace("  type:", "  answer: a\n  type:", 1)
+    written[0].write_text(bad, encoding="utf-8")
+    with pytest.raises(BankError, match="keys withheld carries 'answer'"):
+        parse_bank(written[0])
+    with pytest.raises(BankError, match="'explanation' is missing"):
+        parse_bank(write(tmp_path / "k", GOOD.replace('    explanation: {en: "Because.", zh: "因为。"}\n', "")))
+    # the in-process records refuse to judge against a learners' copy (no silent "wrong")
+    records = LocalRecords(ProgressStore(f"sqlite:///{tmp_path / 'p.sqlite'}"), "E1", keyed_banks_dir=tmp_path / "learners2")
+    write_learner_banks(REPO_ROOT / "assessments", tmp_path / "learners2")
+    with pytest.raises(RecordsError, match="ISO20K_KEYED_BANKS_DIR"):
+        records.answer("all-staff/intro/q01", "a", "en")
+
+
+def _check_banks(*args, cwd=None):
+    return subprocess.run([sys.executable, "-m", "iso20k.cli", "check-banks", *args], capture_output=True,
+                          text=True, cwd=cwd)
+
+
+def test_check_banks_passes_on_the_shipped_banks_and_exams():
+    result = _check_banks("--banks-dir", str(REPO_ROOT / "assessments"), "--exams-dir", str(REPO_ROOT / "exams"))
+    assert result.returncode == 0, result.stderr
+    assert "No exam item is near-identical to a formative question" in result.stdout
+
+
+PLANTED = [  # (exam item as planted, the formative question it copies, the rule that must catch it)
+    # the old q31: same key as all-staff/intro/q08 in other words
+    ({"id": "p1", "clauses": ["ISO/IEC 17021-1"], "prompt": {"en": "Which description of the certification cycle is correct?",
+      "zh": "关于认证周期，下列哪种描述正确？"},
+      "key": {"en": "Three years, with surveillance audits in years 1 and 2 and recertification in year 3",
+              "zh": "有效期三年，第一年和第二年进行监督审核，第三年进行再认证"}}, "all-staff/intro/q08", "same key"),
+    # a formative question copied with its prompt reworded slightly
+    ({"id": "p2", "clauses": ["GB/T 24405.1-2009"], "prompt": {"en": "China's national standard GB/T 24405.1-2009 adopts which edition of ISO/IEC 20000-1, then?",
+      "zh": "我国国家标准 GB/T 24405.1-2009 采用的是 ISO/IEC 20000-1 的哪一个版本？"},
+      "key": {"en": "The 2005 edition", "zh": "2005 版"}}, "all-staff/intro/q10", "same question"),
+    # the old q25: asks what the formative question tells, and the other way round
+    ({"id": "p3", "clauses": ["9.2", "9.3"], "prompt": {
+        "en": "According to the roadmap, what must be done before the system moves into formal operation with the second edition of the manual and procedures?",
+        "zh": "按照路线图，在体系使用第二版手册和程序文件进入正式运行之前，必须完成什么？"},
+      "key": {"en": "At least one internal audit and one management review", "zh": "至少一次内部审核和一次管理评审"}},
+     "all-staff/roadmap/q09", "reversed question"),
+]
+
+
+@pytest.mark.parametrize("planted, copied, rule", PLANTED, ids=[p[2] for p in PLANTED])
+def test_check_banks_fails_on_a_planted_near_duplicate(tmp_path, planted, copied, rule):
+    import shutil
+
+    import yaml
+
+    shutil.copytree(REPO_ROOT / "exams", tmp_path / "exams")
+    path = tmp_path / "exams" / "all-staff-exam.yaml"
+    exam = yaml.safe_load(path.read_text(encoding="utf-8"))
+    others = [{"en": f"Another answer {n}", "zh": f"另一个答案 {n}"} for n in range(3)]
+    exam["items"].append({"id": planted["id"], "kind": "choice", "points": 1, "clauses": planted["clauses"],
+                          "prompt": planted["prompt"], "options": [*others[:2], planted["key"], others[2]],
+                          "answer": "C"})
+    path.write_text(yaml.safe_dump(exam, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    result = _check_banks("--banks-dir", str(REPO_ROOT / "assessments"), "--exams-dir", str(tmp_path / "exams"))
+    assert result.returncode != 0, result.stdout
+    assert f"exam item all-staff-exam/{planted['id']} is near-identical to formative question {copied}" in result.stderr
+    assert rule in result.stderr
+    assert "1 exam item(s) near-identical" in result.stderr
+
+
+def test_the_similarity_rule_is_documented_with_its_numbers():
+    from iso20k.banks import similarity
+
+    doc = (REPO_ROOT / "docs" / "question-banks.md").read_text(encoding="utf-8")
+    for value in (similarity.SAME_QUESTION, similarity.SAME_KEY, similarity.REVERSED_KEY, similarity.REVERSED_BACK):
+        assert str(value) in doc
+    assert "near-identical" in doc

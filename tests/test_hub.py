@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from browser import chromium_page
+from iso20k.settings import REPO_ROOT
 from hub_world import Learner, install_product, run_in_kernel, start_hub, start_server, stop_hub, user_token
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.geteuid() != 0, reason="the hub spawns servers as other users: needs root")]
@@ -448,3 +449,160 @@ def test_no_secret_on_a_command_line_in_a_log_or_in_command_output(hub):
     for where, text in outputs.items():
         for name, value in secrets_.items():
             assert value not in text, f"{name} appears in {where}"
+
+
+# --- No keys where learners can read them (issue 19, point 5) -----------------------------------
+
+def _keyed_questions():
+    from iso20k.banks import load_catalog
+
+    return load_catalog(REPO_ROOT / "assessments")
+
+
+KEY_SEARCH = r"""
+import json, os, subprocess, sys
+needles = json.loads({needles!r})
+roots = [r for r in json.loads({roots!r}) if os.path.exists(r)]
+with open(os.path.expanduser("~/.key-needles"), "w", encoding="utf-8") as f:
+    f.write("\n".join(needles) + "\n")
+# grep -F (Aho-Corasick) over every file this learner can read; unreadable ones are skipped (-s)
+done = subprocess.run(["grep", "-r", "-l", "-s", "-F", "-a", "--exclude=.key-needles", "-f",
+                       os.path.expanduser("~/.key-needles"), *roots], capture_output=True, text=True)
+hits = [h for h in done.stdout.splitlines() if h]
+# any YAML bank-like file with answers: a mapping of questions carrying 'answer'
+import yaml
+banks_with_keys, looked, readable = [], 0, 0
+for root in roots:
+    for folder, dirs, files in os.walk(root):
+        for name in files:
+            path = os.path.join(folder, name)
+            if os.path.islink(path):
+                continue
+            looked += 1
+            if not os.access(path, os.R_OK):
+                continue
+            readable += 1
+            if name.endswith((".yaml", ".yml")):
+                try:
+                    data = yaml.safe_load(open(path, encoding="utf-8"))
+                except Exception:
+                    continue
+                if isinstance(data, dict) and any(isinstance(q, dict) and ("answer" in q or "explanation" in q)
+                                                  for q in data.get("questions") or []):
+                    banks_with_keys.append(path)
+print(json.dumps({{"grep": done.returncode, "hits": hits, "banks_with_keys": banks_with_keys,
+                   "looked": looked, "readable": readable}}))
+"""
+
+
+def test_nothing_a_learner_can_read_holds_a_bank_answer_or_explanation(hub):
+    """From the learner's own kernel: search the product's environment, the learner's home (with
+    the delivered course), the learner config, the exchange and the whole test hub's folder
+    (keyed banks, course folder and data included: what the learner can open there) for any
+    explanation text of the banks and any bank file with answers."""
+    a = hub.learners[0]
+    token = user_token(hub, a.user)
+    start_server(hub, a.user, token)
+    catalog = _keyed_questions()
+    needles = sorted({text for q in catalog.questions.values() for text in (q.explanation.en, q.explanation.zh)}
+                     | {json.dumps(q.explanation.zh)[1:-1] for q in catalog.questions.values()})
+    assert len(needles) > 300
+    prefix = str(Path(hub.python).parent.parent)
+    home = os.path.expanduser(f"~{a.user}")
+    roots = [prefix, home, str(hub.root / "state" / "learner-config"), str(hub.root / "exchange"), str(hub.root)]
+    # the keys are there (the records service reads them), so a reader with rights would find them
+    keyed = hub.root / "keyed-banks"
+    assert any("explanation" in p.read_text(encoding="utf-8") for p in keyed.rglob("*.yaml"))
+    assert oct(keyed.stat().st_mode & 0o777) == "0o700"
+    # controls: what the search must find if a key were readable (one explanation in a notebook,
+    # one bank file with its answers), planted where the learner can read them
+    control = hub.root / "exchange" / f"control-{secrets.token_hex(3)}"
+    control.mkdir(mode=0o755)
+    planted_text = control / "lesson.ipynb"
+    planted_text.write_text(json.dumps({"cells": [{"source": catalog.question("all-staff/intro/q05").explanation.zh}]},
+                                       ensure_ascii=True))
+    planted_bank = control / "intro.yaml"
+    shutil.copy(REPO_ROOT / "assessments" / "all-staff" / "intro.yaml", planted_bank)
+    for path in (control, planted_text, planted_bank):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    try:
+        out = run_in_kernel(hub, a.user, token, KEY_SEARCH.format(needles=json.dumps(needles),
+                                                                  roots=json.dumps(roots)), timeout=600)
+    finally:
+        shutil.rmtree(control)
+    assert out["error"] is None, out
+    found = json.loads(out["stdout"].strip().splitlines()[-1])
+    assert found["grep"] in (0, 2), found  # 2: some files unreadable (expected), not a failure to search
+    assert found["readable"] > 1000, found  # the search really went through the installed package
+    hits = sorted(set(found["hits"]) - {str(planted_text), str(planted_bank)})
+    assert hits == [], f"explanations readable by a learner in: {hits[:10]}"
+    assert set(found["hits"]) == {str(planted_text), str(planted_bank)}, found["hits"]  # the search works
+    assert set(found["banks_with_keys"]) == {str(planted_bank)}, \
+        f"banks with answers readable by a learner: {found['banks_with_keys'][:10]}"
+    # the learner's kernel sees the banks, without keys
+    seen = run_in_kernel(hub, a.user, token, "\n".join([
+        "from iso20k.banks import cached_catalog",
+        "from iso20k.settings import get_settings",
+        "c = cached_catalog(get_settings().banks_dir)",
+        "print(len(c.questions), sum(q.answer is not None or q.explanation is not None for q in c.questions.values()))",
+        "import os; print(sorted(k for k in os.environ if 'KEYED' in k))"]))
+    assert seen["stdout"].split("\n")[0].split() == [str(len(catalog.questions)), "0"], seen
+    assert seen["stdout"].split("\n")[1] == "[]", seen
+
+
+def test_a_learner_answers_through_the_records_and_gets_the_explanation_afterwards(hub):
+    """The widget asks the records service to judge; the verdict brings the explanation; an
+    ordering question starts in an order the records chose (never solved); every try of a
+    script is an attempt stored under the learner."""
+    from iso20k.widgets.shuffle import ordering_start
+
+    a = hub.learners[0]
+    token = user_token(hub, a.user)
+    start_server(hub, a.user, token)
+    catalog = _keyed_questions()
+    q = catalog.question("all-staff/intro/q01")
+    wrong = next(o.id for o in q.options if o.id != q.answer)
+    order_q = next(x for x in catalog.questions.values() if x.type == "ordering")
+    before = _rows(hub, f"SELECT count(*) FROM answers WHERE learner_id = '{a.employee_id}' "
+                        f"AND question_id = '{q.full_id}'")[0][0]
+    code = "\n".join([
+        "import json",
+        "from iso20k import quiz",
+        f"w = quiz({q.full_id!r})",
+        "shown_before = w.feedback.value",
+        f"first = w.select({wrong!r}).check(); after_wrong = w.feedback.value",
+        f"second = w.select({q.answer!r}).check(); after_right = w.feedback.value",
+        f"o = quiz({order_q.full_id!r})",
+        "print(json.dumps({'records': type(w.session.records).__name__, 'results': [first, second],",
+        "                  'before': shown_before, 'wrong': after_wrong, 'right': after_right,",
+        "                  'attempts': w.attempts, 'start': o.input.order}))"])
+    out = run_in_kernel(hub, a.user, token, code)
+    assert out["error"] is None, out
+    got = json.loads(out["stdout"].strip().splitlines()[-1])
+    assert got["records"] == "ServiceRecords" and got["results"] == [False, True], got
+    import html
+
+    assert html.escape(q.explanation.en) not in got["before"]
+    assert html.escape(q.explanation.en) in got["wrong"] and html.escape(q.explanation.en) in got["right"], got
+    assert got["attempts"] == before + 2
+    assert got["start"] == ordering_start([o.id for o in order_q.options], order_q.answer, a.employee_id,
+                                          order_q.full_id)
+    assert got["start"] != list(order_q.answer)
+
+    # A script trying every option: judged by the service, each try stored as an attempt.
+    brute = run_in_kernel(hub, a.user, token, "\n".join([
+        "import json, os, urllib.request",
+        "url = os.environ['ISO20K_RECORDS_URL'] + 'api/answers'",
+        "auth = {'Authorization': 'token ' + os.environ['JUPYTERHUB_API_TOKEN']}",
+        "out = []",
+        f"for option in {[o.id for o in q.options]!r}:",
+        "    req = urllib.request.Request(url, method='POST', headers=auth, data=json.dumps(",
+        f"        {{'question_id': {q.full_id!r}, 'response': option, 'language': 'en'}}).encode())",
+        "    out.append(json.loads(urllib.request.urlopen(req).read()))",
+        "print(json.dumps(out))"]))
+    assert brute["error"] is None, brute
+    verdicts = json.loads(brute["stdout"].strip().splitlines()[-1])
+    assert [v["correct"] for v in verdicts] == [o.id == q.answer for o in q.options]
+    rows = _rows(hub, f"SELECT attempt, correct FROM answers WHERE learner_id = '{a.employee_id}' "
+                      f"AND question_id = '{q.full_id}' ORDER BY attempt")
+    assert [r[0] for r in rows] == list(range(1, before + 2 + len(q.options) + 1))

@@ -7,6 +7,7 @@ import pytest
 
 from iso20k.banks import cached_catalog
 from iso20k.records import LocalRecords, ResponseError, judge_and_record
+from iso20k.settings import REPO_ROOT
 
 
 @pytest.mark.parametrize("question, response, problem", [
@@ -58,7 +59,7 @@ def _enrol(store, employee_id: str, *tracks: str, active: bool = True) -> None:
 def test_answers_to_a_track_the_learner_is_not_enrolled_in_are_refused_unless_enrolment_is_open(store):
     from iso20k.records import NotEnrolled
 
-    catalog = cached_catalog(None)  # the installed banks: every track
+    catalog = cached_catalog(REPO_ROOT / "assessments")  # the banks with the keys: every track
     _enrol(store, "E1", "all-staff")
     leadership = catalog.module("key-personnel/leadership").questions[0]
     with pytest.raises(NotEnrolled, match="not enrolled in the key-personnel track.*your tracks: all-staff"):
@@ -83,7 +84,7 @@ def test_the_in_process_records_are_open_unless_the_setting_closes_them(store, m
     from iso20k.settings import reload_settings
 
     _enrol(store, "E2", "all-staff")
-    leadership = cached_catalog(None).module("key-personnel/leadership").questions[0]
+    leadership = cached_catalog(REPO_ROOT / "assessments").module("key-personnel/leadership").questions[0]
     assert LocalRecords(store, "E2").open_enrolment is True
     monkeypatch.setenv("ISO20K_OPEN_ENROLMENT", "false")
     reload_settings()

@@ -27,7 +27,9 @@ from iso20k.store import ProgressStore
 from iso20k.widgets import QuizSession, quiz, use_session
 
 settings = get_settings()
-catalog = load_catalog()
+learners = load_catalog()  # the package's learners' copies: no keys
+assert not learners.keyed and all(q.answer is None and q.explanation is None for q in learners.questions.values())
+catalog = load_catalog(settings.keyed_banks_dir)  # the course folder's banks with the keys
 question = next(q for q in catalog.questions.values() if q.type == "single")
 wrong = next(o.id for o in question.options if o.id != question.answer)
 session = use_session(QuizSession(ProgressStore(), "E777", language="zh"))
@@ -44,7 +46,8 @@ print(json.dumps({
     "lab": [a for a in lab if a.startswith(("--ServerApp.root_dir", "--LabApp.default_url"))],
     "package": iso20k.__file__, "banks_dir": str(settings.banks_dir), "course_dir": str(settings.course_dir),
     "dashboard_dir": str(settings.dashboard_dir), "exams_dir": str(settings.exams_dir),
-    "course_root": str(settings.course_root), "questions": len(catalog.questions),
+    "course_root": str(settings.course_root), "questions": len(learners.questions),
+    "keyed_banks_dir": str(settings.keyed_banks_dir), "explanation": question.explanation.zh,
     "question": question.full_id, "results": [first, second], "feedback": widget.feedback.value,
     "stored": [(r["question_id"], r["correct"], r["attempt"], r["language"])
                for r in ProgressStore().answers("E777")],
@@ -86,11 +89,23 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
         len(list((REPO_ROOT / "assessments").rglob("*.yaml")))
     # The answer keys of the graded assessments stay with the trainers' course folder.
     assert not [n for n in names if n.startswith(("iso20k/courseware/exams", "iso20k/courseware/source"))]
+    # The question banks are learners' copies: no answer, no explanation (the keys are installed apart).
+    import yaml
+
+    with zipfile.ZipFile(wheel) as archive:
+        copies = [yaml.safe_load(archive.read(n)) for n in names
+                  if n.startswith("iso20k/courseware/assessments/") and n.endswith(".yaml")]
+    assert copies and all(b["keys"] == "withheld" for b in copies)
+    assert not [q for b in copies for q in b["questions"] if "answer" in q or "explanation" in q]
 
     run([sys.executable, "-m", "venv", str(venv)], tmp_path, clean)
     run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(wheel)], tmp_path, clean, timeout=1200)
 
     work.mkdir()
+    # one machine: the banks with the keys are in the course folder (here the folder commands run in)
+    import shutil
+
+    shutil.copytree(REPO_ROOT / "assessments", work / "assessments")
     env = {**clean, "ISO20K_DATA_DIR": str(work / "data"), "HOME": str(work)}
     iso20k = str(venv / "bin" / "iso20k")
     helped = run([iso20k, "--help"], work, env).stdout
@@ -106,6 +121,7 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
         assert out[folder].startswith(site) and str(REPO_ROOT) not in out[folder]
     # The trainers' folders are the course folder's: by default the folder the command runs in.
     assert (out["course_root"], out["exams_dir"]) == (str(work), str(work / "exams"))
+    assert out["keyed_banks_dir"] == str(work / "assessments")
     assert out["questions"] == len(expected.questions)
     assert out["dashboard"].startswith(site) and out["dashboard"].endswith("training-dashboard.ipynb")
     assert out["template"] is True
@@ -113,6 +129,9 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
     assert root.startswith(site) and Path(root, "course", "START_HERE.ipynb").is_file()
     assert out["lab"][1] == "--LabApp.default_url=/lab/tree/course/START_HERE.ipynb"
     assert out["results"] == [False, True] and "正确" in out["feedback"]
+    import html
+
+    assert html.escape(out["explanation"]) in out["feedback"]  # the explanation came with the verdict
     assert out["stored"] == [[out["question"], False, 1, "zh"], [out["question"], True, 2, "zh"]]
     assert (work / "data" / "progress.sqlite").is_file()
 

@@ -25,6 +25,7 @@ _FIELD_HINTS = {
     "clauses": "list at least one ISO/IEC 20000-1 clause, e.g. clauses: ['8.5.1']",
     "answer": "give the correct answer (see docs/question-banks.md for each type)",
     "explanation": "explain why the answer is right, in both languages",
+    "keys": "leave it out (only learners' copies made by 'iso20k learner-banks' say keys: withheld)",
     "id": "ids use lower-case letters, digits, '-' and '_', e.g. q01",
 }
 
@@ -140,7 +141,7 @@ def parse_bank(path: Path) -> Bank:
     lines = [q.get(_LINE) if isinstance(q, dict) else None for q in raw["questions"]]
     for q, line in zip(bank.questions, lines):
         q = q.model_copy(update={"track": bank.track, "module": bank.module})
-        problems.extend(check_question(q, path, line))
+        problems.extend(check_question(q, path, line, keys_withheld=bank.keys == "withheld"))
         filled.append(q)
     if problems:
         raise BankError(problems)
@@ -154,6 +155,11 @@ class Catalog:
     root: Path
     banks: dict[str, Bank] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)
+
+    @property
+    def keyed(self) -> bool:
+        """Whether every question carries its answer and explanation (not a learners' copy)."""
+        return bool(self.questions) and all(q.keyed for q in self.questions.values())
 
     def question(self, full_id: str) -> Question:
         try:
@@ -200,6 +206,19 @@ def load_catalog(root: Path | None = None) -> Catalog:
     if problems:
         raise BankError(problems)
     return catalog
+
+
+def keyed_catalog_if_readable(settings=None) -> Catalog:
+    """The banks with the keys when this process can read them (ISO20K_KEYED_BANKS_DIR: the
+    training office's commands, e.g. an xAPI export with the correct responses), else the
+    learners' copies."""
+    import os
+
+    settings = settings or get_settings()
+    keyed = settings.keyed_banks_dir
+    if keyed is not None and Path(keyed).is_dir() and os.access(keyed, os.R_OK | os.X_OK):
+        return load_catalog(keyed)
+    return load_catalog(settings.banks_dir)
 
 
 _cache: dict[Path, tuple[tuple, Catalog]] = {}

@@ -16,6 +16,10 @@ A bank is one YAML file per module, ``assessments/<track>/<module>.yaml``::
         explanation: {en: ..., zh: ...}
 
 See docs/question-banks.md for every type's ``answer`` shape.
+
+Learners' copies of the banks (``keys: withheld``, made by :mod:`iso20k.banks.public`) carry
+no ``answer`` and no ``explanation``: those are read only where answers are judged (the records
+service on a hub; the learner's own process on one machine).
 """
 
 from __future__ import annotations
@@ -63,8 +67,8 @@ class Question(_Strict):
     scenario: Text | None = None
     options: list[Option] = Field(default_factory=list)
     categories: list[Option] = Field(default_factory=list)
-    answer: Any
-    explanation: Text
+    answer: Any = None  # None only in a bank with keys withheld
+    explanation: Text | None = None
     # Filled in from the bank file, never written per question.
     track: str = ""
     module: str = ""
@@ -76,6 +80,11 @@ class Question(_Strict):
     @property
     def module_key(self) -> str:
         return f"{self.track}/{self.module}"
+
+    @property
+    def keyed(self) -> bool:
+        """Whether this copy of the question carries its answer (and explanation)."""
+        return self.answer is not None
 
     def option(self, option_id: str) -> Option:
         for opt in self.options:
@@ -98,6 +107,8 @@ class Bank(_Strict):
     track: str
     module: str
     title: Text
+    #: ``withheld`` in the learners' copy: no answers, no explanations.
+    keys: Literal["withheld"] | None = None
     questions: list[Question] = Field(min_length=1)
 
     @property

@@ -11,12 +11,24 @@ from .model import Question
 _CLAUSE = re.compile(r"^(\d+(\.\d+)*|ISO/IEC [0-9-]+(:\d{4})?( \d+(\.\d+)*)?|GB/T [0-9.-]+)$")
 
 
-def check_question(q: Question, file: Path, line: int | None) -> list[BankProblem]:
-    """Every problem with one question whose fields each parsed on their own."""
+def check_question(q: Question, file: Path, line: int | None, keys_withheld: bool = False) -> list[BankProblem]:
+    """Every problem with one question whose fields each parsed on their own.  In a learners'
+    copy (``keys_withheld``) the answer and explanation must be absent, not checked."""
     problems: list[BankProblem] = []
 
     def bad(field: str, message: str, hint: str) -> None:
         problems.append(BankProblem(file, q.id, field, message, hint, line))
+
+    if keys_withheld:
+        for name in ("answer", "explanation"):
+            if getattr(q, name) is not None:
+                bad(name, f"a bank with keys withheld carries '{name}'",
+                    "learners' banks are made by 'iso20k learner-banks'; never write keys into them")
+    else:
+        if q.answer is None:
+            bad("answer", "'answer' is missing", "give the correct answer (see docs/question-banks.md for each type)")
+        if q.explanation is None:
+            bad("explanation", "'explanation' is missing", "explain why the answer is right, in both languages")
 
     option_ids = [o.id for o in q.options]
     seen: set[str] = set()
@@ -41,6 +53,8 @@ def check_question(q: Question, file: Path, line: int | None) -> list[BankProble
     if q.type != "matching" and q.categories:
         bad("categories", f"a {q.type} question cannot have categories", "use type: matching")
 
+    if q.answer is None:
+        return problems
     if q.type in ("single", "scenario"):
         if len(option_ids) < 2:
             bad("options", "needs at least two options", "add the wrong options too")

@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ..audit import anchor_path, verify_trail
-from ..banks import load_catalog
+from ..banks.loader import keyed_catalog_if_readable
 from ..certificates import certificates, pdf_bytes
 from ..competence import competence_matrix, counts, load_requirements
 from ..competence.records import load_records
@@ -95,7 +95,7 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
     mc = store_tables.module_completions
     with store.engine.connect() as conn:
         completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
-    statements = build_statements(snap, answers, completions, load_catalog(settings.banks_dir),
+    statements = build_statements(snap, answers, completions, keyed_catalog_if_readable(settings),
                                   settings.company_home_page, as_of, department)
     xapi = folder / "xapi-statements.json"
     xapi.write_text(json.dumps(statements, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")

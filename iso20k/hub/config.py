@@ -152,7 +152,61 @@ def prepare_state(settings: Settings) -> Path:
     state.chmod(0o711)
     share_data_folder(Path(settings.data_dir), grader.pw_gid)
     prepare_exchange(Path(settings.exchange_dir), grader)
+    prepare_keyed_banks(settings)
     return state
+
+
+def _records_account(settings: Settings) -> tuple[int, int]:
+    """uid and gid the records service runs as: its own account when the settings name one that
+    exists (ISO20K_HUB_RECORDS_USER), else the hub's own user."""
+    name = settings.hub_records_user
+    if name:
+        try:
+            entry = pwd.getpwnam(name)
+            return entry.pw_uid, entry.pw_gid
+        except KeyError:
+            pass
+    return os.geteuid(), os.getegid()
+
+
+def prepare_keyed_banks(settings: Settings) -> None:
+    """The question banks with the keys (ISO20K_KEYED_BANKS_DIR): the records service's alone
+    (0700/0600, owned by its account), never a learners' copy; and the banks learners' servers
+    read (ISO20K_BANKS_DIR, the package's) carry no answers or explanations."""
+    from ..banks import BankError, load_catalog
+
+    keyed = Path(settings.keyed_banks_dir)
+    hint = ("copy the repository's assessments/ there (scripts/deploy-hub.sh does) and set "
+            "ISO20K_KEYED_BANKS_DIR to a folder outside the course folder, e.g. /srv/iso20k/keyed-banks")
+    if keyed.is_symlink() or not keyed.is_dir():
+        raise HubConfigError(f"ISO20K_KEYED_BANKS_DIR ({keyed}) is not a folder: {hint}")
+    for other, what in ((settings.course_root, "the course folder, which only the grader account may enter"),
+                        (settings.exchange_dir, "nbgrader's exchange")):
+        if other and keyed.resolve().is_relative_to(Path(other).resolve()):
+            raise HubConfigError(f"ISO20K_KEYED_BANKS_DIR ({keyed}) is inside {what}: {hint}")
+    for path in keyed.rglob("*"):
+        if path.is_symlink():
+            raise HubConfigError(f"{path} is a link: the keyed banks must be plain files; copy them again")
+    try:
+        catalog, learners = load_catalog(keyed), load_catalog(settings.banks_dir)
+    except BankError as exc:
+        raise HubConfigError(f"the question banks do not load: {exc}") from None
+    if not catalog.keyed:
+        raise HubConfigError(f"ISO20K_KEYED_BANKS_DIR ({keyed}) holds learners' copies without answers: {hint}")
+    keyed_in_learners = sorted(q.full_id for q in learners.questions.values() if q.keyed or q.explanation)
+    if keyed_in_learners:
+        raise HubConfigError(
+            f"the banks learners' servers read (ISO20K_BANKS_DIR, {settings.banks_dir}) carry answers "
+            f"({len(keyed_in_learners)} questions, e.g. {keyed_in_learners[0]}): install the course from its "
+            "built wheel (pip install iso20k-*.whl), whose banks are learners' copies, not from a checkout")
+    unknown = sorted(set(learners.questions) - set(catalog.questions))
+    if unknown:
+        raise HubConfigError(f"the learners' banks ask {len(unknown)} question(s) the keyed banks in {keyed} do not "
+                             f"have (e.g. {unknown[0]}): install the keyed banks of the same course version")
+    uid, gid = _records_account(settings)
+    for path in [keyed, *keyed.rglob("*")]:
+        os.chown(path, uid, gid, follow_symlinks=False)
+        path.chmod(0o700 if path.is_dir() else 0o600)
 
 
 def share_data_folder(data: Path, grader_gid: int) -> None:

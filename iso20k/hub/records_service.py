@@ -2,8 +2,10 @@
 
 A learner's kernel calls it with the token of the learner's own server
 (``JUPYTERHUB_API_TOKEN``).  The service asks the hub whose token it is and records under that
-person, whatever the request says; it judges the response against the question bank itself;
-the database credentials live only here.  Run by the hub (see :mod:`iso20k.hub.config`)::
+person, whatever the request says; it judges the response against the question bank itself
+(the banks with the keys, ISO20K_KEYED_BANKS_DIR, which only this service can read) and sends
+back the verdict with the explanation to show; the database credentials live only here.  Run
+by the hub (see :mod:`iso20k.hub.config`)::
 
     python -m iso20k.hub.records_service
 """
@@ -27,8 +29,8 @@ from tornado import ioloop, netutil, web
 from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
-from ..records import NotEnrolled, ResponseError, judge_and_record
-from ..records.judge import short_repr
+from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
+from ..records.judge import short_repr, start_order
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
 from .config import service_umask
@@ -312,10 +314,21 @@ class Answers(_Api):
             raise web.HTTPError(403, "%s", str(exc)) from None
         except TooFast as exc:
             await self.too_fast(exc.wait_s, "answers")
+        except RecordsError as exc:  # the service's banks are learners' copies: a deployment error
+            raise web.HTTPError(503, "%s", str(exc)) from None
         self.limits.training.forget(learner_id)  # "My training" shows this answer next time
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
+
+
+class StartOrder(_Api):
+    def get(self):
+        try:
+            order = start_order(self.catalog, self.learner_id, self.get_argument("question_id"))
+        except KeyError:
+            raise web.HTTPError(404, "no such question") from None
+        self.reply({"order": order})
 
 
 class Attempts(_Api):
@@ -364,15 +377,24 @@ class Language(_Api):
 _COST = {Training: 5}
 
 
+def keyed_catalog(settings: Settings) -> Catalog:
+    """The banks with the keys, or an error saying where they should be."""
+    catalog = cached_catalog(settings.keyed_banks_dir)
+    if not catalog.keyed:
+        raise SystemExit(f"ISO20K_KEYED_BANKS_DIR ({settings.keyed_banks_dir}) holds learners' copies without "
+                         "answers: point it at the banks with the keys (docs/deployment.md)")
+    return catalog
+
+
 def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None) -> web.Application:
     """The service's Tornado application, mounted under ``prefix``."""
     store = ProgressStore(settings=settings)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
-    kwargs = dict(store=store, catalog=cached_catalog(settings.banks_dir), names=LearnerNames(store),
+    kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),
-                  catalog_dir=settings.banks_dir, limits=Limits(settings))
+                  catalog_dir=settings.keyed_banks_dir, limits=Limits(settings))
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
-    routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts),
+    routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
               ("api/training", Training)]
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]

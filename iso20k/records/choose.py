@@ -21,4 +21,5 @@ def default_records(settings: Settings | None = None, environ: dict | None = Non
         return ServiceRecords(settings.records_url, env.get("JUPYTERHUB_API_TOKEN", ""))
     from ..store import default_store
 
-    return LocalRecords(default_store(), resolve_learner_id(settings, env), settings.banks_dir)
+    return LocalRecords(default_store(), resolve_learner_id(settings, env), settings.banks_dir,
+                        keyed_banks_dir=settings.keyed_banks_dir)

@@ -20,15 +20,22 @@ class Verdict:
     correct: bool
     attempt: int
     module_completed: bool  # this answer completed the module just now
+    #: Why the answer is right, ``{"en": ..., "zh": ...}``: shown only after answering, and known
+    #: only to the records (learners' banks carry no explanations).
+    explanation: dict[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "Verdict":
+        explanation = data.get("explanation")
+        if not (isinstance(explanation, dict) and all(isinstance(explanation.get(k), str) for k in ("en", "zh"))):
+            explanation = None
         return cls(learner_id=str(data["learner_id"]), question_id=str(data["question_id"]),
                    correct=bool(data["correct"]), attempt=int(data["attempt"]),
-                   module_completed=bool(data["module_completed"]))
+                   module_completed=bool(data["module_completed"]),
+                   explanation=None if explanation is None else {"en": explanation["en"], "zh": explanation["zh"]})
 
 
 class Records(ABC):
@@ -41,6 +48,11 @@ class Records(ABC):
     @abstractmethod
     def answer(self, question_id: str, response: Any, language: str) -> Verdict:
         """Judge ``response`` to ``question_id``, store it, and say whether it was right."""
+
+    @abstractmethod
+    def start_order(self, question_id: str) -> list[str]:
+        """The order an ordering question starts in for the learner: their own shuffle, never
+        already solved (only the records know the solution)."""
 
     @abstractmethod
     def attempts(self, question_id: str) -> int:

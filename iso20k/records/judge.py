@@ -13,7 +13,8 @@ from typing import Any
 from ..banks import Catalog, Question
 from ..settings import LANGUAGES, TRACKS
 from ..store import ProgressStore
-from .interface import Verdict
+from ..shuffle import ordering_start
+from .interface import RecordsError, Verdict
 
 MAX_RESPONSE_BYTES = 4096
 
@@ -75,6 +76,24 @@ def check_enrolled(store: ProgressStore, learner_id: str, question: Question) ->
                           "Ask your training coordinator to add the track to your roster entry.")
 
 
+def keyed_question(catalog: Catalog, question_id: str) -> Question:
+    """The question with its answer, or :class:`RecordsError` when these banks are learners'
+    copies (the keys are read from ISO20K_KEYED_BANKS_DIR)."""
+    question = catalog.question(question_id)
+    if not question.keyed:
+        raise RecordsError(f"the question banks at {catalog.root} are learners' copies without answers: "
+                           "answers are judged against the banks in ISO20K_KEYED_BANKS_DIR")
+    return question
+
+
+def start_order(catalog: Catalog, learner_id: str, question_id: str) -> list[str]:
+    """An ordering question's first order for ``learner_id`` (``[]`` for other types)."""
+    question = keyed_question(catalog, question_id)
+    if question.type != "ordering":
+        return []
+    return ordering_start([o.id for o in question.options], question.answer, learner_id, question.full_id)
+
+
 def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, question_id: str,
                      response: Any, language: str, *, open_enrolment: bool = True,
                      before_write=None) -> Verdict:
@@ -87,7 +106,7 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     the records service takes a token of the learner's answer rate there)."""
     if not isinstance(language, str) or language not in LANGUAGES:
         raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {short_repr(language)}")
-    question = catalog.question(question_id)
+    question = keyed_question(catalog, question_id)
     response = check_response(question, response)
     if not open_enrolment:
         check_enrolled(store, learner_id, question)
@@ -98,7 +117,8 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     record = store.record_answer(learner_id, question.track, question.module, question.full_id,
                                  response, correct, language, module_question_ids=module_ids)
     return Verdict(learner_id=learner_id, question_id=question.full_id, correct=record.correct,
-                   attempt=record.attempt, module_completed=record.module_completed)
+                   attempt=record.attempt, module_completed=record.module_completed,
+                   explanation={"en": question.explanation.en, "zh": question.explanation.zh})
 
 
 def short_repr(value: Any, limit: int = 60) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 from ..banks import cached_catalog
 from ..store import ProgressStore
 from .interface import Records, Verdict
-from .judge import judge_and_record
+from .judge import judge_and_record, start_order
 
 
 def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
@@ -24,20 +24,34 @@ def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path 
 
 
 class LocalRecords(Records):
+    """Judges in this process, so it reads the banks with the keys: ``keyed_banks_dir``, else
+    ``banks_dir`` when given (a test's or a trainer's own banks), else ISO20K_KEYED_BANKS_DIR.
+    Answers to tracks the learner is not enrolled in are accepted unless ``open_enrolment`` (or
+    ISO20K_OPEN_ENROLMENT) is false: the learner's own process keeps these records."""
+
     def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None,
-                 open_enrolment: bool | None = None):
+                 keyed_banks_dir: Path | None = None, open_enrolment: bool | None = None):
         from ..settings import get_settings
 
         self.store = store
         self.learner_id = learner_id
         self.banks_dir = banks_dir
-        if open_enrolment is None:  # the learner's own process keeps these records: open unless set
+        self.keyed_banks_dir = keyed_banks_dir
+        if open_enrolment is None:
             open_enrolment = get_settings().open_enrolment
         self.open_enrolment = True if open_enrolment is None else open_enrolment
 
+    def _keyed_catalog(self):
+        from ..settings import get_settings
+
+        return cached_catalog(self.keyed_banks_dir or self.banks_dir or get_settings().keyed_banks_dir)
+
     def answer(self, question_id: str, response: Any, language: str) -> Verdict:
-        return judge_and_record(self.store, cached_catalog(self.banks_dir), self.learner_id,
+        return judge_and_record(self.store, self._keyed_catalog(), self.learner_id,
                                 question_id, response, language, open_enrolment=self.open_enrolment)
+
+    def start_order(self, question_id: str) -> list[str]:
+        return start_order(self._keyed_catalog(), self.learner_id, question_id)
 
     def attempts(self, question_id: str) -> int:
         return self.store.attempts(self.learner_id, question_id)

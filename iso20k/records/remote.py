@@ -37,6 +37,12 @@ class ServiceRecords(Records):
         return Verdict.from_json(self._call("POST", "api/answers", {
             "question_id": question_id, "response": response, "language": language}))
 
+    def start_order(self, question_id: str) -> list[str]:
+        order = self._call("GET", "api/start-order", question_id=question_id).get("order")
+        if not isinstance(order, list) or not all(isinstance(x, str) for x in order):
+            raise RecordsError("records service sent no start order")
+        return order
+
     def attempts(self, question_id: str) -> int:
         return int(self._call("GET", "api/attempts", question_id=question_id)["attempts"])
 

@@ -70,9 +70,11 @@ class ChoiceInput(_Input):
 class OrderingInput(_Input):
     """Put steps in order with "Move up" / "Move down" buttons (Tab to reach, Enter or Space)."""
 
-    def __init__(self, question: Question, language: str, learner_id: str = ""):
-        start = ordering_start([o.id for o in question.options], question.answer, learner_id, question.full_id)
-        super().__init__(question, language, learner_id, kind="ordering", value=start)
+    def __init__(self, question: Question, language: str, learner_id: str = "", start: list[str] | None = None):
+        if start is None:
+            start = ordering_start([o.id for o in question.options], question.answer or [], learner_id,
+                                   question.full_id)
+        super().__init__(question, language, learner_id, kind="ordering", value=list(start))
 
     @property
     def order(self) -> list[str]:
@@ -122,9 +124,11 @@ class MatchingInput(_Input):
         self.value = {k: v for k, v in (value or {}).items() if v}
 
 
-def make_input(question: Question, language: str, learner_id: str = ""):
+def make_input(question: Question, language: str, learner_id: str = "", start: list[str] | None = None):
+    """The answer area; ``start`` is an ordering question's first order (from the records, which
+    know the answer it must not equal)."""
     if question.type == "ordering":
-        return OrderingInput(question, language, learner_id)
+        return OrderingInput(question, language, learner_id, start)
     if question.type == "matching":
         return MatchingInput(question, language, learner_id)
     return ChoiceInput(question, language, learner_id)

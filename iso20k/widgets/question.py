@@ -30,7 +30,8 @@ class QuestionWidget(w.VBox):
         self.number = number
         self.section = heading_text(section) if section else None
         self.header = w.HTML()
-        self.input = make_input(question, session.language, session.learner_id)
+        start = session.records.start_order(question.full_id) if question.type == "ordering" else None
+        self.input = make_input(question, session.language, session.learner_id, start)
         self.check_button = w.Button(button_style="primary", icon="check",
                                      layout=w.Layout(width="auto", margin="8px 0"))
         self.check_button.on_click(lambda _b: self.check())
@@ -38,6 +39,8 @@ class QuestionWidget(w.VBox):
         self.feedback = LiveRegion()
         self.attempts = session.records.attempts(question.full_id)
         self.last_correct: bool | None = None
+        #: The explanation the records sent with the last verdict (learners' banks have none).
+        self.explanation: dict[str, str] | None = None
         self._feedback_state: tuple | None = None
         super().__init__([self.header, self.input,
                           w.HBox([self.check_button, self.attempts_label],
@@ -68,6 +71,8 @@ class QuestionWidget(w.VBox):
             return None
         correct = verdict.correct
         self.last_correct = correct
+        self.explanation = verdict.explanation or (
+            {"en": self.question.explanation.en, "zh": self.question.explanation.zh} if self.question.explanation else None)
         self.attempts = verdict.attempt
         self._show_feedback(correct, None)
         self.session.refresh_progress(self.question.module_key)
@@ -103,8 +108,9 @@ class QuestionWidget(w.VBox):
             q = self.question
             verdict = t("correct" if correct else "incorrect", language)
             mark = "✔" if correct else "✘"
-            body = (f"<b>{mark} {html.escape(verdict)}</b><br>"
-                    f"<b>{html.escape(t('why', language))}:</b> {html.escape(q.explanation.get(language))}<br>"
+            why = (f"<b>{html.escape(t('why', language))}:</b> {html.escape(self.explanation[language])}<br>"
+                   if self.explanation else "")
+            body = (f"<b>{mark} {html.escape(verdict)}</b><br>{why}"
                     f"<span style='color:#57606a'>{html.escape(t('clauses', language))}: "
                     f"{html.escape(', '.join(q.clauses))}</span>")
             if not correct and self.section:
