@@ -4,8 +4,14 @@ A learner's kernel calls it with the token of the learner's own server
 (``JUPYTERHUB_API_TOKEN``).  The service asks the hub whose token it is and records under that
 person, whatever the request says; it judges the response against the question bank itself
 (the banks with the keys, ISO20K_KEYED_BANKS_DIR, which only this service can read) and sends
-back the verdict with the explanation to show; the database credentials live only here.  Run
-by the hub (see :mod:`iso20k.hub.config`)::
+back the verdict with the explanation to show; the database credentials live only here.
+
+Every learner can reach it, so bad input is refused cheaply on the event loop, before any real
+work (the limits are settings; docs/deployment.md gives the numbers and why): bodies over the
+limit get 413 before they are read, JSON too deep or otherwise unsafe 400, a learner over their
+rate 429 with Retry-After (after a pause), answers to a track the learner is not enrolled in
+403; nothing is stored then and every refusal is JSON.  Run by the hub (see
+:mod:`iso20k.hub.config`)::
 
     python -m iso20k.hub.records_service
 """
