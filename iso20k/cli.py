@@ -301,7 +301,7 @@ def dashboard_cmd(port: int | None, ip: str | None) -> None:
     settings = get_settings()
     try:
         server = dashboard_server(settings, port=port, ip=ip)
-    except DashboardSetupError as exc:
+    except (DashboardSetupError, PermissionError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Training dashboard (read-only): {server.url}")
     if server.token:
@@ -650,9 +650,16 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     """Start JupyterLab on the course, opened at the start page."""
     from .grading.environment import nbgrader_env
     from .lab_settings import write_learner_lab_config
-    from .launch import lab_command, lab_root, learner_lab_config_dir
+    from .launch import as_root_checked, lab_command, lab_root, learner_lab_config_dir
+    from .private_paths import require_trusted
 
     settings = get_settings()
+    if os.geteuid() == 0:  # root reads no configuration another account could have written
+        try:
+            require_trusted(learner_lab_config_dir(settings), "the learner JupyterLab configuration "
+                            "(ISO20K_LAB_CONFIG_DIR) of a lab run as root")
+        except PermissionError as exc:
+            raise click.ClickException(str(exc)) from exc
     # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
     # virtual environment was never activated (scripts/start.sh does not activate it).
     env = nbgrader_env({"ISO20K_LEARNER_ID": learner or settings.learner_id or "demo-learner"})
@@ -660,6 +667,10 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
     launch = write_learner_lab_config(learner_lab_config_dir(settings))
     env = launch.environ(env)
     argv = lab_command(settings, open_browser=not no_browser, extra_args=launch.args)
+    try:
+        env = as_root_checked(env, lab_root(settings), settings.data_dir, settings.runtime_dir, "JupyterLab")
+    except PermissionError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
                f"(progress saved in {settings.shown_db_url}) ...")
     os.chdir(lab_root(settings))

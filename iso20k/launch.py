@@ -44,3 +44,45 @@ def lab_command(settings: Settings, open_browser: bool = True, extra_args: list[
 def learner_lab_config_dir(settings: Settings):
     """Where the learner JupyterLab configuration goes (ISO20K_LAB_CONFIG_DIR)."""
     return settings.lab_config_dir or settings.data_dir / "lab-config"
+
+
+def jupyter_code_paths(env: dict[str, str]) -> list[tuple[str, Path]]:
+    """The folders a Jupyter server started with ``env`` reads configuration, extensions and code
+    from at start (its config and data paths, runtime folder, IPython's folder, this Python)."""
+    from jupyter_core import paths as jpaths
+
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        found = [("a Jupyter config folder", Path(p)) for p in jpaths.jupyter_config_path()]
+        found += [("a Jupyter data folder", Path(p)) for p in jpaths.jupyter_path()]
+        found.append(("JUPYTER_RUNTIME_DIR", Path(jpaths.jupyter_runtime_dir())))
+        home = Path(env.get("HOME") or os.path.expanduser("~"))
+        found.append(("IPYTHONDIR", Path(env.get("IPYTHONDIR") or home / ".ipython")))
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    found += [("the Python that runs it", Path(sys.executable).parent), ("sys.prefix", Path(sys.prefix))]
+    found += [("PYTHONPATH", Path(p)) for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    return found
+
+
+def as_root_checked(env: dict[str, str], cwd: Path, data_dir: Path, runtime_dir: Path | None,
+                    what: str) -> dict[str, str]:
+    """When this process is root (a fresh server or container, ``scripts/start.sh`` under sudo):
+    ``env`` with Jupyter's runtime folder moved into a fresh root-only folder, after checking that
+    nothing the server reads code or configuration from (its working folder, every Jupyter path,
+    this Python) can be changed by another account.  Raises :class:`iso20k.private_paths.UntrustedPathError`
+    with the folder and what to do.  Other accounts: ``env`` unchanged (their own files)."""
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        return env
+    from .private_paths import make_private_dir, private_runtime_root, require_trusted
+
+    env = dict(env)
+    runtime = make_private_dir(private_runtime_root(Path(data_dir), runtime_dir), "jupyter-")
+    env["JUPYTER_RUNTIME_DIR"] = str(runtime)
+    require_trusted(cwd, f"the working folder of {what} (run as root)")
+    for name, path in jupyter_code_paths(env):
+        require_trusted(path, f"{name} of {what} (run as root)")
+    return env

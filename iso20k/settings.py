@@ -212,8 +212,9 @@ class Settings(BaseSettings):
     hub_port: int = Field(default=8000, description="Port of the company hub ('iso20k hub').")
     hub_state_dir: Path = Field(
         default=Path("/var/lib/iso20k-hub"),
-        description="Folder (root only) for the hub's own state: its database, cookie secret, the "
-        "service tokens and the records service's log. Created 0700 on first start.",
+        description="Folder (root's) for the hub's own state: its database, cookie secret and the "
+        "service tokens (each 0600), the learner configuration every server reads, and each service's "
+        "runtime folder (run/<service>, made fresh at every start). Created 0711 on first start.",
     )
     hub_db_url: str | None = Field(
         default=None,
@@ -332,9 +333,28 @@ class Settings(BaseSettings):
     )
     hub_records_user: str = Field(
         default="iso20k-records",
-        description="Operating-system account the hub's records service runs as (it judges and stores answers "
-        "and alone reads the quiz keys in ISO20K_KEYED_BANKS_DIR, which 'iso20k hub' gives to it when the "
-        "account exists; else to root).",
+        description="Operating-system account the hub's records service runs as (a system account nobody "
+        "signs in as). It judges and stores answers and alone reads the quiz keys in ISO20K_KEYED_BANKS_DIR; "
+        "it owns the data folder (ISO20K_DATA_DIR): the SQLite progress store and the audit trail's anchor. "
+        "scripts/deploy-hub.sh creates it; 'iso20k hub' refuses to start without it.",
+    )
+    hub_dashboard_user: str = Field(
+        default="iso20k-dashboard",
+        description="Operating-system account the hub's dashboard (Voila) and certificate verification "
+        "services run as (a system account nobody signs in as). Its group may read the data folder and "
+        "enter the course folder; it writes only its own runtime folder. scripts/deploy-hub.sh creates it; "
+        "'iso20k hub' refuses to start without it.",
+    )
+    hub_verify_port: int = Field(
+        default=8013, description="Port (127.0.0.1) of the certificate verification service on the hub "
+        "(public at /services/verify/verify/<code>).",
+    )
+    runtime_dir: Path | None = Field(
+        default=None,
+        description="Folder for this process's private runtime files (Voila's configuration folder, the "
+        "dashboard's kept reading, Jupyter's runtime files); each start makes a fresh folder in it. It must "
+        "be writable by this account and root only, on every component of its path. Empty: <data_dir>/run. "
+        "The hub sets it for each of its services (a folder in its state folder).",
     )
     hub_formgrader_port: int = Field(
         default=8012, description="Port (127.0.0.1) of the trainers' formgrader service on the hub.",

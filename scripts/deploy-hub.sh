@@ -53,11 +53,27 @@ chmod 0600 "$env_file"
 
 # nbgrader's shared grader account: the trainers' formgrader runs as it. Nobody signs in as it
 # (no password); it owns the course folder with the keys, hidden tests and the gradebook.
-grader=$(grep -E '^ISO20K_HUB_GRADER_USER=' "$env_file" | cut -d= -f2-)
+# a setting from the env file, empty when the file does not name it (grep finding nothing is no error)
+setting() { { grep -E "^$1=" "$env_file" || true; } | tail -n 1 | cut -d= -f2-; }
+grader=$(setting ISO20K_HUB_GRADER_USER)
 grader=${grader:-grader-iso20k}
 id "$grader" >/dev/null 2>&1 || useradd --system --create-home --shell /bin/bash "$grader"
+# The hub's services run as accounts of their own, never as root: the records service (it owns
+# the data folder: the SQLite store and the trail's anchor), and the dashboard with the
+# certificate verification page (they read the store and the course's results). No home, no login.
+records=$(setting ISO20K_HUB_RECORDS_USER)
+records=${records:-iso20k-records}
+dashboard=$(setting ISO20K_HUB_DASHBOARD_USER)
+dashboard=${dashboard:-iso20k-dashboard}
+for account in "$records" "$dashboard"; do
+  id "$account" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin "$account"
+done
+# the records service shows each learner their assessment results: it reads the course folder
+# through the dashboard account's group, as the dashboard does
+usermod -a -G "$dashboard" "$records"
 
-course=$(grep -E '^ISO20K_COURSE_ROOT=' "$env_file" | cut -d= -f2-)
+course=$(setting ISO20K_COURSE_ROOT)
 course=${course:-/srv/iso20k/course}
 if [ ! -d "$course" ]; then
   install -d -m 0700 "$course"
@@ -65,19 +81,21 @@ if [ ! -d "$course" ]; then
   echo "Course folder laid out in $course (the grader account only)."
 fi
 chown -R "$grader:" "$course"
-chmod 0700 "$course"
+chgrp "$dashboard" "$course"   # the dashboard reads the gradebook and the results; learners nothing
+chmod 0750 "$course"
+# The rest (the hub's state folder 0711 with root-only files, the services' fresh runtime folders,
+# the data folder given to the records account, the exchange) is laid out by 'iso20k hub' at every
+# start (iso20k.hub.config.prepare_state); docs/deployment.md, "Accounts and files", has the table.
 
 # The question banks with the keys: the package installed above carries learners' copies only
 # (no answers, no explanations); the records service judges against these, which nobody else may
 # read ('iso20k hub' gives them to the records service's account, 0700/0600, at every start).
-keyed=$(grep -E '^ISO20K_KEYED_BANKS_DIR=' "$env_file" | cut -d= -f2-)
+keyed=$(setting ISO20K_KEYED_BANKS_DIR)
 if [ -z "$keyed" ]; then
   keyed=/srv/iso20k/keyed-banks
   echo "ISO20K_KEYED_BANKS_DIR=$keyed" >> "$env_file"
 fi
-records_user=$(grep -E '^ISO20K_HUB_RECORDS_USER=' "$env_file" | cut -d= -f2-)
-records_user=${records_user:-iso20k-records}
-id "$records_user" >/dev/null 2>&1 || records_user=root
+records_user=$records  # made above
 install -d -m 0755 "$(dirname "$keyed")"
 rm -rf "$keyed.new" && install -d -m 0700 "$keyed.new"
 cp -r assessments/. "$keyed.new/"

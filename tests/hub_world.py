@@ -61,6 +61,23 @@ def create_os_user(name: str, password: str) -> None:
     subprocess.run(["chpasswd"], input=f"{name}:{password}\n", text=True, check=True)
 
 
+def create_service_account(name: str) -> None:
+    """A system account for a hub service: no home, no login (as scripts/deploy-hub.sh)."""
+    subprocess.run(["useradd", "--system", "--no-create-home", "--home-dir", "/nonexistent",
+                    "--shell", "/usr/sbin/nologin", name], check=True)
+
+
+def as_account(name: str, argv: list[str], env: dict | None = None, cwd: str = "/",
+               timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``argv`` as operating-system account ``name`` (its uid, group and groups)."""
+    import pwd
+
+    entry = pwd.getpwnam(name)
+    return subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
+                           *argv], env=env or {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
 def remove_os_user(name: str) -> None:
     subprocess.run(["pkill", "-KILL", "-u", name], check=False)
     subprocess.run(["userdel", "--remove", name], check=False, capture_output=True)
@@ -79,6 +96,8 @@ class Hub:
     admin_token: str = ""
     os_users: bool = False
     grader: str = ""
+    records_user: str = ""
+    dashboard_user: str = ""
     proc: subprocess.Popen | None = None
 
     def iso20k(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -140,7 +159,10 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     extra = root / "extra_config.py"
     extra.write_text(TEST_ADMIN_CONFIG.format(token=admin_token))
     extra.chmod(0o600)
-    grader = f"gr-{secrets.token_hex(3)}"  # nbgrader's shared grader account, made for this hub
+    tag = secrets.token_hex(3)
+    grader = f"gr-{tag}"  # nbgrader's shared grader account, made for this hub
+    # the service accounts, made for this hub (other hubs run at the same time)
+    records_user, dashboard_user = f"rec-{tag}", f"dsh-{tag}"
     port, api_port, records_port = free_port(), free_port(), free_port()
     env = {"PATH": f"{python.parent}:/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8", "HOME": str(root),
            "ISO20K_ENV_FILE": "", "ISO20K_DATA_DIR": str(root / "data"),
@@ -148,7 +170,8 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
            "ISO20K_HUB_IP": "127.0.0.1", "ISO20K_HUB_PORT": str(port), "ISO20K_HUB_API_PORT": str(api_port),
            "ISO20K_HUB_RECORDS_PORT": str(records_port), "ISO20K_COURSE_ROOT": str(course_root),
            "ISO20K_EXCHANGE_DIR": str(root / "exchange"), "ISO20K_HUB_EXTRA_CONFIG": str(extra),
-           "ISO20K_HUB_GRADER_USER": grader, "ISO20K_HUB_FORMGRADER_PORT": str(free_port()),
+           "ISO20K_HUB_GRADER_USER": grader, "ISO20K_HUB_RECORDS_USER": records_user,
+           "ISO20K_HUB_DASHBOARD_USER": dashboard_user, "ISO20K_HUB_VERIFY_PORT": str(free_port()), "ISO20K_HUB_FORMGRADER_PORT": str(free_port()),
            "ISO20K_HUB_DASHBOARD_PORT": str(free_port()), "ISO20K_HUB_PROXY_API_PORT": str(free_port()),
            "ISO20K_KEYED_BANKS_DIR": str(root / "keyed-banks"),
            "ISO20K_HUB_TRAINERS": ",".join(x.employee_id for x in learners if x.trainer)}
@@ -157,7 +180,7 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     env.update(settings or {})
     hub = Hub(root=root, python=python, url=f"http://127.0.0.1:{port}", api=f"http://127.0.0.1:{api_port}/hub/api/",
               env=env, db_url=db_url or f"sqlite:///{root / 'data' / 'progress.sqlite'}", course_root=course_root, learners=learners, admin_token=admin_token,
-              grader=grader)
+              grader=grader, records_user=records_user, dashboard_user=dashboard_user)
     roster = root / "roster.csv"
     roster.write_text("employee_id,name,department,role\n" + "".join(
         f"{x.employee_id},Learner {x.employee_id},{x.department},{x.role}\n" for x in learners), encoding="utf-8")
@@ -167,7 +190,12 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
             create_os_user(x.user, x.password)
     # the grader account: no password (nobody signs in as it), owns the course folder
     subprocess.run(["useradd", "--system", "--create-home", "--shell", "/bin/bash", grader], check=True)
+    for account in (dashboard_user, records_user):  # as scripts/deploy-hub.sh makes them
+        create_service_account(account)
+    subprocess.run(["usermod", "-a", "-G", dashboard_user, records_user], check=True)
     subprocess.run(["chown", "-R", f"{grader}:", str(course_root)], check=True)
+    subprocess.run(["chgrp", dashboard_user, str(course_root)], check=True)  # the dashboard reads results
+    course_root.chmod(0o750)
     hub.os_users = os_users
     log = open(root / "hub.log", "w")
     hub.proc = subprocess.Popen([str(python.with_name("iso20k")), "hub"], env=env, stdout=log,
@@ -191,7 +219,9 @@ def stop_hub(hub: Hub) -> None:
     if hub.os_users:
         for x in hub.learners:
             remove_os_user(x.user)
-    remove_os_user(hub.grader)
+    for account in (hub.grader, hub.records_user, hub.dashboard_user):
+        if account:
+            remove_os_user(account)
 
 
 def _kill_left_behind(hub: Hub) -> None:

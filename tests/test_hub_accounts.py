@@ -107,17 +107,29 @@ def test_the_hub_names_a_missing_grader_account_or_a_course_folder_others_can_en
     assert grader_account(Settings(hub_grader_user=me, course_root=course)).pw_uid == os.getuid()
 
 
-def test_the_data_folder_is_shared_with_the_grader_group_and_nobody_else(tmp_path):
+def test_the_data_folder_belongs_to_the_records_account_and_only_the_dashboard_group_reads(tmp_path):
     import grp
 
-    from iso20k.hub.config import share_data_folder
+    import pytest
+
+    from iso20k.hub.config import HubConfigError, own_data_folder
 
     data = tmp_path / "data"
-    data.mkdir(mode=0o700)
+    data.mkdir(mode=0o777)
     store = data / "progress.sqlite"
     store.write_text("")
-    store.chmod(0o600)
+    store.chmod(0o666)
+    (data / "run" / "dashboard-8866").mkdir(parents=True)  # the old runtime folder the grader's group could fill
+    (data / "run" / "dashboard-8866" / "voila.py").write_text("open('/tmp/owned', 'w')")
+    (data / "elsewhere").symlink_to("/etc/shadow")
     gid = grp.getgrnam("nogroup").gr_gid if os.geteuid() == 0 else os.getgid()
-    share_data_folder(data, gid)
-    assert (data.stat().st_gid, data.stat().st_mode & 0o7777) == (gid, 0o2770)
-    assert (store.stat().st_gid, store.stat().st_mode & 0o777) == (gid, 0o660)
+    shadow = os.stat("/etc/shadow")
+    with pytest.raises(HubConfigError, match="elsewhere is a link"):
+        own_data_folder(data, os.geteuid(), gid)
+    after = os.stat("/etc/shadow")
+    assert (after.st_uid, after.st_gid, after.st_mode) == (shadow.st_uid, shadow.st_gid, shadow.st_mode)
+    (data / "elsewhere").unlink()
+    own_data_folder(data, os.geteuid(), gid)
+    assert (data.stat().st_gid, data.stat().st_mode & 0o7777) == (gid, 0o2750)
+    assert (store.stat().st_uid, store.stat().st_gid, store.stat().st_mode & 0o777) == (os.geteuid(), gid, 0o640)
+    assert not (data / "run").exists()

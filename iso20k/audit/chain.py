@@ -152,10 +152,19 @@ def write_anchor(path: Path, entry: Entry) -> None:
     current = read_anchor(path)
     if current and current[0] >= entry.seq:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps({"seq": entry.seq, "hash": entry.hash}) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"seq": entry.seq, "hash": entry.hash}) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except PermissionError:
+        # On the hub the anchor belongs to the trail writer (the records account) alone: another
+        # account (the grader's formgrader or terminal) cannot move it, and must not; the anchor
+        # then stays at an older head, which 'verify' still checks against the chain.
+        import sys
+
+        print(f"iso20k: the audit trail's anchor {path} is not writable by this account; it stays at "
+              f"entry {current[0] if current else 0} (the trail writer moves it)", file=sys.stderr)
 
 
 def read_anchor(path: Path) -> tuple[int, str] | None:

@@ -75,7 +75,7 @@ class DataSource:
         self.snapshot = Snapshot()
         self._statuses: dict[date, dict] = {}
         self._full_statuses: dict = {}
-        self.kept_file = reading_cache.cache_file(settings.data_dir)
+        self.kept_file = reading_cache.cache_file(settings.data_dir, settings.runtime_dir)
         self._kept_key = (self.progress_url, self.gradebook_url, str(self.course_root),
                           getattr(self.zone, "key", None) or str(self.zone), tuple(sorted(self.pass_marks.items())),
                           reading_cache.sources_stamp(settings.banks_dir, settings.exams_dir))

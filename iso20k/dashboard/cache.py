@@ -2,8 +2,9 @@
 left does not have to read every database from the start: it takes the last reading and reads
 only what changed since (the change detection of :class:`.sources.Reader`).
 
-The file holds the company's training records, so it lives in the dashboard's private folder
-(``<data_dir>/run``, mode 0700) with mode 0600, and is used only if this user owns it and nobody
+The file holds the company's training records, so it lives in the dashboard's private runtime
+folder (``ISO20K_RUNTIME_DIR``, default ``<data_dir>/run``, mode 0700; on the hub a folder of the
+dashboard account in the hub's state folder) with mode 0600, and is used only if this user owns it and nobody
 else can write it (it is a pickle: whoever could write it could run code in the kernel)."""
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from pathlib import Path
 VERSION = 2  # 2: the reader knows which learners the last refresh changed
 
 
-def cache_file(data_dir: Path) -> Path:
-    return Path(data_dir) / "run" / "dashboard-reading.pickle"
+def cache_file(data_dir: Path, runtime_dir: Path | None = None) -> Path:
+    return (Path(runtime_dir) if runtime_dir else Path(data_dir) / "run") / "dashboard-reading.pickle"
 
 
 def sources_stamp(*folders: Path) -> tuple:
@@ -38,7 +39,9 @@ def _private(path: Path) -> bool:
             st = p.lstat()
             if st.st_uid != os.geteuid() or st.st_mode & 0o022 or stat.S_ISLNK(st.st_mode):
                 return False
-        return stat.S_IMODE(path.stat().st_mode) & 0o077 == 0
+        from ..private_paths import untrusted_reason
+
+        return stat.S_IMODE(path.stat().st_mode) & 0o077 == 0 and untrusted_reason(path.parent) is None
     except OSError:
         return False
 

@@ -60,12 +60,19 @@ def templates_dir(settings: Settings) -> Path:
 
 
 def private_config_dir(settings: Settings, port: int) -> Path:
-    """A folder only this user can enter, for the server's config file (which holds the token)."""
-    folder = Path(settings.data_dir) / "run" / f"dashboard-{port}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for part in (folder.parent, folder):
-        os.chmod(part, 0o700)
-    return folder
+    """A fresh folder only this account can enter, for the server's config file (which holds the
+    token) and Jupyter's own runtime and config folders: made with ``mkdir`` at every start (never
+    an existing folder, whoever made it), in the private runtime folder (``ISO20K_RUNTIME_DIR``,
+    default ``<data_dir>/run``), every component of whose path only root or this account can
+    write (:mod:`iso20k.private_paths`).  Older folders of the same port are removed."""
+    from ..private_paths import make_private_dir, private_runtime_root, remove_without_following
+
+    root = private_runtime_root(Path(settings.data_dir), settings.runtime_dir)
+    prefix = f"dashboard-{port}-"
+    for old in root.glob(prefix + "*"):
+        if old.lstat().st_uid == os.geteuid():
+            remove_without_following(old)
+    return make_private_dir(root, prefix)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -122,6 +129,13 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates_dir(settings)), env.get("JUPYTER_PATH", "")) if p)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(config_dir), env.get("JUPYTER_CONFIG_PATH", "")) if p)
+    # Jupyter's and IPython's per-user folders (config, data, runtime, IPython's startup scripts)
+    # in the fresh private folder too, never a home or a folder another account could fill.
+    for name, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_RUNTIME_DIR", "runtime"),
+                      ("IPYTHONDIR", "ipython")):
+        (config_dir / sub).mkdir(mode=0o700)
+        env[name] = str(config_dir / sub)
+    check_code_paths(env, notebook)
     # The page's kernel reads the same settings as this process (but never the token).
     env.update({name: value for name, value in settings.environment().items()
                 if value and name != "ISO20K_DASHBOARD_TOKEN"})
@@ -130,6 +144,22 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
     shown_ip = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip
     url = f"http://{shown_ip}:{port}{base_url}"
     return DashboardServer(argv, env, url, token, config_file)
+
+
+def check_code_paths(env: dict[str, str], notebook: Path) -> None:
+    """Voila reads configuration, templates and code from these folders at start: each must be
+    writable only by root and this account (see :mod:`iso20k.private_paths`)."""
+    from ..private_paths import require_trusted
+
+    folders = [("the dashboard notebook's folder", Path(notebook).parent),
+               ("the Python that runs Voila", Path(sys.executable).parent), ("sys.prefix", Path(sys.prefix))]
+    for name in ("JUPYTER_PATH", "JUPYTER_CONFIG_PATH", "JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR",
+                 "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        folders += [(name, Path(p)) for p in env.get(name, "").split(os.pathsep) if p]
+    from ..launch import jupyter_code_paths
+
+    for what, folder in folders + jupyter_code_paths(env):
+        require_trusted(folder, f"{what} for the dashboard")
 
 
 def identity_provider_class(path: str):

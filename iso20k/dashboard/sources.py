@@ -188,7 +188,13 @@ def read_only(url: str, what: str, snap: Snapshot):
     """A read-only connection to ``url``, or None when its SQLite file does not exist yet; a
     database that cannot be read becomes a note on the page instead of an error."""
     files = sqlite_files(url)
-    if files and not files[0].is_file():
+    try:
+        missing = bool(files) and not files[0].is_file()
+    except OSError as exc:  # e.g. a folder this account may not enter: a note, never an error
+        snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {exc.strerror}")
+        yield None
+        return
+    if missing:
         yield None
         return
     engine = make_engine(url, read_only=True)

@@ -17,6 +17,12 @@ Who reaches what (JupyterHub RBAC):
   (Voila behind the hub's login); which rows each may see is decided inside the dashboard from
   the roster (:mod:`iso20k.dashboard.viewer`), where the data is read.
 Nobody else reaches either service: the hub refuses them before the service sees a request.
+
+Which operating-system account runs what (docs/deployment.md, "Accounts and files", the table in
+:mod:`iso20k.hub.permissions`): only the hub and its proxy run as root; the records service as
+``ISO20K_HUB_RECORDS_USER``, the dashboard and the verification page as
+``ISO20K_HUB_DASHBOARD_USER``, the formgrader as ``ISO20K_HUB_GRADER_USER``; each service keeps
+its runtime files in a folder of its own account that the hub makes fresh at every start.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 from ..grading.config import COURSE_ID
 from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
+from ..private_paths import fresh_owned_dir, remove_without_following
 from ..settings import Settings
 from .accounts import GRADERS_GROUP
 from .spawn import make_pre_spawn_hook
@@ -37,6 +44,7 @@ from .tokens import service_token
 RECORDS = "records"
 ROSTER_SYNC = "roster-sync"
 DASHBOARD = "dashboard"
+VERIFY = "verify"
 #: nbgrader finds the formgrader of a course as the hub service named after the course.
 FORMGRADER = COURSE_ID
 #: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
@@ -59,6 +67,10 @@ def records_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.hub_records_port}"
 
 
+def verify_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.hub_verify_port}"
+
+
 def formgrader_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.hub_formgrader_port}"
 
@@ -67,9 +79,19 @@ def dashboard_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.hub_dashboard_port}"
 
 
-def service_environment(settings: Settings) -> dict[str, str]:
-    """The settings a hub service needs, passed in its environment (never on its command line)."""
-    return {**settings.environment(), "LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"}
+def service_environment(settings: Settings, runtime_dir: Path | None = None) -> dict[str, str]:
+    """The settings a hub service needs, passed in its environment (never on its command line);
+    ``runtime_dir``: the service's own private runtime folder (see :func:`runtime_dir`)."""
+    env = {**settings.environment(), "LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"}
+    env.pop("ISO20K_RUNTIME_DIR", None)
+    if runtime_dir is not None:
+        # Jupyter's and IPython's per-user folders too: never the account's home
+        env.update({"ISO20K_RUNTIME_DIR": str(runtime_dir), "HOME": str(runtime_dir),
+                    "JUPYTER_RUNTIME_DIR": str(runtime_dir / "jupyter-runtime"),
+                    "JUPYTER_CONFIG_DIR": str(runtime_dir / "jupyter-config"),
+                    "JUPYTER_DATA_DIR": str(runtime_dir / "jupyter-data"),
+                    "IPYTHONDIR": str(runtime_dir / "ipython")})
+    return env
 
 
 def grader_environment(settings: Settings) -> dict[str, str]:
@@ -121,36 +143,96 @@ def check_settings(settings: Settings) -> None:
                              "into an environment every employee can read (see docs/deployment.md)")
 
 
+def _account(name: str, setting: str, runs: str) -> pwd.struct_passwd:
+    try:
+        return pwd.getpwnam(name)
+    except KeyError:
+        raise HubConfigError(f"{setting}={name}: there is no operating-system account of that name, and {runs} "
+                             f"runs as it (never as root); create it (scripts/deploy-hub.sh does: useradd "
+                             f"--system --no-create-home --shell /usr/sbin/nologin {name}) or name another "
+                             f"account in {setting}") from None
+
+
+def records_account(settings: Settings) -> pwd.struct_passwd:
+    """The records service's account (it owns the data folder); it must exist, not be root, and
+    be a member of the dashboard account's group, which may read the course folder (a learner's
+    *My training* shows their assessment results from the gradebook)."""
+    import grp
+
+    entry = _account(settings.hub_records_user, "ISO20K_HUB_RECORDS_USER", "the records service")
+    _not_root(entry, "ISO20K_HUB_RECORDS_USER")
+    dashboard = dashboard_account(settings)
+    group = grp.getgrgid(dashboard.pw_gid)
+    if entry.pw_gid != dashboard.pw_gid and entry.pw_name not in group.gr_mem:
+        raise HubConfigError(f"ISO20K_HUB_RECORDS_USER={entry.pw_name} must be in the group {group.gr_name} (the "
+                             f"dashboard account's, which reads the course's results): run 'usermod -a -G "
+                             f"{group.gr_name} {entry.pw_name}' (scripts/deploy-hub.sh does)")
+    return entry
+
+
+def dashboard_account(settings: Settings) -> pwd.struct_passwd:
+    """The account of the dashboard and the verification page; it must exist and not be root."""
+    entry = _account(settings.hub_dashboard_user, "ISO20K_HUB_DASHBOARD_USER",
+                     "the dashboard (Voila) and the certificate verification page")
+    _not_root(entry, "ISO20K_HUB_DASHBOARD_USER")
+    return entry
+
+
+def _not_root(entry: pwd.struct_passwd, setting: str) -> None:
+    if entry.pw_uid == 0 or entry.pw_gid == 0:
+        raise HubConfigError(f"{setting}={entry.pw_name}: that account is root (uid or group 0); a service "
+                             "account must be an unprivileged account of its own")
+
+
 def grader_account(settings: Settings) -> pwd.struct_passwd:
     """The grader account, checked: it exists and owns the course folder, which nobody else may
-    enter (answer keys, hidden tests, the gradebook)."""
+    enter (answer keys, hidden tests, the gradebook) except the dashboard account's group, which
+    may read (the dashboard shows the assessment results)."""
     name = settings.hub_grader_user
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        raise HubConfigError(f"ISO20K_HUB_GRADER_USER={name}: there is no operating-system account of that "
-                             f"name; create it (scripts/deploy-hub.sh does: useradd --system --create-home "
-                             f"{name}) or name the account the trainers' formgrader should run as") from None
+    entry = _account(name, "ISO20K_HUB_GRADER_USER", "the trainers' formgrader")
     course = Path(settings.course_root)
     if not course.is_dir():
         raise HubConfigError(f"ISO20K_COURSE_ROOT ({course}) is not a folder: lay out the course there "
                              "(scripts/deploy-hub.sh does)")
     info = course.stat()
-    if info.st_uid != entry.pw_uid or info.st_mode & 0o077:
+    group_ok = info.st_mode & 0o070 == 0 or (info.st_mode & 0o020 == 0 and _is_dashboard_group(settings, info.st_gid))
+    if info.st_uid != entry.pw_uid or info.st_mode & 0o007 or not group_ok:
         raise HubConfigError(f"the course folder {course} must belong to {name} (the trainers' formgrader "
-                             f"account) and be closed to everyone else: run 'chown -R {name}: {course}' and "
-                             f"'chmod 0700 {course}'")
+                             f"account) and be closed to everyone else (the dashboard account's group may "
+                             f"read): run 'chown -R {name}: {course}', 'chgrp {settings.hub_dashboard_user} "
+                             f"{course}' and 'chmod 0750 {course}' (or 'chmod 0700 {course}')")
     return entry
 
 
+def _is_dashboard_group(settings: Settings, gid: int) -> bool:
+    try:
+        return pwd.getpwnam(settings.hub_dashboard_user).pw_gid == gid
+    except KeyError:
+        return False
+
+
 def prepare_state(settings: Settings) -> Path:
-    """The hub's state folder (0711: root lists it, learners may only enter its public parts)."""
+    """Lay out, before anything starts, every folder the hub and its services use, with the owners
+    and modes of :mod:`iso20k.hub.permissions`: the hub's state folder (0711, root; learners may
+    only enter its public parts) with its files root-only, each service's fresh runtime folder, the
+    data folder (the records account's), the course folder and the exchange."""
     check_settings(settings)
     grader = grader_account(settings)
+    records, dashboard = records_account(settings), dashboard_account(settings)
     state = Path(settings.hub_state_dir)
     state.mkdir(parents=True, exist_ok=True)
+    if state.is_symlink() or state.stat().st_uid != 0 and os.geteuid() == 0:
+        raise HubConfigError(f"ISO20K_HUB_STATE_DIR ({state}) must be a folder of root, not a link or another's")
     state.chmod(0o711)
-    share_data_folder(Path(settings.data_dir), grader.pw_gid)
+    close_state_files(state)
+    if os.geteuid() == 0:
+        runtime = state / "run"
+        runtime.mkdir(mode=0o711, exist_ok=True)
+        os.lchown(runtime, 0, 0)
+        runtime.chmod(0o711)
+        for service, account in ((RECORDS, records), (DASHBOARD, dashboard)):
+            fresh_owned_dir(runtime / service, account.pw_uid, account.pw_gid, 0o700)
+        own_data_folder(Path(settings.data_dir), records.pw_uid, dashboard.pw_gid)
     prepare_exchange(Path(settings.exchange_dir), grader)
     prepare_keyed_banks(settings)
     return state
@@ -209,21 +291,70 @@ def prepare_keyed_banks(settings: Settings) -> None:
         path.chmod(0o700 if path.is_dir() else 0o600)
 
 
-def share_data_folder(data: Path, grader_gid: int) -> None:
-    """The product's data folder (the SQLite store, the audit trail's anchor): root and the
-    grader account's group (formgrader records manual grades in the trail), nobody else.  The
-    hub's services create files group-writable in it (see :func:`service_umask`)."""
-    data.mkdir(parents=True, exist_ok=True)
-    for path in [data, *data.iterdir()]:
+#: Files the hub writes into its state folder; made root-only before JupyterHub opens them (it
+#: keeps the mode of a file that exists, and would create them world-readable otherwise).
+STATE_FILES = ("jupyterhub.sqlite", "jupyterhub.pid")  # proxy.pid: see iso20k.hub.proxy
+
+
+def close_state_files(state: Path) -> None:
+    """Every file directly in the state folder becomes 0600 (jupyterhub.sqlite was 0644: a learner
+    read every user and group from it); the hub's own files are created 0600 before it starts."""
+    for name in STATE_FILES:
+        fd = os.open(state / name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        os.close(fd)
+    for path in state.iterdir():
         if path.is_symlink():
-            continue
-        os.chown(path, 0 if os.geteuid() == 0 else -1, grader_gid)
-        path.chmod(0o2770 if path.is_dir() else (path.stat().st_mode & 0o770) | 0o660)
+            raise HubConfigError(f"{path} is a link: the hub's state folder holds no links; remove it")
+        if path.is_file():
+            path.chmod(0o600)
+
+
+def runtime_dir(settings: Settings, service: str) -> Path:
+    """The private runtime folder of hub service ``service`` (made fresh by :func:`prepare_state`)."""
+    return Path(settings.hub_state_dir) / "run" / service
+
+
+def own_data_folder(data: Path, records_uid: int, dashboard_gid: int) -> None:
+    """The product's data folder (the SQLite store, the audit trail's anchor) belongs to the
+    records account (the trail writer); the dashboard account's group reads it; nobody else,
+    the grader account's group included, enters it.  Everything in it is given to the records
+    account (files 0640, folders 2750); a link is refused, never followed; the runtime folder
+    earlier versions kept there (``run/``, which the grader's group could write) is removed."""
+    data.mkdir(parents=True, exist_ok=True)
+    if data.is_symlink():
+        raise HubConfigError(f"ISO20K_DATA_DIR ({data}) is a link: name the real folder")
+    remove_without_following(data / "run")
+    for top, dirs, files in os.walk(data):
+        for name in dirs + files:
+            path = Path(top) / name
+            if path.is_symlink():
+                raise HubConfigError(f"{path} is a link: the data folder holds no links (whoever could make one "
+                                     "could send the records account's writes elsewhere); remove it, or put the "
+                                     "real file there")
+            os.lchown(path, records_uid, dashboard_gid)
+            path.chmod(0o2750 if path.is_dir() else 0o640)
+    os.lchown(data, records_uid, dashboard_gid)
+    data.chmod(0o2750)
 
 
 def service_umask() -> None:
-    """In a hub service: files it creates are shared with the data folder's group, not others."""
-    os.umask(0o007)
+    """In a hub service: files it creates are readable by its own group at most (the data
+    folder's group is the dashboard account's, which reads the store), writable by nobody else."""
+    os.umask(0o027)
+
+
+def enter_service_account() -> None:
+    """First thing in a hub service: the umask above, and, when the hub gave it one, its private
+    runtime folder checked (a real folder of this account, mode 0700, on a path only root and this
+    account can write) and made its home, so nothing reads per-user configuration from elsewhere."""
+    service_umask()
+    folder = os.environ.get("ISO20K_RUNTIME_DIR")
+    if folder:
+        from ..private_paths import check_private_dir
+
+        check_private_dir(folder)
+        os.environ["HOME"] = folder
+        os.chdir(folder)
 
 
 def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
@@ -257,6 +388,7 @@ def configure(c, settings: Settings) -> None:
     c.JupyterHub.db_url = settings.hub_db_url or f"sqlite:///{state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
     c.JupyterHub.pid_file = str(state / "jupyterhub.pid")
+    c.JupyterHub.proxy_class = "iso20k.hub.proxy.PrivateFilesProxy"
     c.ConfigurableHTTPProxy.command = _proxy_command()
     c.ConfigurableHTTPProxy.pid_file = str(state / "proxy.pid")
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.hub_proxy_api_port}"
@@ -282,9 +414,11 @@ def configure(c, settings: Settings) -> None:
                                      f"access:services!service={RECORDS}"]
 
     c.JupyterHub.services = [
+        # Each service as its own unprivileged account, in its own fresh runtime folder.
         {"name": RECORDS, "url": records_url(settings), "display": False,
+         "user": settings.hub_records_user, "cwd": str(runtime_dir(settings, RECORDS)),
          "command": [str(settings.hub_python), "-m", "iso20k.hub.records_service"],
-         "environment": service_environment(settings)},
+         "environment": service_environment(settings, runtime_dir(settings, RECORDS))},
         {"name": ROSTER_SYNC, "api_token": service_token(state, ROSTER_SYNC), "display": False},
         # nbgrader's formgrader for several graders: a shared server named after the course, run
         # as the grader account in the course folder; trainers sign in through the hub.
@@ -297,7 +431,14 @@ def configure(c, settings: Settings) -> None:
          "environment": grader_environment(settings)},
         # The management dashboard: Voila behind the hub's login (see iso20k.hub.dashboard_service).
         {"name": DASHBOARD, "url": dashboard_url(settings), "display": True, "oauth_no_confirm": True,
+         "user": settings.hub_dashboard_user, "cwd": str(runtime_dir(settings, DASHBOARD)),
          "command": [str(settings.hub_python), "-m", "iso20k.hub.dashboard_service"],
+         "environment": service_environment(settings, runtime_dir(settings, DASHBOARD))},
+        # The certificate verification page, public (anyone holding a certificate checks its code),
+        # as the dashboard account, reading the store only (see iso20k.hub.verify_service).
+        {"name": VERIFY, "url": verify_url(settings), "display": False,
+         "user": settings.hub_dashboard_user, "cwd": "/",
+         "command": [str(settings.hub_python), "-m", "iso20k.hub.verify_service"],
          "environment": service_environment(settings)},
     ]
     c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},

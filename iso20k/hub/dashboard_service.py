@@ -14,13 +14,13 @@ from urllib.parse import urlparse
 
 from ..dashboard.serve import dashboard_server
 from ..settings import get_settings
-from .config import service_umask
+from .config import enter_service_account
 
 IDENTITY_PROVIDER = "iso20k.hub.dashboard_identity.HubViewerIdentityProvider"
 
 
 def main() -> None:
-    service_umask()
+    enter_service_account()
     settings = get_settings().model_copy(update={"dashboard_identity_provider": IDENTITY_PROVIDER,
                                                  "dashboard_token": None})
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])

@@ -39,7 +39,7 @@ from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
 from ..records.judge import short_repr, start_order
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
-from .config import service_umask
+from .config import enter_service_account
 from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 
@@ -436,7 +436,7 @@ def receive_buffer_bytes(settings: Settings) -> int:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
-    service_umask()
+    enter_service_account()
     # The database threads hold the GIL while they work; the event loop asks for it back after
     # 1 ms instead of 5, so a refusal or a cached reply is not kept waiting behind them.
     sys.setswitchinterval(0.001)

@@ -45,9 +45,21 @@ def make_pre_spawn_hook(settings: Settings):
 
 def remembered_language(settings: Settings, hub_name: str) -> str | None:
     """The language the learner last chose in a quiz (kept by the records service)."""
-    from ..store import default_store
     from .learners import LearnerNames
 
-    # the hub's own settings are these: one store kept open, no engine or migration check per start
-    store = default_store()
+    # the hub's own settings are these: one store kept open, no engine or migration check per start;
+    # read-only: the hub (root) never writes the records service's store
+    store = _read_only_store()
     return store.language(LearnerNames(store).learner_id(hub_name))
+
+
+_store = None
+
+
+def _read_only_store():
+    global _store
+    if _store is None:
+        from ..store import ProgressStore
+
+        _store = ProgressStore(read_only=True)
+    return _store
