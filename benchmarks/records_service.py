@@ -240,7 +240,7 @@ def flooder(url: str, token: str, seconds: float, kinds: list[str] = FLOOD_KINDS
         t.start()
     for t in threads:
         t.join()
-    return {"counts": counts, "seconds": seconds}
+    return {"counts": counts, "seconds": seconds, "cpu_s": time.process_time()}
 
 
 def _child(role: str, *args: str) -> "subprocess.Popen":
@@ -268,14 +268,25 @@ def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: li
         victim_args = [url, ",".join(tokens[1:]), str(rate), str(seconds)]
         base = {"latency_ms": [], "by_kind": {}, "failed": 0, "n": 0}
         during = {"latency_ms": [], "by_kind": {}, "failed": 0, "n": 0}
-        flood = {"counts": {}, "seconds": 0.0}
+        flood = {"counts": {}, "seconds": 0.0, "cpu_s": 0.0}
         rounds_p99 = []
+        from records_flood import service_pid
+
+        pid = service_pid(hub.root / "state")
+        service_cpu = {"baseline": 0.0, "flood": 0.0}
         for _round in range(rounds):  # baseline and flood in turn: the machine's drift hits both
+            c0 = _cpu_s(pid)
             one_base = json.loads(_child("victim", *victim_args).communicate()[0])
+            c1 = _cpu_s(pid)
             flood_proc = _child("flooder", url, tokens[0], str(seconds + 2), ",".join(kinds))
             time.sleep(1)  # the flood is under way before the victims start
+            c2 = _cpu_s(pid)
             one_flood = json.loads(_child("victim", *victim_args).communicate()[0])
+            c3 = _cpu_s(pid)
             one_flooder = json.loads(flood_proc.communicate()[0])
+            service_cpu["baseline"] += c1 - c0
+            service_cpu["flood"] += c3 - c2
+            flood["cpu_s"] += one_flooder["cpu_s"]
             for total, one in ((base, one_base), (during, one_flood)):
                 total["latency_ms"] += one["latency_ms"]
                 total["failed"] += one["failed"]
@@ -314,11 +325,21 @@ def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: li
         total = sum(statuses.values())
         print(f"    {kind:<13} {total:6d} requests ({total / flood['seconds']:7.1f}/s)  statuses {statuses}")
     print(f"  rows stored for the flooder: {flooder_rows}; all rows: {stored}")
+    phase_s = rounds * seconds
+    print(f"  CPU: records service {100 * service_cpu['baseline'] / phase_s:.0f}% of a core in the baseline "
+          f"phases, {100 * service_cpu['flood'] / phase_s:.0f}% during the flood; the flooder's own process "
+          f"{100 * flood['cpu_s'] / flood['seconds']:.0f}% (same machine)")
     print("  p99 per round (baseline -> flood): " + ", ".join(f"{b:.0f} -> {f:.0f} ms" for b, f in rounds_p99))
     ratios = {p: percentile(during["latency_ms"], p) / percentile(base["latency_ms"], p) for p in (50, 95, 99)}
     print("  ratio flood/baseline: " + ", ".join(f"p{p} {r:.2f}x" for p, r in ratios.items())
           + f";  aim p99 within 2x: {'met' if ratios[99] <= 2 else 'NOT met'}")
     return 0 if ratios[99] <= 2 and not during["failed"] else 1
+
+
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ServiceRecords_me(url: str, token: str) -> None:

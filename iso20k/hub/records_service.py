@@ -46,8 +46,9 @@ from .learners import LearnerNames
 log = logging.getLogger("iso20k.records")
 _DIGITS = re.compile(r"[0-9]+")
 
-#: Database threads one learner's requests may hold at once (of the pool's 8).
-PER_LEARNER_THREADS = 2
+#: Database threads one learner's requests may hold at once (of the pool's 8): one, so a learner's
+#: writes never queue another learner's write behind more than one of theirs.
+PER_LEARNER_THREADS = 1
 #: Seconds a learner's "My training" is given again without working it out anew (their own
 #: answers through this service make it out of date at once).
 TRAINING_FRESH_S = 3.0
