@@ -133,3 +133,29 @@ def test_the_rate_limit_is_a_token_bucket_per_learner():
     assert limit.take("a") == 0.0
     now[0] += 3600
     assert [limit.take("a") for _ in range(4)][:3] == [0.0] * 3  # refilled to the burst, no more
+
+
+def test_my_training_is_worked_out_again_after_an_answer_but_not_more_than_once_a_second():
+    import asyncio
+
+    from iso20k.hub import records_service as rs
+
+    calls = []
+
+    async def compute():
+        calls.append(1)
+        return len(calls)
+
+    async def go():
+        recent = rs.Recent(fresh_s=3.0)
+        assert await recent.get("a", compute) == 1
+        assert await recent.get("a", compute) == 1  # fresh for 3 s
+        recent.forget("a")
+        assert await recent.get("a", compute) == 1  # an answer just now: not again within a second
+        await asyncio.sleep(rs.MIN_RECOMPUTE_S + 0.05)
+        assert await recent.get("a", compute) == 2
+        assert await recent.get("b", compute) == 3  # each learner their own
+        together = await asyncio.gather(*(recent.get("c", compute) for _ in range(5)))
+        assert together == [4] * 5  # asked at once: worked out once
+
+    asyncio.run(go())

@@ -52,6 +52,8 @@ PER_LEARNER_THREADS = 1
 #: Seconds a learner's "My training" is given again without working it out anew (their own
 #: answers through this service make it out of date at once).
 TRAINING_FRESH_S = 3.0
+#: ... and after such an answer, not worked out again sooner than this.
+MIN_RECOMPUTE_S = 1.0
 #: Refusals (429) of one learner held back at once; beyond, they are answered without a pause.
 DELAYED_PER_LEARNER = 16
 
@@ -97,12 +99,15 @@ class Recent:
     def __init__(self, fresh_s: float):
         self.fresh_s = fresh_s
         self._items: dict[str, tuple[float, asyncio.Future]] = {}
+        self._stale: set[str] = set()
 
     async def get(self, key: str, compute):
         now = time.monotonic()
         hit = self._items.get(key)
-        if hit and (not hit[1].done() or now - hit[0] < self.fresh_s):
+        fresh = self.fresh_s if key not in self._stale else MIN_RECOMPUTE_S
+        if hit and (not hit[1].done() or now - hit[0] < fresh):
             return await asyncio.shield(hit[1])
+        self._stale.discard(key)
         future = asyncio.ensure_future(compute())
         self._items[key] = (now, future)
         try:
@@ -113,7 +118,9 @@ class Recent:
             raise
 
     def forget(self, key: str) -> None:
-        self._items.pop(key, None)
+        """The learner's result is out of date: worked out anew at the next ask, but not more
+        often than every ``MIN_RECOMPUTE_S`` (answers interleaved with asks do not defeat it)."""
+        self._stale.add(key)
 
 
 class TooMany(web.HTTPError):
