@@ -90,3 +90,13 @@ def forge_department(page, url: str, department: str, dropdowns_expected: int = 
 def without_echoes(frames: list[str]) -> list[str]:
     """ipywidgets echoes each update back to the page ("echo_update"): the forger's own words."""
     return [f for f in frames if "echo_update" not in f]
+
+
+def try_socket(url: str, headers: list[str] | None = None):
+    """The websocket at ``url``, or the HTTP status it was refused with."""
+    try:
+        ws = websocket.create_connection(url, timeout=5, header=headers or [])
+    except websocket.WebSocketBadStatusException as refused:
+        return refused.status_code
+    ws.settimeout(0.5)
+    return ws

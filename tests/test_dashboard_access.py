@@ -159,3 +159,63 @@ def test_a_kept_reading_is_used_only_when_private_and_for_the_same_sources(tmp_p
     os.chmod(path.parent, 0o700)
     path.write_bytes(b"not a pickle")
     assert cache.load(path, ("key",)) is None
+
+
+def test_a_kernel_is_served_once_and_only_its_viewer_may_use_it():
+    from types import SimpleNamespace
+
+    from tornado.web import HTTPError
+
+    from iso20k.dashboard.kernel_owners import KernelOwners, allowed, query_proof
+    import iso20k.dashboard.kernel_owners as owners_module
+
+    owners = KernelOwners()
+    owners.bind("k1", "e0042")
+    owners.bind("k1", "e0042")  # the same page asking again
+    with pytest.raises(HTTPError):
+        owners.bind("k1", "e0043")  # never handed to a second viewer
+    with pytest.raises(HTTPError):
+        owners.bind("k2", "")  # nor to nobody
+    assert owners.owner("k1") == "e0042" and owners.owner("k2") is None
+    hub, operator = SimpleNamespace(one_operator=False), SimpleNamespace(one_operator=True)
+    saved, owners_module.OWNERS = owners_module.OWNERS, owners
+    try:
+        assert allowed("k1", SimpleNamespace(username="e0042"), hub)
+        assert not allowed("k1", SimpleNamespace(username="e0043"), hub)
+        assert not allowed("k2", SimpleNamespace(username="e0042"), hub)  # served to nobody: nobody
+        assert not allowed("k2", SimpleNamespace(username="e0042"), operator)
+        assert allowed("k1", SimpleNamespace(username="anyone"), operator)  # one operator
+    finally:
+        owners_module.OWNERS = saved
+    assert query_proof(b"key", "k1") != query_proof(b"key", "k2") != query_proof(b"other", "k2")
+
+
+def test_connection_files_are_named_without_the_kernel_id(tmp_path):
+    from iso20k.dashboard.kernel_owners import PrivateConnectionFiles
+
+    manager = PrivateConnectionFiles(connection_dir=str(tmp_path))
+    km, _, kernel_id = manager.pre_start_kernel("python3", {})
+    name = Path(km.connection_file).name
+    assert kernel_id not in km.connection_file and name.startswith("kernel-") and len(name) == len("kernel-.json") + 32
+    assert Path(km.connection_file).parent == tmp_path
+
+
+def test_kernels_keys_are_kept_only_in_a_private_folder_never_through_a_link(tmp_path):
+    import json
+
+    from iso20k.dashboard.serve import kernels_dir
+
+    server = dashboard_server(Settings(data_dir=tmp_path / "data"))
+    kernels = Path(json.loads(server.config_file.read_text())["Voila"]["connection_dir_root"])
+    assert kernels.parent == server.config_file.parent and stat.S_IMODE(kernels.stat().st_mode) == 0o700
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir(mode=0o777)
+    planted = tmp_path / "private"
+    planted.mkdir(mode=0o700)
+    (planted / "kernels").symlink_to(elsewhere)
+    with pytest.raises(DashboardSetupError):
+        kernels_dir(planted)
+    (planted / "kernels").unlink()
+    (planted / "kernels").mkdir(mode=0o755)  # an existing folder is never taken either
+    with pytest.raises(DashboardSetupError):
+        kernels_dir(planted)

@@ -28,7 +28,8 @@ def test_loopback_needs_no_token_anything_else_gets_one(tmp_path):
 def test_standalone_voila_with_the_read_only_settings(tmp_path):
     server = dashboard_server(Settings(data_dir=tmp_path, dashboard_pool_size=2, dashboard_cull_idle_s=120))
     argv = server.argv
-    assert argv[0].endswith("voila") and argv[1].endswith("dashboard/training-dashboard.ipynb") and len(argv) == 2
+    assert argv[1:3] == ["-m", "iso20k.dashboard.voila_app"] and argv[3].endswith("dashboard/training-dashboard.ipynb")
+    assert len(argv) == 4
     config = json.loads(server.config_file.read_text())
     voila, conf = config["Voila"], config["VoilaConfiguration"]
     assert conf["strip_sources"] is True and conf["show_tracebacks"] is False

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from browser import chromium_page
+from dashboard_probe import recorded
 from iso20k.settings import REPO_ROOT
 from hub_world import Learner, install_product, run_in_kernel, start_hub, start_server, stop_hub, user_token
 
@@ -428,6 +429,126 @@ def test_a_manager_sees_only_their_department_through_the_hub_and_the_representa
     with chromium_page() as page:
         _open_dashboard(hub, page, r)
         assert set(_department_rows(page)[:-1]) == {"Service Desk", "运维部", "Quality", "Training Office"}
+
+
+KERNEL_ID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+
+
+def _hub_log(hub) -> str:
+    return (hub.root / "hub.log").read_text(errors="replace")
+
+
+def _dashboard_kernels(hub) -> tuple[list[str], set[str]]:
+    """(dashboard kernels started, those served) from the hub's log: what its administrator knows."""
+    import re
+
+    lines = [line for line in _hub_log(hub).splitlines() if line.startswith(("[Voila]", "[DashboardVoila]"))]
+    return ([k for line in lines for k in re.findall(rf"Kernel started: ({KERNEL_ID})", line)],
+            {k for line in lines for k in re.findall(rf"kernel ({KERNEL_ID}) served to", line)})
+
+
+def _prepared_dashboard_kernel(hub, timeout: float = 120) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        started, served = _dashboard_kernels(hub)
+        waiting = [k for k in started if k not in served]
+        if waiting and "page prepared" in _hub_log(hub).rsplit("served to", 1)[-1]:
+            return waiting[-1]
+        time.sleep(0.5)
+    raise AssertionError(f"no prepared dashboard kernel in {timeout} s:\n{hub.log()}")
+
+
+PROC_SCAN = """
+import os, sys
+ids, files = sys.stdin.read().split("|")
+ids, files = ids.split(), files.split()
+found, kernels, opened = set(), 0, []
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    for part in ("cmdline", "environ", "comm", "cwd", "fd", "maps"):
+        path = f"/proc/{pid}/{part}"
+        try:
+            text = (" ".join(os.listdir(path)) if part == "fd" else os.readlink(path) if part == "cwd"
+                    else open(path, "rb").read().decode("latin-1"))
+        except OSError:
+            continue
+        kernels += part == "cmdline" and "ipykernel_launcher" in text and "voila_" in text
+        found |= {i for i in ids if i in text}
+for name in files:
+    try:
+        open(name).read()
+        opened.append(name)
+    except OSError:
+        pass
+print(kernels, sorted(found), opened)
+"""
+
+
+def test_a_dashboard_kernel_belongs_to_the_viewer_it_was_served_to(hub):
+    """Issue 19, point 3, from the manager's own account, token and browser: no dashboard kernel
+    id in /proc; with an id leaked anyway (the administrator's log), the manager cannot take a
+    prepared kernel's socket before anyone is served it or after the representative is, nor its
+    request information (with or without a login); the representative's page then loads with the
+    whole company, and nothing of it reached the manager."""
+    import pwd
+    import re
+    import subprocess
+
+    from dashboard_probe import drain, ids_in, try_socket
+
+    a, b, m, r, t = hub.learners
+    url = f"{hub.url}/services/dashboard/"
+    ws_base = url.replace("http://", "ws://")
+    token = [f"Authorization: token {user_token(hub, m.user)}"]
+    people = [(x.employee_id, x.department, x.role) for x in hub.learners]
+    with chromium_page() as page:
+        _open_dashboard(hub, page, m)  # the manager's own page: their cookies for the hub's proxy
+        cookie = [f"Cookie: " + "; ".join(f"{c['name']}={c['value']}" for c in page.context.cookies())]
+        own = json.loads(page.inner_text("script#jupyter-config-data"))["kernelId"]
+        mine = try_socket(f"{ws_base}api/kernels/{own}/channels", cookie)
+        assert not isinstance(mine, int), f"the manager's cookies do not reach their own kernel ({mine})"
+        mine.close()
+    prepared = _prepared_dashboard_kernel(hub)
+
+    # the manager, as their operating-system account, looks for dashboard kernel ids
+    started, _ = _dashboard_kernels(hub)
+    listing = subprocess.run(["ps", "-eww", "-o", "args"], capture_output=True, text=True).stdout
+    files = re.findall(r"ipykernel_launcher -f (\S+/voila_\S+\.json)", listing)
+    entry = pwd.getpwnam(m.user)
+    scan = subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
+                           "/usr/bin/python3", "-c", PROC_SCAN], input=" ".join(started) + "|" + " ".join(files),
+                          capture_output=True, text=True, timeout=120, cwd="/")
+    kernels, rest = scan.stdout.split(" ", 1)
+    assert int(kernels) >= 1 and files, f"the scan saw no dashboard kernel: {scan.stdout} {scan.stderr}"
+    assert rest.strip() == "[] []", f"the manager read dashboard kernel ids or keys: {rest}"
+    assert not any(k in f for k in started for f in files)
+
+    attempts = {"socket before serving (cookies)": try_socket(f"{ws_base}api/kernels/{prepared}/channels", cookie),
+                "socket before serving (token)": try_socket(f"{ws_base}api/kernels/{prepared}/channels", token),
+                "request info, anonymous": try_socket(f"{ws_base}voila/query/{prepared}"),
+                "request info, manager": try_socket(f"{ws_base}voila/query/{prepared}", cookie)}
+    with chromium_page() as rep:
+        frames = recorded(rep)
+        _open_dashboard(hub, rep, r)
+        served = json.loads(rep.inner_text("script#jupyter-config-data"))["kernelId"]
+        rows = _department_rows(rep)
+        attempts.update({
+            "socket after serving (cookies)": try_socket(f"{ws_base}api/kernels/{served}/channels", cookie),
+            "socket after serving (token)": try_socket(f"{ws_base}api/kernels/{served}/channels", token),
+            "request info after serving, anonymous": try_socket(f"{ws_base}voila/query/{served}"),
+            "request info after serving, manager": try_socket(f"{ws_base}voila/query/{served}", cookie)})
+        received = []
+        for got in attempts.values():
+            if not isinstance(got, int):  # accepted: whatever came must hold nothing of the company
+                received += drain(got, 4)
+                got.close()
+        rep.wait_for_timeout(500)
+    assert set(rows[:-1]) == {"Service Desk", "运维部", "Quality", "Training Office"}, rows
+    assert served == prepared, "the representative was served the kernel the manager tried"
+    assert any("Quality" in f for f in frames), "the representative's page received the company"
+    leaked = "\n".join(received)
+    assert not [x.employee_id for x in (b, r, t) if x.employee_id in leaked], "the manager received others' rows"
+    assert not ids_in(leaked, people, "运维部") and "Quality" not in leaked and "Training Office" not in leaked
+    assert attempts == {what: 403 for what in attempts}, attempts
 
 
 def test_no_secret_on_a_command_line_in_a_log_or_in_command_output(hub):

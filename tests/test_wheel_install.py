@@ -42,7 +42,7 @@ server = dashboard_server(settings)  # refuses when the dashboard notebook is mi
 template = Path(server.env["JUPYTER_PATH"].split(":")[0]) / "voila" / "templates" / "iso20k" / "index.html.j2"
 lab = lab_command(settings, open_browser=False)
 print(json.dumps({
-    "dashboard": server.argv[1], "template": template.is_file(),
+    "dashboard": server.argv[-1], "template": template.is_file(),
     "lab": [a for a in lab if a.startswith(("--ServerApp.root_dir", "--LabApp.default_url"))],
     "package": iso20k.__file__, "banks_dir": str(settings.banks_dir), "course_dir": str(settings.course_dir),
     "dashboard_dir": str(settings.dashboard_dir), "exams_dir": str(settings.exams_dir),

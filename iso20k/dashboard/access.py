@@ -30,6 +30,7 @@ import hmac
 import json
 import os
 import secrets
+import sys
 import time
 from typing import Any
 
@@ -125,3 +126,56 @@ class OperatorIdentityProvider(ViewerStamp, PasswordIdentityProvider):
         import getpass
 
         return Identity(getpass.getuser(), (), True)
+
+
+def wait_for_request(timeout_s: float | None = None) -> bool:
+    """In a prepared (preheated) page's kernel: wait until the page is served, then put the
+    request information the server sends (the signed viewer among it) into this process's
+    environment.  Voila's own ``voila.utils.wait_for_request`` does the same over the same channel
+    (``/voila/query/<kernel id>``) but without proving who asks; the dashboard's server
+    (:class:`iso20k.dashboard.kernel_owners` ``KernelQueryHandler``) answers only the kernel
+    itself, which proves it with an HMAC made with its own connection key.  False when nothing
+    came (the page then refuses: nobody vouched for a viewer)."""
+    import asyncio
+    import threading
+
+    from tornado.httpclient import HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    from .kernel_owners import PROOF_HEADER, query_proof
+
+    kernel_id = os.environ.get("VOILA_KERNEL_ID", "")
+    from IPython import get_ipython
+
+    key = getattr(getattr(getattr(get_ipython(), "kernel", None), "session", None), "key", None)
+    if not key or not kernel_id:
+        return False
+    base = os.environ.get("VOILA_WS_BASE_URL") or os.environ.get("VOILA_SERVER_URL", "/")
+    url = (f"ws://{os.environ.get('VOILA_APP_IP', '127.0.0.1')}:{os.environ.get('VOILA_APP_PORT', '8866')}"
+           f"{base}voila/query/{kernel_id}")
+    got: list[str] = []
+
+    async def ask() -> None:
+        ws = await websocket_connect(HTTPRequest(url, headers={PROOF_HEADER: query_proof(key, kernel_id)},
+                                                 connect_timeout=10))
+        try:
+            message = await (asyncio.wait_for(ws.read_message(), timeout_s) if timeout_s else ws.read_message())
+            if message is not None:
+                got.append(message if isinstance(message, str) else message.decode())
+        finally:
+            ws.close()
+
+    def run() -> None:
+        try:
+            asyncio.new_event_loop().run_until_complete(ask())
+        except Exception as exc:  # noqa: BLE001 - no request info: the page refuses, never crashes
+            print(f"[iso20k dashboard] no request information: {exc}", file=sys.__stderr__, flush=True)
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join()
+    if not got:
+        return False
+    for name, value in json.loads(got[0]).items():
+        os.environ[str(name)] = str(value)
+    return True

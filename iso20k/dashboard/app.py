@@ -24,7 +24,7 @@ from .charts import completion_chart, department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
 from . import cache as reading_cache
-from .access import identity_from_environment
+from .access import identity_from_environment, wait_for_request
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
 from .sources import Reader, Snapshot
@@ -254,12 +254,10 @@ class Dashboard:
         """The notebook's last step.  Voila prepares pages in advance and pauses here until
         someone opens the page; then the server says who is looking (see :mod:`.access`), the
         page shows what they may see, read again first if the data changed meanwhile."""
-        from voila.utils import wait_for_request
-
         if os.environ.get("VOILA_PREHEAT") == "True":  # a page prepared in advance
             self.source.prepare()
             print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
-        wait_for_request()
+            wait_for_request()
         self.open_for(identity_from_environment())
 
     def open_for(self, identity) -> None:

@@ -49,9 +49,9 @@ def denied_extensions() -> list[str]:
     return [name for name in installed_lab_extensions() if not name.startswith(NEEDED_EXTENSIONS)]
 
 
-def _voila() -> str:
-    local = Path(sys.executable).with_name("voila")
-    return str(local) if local.exists() else "voila"
+def _voila() -> list[str]:
+    """The dashboard's Voila (:mod:`.voila_app`: Voila with its kernels bound to their viewers)."""
+    return [sys.executable, "-m", "iso20k.dashboard.voila_app"]
 
 
 def templates_dir(settings: Settings) -> Path:
@@ -73,6 +73,24 @@ def private_config_dir(settings: Settings, port: int) -> Path:
         if old.lstat().st_uid == os.geteuid():
             remove_without_following(old)
     return make_private_dir(root, prefix)
+
+
+def kernels_dir(config_dir: Path) -> Path:
+    """The folder Voila makes its connection-file folder in (``voila_<random>``, 0700): made fresh
+    (``mkdir`` 0700, never an existing folder or link) inside the fresh private config folder, so
+    only this account can enter it."""
+    import stat
+
+    folder = config_dir / "kernels"
+    try:
+        folder.mkdir(mode=0o700)
+    except FileExistsError:
+        raise DashboardSetupError(f"{folder} already exists; refusing to keep kernels' keys in a folder "
+                                  "this start did not make") from None
+    info = os.lstat(folder)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+        raise DashboardSetupError(f"{folder} is not a private folder of this account")
+    return folder
 
 
 def write_private(path: Path, text: str) -> None:
@@ -108,22 +126,27 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
         "Voila": {"ip": ip, "port": port, "open_browser": False, "token": token, "base_url": base_url,
                   "identity_provider_class": settings.dashboard_identity_provider,
                   "kernel_websocket_connection_class":
-                      "iso20k.dashboard.kernel_connection.DashboardKernelConnection"},
+                      "iso20k.dashboard.kernel_connection.DashboardKernelConnection",
+                  # a kernel is used only by the viewer it was served to (iso20k.dashboard.kernel_owners)
+                  "authorizer_class": "iso20k.dashboard.kernel_owners.OwnedKernelsAuthorizer"},
         "VoilaConfiguration": {
             "template": "iso20k", "strip_sources": True, "show_tracebacks": False,
             "preheat_kernel": True, "default_pool_size": settings.dashboard_pool_size,
             "extension_denylist": denied_extensions(),
             # The only request header a page's kernel gets: the signed viewer the server set.
             "http_header_envs": [HEADER],
+            # connection files named without the kernel's id (not on any command line)
+            "multi_kernel_manager_class": "iso20k.dashboard.kernel_owners.PrivateConnectionFiles",
         },
         "VoilaKernelManager": {"fill_delay": settings.dashboard_refill_delay_s},
         "MappingKernelManager": {"cull_idle_timeout": cull, "cull_interval": max(2, min(60, cull // 4)),
                                  "cull_connected": False},
     }
     config_dir = private_config_dir(settings, port)
+    config["Voila"]["connection_dir_root"] = str(kernels_dir(config_dir))
     config_file = config_dir / "voila.json"
     write_private(config_file, json.dumps(config, indent=1))
-    argv = [_voila(), str(notebook)]
+    argv = [*_voila(), str(notebook)]
     env = dict(os.environ)
     env.pop("ISO20K_DASHBOARD_TOKEN", None)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates_dir(settings)), env.get("JUPYTER_PATH", "")) if p)
