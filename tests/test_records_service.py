@@ -358,3 +358,14 @@ def test_my_training_shows_an_answer_given_just_before(hub):
     assert _answer(hub, "W", question.full_id, question.answer).status == 200
     time.sleep(1.0)  # worked out anew after the learner's own answer, at most once a second
     assert intro_correct() == before + 1
+
+
+def test_the_trail_endpoint_refuses_a_huge_body_before_reading_it_too(hub):
+    before_fp = _fingerprint(hub)
+    for chunked in ("", "pieces"):
+        reply = stream_huge_body(hub.records + "api/trail/grades", hub.tokens["S"], 80_000_000, chunked=chunked)
+        assert reply.status == 413 and reply.seconds < 5, (chunked, reply.status, reply.body[:200])
+        assert "message" in reply.json
+    reply = request(hub.records + "api/trail/grades", hub.tokens["S"], "POST", deep_json(200_000))
+    assert reply.status in (400, 403), reply.status  # a learner's token: refused either way, never 500
+    assert _fingerprint(hub) == before_fp
