@@ -12,6 +12,23 @@ Afterwards every row is counted and each learner's attempt numbers must be 1..k 
 repeat.  Prints p50/p99 per path and the ratios.
 
     sudo .venv/bin/python benchmarks/records_service.py [--learners 30] [--answers 20]
+
+With ``--flood``: other learners' latency while one learner floods the service (issue 19).
+Method: one real hub (SQLite, default limits).  A separate *victim* process sends an open-loop
+load at a fixed arrival rate (default 5 learners x 4 requests/s: ``GET api/me``, ``GET
+api/attempts``, and every 8th request an answer, a human pace) for a baseline phase; then,
+in the same run and on the same hub, the same load again while a separate *flooder* process,
+signed in as one learner with their own token, sends as fast as its threads go: 80 MB bodies
+(Content-Length and chunked, streamed), 200,000-deep JSON bodies, answers back to back and
+``GET api/training`` back to back.  Each victim request is scheduled at ``t0 + i / rate``
+whether or not earlier ones finished (no coordinated omission: a stalled service shows as
+latency, not as fewer requests), and its latency is counted from that scheduled time.  Baseline
+and flood phases alternate (3 rounds by default) so that the machine's own drift (other work on
+it) falls on both; the flooder's bucket refills during each baseline.  Prints
+p50/p95/p99/max per phase, the flooder's achieved rates and statuses, and the ratios; the aim
+is flood p99 within 2x of baseline p99.
+
+    sudo .venv/bin/python benchmarks/records_service.py --flood [--seconds 15] [--rounds 3] [--rate 4] [--victims 5]
 """
 
 from __future__ import annotations
@@ -139,15 +156,245 @@ def report(r: dict) -> None:
           f"p99 {p99 / percentile(r['local'], 99):.2f}x;  target p99 < 50 ms: {'met' if p99 < 50 else 'NOT met'}")
 
 
+# -- flood: other learners' latency while one learner floods ----------------------------------
+
+def victim(url: str, tokens: list[str], rate: float, seconds: float) -> dict:
+    """Open loop: request i of each learner is due at t0 + i / rate and sent then by a free
+    worker thread whatever happened to earlier ones; latency counts from the due time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from records_flood import request
+
+    t0 = time.perf_counter() + 0.5
+    plan = []
+    for k, token in enumerate(tokens):
+        for i in range(int(seconds * rate)):
+            due = t0 + (i + k / len(tokens)) / rate
+            if i % 8 == 7:
+                job = ("answer", token, "POST", b'{"question_id": "start/welcome/q01", "response": "c", "language": "en"}')
+            elif i % 2:
+                job = ("attempts", token, "GET", None)
+            else:
+                job = ("me", token, "GET", None)
+            plan.append((due, job))
+    plan.sort(key=lambda x: x[0])
+    results: list[tuple[str, int, float]] = []
+    lock = threading.Lock()
+
+    def send(due, job):
+        kind, token, method, body = job
+        path = {"answer": "api/answers", "attempts": "api/attempts?question_id=start/welcome/q01", "me": "api/me"}[kind]
+        try:
+            status = request(url + path, token, method, body, timeout=60).status
+        except Exception:  # noqa: BLE001 - counted as a failure
+            status = 0
+        with lock:
+            results.append((kind, status, (time.perf_counter() - due) * 1000))
+
+    with ThreadPoolExecutor(64) as pool:
+        for due, job in plan:
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            pool.submit(send, due, job)
+    by_kind = {}
+    for kind, _status, ms in results:
+        by_kind.setdefault(kind, []).append(ms)
+    return {"latency_ms": [r[2] for r in results], "by_kind": by_kind, "statuses": sorted({r[1] for r in results}),
+            "failed": sum(1 for r in results if r[1] != 200), "n": len(results)}
+
+
+FLOOD_KINDS = ["huge-length", "huge-chunked", "deep", "deep", "answers", "answers", "training"]
+
+
+def flooder(url: str, token: str, seconds: float, kinds: list[str] = FLOOD_KINDS) -> dict:
+    """One learner as fast as their threads go: huge bodies, deep bodies, answers, heavy reads."""
+    from records_flood import deep_json, request, stream_huge_body
+
+    stop = time.perf_counter() + seconds
+    counts: dict[str, dict[int, int]] = {}
+    lock = threading.Lock()
+
+    def run(kind):
+        while time.perf_counter() < stop:
+            try:
+                if kind == "huge-length":
+                    status = stream_huge_body(url + "api/answers", token, 80_000_000, timeout=10).status
+                elif kind == "huge-chunked":
+                    status = stream_huge_body(url + "api/answers", token, 80_000_000, chunked="pieces", timeout=10).status
+                elif kind == "deep":
+                    status = request(url + "api/answers", token, "POST", deep_json(200_000)).status
+                elif kind == "answers":
+                    status = request(url + "api/answers", token, "POST",
+                                     b'{"question_id": "start/welcome/q01", "response": "a", "language": "en"}').status
+                else:
+                    status = request(url + "api/training", token).status
+            except Exception:  # noqa: BLE001 - the flood goes on
+                status = 0
+            with lock:
+                bucket = counts.setdefault(kind, {})
+                bucket[status] = bucket.get(status, 0) + 1
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in kinds]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"counts": counts, "seconds": seconds, "cpu_s": time.process_time()}
+
+
+def _child(role: str, *args: str) -> "subprocess.Popen":
+    import subprocess
+
+    return subprocess.Popen([sys.executable, __file__, f"--{role}", *args], stdout=subprocess.PIPE, text=True)
+
+
+def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: list[str] = FLOOD_KINDS,
+              rounds: int = 3, hub_settings: dict | None = None) -> int:
+    import json
+
+    root = Path(tempfile.mkdtemp(prefix="iso20k-bench-flood-"))
+    root.chmod(0o755)
+    tag = secrets.token_hex(2)
+    learners = [Learner(f"B{tag}{i:03d}", "", "Bench") for i in range(victims + 1)]
+    hub = start_hub(root, python, learners, os_users=False,
+                    settings={"ISO20K_HUB_AUTHENTICATOR": "dummy", **(hub_settings or {})})
+    try:
+        hub.iso20k("hub-sync")
+        tokens = [user_token(hub, x.user) for x in learners]
+        url = f"http://127.0.0.1:{hub.env['ISO20K_HUB_RECORDS_PORT']}/services/records/"
+        for token in tokens:  # the hub's answer on each token is cached by the service from now on
+            ServiceRecords_me(url, token)
+        victim_args = [url, ",".join(tokens[1:]), str(rate), str(seconds)]
+        base = {"latency_ms": [], "by_kind": {}, "failed": 0, "n": 0}
+        during = {"latency_ms": [], "by_kind": {}, "failed": 0, "n": 0}
+        flood = {"counts": {}, "seconds": 0.0, "cpu_s": 0.0}
+        rounds_p99 = []
+        from records_flood import service_pid
+
+        pid = service_pid(hub.root / "state")
+        service_cpu = {"baseline": 0.0, "flood": 0.0}
+        for _round in range(rounds):  # baseline and flood in turn: the machine's drift hits both
+            c0 = _cpu_s(pid)
+            one_base = json.loads(_child("victim", *victim_args).communicate()[0])
+            c1 = _cpu_s(pid)
+            flood_proc = _child("flooder", url, tokens[0], str(seconds + 2), ",".join(kinds))
+            time.sleep(1)  # the flood is under way before the victims start
+            c2 = _cpu_s(pid)
+            one_flood = json.loads(_child("victim", *victim_args).communicate()[0])
+            c3 = _cpu_s(pid)
+            one_flooder = json.loads(flood_proc.communicate()[0])
+            service_cpu["baseline"] += c1 - c0
+            service_cpu["flood"] += c3 - c2
+            flood["cpu_s"] += one_flooder["cpu_s"]
+            for total, one in ((base, one_base), (during, one_flood)):
+                total["latency_ms"] += one["latency_ms"]
+                total["failed"] += one["failed"]
+                total["n"] += one["n"]
+                for kind, values in one["by_kind"].items():
+                    total["by_kind"].setdefault(kind, []).extend(values)
+            for kind, statuses in one_flooder["counts"].items():
+                for status, n in statuses.items():
+                    flood["counts"].setdefault(kind, {})[status] = flood["counts"].get(kind, {}).get(status, 0) + n
+            flood["seconds"] += one_flooder["seconds"]
+            rounds_p99.append((percentile(one_base["latency_ms"], 99), percentile(one_flood["latency_ms"], 99)))
+        stored = check_rows(hub.db_url, [], 0)
+        flooder_rows = _count(hub.db_url, learners[0].employee_id)
+    finally:
+        stop_hub(hub)
+        shutil.rmtree(root, ignore_errors=True)
+    if hub_settings:
+        print("\nsettings changed from the defaults: " + ", ".join(f"{k}={v}" for k, v in hub_settings.items()))
+    print(f"\n{victims} victim learners x {rate:g} requests/s for {seconds:g} s per phase "
+          f"({int(victims * rate * seconds)} requests), open loop, {rounds} rounds of baseline then flood; "
+          f"machine: {os.cpu_count()} cores")
+
+    def line(name, r):
+        v = r["latency_ms"]
+        return (f"  {name:<22} p50 {statistics.median(v):7.1f} ms  p95 {percentile(v, 95):7.1f} ms  "
+                f"p99 {percentile(v, 99):7.1f} ms  max {max(v):7.1f} ms  (n={r['n']}, not 200: {r['failed']})")
+
+    print(line("baseline", base))
+    print(line("during the flood", during))
+    for kind in sorted(base["by_kind"]):
+        b, d = base["by_kind"][kind], during["by_kind"][kind]
+        print(f"    {kind:<9} baseline p50 {statistics.median(b):6.1f} p99 {percentile(b, 99):6.1f} ms;  "
+              f"flood p50 {statistics.median(d):6.1f} p99 {percentile(d, 99):6.1f} ms")
+    print(f"  flooder (one learner, {len(kinds)} threads, as fast as they go):")
+    for kind, statuses in sorted(flood["counts"].items()):
+        total = sum(statuses.values())
+        print(f"    {kind:<13} {total:6d} requests ({total / flood['seconds']:7.1f}/s)  statuses {statuses}")
+    print(f"  rows stored for the flooder: {flooder_rows}; all rows: {stored}")
+    phase_s = rounds * seconds
+    print(f"  CPU: records service {100 * service_cpu['baseline'] / phase_s:.0f}% of a core in the baseline "
+          f"phases, {100 * service_cpu['flood'] / phase_s:.0f}% during the flood; the flooder's own process "
+          f"{100 * flood['cpu_s'] / flood['seconds']:.0f}% (same machine)")
+    print("  p99 per round (baseline -> flood): " + ", ".join(f"{b:.0f} -> {f:.0f} ms" for b, f in rounds_p99))
+    ratios = {p: percentile(during["latency_ms"], p) / percentile(base["latency_ms"], p) for p in (50, 95, 99)}
+    print("  ratio flood/baseline: " + ", ".join(f"p{p} {r:.2f}x" for p, r in ratios.items())
+          + f";  aim p99 within 2x: {'met' if ratios[99] <= 2 else 'NOT met'}")
+    return 0 if ratios[99] <= 2 and not during["failed"] else 1
+
+
+def _cpu_s(pid: int) -> float:
+    """User and system CPU seconds of ``pid`` so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def ServiceRecords_me(url: str, token: str) -> None:
+    from records_flood import request
+
+    assert request(url + "api/me", token).status == 200
+
+
+def _count(db_url: str, learner: str) -> int:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    with engine.connect() as conn:
+        n = conn.execute(text("SELECT COUNT(*) FROM answers WHERE learner_id = :l"), {"l": learner}).scalar()
+    engine.dispose()
+    return n
+
+
 def main() -> int:
+    import json
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--answers", type=int, default=20, help="answers per learner")
+    parser.add_argument("--flood", action="store_true", help="other learners' latency while one floods")
+    parser.add_argument("--victims", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=4.0, help="requests per second per victim learner")
+    parser.add_argument("--seconds", type=float, default=15.0, help="length of each phase")
+    parser.add_argument("--rounds", type=int, default=3, help="baseline and flood phases, in turn")
+    parser.add_argument("--python", default=os.environ.get("ISO20K_TEST_HUB_PYTHON") or sys.executable,
+                        help="the environment the hub and its services run from (the grader account must "
+                        "be able to run it; default: ISO20K_TEST_HUB_PYTHON, else this Python)")
+    parser.add_argument("--set", action="append", default=[], metavar="ISO20K_NAME=VALUE",
+                        help="a setting of the hub under test (e.g. ISO20K_RECORDS_REFUSAL_DELAY_S=0)")
+    parser.add_argument("--victim", nargs=4, metavar=("URL", "TOKENS", "RATE", "SECONDS"), help=argparse.SUPPRESS)
+    parser.add_argument("--kinds", default=",".join(FLOOD_KINDS),
+                        help="the flooder's threads, one per name (huge-length, huge-chunked, deep, answers, training)")
+    parser.add_argument("--flooder", nargs=4, metavar=("URL", "TOKEN", "SECONDS", "KINDS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.victim:
+        url, tokens, rate, seconds = args.victim
+        print(json.dumps(victim(url, tokens.split(","), float(rate), float(seconds))))
+        return 0
+    if args.flooder:
+        url, token, seconds, kinds = args.flooder
+        print(json.dumps(flooder(url, token, float(seconds), kinds.split(","))))
+        return 0
     if os.geteuid() != 0:
         print("run as root: the hub's default spawner needs it", file=sys.stderr)
         return 2
-    python = Path(sys.executable)
+    python = Path(args.python)
+    if args.flood:
+        print(__doc__.split("\n\n")[3])
+        return flood_run(python, args.victims, args.rate, args.seconds, args.kinds.split(","), args.rounds,
+                         dict(x.split("=", 1) for x in args.set))
     print(__doc__.split("\n\n")[1])
     print(f"\n{args.learners} learners x {args.answers} answers at once; machine: {os.cpu_count()} cores")
     results = []

@@ -276,6 +276,51 @@ class Settings(BaseSettings):
     hub_records_port: int = Field(
         default=8010, description="Port (127.0.0.1) of the hub's records service.",
     )
+    records_max_body_bytes: int = Field(
+        default=64 * 1024, ge=1024,
+        description="Largest request body the records service accepts, in bytes (an answer is under "
+        "5 KB). A larger body is refused with 413 before it is read: at once when its Content-Length "
+        "says so, else as soon as that many bytes arrived (chunked bodies).",
+    )
+    records_max_json_depth: int = Field(
+        default=16, ge=4,
+        description="Deepest nesting of arrays and objects the records service accepts in a JSON body "
+        "(an answer needs 3); deeper bodies are refused with 400 before they are parsed.",
+    )
+    records_answer_burst: int = Field(
+        default=40, ge=1,
+        description="Answers one learner may send to the records service at once before the sustained "
+        "rate applies (a token bucket: a whole module answered back to back fits). Beyond it: 429 with "
+        "Retry-After; nothing is stored.",
+    )
+    records_answers_per_minute: int = Field(
+        default=60, ge=1,
+        description="Answers per minute one learner may send to the records service, sustained (the "
+        "bucket's refill; one a second is faster than anyone reads a question).",
+    )
+    records_request_burst: int = Field(
+        default=200, ge=1,
+        description="Requests of any kind (answers, progress, 'My training') one learner may send to "
+        "the records service at once (opening a notebook asks once per question).",
+    )
+    records_requests_per_minute: int = Field(
+        default=600, ge=1,
+        description="Requests of any kind per minute one learner may send to the records service, "
+        "sustained. Beyond it: 429 with Retry-After.",
+    )
+    records_refusal_delay_s: float = Field(
+        default=1.0, ge=0,
+        description="Seconds the records service waits before answering a learner over their rate "
+        "with 429, so a script that sends request after request is slowed to one a second per "
+        "connection (at most 16 such answers per learner wait at once). 0: answer at once.",
+    )
+    open_enrolment: bool | None = Field(
+        default=None,
+        description="Accept quiz answers to tracks the learner is not enrolled in (the roster's "
+        "enrolments). Empty: refused by the hub's records service, accepted in the single-user lab "
+        "(where the learner's own process keeps the records and there may be no roster). The welcome "
+        "quiz of the start page is open to everyone, and a learner not in the roster takes all-staff.",
+    )
     hub_home_course_folder: str = Field(
         default="iso20k-course",
         description="Folder in each learner's home that receives the course notebooks at every "

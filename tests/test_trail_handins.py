@@ -1,4 +1,4 @@
-"""The trail writer's door for quarantined hand-ins (iso20k.hub.trail_handins): only the
+"""The trail writer's door for quarantined hand-ins (iso20k.hub.records_service.TrailHandIns): only the
 formgrader service's hub token is let in, reports are checked for shape, the entry names the
 service, and the chain stays intact."""
 
@@ -12,7 +12,7 @@ from tornado import web
 from tornado.testing import AsyncHTTPTestCase
 
 from iso20k.audit import entries, verify_trail
-from iso20k.hub.trail_handins import TrailHandIns
+from iso20k.hub.records_service import TrailHandIns
 from iso20k.settings import Settings
 from iso20k.store import ProgressStore
 
@@ -43,8 +43,7 @@ class TrailHandInsTest(AsyncHTTPTestCase):
         self.settings = Settings(data_dir=self.tmp, _env_file=None)
         self.store = ProgressStore(f"sqlite:///{self.tmp / 'progress.sqlite'}")
         return web.Application([("/api/trail/hand-ins", TrailHandIns, dict(
-            store=self.store, hub_auth=FakeHubAuth(), executor=ThreadPoolExecutor(1), settings=self.settings,
-            formgrader="iso20k"))])
+            store=self.store, hub_auth=FakeHubAuth(), executor=ThreadPoolExecutor(1), settings=self.settings))])
 
     def post(self, body, token: str | None = "svc-formgrader"):
         headers = {"Authorization": f"token {token}"} if token else {}

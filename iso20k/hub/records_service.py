@@ -4,46 +4,164 @@ A learner's kernel calls it with the token of the learner's own server
 (``JUPYTERHUB_API_TOKEN``).  The service asks the hub whose token it is and records under that
 person, whatever the request says; it judges the response against the question bank itself
 (the banks with the keys, ISO20K_KEYED_BANKS_DIR, which only this service can read) and sends
-back the verdict with the explanation to show; the database credentials live only here.  Run
-by the hub (see :mod:`iso20k.hub.config`)::
+back the verdict with the explanation to show; the database credentials live only here.
+
+Every learner can reach it, so bad input is refused cheaply on the event loop, before any real
+work (the limits are settings; docs/deployment.md gives the numbers and why): bodies over the
+limit get 413 before they are read, JSON too deep or otherwise unsafe 400, a learner over their
+rate 429 with Retry-After (after a pause), answers to a track the learner is not enrolled in
+403; nothing is stored then and every refusal is JSON.  Run by the hub (see
+:mod:`iso20k.hub.config`)::
 
     python -m iso20k.hub.records_service
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
+import re
+import socket
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from urllib.parse import urlparse
 
-from jupyterhub.services.auth import HubAuth, HubAuthenticated
-from tornado import ioloop, web
+from jupyterhub.services.auth import HubAuth, HubAuthenticated, UserNotAllowed
+from tornado import ioloop, netutil, web
+from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
-from ..records import RecordsError, ResponseError, judge_and_record
-from ..records.judge import start_order
+from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
+from ..records.judge import short_repr, start_order
 from ..settings import LANGUAGES, Settings, get_settings
 from ..store import ProgressStore
 from .config import FORMGRADER, enter_service_account
+from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
-from .trail_handins import TrailHandIns
+from . import trail_handins
 
 log = logging.getLogger("iso20k.records")
+_DIGITS = re.compile(r"[0-9]+")
+
+#: Database threads one learner's requests may hold at once (of the pool's 8): one, so a learner's
+#: writes never queue another learner's write behind more than one of theirs.
+PER_LEARNER_THREADS = 1
+#: Seconds a learner's "My training" is given again without working it out anew (their own
+#: answers through this service make it out of date at once).
+TRAINING_FRESH_S = 3.0
+#: ... and after such an answer, not worked out again sooner than this.
+MIN_RECOMPUTE_S = 1.0
+#: Refusals (429) of one learner held back at once; beyond, they are answered without a pause.
+DELAYED_PER_LEARNER = 16
 
 
+class Limits:
+    """What the service accepts, from the settings: body size, JSON depth, per-learner rates and
+    work in the database threads, enrolment."""
+
+    def __init__(self, settings: Settings):
+        self.max_body = settings.records_max_body_bytes
+        self.max_depth = settings.records_max_json_depth
+        self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute)
+        self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute)
+        self.open_enrolment = bool(settings.open_enrolment)  # empty means closed on the hub
+        self.refusal_delay_s = settings.records_refusal_delay_s
+        self._in_flight: dict[str, asyncio.Semaphore] = {}
+        self._delayed: dict[str, int] = {}
+        self.training = Recent(TRAINING_FRESH_S)
+
+    async def pause(self, learner_id: str) -> None:
+        """Hold a refusal to ``learner_id`` for ``refusal_delay_s`` (not more than
+        ``DELAYED_PER_LEARNER`` at once)."""
+        if self.refusal_delay_s <= 0 or self._delayed.get(learner_id, 0) >= DELAYED_PER_LEARNER:
+            return
+        self._delayed[learner_id] = self._delayed.get(learner_id, 0) + 1
+        try:
+            await asyncio.sleep(self.refusal_delay_s)
+        finally:
+            self._delayed[learner_id] -= 1
+
+    def in_flight(self, learner_id: str) -> asyncio.Semaphore:
+        """At most ``PER_LEARNER_THREADS`` of one learner's calls hold database threads at once;
+        the rest wait here, not in front of everyone else's in the shared pool."""
+        if learner_id not in self._in_flight:
+            self._in_flight[learner_id] = asyncio.Semaphore(PER_LEARNER_THREADS)
+        return self._in_flight[learner_id]
+
+
+class Recent:
+    """One result per learner, kept ``fresh_s`` seconds; callers that ask while it is being
+    worked out wait for the same work."""
+
+    def __init__(self, fresh_s: float):
+        self.fresh_s = fresh_s
+        self._items: dict[str, tuple[float, asyncio.Future]] = {}
+        self._stale: set[str] = set()
+
+    async def get(self, key: str, compute):
+        now = time.monotonic()
+        hit = self._items.get(key)
+        fresh = self.fresh_s if key not in self._stale else MIN_RECOMPUTE_S
+        if hit and (not hit[1].done() or now - hit[0] < fresh):
+            return await asyncio.shield(hit[1])
+        self._stale.discard(key)
+        future = asyncio.ensure_future(compute())
+        self._items[key] = (now, future)
+        try:
+            return await asyncio.shield(future)
+        except BaseException:
+            if self._items.get(key, (0, None))[1] is future:
+                del self._items[key]  # a failure is not kept
+            raise
+
+    def forget(self, key: str) -> None:
+        """The learner's result is out of date: worked out anew at the next ask, but not more
+        often than every ``MIN_RECOMPUTE_S`` (answers interleaved with asks do not defeat it)."""
+        self._stale.add(key)
+
+
+class TooMany(web.HTTPError):
+    """429, with the seconds to wait for the learner's next token."""
+
+    def __init__(self, message: str, retry_after: str):
+        super().__init__(429, "%s", message)
+        self.retry_after = retry_after
+
+
+class TooFast(Exception):
+    """The learner's answer bucket is empty (raised in a database thread before the write)."""
+
+    def __init__(self, wait_s: float):
+        super().__init__(wait_s)
+        self.wait_s = wait_s
+
+
+@web.stream_request_body
 class _Api(HubAuthenticated, web.RequestHandler):
-    """Token-authenticated JSON API; every handler acts for the token's owner only."""
+    """Token-authenticated JSON API; every handler acts for the token's owner only.
+
+    The body is streamed: ``prepare`` runs on the headers alone and refuses an oversized body
+    (413), an unknown token (403) or a learner over their request rate (429) before a byte of
+    the body is read; ``data_received`` keeps at most ``records_max_body_bytes`` and refuses the
+    rest (chunked bodies).  Every refusal is a JSON ``{"status", "message"}``."""
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
-                   executor: ThreadPoolExecutor, catalog_dir):
+                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits):
         self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
-        self.executor, self.catalog_dir = executor, catalog_dir
+        self.executor, self.catalog_dir, self.limits = executor, catalog_dir, limits
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._close_after = False  # refused before the body was read: the connection ends
+        self.learner_id = None
 
     async def in_pool(self, fn, *args):
         """Database work off the event loop, so one learner's write does not queue the others'."""
-        return await ioloop.IOLoop.current().run_in_executor(self.executor, fn, *args)
+        async with self.limits.in_flight(self.learner_id or ""):
+            return await ioloop.IOLoop.current().run_in_executor(self.executor, fn, *args)
 
     def check_xsrf_cookie(self):  # tokens only: no cookie is ever accepted (see get_current_user)
         return None
@@ -53,35 +171,146 @@ class _Api(HubAuthenticated, web.RequestHandler):
             return None  # a browser cookie never authenticates a write
         return super().get_current_user()
 
-    def prepare(self):
-        user = self.current_user
-        if not user or user.get("kind", "user") != "user":
+    async def prepare(self):
+        try:
+            await self._check_headers()
+        except web.HTTPError:
+            # refused before the body was read: Tornado ends the connection after the reply
+            # (it would otherwise have to read the body), so the reply says so
+            self._close_after = True
+            raise
+
+    async def _authenticate(self) -> dict | None:
+        """The hub's word on the token, asked without blocking the event loop (HubAuth caches
+        it for a minute, refusals included)."""
+        self._hub_auth_user_cache = None
+        if self.request.headers.get("Authorization", "").startswith("token "):
+            model = await self.hub_auth.get_user(self, sync=False)
+            if model:
+                try:
+                    self._hub_auth_user_cache = self.check_hub_user(model)
+                except UserNotAllowed:
+                    pass
+        return self._hub_auth_user_cache
+
+    async def _check_headers(self):
+        declared = self.request.headers.get("Content-Length")
+        if declared is not None:
+            declared = declared.strip()
+            if not _DIGITS.fullmatch(declared):
+                raise web.HTTPError(400, "Content-Length is not a number")
+        user = await self._authenticate()
+        allowed = bool(user) and self.accepts(user)
+        if allowed:
+            self.learner_id = self.names.learner_id(user["name"]) if user.get("kind", "user") == "user" else None
+            # every request counts, refused ones too: a flood of bodies that are too large or
+            # not JSON ends in 429 like any other
+            wait = self.limits.requests.take(self.rate_key(user), _COST.get(type(self), 1))
+            if wait:
+                await self.too_fast(wait, "requests")
+        if declared is not None and (len(declared) > 12 or int(declared) > self.limits.max_body):
+            raise web.HTTPError(413, "the request body is %s bytes; at most %d are accepted",
+                                declared[:20], self.limits.max_body)
+        if not allowed:
             raise web.HTTPError(403, "sign in to the hub: this service acts for learners only")
-        self.learner_id = self.names.learner_id(user["name"])
+
+    def accepts(self, user: dict) -> bool:
+        """Whether this hub identity may use this handler (learners; a handler for a service
+        overrides it)."""
+        return user.get("kind", "user") == "user"
+
+    def rate_key(self, user: dict) -> str:
+        """Whose request bucket a request takes from."""
+        return self.learner_id if self.learner_id else f"{user.get('kind')}:{user.get('name')}"
+
+    async def too_fast(self, wait_s: float, what: str) -> None:
+        """429 with Retry-After, after a pause (``records_refusal_delay_s``): a client that sends
+        request after request as soon as each is answered is slowed to one per pause per
+        connection, and the service answers it less often.  At most ``DELAYED_PER_LEARNER`` of
+        one learner's refusals wait at once; the rest are answered at once."""
+        limit = self.limits.answers if what == "answers" else self.limits.requests
+        await self.limits.pause(self.learner_id or "-")
+        raise TooMany(f"too many {what}: at most {limit.burst} at once and {limit.per_minute:g} a minute; "
+                      f"try again in {limit.retry_after(wait_s)} s", limit.retry_after(wait_s))
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self._received += len(chunk)
+        if self._received > self.limits.max_body:  # a chunked body (no Content-Length) grew too long
+            self._chunks = []
+            self._close_after = True  # the rest of the body is not read
+            self.send_error(413, reason_text=f"the request body is over {self.limits.max_body} bytes; "
+                                             f"at most {self.limits.max_body} are accepted")
+            return
+        self._chunks.append(chunk)
+
+    def on_connection_close(self):
+        self._chunks = []
+        super().on_connection_close()
 
     def write_error(self, status_code, **kwargs):
         reason = kwargs.get("exc_info", (None, None))[1]
-        message = getattr(reason, "log_message", None) or self._reason
+        message = kwargs.get("reason_text") or _message(reason) or self._reason
+        if status_code >= 500 and reason is not None:
+            message = "the records service failed; the answer was not recorded (see its log)"
+        if isinstance(reason, TooMany):
+            self.set_header("Retry-After", reason.retry_after)
+        if self._close_after:
+            self.set_header("Connection", "close")
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps({"status": status_code, "message": message}, ensure_ascii=False))
+        self.finish(json.dumps({"status": status_code, "message": message}))  # ASCII: any text survives
+
+    def log_exception(self, typ, value, tb):
+        if isinstance(value, web.HTTPError) and value.status_code < 500:
+            log.info("refused %s %s for %s: %s %s", self.request.method, self.request.path,
+                     self.learner_id or "-", value.status_code, (_message(value) or "")[:200])
+            return
+        super().log_exception(typ, value, tb)
 
     def body(self) -> dict:
-        try:
-            data = json.loads(self.request.body or b"{}")
-        except ValueError:
-            raise web.HTTPError(400, "the request body is not JSON") from None
-        if not isinstance(data, dict):
-            raise web.HTTPError(400, "the request body must be a JSON object")
-        return data
+        return json_body(b"".join(self._chunks), self.limits.max_depth)
 
     def reply(self, data) -> None:
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, ensure_ascii=False))
 
 
+def json_body(raw: bytes, max_depth: int) -> dict:
+    """A request body as a JSON object, or 400 saying why not (see :mod:`iso20k.hub.guard`)."""
+    try:
+        return parse_json_object(raw, max_depth)
+    except BadBody as exc:
+        raise web.HTTPError(400, "%s", str(exc)) from None
+
+
+#: Nesting a grade change needs: {"submissions": [{"grades": {"nb/cell": [old, new]}}]}.
+TRAIL_JSON_DEPTH = 8
+
+
+def _message(exc) -> str | None:
+    """The message of an HTTPError as the learner should read it."""
+    text = getattr(exc, "log_message", None)
+    if not text:
+        return None
+    try:
+        return text % exc.args if exc.args else text
+    except (TypeError, ValueError):
+        return text
+
+
+class NotFound(_Api):
+    """Any other path: a JSON 404 (after the same checks as every path)."""
+
+    async def prepare(self):
+        await super().prepare()
+        raise web.HTTPError(404, "no such records API")
+
+
 class Me(_Api):
-    def get(self):
-        self.reply({"learner_id": self.learner_id, "language": self.store.language(self.learner_id)})
+    async def get(self):
+        language = await self.in_pool(self.store.language, self.learner_id)
+        self.reply({"learner_id": self.learner_id, "language": language})
 
 
 class Answers(_Api):
@@ -90,15 +319,28 @@ class Answers(_Api):
         question_id, language = data.get("question_id"), data.get("language")
         if not isinstance(question_id, str):
             raise web.HTTPError(400, "question_id is missing")
+        learner_id, answers = self.learner_id, self.limits.answers
+
+        def take_answer_token():  # everything checked: only now does the answer count
+            wait = answers.take(learner_id)
+            if wait:
+                raise TooFast(wait)
+
         try:
-            verdict = await self.in_pool(judge_and_record, self.store, self.catalog, self.learner_id,
-                                         question_id, data.get("response"), language)
+            verdict = await self.in_pool(partial(
+                judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
+                language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
         except KeyError:
-            raise web.HTTPError(404, f"no question {question_id!r}") from None
+            raise web.HTTPError(404, "no question %s", short_repr(question_id)) from None
         except ResponseError as exc:
-            raise web.HTTPError(400, str(exc)) from None
-        except RecordsError as exc:
-            raise web.HTTPError(503, str(exc)) from None
+            raise web.HTTPError(400, "%s", str(exc)) from None
+        except NotEnrolled as exc:
+            raise web.HTTPError(403, "%s", str(exc)) from None
+        except TooFast as exc:
+            await self.too_fast(exc.wait_s, "answers")
+        except RecordsError as exc:  # the service's banks are learners' copies: a deployment error
+            raise web.HTTPError(503, "%s", str(exc)) from None
+        self.limits.training.forget(learner_id)  # "My training" shows this answer next time
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
@@ -136,10 +378,16 @@ class Training(_Api):
         from ..learner.summary import summary_to_json
         from ..records.local import own_training_summary
 
-        summary = await self.in_pool(own_training_summary, self.store, self.learner_id, self.catalog_dir)
-        self.reply(summary_to_json(summary))
+        async def compute():
+            summary = await self.in_pool(own_training_summary, self.store, self.learner_id, self.catalog_dir)
+            return summary_to_json(summary)
+
+        # the heaviest read (the gradebook and the learner's whole history): asked again within
+        # a few seconds, or while it is being worked out, the same answer is given
+        self.reply(await self.limits.training.get(self.learner_id, compute))
 
 
+@web.stream_request_body
 class TrailGrades(web.RequestHandler):
     """The trail writer's door for grade changes (``POST api/trail/grades``), for the trainers'
     formgrader only.  Two hub tokens, each checked with the hub: ``Authorization: token`` must be
@@ -151,6 +399,27 @@ class TrailGrades(web.RequestHandler):
 
     def initialize(self, store: ProgressStore, hub_auth: HubAuth, executor: ThreadPoolExecutor, settings: Settings):
         self.store, self.hub_auth, self.executor, self.iso20k = store, hub_auth, executor, settings
+        self._chunks: list[bytes] = []
+        self._received = 0
+        self._close_after = False
+
+    def prepare(self):
+        """The body is streamed, as in :class:`_Api`: one over ``MAX_BODY`` is refused with 413
+        before it is read (Content-Length) or as soon as that much arrived (chunked)."""
+        declared = self.request.headers.get("Content-Length", "").strip()
+        if declared and (not _DIGITS.fullmatch(declared) or len(declared) > 12 or int(declared) > self.MAX_BODY):
+            self._close_after = True
+            raise web.HTTPError(413, "too many grade changes in one request")
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._finished:
+            return
+        self._received += len(chunk)
+        if self._received > self.MAX_BODY:
+            self._chunks, self._close_after = [], True
+            self.send_error(413, reason_text="too many grade changes in one request")
+            return
+        self._chunks.append(chunk)
 
     def check_xsrf_cookie(self):  # tokens only
         return None
@@ -190,9 +459,7 @@ class TrailGrades(web.RequestHandler):
                     or model.get("name") == self.iso20k.hub_grader_user):
                 raise web.HTTPError(403, "the trainer's token is not the hub token of a trainer")
             trainer = model["name"]
-        if len(self.request.body or b"") > self.MAX_BODY:
-            raise web.HTTPError(413, "too many grade changes in one request")
-        data = _Api.body(self)
+        data = json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH)
         source = data.get("source")
         if source not in ("formgrader", "autograde"):
             raise web.HTTPError(400, "source must be 'formgrader' or 'autograde'")
@@ -270,10 +537,40 @@ def _submissions(items) -> list[dict]:
 class Language(_Api):
     async def put(self):
         language = self.body().get("language")
-        if language not in LANGUAGES:
+        if not isinstance(language, str) or language not in LANGUAGES:
             raise web.HTTPError(400, f"language must be one of {', '.join(LANGUAGES)}")
         await self.in_pool(self.store.set_language, self.learner_id, language)
         self.reply({"language": language})
+
+
+#: Requests that cost more than one token of the learner's request bucket ("My training" reads
+#: the course's gradebook and the learner's whole history).
+_COST = {Training: 5}
+
+
+class TrailHandIns(TrailGrades):
+    """``POST api/trail/hand-ins``: the trail writer's door for hand-ins that collect refused and
+    quarantined (:mod:`iso20k.hub.trail_handins`), for the trainers' formgrader service only; the
+    body is streamed and limited like the grade door's."""
+
+    MAX_BODY = trail_handins.MAX_BODY
+
+    async def post(self):
+        from ..audit.chain import append
+        from ..audit.verify import anchor_path
+
+        await self._formgrader()
+        report = trail_handins.checked_report(json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH))
+        subject = f"{report['claimed_student']}/{report['assignment']}"
+        actor = f"service:{FORMGRADER}"
+
+        def write():
+            return append(self.store, actor, trail_handins.ACTION, subject, report, anchor=anchor_path(self.iso20k))
+
+        entry = await ioloop.IOLoop.current().run_in_executor(self.executor, write)
+        log.info("trail: hand-in quarantined (%s), reported by %s", subject, actor)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"seq": entry.seq, "hash": entry.hash}))
 
 
 def keyed_catalog(settings: Settings) -> Catalog:
@@ -294,26 +591,56 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),
-                  catalog_dir=settings.keyed_banks_dir)
+                  catalog_dir=settings.keyed_banks_dir, limits=Limits(settings))
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
               ("api/training", Training)]
     trail = dict(store=store, hub_auth=hub_auth, executor=kwargs["executor"], settings=settings)
-    # the trail writer's door for hand-ins refused by collect (the grader account may not write the trail)
-    handins = dict(trail, formgrader=FORMGRADER)
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
                            + [(prefix + "api/trail/grades", TrailGrades, trail),
                               (prefix + "api/trail/roster", TrailRoster, trail),
-                              (prefix + "api/trail/hand-ins", TrailHandIns, handins)])
+                              (prefix + "api/trail/hand-ins", TrailHandIns, trail)]
+                           + [(r"/.*", NotFound, kwargs)])
+
+
+def server_options(settings: Settings) -> dict:
+    """Options of the service's HTTPServer.  Every handler streams its body and refuses one over
+    ``records_max_body_bytes`` with 413 after reading at most that much (see :class:`_Api`), so
+    the server's own body ceiling is set out of the way: Tornado would cut a request past it off
+    with a bare 400 and no explanation.  The read buffer stays small (the server reads 64 KB at a
+    time); a body that trickles in is dropped after ``body_timeout``."""
+    return dict(max_body_size=1 << 40, max_buffer_size=max(4 * settings.records_max_body_bytes, 1 << 20),
+                idle_connection_timeout=60, body_timeout=30)
+
+
+def listen(app: web.Application, port: int, address: str, settings: Settings) -> HTTPServer:
+    """Serve ``app`` on ``address:port`` with :func:`server_options`, on sockets whose receive
+    buffer holds a few largest bodies only.  A client streaming 80 MB can then push no more than
+    that into the kernel before its request is refused and closed: the receiving (which the
+    kernel does in the service's own system calls) stays small however fast the client sends."""
+    sockets = netutil.bind_sockets(port, address=address)
+    for sock in sockets:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes(settings))
+    server = HTTPServer(app, **server_options(settings))
+    server.add_sockets(sockets)
+    return server
+
+
+def receive_buffer_bytes(settings: Settings) -> int:
+    return max(64 * 1024, 2 * settings.records_max_body_bytes)
 
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
     enter_service_account()
+    # The database threads hold the GIL while they work; the event loop asks for it back after
+    # 1 ms instead of 5, so a refusal or a cached reply is not kept waiting behind them.
+    sys.setswitchinterval(0.001)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    app = make_app(get_settings(), os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
-    app.listen(url.port, address=url.hostname)
+    settings = get_settings()
+    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
+    listen(app, url.port, url.hostname, settings)
     log.info("records service listening on %s:%s", url.hostname, url.port)
     ioloop.IOLoop.current().start()
 

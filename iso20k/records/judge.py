@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ..banks import Catalog, Question
-from ..settings import LANGUAGES
+from ..settings import LANGUAGES, TRACKS
 from ..store import ProgressStore
 from ..shuffle import ordering_start
 from .interface import RecordsError, Verdict
@@ -21,6 +21,10 @@ MAX_RESPONSE_BYTES = 4096
 
 class ResponseError(ValueError):
     """A response that cannot be an answer to the question (wrong shape, unknown option)."""
+
+
+class NotEnrolled(PermissionError):
+    """An answer to a track the roster does not enrol the learner in (nothing is stored)."""
 
 
 def check_response(question: Question, response: Any) -> Any:
@@ -35,11 +39,11 @@ def check_response(question: Question, response: Any) -> Any:
     kind = question.type
     if isinstance(question.answer, bool):  # true/false questions keep their answer as a boolean
         if not isinstance(response, bool):
-            raise ResponseError(f"{question.full_id}: answer true or false, not {response!r}")
+            raise ResponseError(f"{question.full_id}: answer true or false, not {short_repr(response)}")
         return response
     if kind in ("single", "scenario", "true_false"):
         if not isinstance(response, str) or response not in options:
-            raise ResponseError(f"{question.full_id}: {response!r} is not one of the options "
+            raise ResponseError(f"{question.full_id}: {short_repr(response)} is not one of the options "
                                 f"{', '.join(sorted(options))}")
         return response
     if kind in ("multiple", "ordering"):
@@ -47,7 +51,7 @@ def check_response(question: Question, response: Any) -> Any:
             raise ResponseError(f"{question.full_id}: give a list of option ids from "
                                 f"{', '.join(sorted(options))}")
         if len(set(response)) != len(response):
-            raise ResponseError(f"{question.full_id}: an option appears twice in {response!r}")
+            raise ResponseError(f"{question.full_id}: an option appears twice in {short_repr(response)}")
         return response
     if kind == "matching":
         categories = {c.id for c in question.categories}
@@ -58,6 +62,18 @@ def check_response(question: Question, response: Any) -> Any:
                                 f"({', '.join(sorted(options))}) to categories ({', '.join(sorted(categories))})")
         return response
     raise ResponseError(f"{question.full_id}: unknown question type {kind!r}")
+
+
+def check_enrolled(store: ProgressStore, learner_id: str, question: Question) -> None:
+    """:class:`NotEnrolled` unless the roster enrols ``learner_id`` in the question's track (the
+    start page's welcome quiz is everyone's)."""
+    if question.track not in TRACKS:
+        return
+    tracks = store.enrolled_tracks(learner_id)
+    if question.track not in tracks:
+        raise NotEnrolled(f"you are not enrolled in the {question.track} track, so answers to its "
+                          f"questions are not recorded; your tracks: {', '.join(sorted(tracks)) or 'none'}. "
+                          "Ask your training coordinator to add the track to your roster entry.")
 
 
 def keyed_question(catalog: Catalog, question_id: str) -> Question:
@@ -79,15 +95,23 @@ def start_order(catalog: Catalog, learner_id: str, question_id: str) -> list[str
 
 
 def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, question_id: str,
-                     response: Any, language: str) -> Verdict:
+                     response: Any, language: str, *, open_enrolment: bool = True,
+                     before_write=None) -> Verdict:
     """Judge ``response`` against the bank and store it under ``learner_id``.
 
-    Raises :class:`KeyError` for an unknown question and :class:`ResponseError` for a response
-    that cannot be an answer; nothing is stored then."""
-    if language not in LANGUAGES:
-        raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
+    Raises :class:`KeyError` for an unknown question, :class:`ResponseError` for a response
+    that cannot be an answer and, unless ``open_enrolment``, :class:`NotEnrolled` for a question
+    of a track the learner is not enrolled in; nothing is stored then.  ``before_write`` is called
+    once everything is checked, just before the answer is stored (it may raise to store nothing:
+    the records service takes a token of the learner's answer rate there)."""
+    if not isinstance(language, str) or language not in LANGUAGES:
+        raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {short_repr(language)}")
     question = keyed_question(catalog, question_id)
     response = check_response(question, response)
+    if not open_enrolment:
+        check_enrolled(store, learner_id, question)
+    if before_write is not None:
+        before_write()
     correct = question.is_correct(response)
     module_ids = [q.full_id for q in catalog.module(question.module_key).questions]
     record = store.record_answer(learner_id, question.track, question.module, question.full_id,
@@ -95,3 +119,8 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     return Verdict(learner_id=learner_id, question_id=question.full_id, correct=record.correct,
                    attempt=record.attempt, module_completed=record.module_completed,
                    explanation={"en": question.explanation.en, "zh": question.explanation.zh})
+
+
+def short_repr(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -25,14 +25,21 @@ def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path 
 
 class LocalRecords(Records):
     """Judges in this process, so it reads the banks with the keys: ``keyed_banks_dir``, else
-    ``banks_dir`` when given (a test's or a trainer's own banks), else ISO20K_KEYED_BANKS_DIR."""
+    ``banks_dir`` when given (a test's or a trainer's own banks), else ISO20K_KEYED_BANKS_DIR.
+    Answers to tracks the learner is not enrolled in are accepted unless ``open_enrolment`` (or
+    ISO20K_OPEN_ENROLMENT) is false: the learner's own process keeps these records."""
 
     def __init__(self, store: ProgressStore, learner_id: str, banks_dir: Path | None = None,
-                 keyed_banks_dir: Path | None = None):
+                 keyed_banks_dir: Path | None = None, open_enrolment: bool | None = None):
+        from ..settings import get_settings
+
         self.store = store
         self.learner_id = learner_id
         self.banks_dir = banks_dir
         self.keyed_banks_dir = keyed_banks_dir
+        if open_enrolment is None:
+            open_enrolment = get_settings().open_enrolment
+        self.open_enrolment = True if open_enrolment is None else open_enrolment
 
     def _keyed_catalog(self):
         from ..settings import get_settings
@@ -41,7 +48,7 @@ class LocalRecords(Records):
 
     def answer(self, question_id: str, response: Any, language: str) -> Verdict:
         return judge_and_record(self.store, self._keyed_catalog(), self.learner_id,
-                                question_id, response, language)
+                                question_id, response, language, open_enrolment=self.open_enrolment)
 
     def start_order(self, question_id: str) -> list[str]:
         return start_order(self._keyed_catalog(), self.learner_id, question_id)

@@ -123,6 +123,16 @@ class ProgressStore:
             rows = conn.execute(select(mc.c.track, mc.c.module).where(mc.c.learner_id == learner_id))
             return {f"{t}/{m}" for t, m in rows}
 
+    def enrolled_tracks(self, learner_id: str) -> set[str]:
+        """The training tracks the roster enrols this learner in.  A learner who is not an active
+        employee in the roster gets the all-staff track, as "My training" shows them."""
+        e, en = tables.employees, tables.enrolments
+        with self.engine.connect() as conn:
+            active = conn.execute(select(e.c.active).where(e.c.employee_id == learner_id)).scalar()
+            if not active:
+                return {"all-staff"}
+            return {r[0] for r in conn.execute(select(en.c.track).where(en.c.employee_id == learner_id))}
+
     # -- preferences ---------------------------------------------------------------------
     def language(self, learner_id: str) -> str | None:
         p = tables.preferences
