@@ -142,6 +142,9 @@ def _listening_tcp_inodes() -> set[str]:
 
 
 def _kernels_listening_on_tcp(uids: set[int]) -> list[str]:
+    """Kernels of these accounts with their channels on TCP.  One TCP listener is allowed:
+    ipykernel's IOPub pipe (a PULL socket for the kernel's own subprocesses, which drops every
+    message not starting with 16 random bytes only the kernel knows); a kernel on TCP has six."""
     listening, found = _listening_tcp_inodes(), []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -149,14 +152,13 @@ def _kernels_listening_on_tcp(uids: set[int]) -> list[str]:
         try:
             if proc.stat().st_uid not in uids or b"ipykernel" not in (proc / "cmdline").read_bytes():
                 continue
-            for fd in (proc / "fd").iterdir():
-                link = os.readlink(fd)
-                if link.startswith("socket:[") and link[8:-1] in listening:
-                    found.append(f"pid {proc.name} uid {proc.stat().st_uid}: "
-                                 + (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:160])
-                    break
+            sockets = [os.readlink(fd) for fd in (proc / "fd").iterdir()]
         except OSError:
             continue
+        tcp = [s for s in sockets if s.startswith("socket:[") and s[8:-1] in listening]
+        if len(tcp) > 1:
+            found.append(f"pid {proc.name} uid {proc.stat().st_uid}, {len(tcp)} TCP listeners: "
+                         + _safe_cmdline(proc).replace(b"\0", b" ").decode()[:160])
     return found
 
 
