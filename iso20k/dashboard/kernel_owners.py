@@ -126,8 +126,6 @@ class PrivateConnectionFiles(AsyncMappingKernelManager):
     def pre_start_kernel(self, kernel_name, kwargs):
         km, kernel_name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)
         km.connection_file = os.path.join(self.connection_dir, f"kernel-{secrets.token_hex(16)}.json")
-        if km.transport == "ipc":  # the sockets beside the connection file, in the private folder
-            km.ip = os.path.splitext(km.connection_file)[0] + "-ipc"
         return km, kernel_name, kernel_id
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):

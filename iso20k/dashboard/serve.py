@@ -139,9 +139,6 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
             "multi_kernel_manager_class": "iso20k.dashboard.kernel_owners.PrivateConnectionFiles",
         },
         "VoilaKernelManager": {"fill_delay": settings.dashboard_refill_delay_s},
-        # kernels over Unix sockets in the private kernels folder, never TCP on 127.0.0.1: a
-        # kernel's IOPub (every widget's state) is a PUB socket any local account could read
-        "KernelManager": {"transport": "ipc"},
         "MappingKernelManager": {"cull_idle_timeout": cull, "cull_interval": max(2, min(60, cull // 4)),
                                  "cull_connected": False},
     }
