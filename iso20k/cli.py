@@ -204,7 +204,17 @@ def sync_roster_cmd(course: Path | None) -> None:
     from .grading.students import sync_students
     from .store import ProgressStore
 
-    added, updated = sync_students(ProgressStore(), _course(course).db_url)
+    settings = get_settings()
+    if settings.trail_url:  # the hub's formgrader: the roster comes from the records service
+        from .audit.trail_client import TrailWriteFailed, fetch_roster
+
+        try:
+            people = fetch_roster(settings)
+        except TrailWriteFailed as exc:
+            raise click.ClickException(str(exc)) from None
+        added, updated = sync_students(people, _course(course).db_url)
+    else:
+        added, updated = sync_students(ProgressStore(), _course(course).db_url)
     click.echo(f"nbgrader students: {added} added, {updated} updated.")
 
 
@@ -224,19 +234,22 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     learner code runs); an assessment that needs learners' code runs it isolated and limited.
     Grades that change are recorded in the audit trail."""
     from .audit import anchor_path, autograde_audited, current_actor
+    from .audit.trail_client import TrailWriteFailed
     from .grading.sandbox import SandboxUnavailable
     from .store import ProgressStore
 
     settings = get_settings()
     try:
         course_dir = _course(course)
-        summary, entries = autograde_audited(course_dir.root, assignment, ProgressStore(), current_actor(settings),
+        store = None if settings.trail_url else ProgressStore()  # on the hub: the trail writer records
+        summary, entries = autograde_audited(course_dir.root, assignment, store, current_actor(settings),
                                              anchor_path(settings), gradebook=course_dir.db_url,
+                                             trail_url=settings.trail_url,
                                              jobs=jobs or settings.grading_jobs,
                                              time_limit=time_limit or settings.grading_time_limit_s,
                                              memory_mb=memory_limit or settings.grading_memory_limit_mb,
                                              isolation=not without_isolation)
-    except (SandboxUnavailable, FileNotFoundError) as exc:
+    except (SandboxUnavailable, FileNotFoundError, TrailWriteFailed) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(summary.text())
     click.echo(f"Report: {summary.report_path}")
@@ -333,6 +346,31 @@ def _as_of(value: str | None):
 _AS_OF = click.option("--as-of", "as_of", default=None, help="Day to report on, YYYY-MM-DD (default: today).")
 
 
+@main.command("store-roles")
+def store_roles_cmd() -> None:
+    """PostgreSQL: create the records and dashboard services' roles (from ISO20K_HUB_RECORDS_DB_URL
+    and ISO20K_HUB_DASHBOARD_DB_URL, passwords included) and grant each only what it needs: the
+    records role adds rows and never changes or deletes evidence, the dashboard role reads.  Run as
+    the tables' owner (ISO20K_DB_URL); creating roles uses ISO20K_DB_ADMIN_URL when set.  Nothing
+    secret is printed."""
+    from .store.roles import set_up_service_roles
+
+    settings = get_settings()
+    if not settings.db_url or not settings.db_url.startswith("postgresql"):
+        raise click.ClickException("ISO20K_DB_URL is not a PostgreSQL database: on SQLite the store is protected "
+                                   "by the data folder's owner (see docs/deployment.md)")
+    if not (settings.hub_records_db_url or settings.hub_dashboard_db_url):
+        raise click.ClickException("Set ISO20K_HUB_RECORDS_DB_URL and ISO20K_HUB_DASHBOARD_DB_URL (each with a role "
+                                   "of its own and its password) in the hub's environment file first")
+    try:
+        created = set_up_service_roles(settings.db_url, settings.hub_records_db_url, settings.hub_dashboard_db_url,
+                                       settings.db_admin_url)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    for role, new in created.items():
+        click.echo(f"Role {role}: {'created' if new else 'password set'}, rights granted.")
+
+
 @main.group("audit-trail")
 def audit_trail_group() -> None:
     """The tamper-evident audit trail of roster imports, grades and certificates."""
@@ -340,8 +378,9 @@ def audit_trail_group() -> None:
 
 @audit_trail_group.command("verify")
 def audit_trail_verify() -> None:
-    """Check every link of the hash chain and that the gradebook holds exactly the grades the
-    trail recorded; say where it breaks.  Exit code 1 when it is not intact."""
+    """Check every link of the hash chain, every answer row and module completion (each learner's
+    own chain, the answers behind each completion, the anchors), and that the gradebook holds
+    exactly the grades the trail recorded; name where it breaks.  Exit code 1 when it is not intact."""
     from .audit import anchor_path, verify_trail
     from .grading.config import gradebook_url
     from .store import ProgressStore
@@ -355,16 +394,27 @@ def audit_trail_verify() -> None:
 
 @audit_trail_group.command("show")
 @click.option("--last", type=int, default=20, show_default=True, help="How many of the newest entries.")
-def audit_trail_show(last: int) -> None:
+@click.option("--entry", "seq", type=int, default=None,
+              help="Only entry N, with its full hash (to compare with a head an auditor noted).")
+def audit_trail_show(last: int, seq: int | None) -> None:
     """List the newest entries of the trail."""
     from .audit import entries
     from .store import ProgressStore
 
     rows = list(entries(ProgressStore()))
+    if seq is not None:
+        found = [e for e in rows if e.seq == seq]
+        if not found:
+            raise click.ClickException(f"The trail has no entry #{seq} (it ends at #{rows[-1].seq if rows else 0}).")
+        e = found[0]
+        click.echo(f"#{e.seq}\t{e.recorded_at}\t{e.actor}\t{e.action}\t{e.subject}\t{e.hash}")
+        return
     for e in rows[-last:] if last > 0 else rows:
         click.echo(f"#{e.seq}\t{e.recorded_at}\t{e.actor}\t{e.action}\t{e.subject}\t{e.hash[:16]}")
     if not rows:
         click.echo("The audit trail is empty.")
+    else:
+        click.echo(f"Head: #{rows[-1].seq} {rows[-1].hash}")
 
 
 @audit_trail_group.command("baseline")

@@ -208,6 +208,29 @@ class Settings(BaseSettings):
         "When set, quiz answers go there to be judged and stored under the signed-in hub user; when "
         "empty, the kernel judges and stores them itself in the progress store (single-user default).",
     )
+    trail_url: str | None = Field(
+        default=None,
+        description="Address of the trail writer (the hub's records service) that grade changes from "
+        "formgrader and 'iso20k autograde' are sent to, with the formgrader service's hub token and the "
+        "trainer's own; set by the hub for the trainers' formgrader, which holds no progress-store "
+        "URL. Empty: grade changes are written to the progress store directly (single-server).",
+    )
+    db_admin_url: str | None = Field(
+        default=None,
+        description="PostgreSQL: a role that may create roles (a superuser or CREATEROLE), used only by "
+        "'iso20k store-roles' to create the services' roles. Empty: ISO20K_DB_URL (the tables' owner).",
+    )
+    hub_records_db_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL the hub's records service (the trail writer) uses: its own role, "
+        "which may add answers, completions, trail entries and certificates but change or delete none "
+        "(made by 'iso20k store-roles'). Empty: ISO20K_DB_URL.",
+    )
+    hub_dashboard_db_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL the hub's dashboard and certificate verification page use: a "
+        "SELECT-only role (made by 'iso20k store-roles'). Empty: ISO20K_DB_URL, in read-only sessions.",
+    )
     hub_ip: str = Field(default="0.0.0.0", description="Address the company hub ('iso20k hub') listens on.")
     hub_port: int = Field(default=8000, description="Port of the company hub ('iso20k hub').")
     hub_state_dir: Path = Field(

@@ -45,6 +45,9 @@ ISO20K_KEYED_BANKS_DIR=/srv/iso20k/keyed-banks
 # ISO20K_HUB_TRAINERS=E0101,E0102
 # A shared PostgreSQL store (recommended for more than a few dozen learners):
 # ISO20K_DB_URL=postgresql+psycopg://training:PASSWORD@127.0.0.1/training_records
+# ...and a role per service (made by 'iso20k store-roles', run below; docs/deployment.md):
+# ISO20K_HUB_RECORDS_DB_URL=postgresql+psycopg://iso20k_records:PASSWORD2@127.0.0.1/training_records
+# ISO20K_HUB_DASHBOARD_DB_URL=postgresql+psycopg://iso20k_dashboard:PASSWORD3@127.0.0.1/training_records
 SETTINGS
   umask 022
   echo "Wrote $env_file (edit it, e.g. for PostgreSQL, then run this script again)."
@@ -102,6 +105,12 @@ cp -r assessments/. "$keyed.new/"
 chown -R "$records_user:" "$keyed.new"
 chmod -R u=rwX,go= "$keyed.new"
 rm -rf "$keyed" && mv "$keyed.new" "$keyed"
+
+# PostgreSQL with a role per service: create the roles (passwords from the settings file, never
+# on a command line) and grant each only its rights.
+if grep -qE '^ISO20K_HUB_RECORDS_DB_URL=.' "$env_file"; then
+  "$prefix/venv/bin/iso20k" store-roles
+fi
 
 echo "Installed. Next: $prefix/venv/bin/iso20k import-roster employees.xlsx, then, with the hub running,"
 echo "$prefix/venv/bin/iso20k hub-sync"

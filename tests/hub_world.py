@@ -24,23 +24,39 @@ from wheel_build import build_wheel, clean_environment
 REPO = Path(__file__).resolve().parent.parent
 
 
-def install_product(prefix: Path) -> Path:
-    """A virtual environment at ``prefix`` from Debian's Python (learners cannot run one under
-    /root) with the product installed from its built wheel, as docs/deployment.md does.
-    Returns its python."""
-    subprocess.run(["/usr/bin/python3", "-m", "venv", str(prefix)], check=True)
+_INSTALLED: dict[str, Path] = {}
+
+
+def install_product(prefix: Path | None = None) -> Path:
+    """The product's python in a virtual environment from Debian's Python (learners cannot run one
+    under /root), installed from its built wheel as docs/deployment.md does.  Installed once per
+    test run (every hub test module shares it; building and installing the wheel takes a minute
+    or two) into a world-readable folder of its own, removed when the run ends; ``prefix`` is
+    accepted for older callers and ignored."""
+    if "python" not in _INSTALLED:
+        _INSTALLED["python"] = _install_into(Path(tempfile.mkdtemp(prefix="iso20k-hub-product-")))
+    return _INSTALLED["python"]
+
+
+def _install_into(prefix: Path) -> Path:
+    import atexit
+
+    prefix.chmod(0o755)
+    atexit.register(shutil.rmtree, prefix, True)
+    venv = prefix / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", str(venv)], check=True)
     build = Path(tempfile.mkdtemp(prefix="iso20k-wheel-"))
     try:
         wheel = build_wheel(build)
-        subprocess.run([str(prefix / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
                         str(wheel)], check=True, env=clean_environment(), timeout=1200)
     finally:
         shutil.rmtree(build, ignore_errors=True)
-    for path in [prefix, *prefix.parents]:
+    for path in [venv, *venv.parents]:
         if path == Path("/"):
             break
         assert os.stat(path).st_mode & 0o005 == 0o005, f"{path} must be world-readable for learners' servers"
-    return prefix / "bin" / "python"
+    return venv / "bin" / "python"
 
 
 @dataclass
@@ -118,13 +134,25 @@ class Hub:
     def log(self) -> str:
         return (self.root / "hub.log").read_text(errors="replace")[-6000:]
 
-    def as_grader(self, *argv: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    def grader_env(self) -> dict:
+        """What a trainer's terminal in the formgrader has: no progress-store URL, the trail
+        writer's address and the formgrader service's hub token (as the hub gives the service)."""
+        drop = ("ISO20K_DB_URL", "ISO20K_DB_ADMIN_URL", "ISO20K_HUB_DB_URL", "ISO20K_HUB_RECORDS_DB_URL",
+                "ISO20K_HUB_DASHBOARD_DB_URL")
+        env = {k: v for k, v in self.env.items() if k not in drop}
+        token = self.root / "state" / "iso20k.token"
+        env["ISO20K_TRAIL_URL"] = f"http://127.0.0.1:{self.env['ISO20K_HUB_RECORDS_PORT']}/services/records/"
+        if token.is_file():
+            env["JUPYTERHUB_API_TOKEN"] = token.read_text().strip()
+        return env
+
+    def as_grader(self, *argv: str, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
         """Run a command as the grader account in the course folder, as a trainer does in the
         formgrader's terminal (``argv[0]`` is looked up in the product's environment)."""
         import pwd
 
         entry = pwd.getpwnam(self.grader)
-        env = {**self.env, "HOME": entry.pw_dir, "USER": self.grader}
+        env = {**self.grader_env(), "HOME": entry.pw_dir, "USER": self.grader, **(env or {})}
         done = subprocess.run(["setpriv", f"--reuid={entry.pw_uid}", f"--regid={entry.pw_gid}", "--init-groups",
                                str(self.python.with_name(argv[0])), *argv[1:]],
                               cwd=self.course_root, env=env, capture_output=True, text=True, timeout=timeout)
@@ -185,6 +213,8 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     roster.write_text("employee_id,name,department,role\n" + "".join(
         f"{x.employee_id},Learner {x.employee_id},{x.department},{x.role}\n" for x in learners), encoding="utf-8")
     hub.iso20k("import-roster", str(roster))
+    if env.get("ISO20K_HUB_RECORDS_DB_URL"):  # PostgreSQL with a role per service, as deploy-hub.sh
+        hub.iso20k("store-roles")
     if os_users:
         for x in learners:
             create_os_user(x.user, x.password)

@@ -77,6 +77,16 @@ def test_the_pdf_renders_chinese_from_an_embedded_font_subset(issued, tmp_path):
     text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True, check=True).stdout
     for expected in (cert.employee_name, cert.code, "培训合格证书", cert.valid_until.isoformat(), settings.company_name_zh):
         assert expected in text
+    # the trail's head before this certificate's own entry, in full: an entry of the trail
+    import re
+
+    from iso20k.audit import entries
+
+    seq, digest = re.search(r"Audit trail head before issue / 发证前审计追踪链头: #(\d+) ([0-9a-f]{64})",
+                            " ".join(text.split())).groups()
+    trail = {e.seq: e for e in entries(store)}
+    own = next(e for e in trail.values() if e.action == "certificate-issued" and e.details["code"] == cert.code)
+    assert trail[int(seq)].hash == digest and int(seq) < own.seq
 
     subprocess.run(["pdftoppm", "-r", "60", "-png", "-singlefile", str(target), str(tmp_path / "page")], check=True)
     image = Image.open(tmp_path / "page.png").convert("L")

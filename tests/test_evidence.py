@@ -23,7 +23,8 @@ from records_world import build, copy_world, iso20k
 pytestmark = pytest.mark.slow
 TODAY = date.today()
 FILES = {"summary.pdf", "completion.csv", "competence-matrix.csv", "results.csv", "certificates.csv",
-         "overdue-expired.csv", "evidence.xlsx", "xapi-statements.json", "audit-trail-verification.txt", "manifest.csv"}
+         "overdue-expired.csv", "evidence.xlsx", "xapi-statements.json", "audit-trail-verification.txt", "audit-trail-head.txt",
+         "manifest.csv"}
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +93,12 @@ def test_the_summary_pdf_is_bilingual_with_the_as_of_day_and_the_trail_result(co
     assert TODAY.isoformat() in text and "能力矩阵" in text and "Competence matrix" in text
     assert "intact" in text
     assert "Audit trail intact" in (folder / "audit-trail-verification.txt").read_text(encoding="utf-8")
+    # the head, for the auditor to keep: the trail's newest entry, in full, in the PDF and its own file
+    from iso20k.audit import entries
+
+    head = list(entries(ProgressStore(settings.effective_db_url)))[-1]
+    assert f"#{head.seq} {head.hash}" in (folder / "audit-trail-head.txt").read_text(encoding="utf-8")
+    assert f"#{head.seq} {head.hash}" in " ".join(text.split()), text
 
 
 def test_the_xapi_statements_validate_and_cover_every_verb(company):

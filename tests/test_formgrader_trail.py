@@ -78,3 +78,49 @@ def test_a_manual_grade_in_formgrader_appears_in_the_trail(tmp_path):
     assert all(e.details["source"] == "formgrader" for e in manual)
     report = verify_trail(store, url)
     assert report.ok, report.text()
+
+
+def test_on_the_hub_a_grade_the_trail_writer_does_not_record_is_not_saved(tmp_path):
+    """Formgrader configured as on the hub (ISO20K_TRAIL_URL, no store URL) but without the hub's
+    sign-in, so no trainer's token comes with the grade: whether the trail writer is down or up,
+    the save fails loudly, the gradebook keeps its score, formgrader keeps working, and the
+    grader's side never touches a progress store.  (The trail writer down while a trainer is
+    signed in: tests/test_trail_writer.py, with nbgrader's own Gradebook.)"""
+    import urllib.error
+
+    from browser import free_port
+    from trail_world import standard_tokens, trail_writer
+
+    course = new_course(tmp_path / "course", REPO_ROOT / "exams")
+    with warnings.catch_warnings(), course_gradebook(course) as gb:
+        warnings.simplefilter("ignore")
+        gb.update_or_create_student(STUDENT, first_name="A", last_name="B")
+        gb.update_or_create_submission(A, STUDENT, timestamp=datetime(2026, 11, 20, 10, 0))
+        gb.db.commit()
+    with sqlite3.connect(course / "gradebook.db") as conn:
+        (task_id,) = conn.execute("SELECT g.id FROM grade g JOIN task_cells t ON t.id = g.cell_id LIMIT 1").fetchone()
+    port = free_port()
+    grader_data = tmp_path / "grader-data"
+    env = {"ISO20K_DATA_DIR": str(grader_data), "ISO20K_TRAIL_URL": f"http://127.0.0.1:{port}/services/records/",
+           "JUPYTERHUB_API_TOKEN": "svc-formgrader", "ISO20K_DB_URL": ""}
+    with jupyter_lab(course, tmp_path, env_updates=env,
+                     extra_args=(f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True",)) as base:
+        with pytest.raises(urllib.error.HTTPError) as refused:  # nothing listens at the trail writer's address
+            put_grade(base, task_id, 3)
+        assert refused.value.code == 500
+        with trail_writer(tmp_path / "records-data", standard_tokens("gr-test"), port=port) as (_url, settings):
+            with pytest.raises(urllib.error.HTTPError) as refused:  # up, but no trainer signed in through the hub
+                put_grade(base, task_id, 4)
+            assert refused.value.code == 500
+            trail = ProgressStore(settings.effective_db_url)
+            assert list(entries(trail)) == []
+            trail.close()
+        request = urllib.request.Request(f"{base}/formgrader/api/grade/{task_id}",
+                                         headers={"Authorization": f"token {TOKEN}"})
+        with urllib.request.urlopen(request, timeout=60) as reply:  # formgrader's session was rolled back
+            assert json.loads(reply.read())["manual_score"] is None
+    with sqlite3.connect(course / "gradebook.db") as conn:
+        assert conn.execute("SELECT manual_score FROM grade WHERE id = ?", (task_id,)).fetchone() == (None,)
+    log = (tmp_path / "lab-server.log").read_text()
+    assert log.count("the grade change was NOT saved") == 2 and "no signed-in trainer" in log
+    assert not grader_data.exists() or not any(grader_data.rglob("*.sqlite*"))

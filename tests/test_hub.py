@@ -45,7 +45,13 @@ def hub(cluster):
                 Learner(f"HT{tag}M", secrets.token_urlsafe(12), "Service Desk", role="manager"),
                 Learner(f"HT{tag}R", secrets.token_urlsafe(12), "Quality", role="management-representative"),
                 Learner(f"HT{tag}T", secrets.token_urlsafe(12), "Training Office", trainer=True)]
-    h = start_hub(root, python, learners, db_url=cluster.create_database())
+    db_url = cluster.create_database()
+    name = db_url.rsplit("/", 1)[1]
+    # a role per service: the records service (the trail writer) adds rows, the dashboard reads
+    roles = {"ISO20K_HUB_RECORDS_DB_URL": cluster.url(name, user=f"rec_{tag}", password=secrets.token_urlsafe(18)),
+             "ISO20K_HUB_DASHBOARD_DB_URL": cluster.url(name, user=f"dash_{tag}", password=secrets.token_urlsafe(18)),
+             "ISO20K_DB_ADMIN_URL": cluster.url("postgres", user="postgres", password=cluster.superuser_password)}
+    h = start_hub(root, python, learners, db_url=db_url, settings=roles)
     try:
         sync = h.iso20k("hub-sync")
         assert "5 hub users added" in sync.stdout, sync.stdout + sync.stderr
@@ -373,11 +379,16 @@ def test_a_trainer_grades_a_written_task_in_formgrader_through_the_hub(hub):
     assert saved == (7.0,)
     store = ProgressStore(hub.db_url)
     try:
-        manual = [e for e in entries(store) if e.action == "manual-grade"]
+        all_entries = list(entries(store))
+        manual = [e for e in all_entries if e.action == "manual-grade"]
     finally:
         store.close()
     assert [e.actor for e in manual] == [t.user], [(e.actor, e.details) for e in manual]
     assert manual[0].subject.endswith(f"/{TASK}")
+    # autograde ran as the grader account, which may not write the store: through the trail writer
+    graded_entries = [e for e in all_entries if e.action in ("grade", "regrade")]
+    assert graded_entries and {e.actor for e in graded_entries} == {"service:iso20k"}, graded_entries
+    _the_grader_account_cannot_rewrite_the_evidence(hub, t)
 
     # feedback back to the learner, through the exchange; the others cannot list it
     hub.as_grader("nbgrader", "generate_feedback", TASK)
@@ -396,6 +407,97 @@ def test_a_trainer_grades_a_written_task_in_formgrader_through_the_hub(hub):
     hub.as_grader("nbgrader", "export", "--to", "grades.csv")
     export = (hub.course_root / "grades.csv").read_text(encoding="utf-8")
     assert b.user in export.lower() and TASK in export, export[:500]
+
+
+GRADER_ATTACK = r"""
+import json, os, sys, urllib.request, urllib.error
+anchor, host, port, db = sys.argv[1:5]
+roles = sys.argv[5:]
+out = {}
+def attempt(what, fn):
+    try:
+        fn()
+        out[what] = "done"
+    except Exception as exc:
+        out[what] = type(exc).__name__
+def rewrite_anchor():
+    with open(anchor, "w") as f:
+        f.write('{"seq": 1, "hash": "0"}')
+def replace_anchor():
+    other = os.path.join(os.path.dirname(anchor), "forged-head.json")
+    with open(other, "w") as f:
+        f.write('{"seq": 1, "hash": "0"}')
+    os.replace(other, anchor)
+attempt("rewrite anchor", rewrite_anchor)
+attempt("replace anchor", replace_anchor)
+attempt("list data folder", lambda: os.listdir(os.path.dirname(anchor)))
+import psycopg
+for role in roles:  # the store's roles, without their passwords (the grader holds none)
+    attempt("connect as " + role, lambda: psycopg.connect(host=host, port=int(port), user=role, dbname=db,
+                                                          connect_timeout=5).close())
+out["store settings"] = sorted(k for k in os.environ if k.endswith("DB_URL"))
+def post(trainer, body):
+    headers = {"Authorization": "token " + os.environ["JUPYTERHUB_API_TOKEN"], "Content-Type": "application/json"}
+    if trainer:
+        headers["X-ISO20K-Trainer-Token"] = trainer
+    request = urllib.request.Request(os.environ["ISO20K_TRAIL_URL"] + "api/trail/grades", method="POST",
+                                     data=json.dumps(body).encode(), headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as reply:
+            return [reply.status, json.loads(reply.read())["entries"][0]["actor"]]
+    except urllib.error.HTTPError as exc:
+        return [exc.code, json.loads(exc.read())["message"]]
+# a harmless change (a grade that never existed, removed), so the trail stays consistent with the gradebook
+change = {"assignment": "probe", "student": os.environ["VICTIM"], "submission": "", "removed": True,
+          "grades": {"probe/cell": [None, None]}}
+for name, trainer in (("no trainer", None), ("forged trainer token", "forged"),
+                      ("own token, another's name", os.environ["OWN_TOKEN"])):
+    out["post: " + name] = post(trainer, {"source": "formgrader", "submissions": [change],
+                                          "actor": "someone-else", "claimed_by": "someone-else"})
+print(json.dumps(out))
+"""
+
+
+def _formgrader_environ(hub) -> str:
+    marker = f"ISO20K_HUB_STATE_DIR={hub.root / 'state'}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            environ = (proc / "environ").read_bytes().split(b"\0")
+        except (OSError, ProcessLookupError):
+            continue
+        if marker in environ and b"JUPYTERHUB_SERVICE_NAME=iso20k" in environ:
+            return b"\n".join(environ).decode(errors="replace")
+    raise AssertionError("the formgrader's process was not found")
+
+
+def _the_grader_account_cannot_rewrite_the_evidence(hub, trainer) -> None:
+    """A trainer in the formgrader's terminal (the grader account) tries what rewrote the evidence
+    before: the store (no URL, no password, no role), the anchor (not theirs to write), the trail
+    writer without a trainer's token or in another's name.  Nothing changes; verify says intact."""
+    from sqlalchemy.engine import make_url
+
+    environ = _formgrader_environ(hub)
+    assert "DB_URL=" not in environ and "ISO20K_TRAIL_URL=" in environ
+    for url in (hub.db_url, hub.env["ISO20K_HUB_RECORDS_DB_URL"], hub.env["ISO20K_HUB_DASHBOARD_DB_URL"]):
+        assert make_url(url).password not in environ
+    anchor = Path(hub.env["ISO20K_DATA_DIR"]) / "audit-trail-head.json"
+    head_before = anchor.read_bytes()
+    db = make_url(hub.db_url)
+    roles = [db.username, make_url(hub.env["ISO20K_HUB_RECORDS_DB_URL"]).username,
+             make_url(hub.env["ISO20K_HUB_DASHBOARD_DB_URL"]).username, "postgres"]
+    own = user_token(hub, trainer.user)
+    done = hub.as_grader("python", "-c", GRADER_ATTACK, str(anchor), db.host, str(db.port), db.database, *roles,
+                         env={"OWN_TOKEN": own, "VICTIM": hub.learners[1].user})
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["rewrite anchor"] == out["replace anchor"] == out["list data folder"] == "PermissionError", out
+    assert all(out[f"connect as {role}"] == "OperationalError" for role in roles), out
+    assert out["store settings"] == [], out
+    assert out["post: no trainer"][0] == 403 and out["post: forged trainer token"][0] == 403, out
+    # with their own token a trainer writes under their own name only, whatever the body claims
+    assert out["post: own token, another's name"] == [200, trainer.user], out
+    assert anchor.read_bytes() != head_before  # moved by the trail writer for that entry, not by the grader
+    verify = hub.iso20k("audit-trail", "verify", check=False)
+    assert verify.returncode == 0 and "Audit trail intact" in verify.stdout, verify.stdout
 
 
 def _open_dashboard(hub, page, person) -> None:

@@ -49,8 +49,10 @@ def test_progress_and_gradebook_in_postgresql_are_read_by_the_dashboard(tmp_path
 
     progress_url, gradebook_url = postgres_cluster.create_database(), postgres_cluster.create_database()
     course, source = _company(tmp_path, monkeypatch, progress_url, gradebook_url)
-    # Nothing went to the SQLite files the course would otherwise use.
-    assert not (course / "gradebook.db").exists() and not (tmp_path / "data").exists()
+    # Nothing went to the SQLite files the course would otherwise use (the data folder keeps only
+    # the learners' answer anchors, outside the database by design).
+    assert not (course / "gradebook.db").exists() and not list(tmp_path.glob("data/*.sqlite*"))
+    assert list(tmp_path.glob("data/audit-anchors/answers/*.json"))
 
     # nbgrader's own command line, run in the course folder, finds the same gradebook.
     listed = subprocess.run([NBGRADER, "db", "student", "list"], cwd=course, env=nbgrader_env(),

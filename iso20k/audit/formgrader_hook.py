@@ -8,15 +8,31 @@ server's process.  This extension listens to SQLAlchemy's events on nbgrader's `
 of nbgrader is patched; the extension is enabled through Jupyter's configuration
 (``jupyter-config/jupyter_server_config.d/iso20k_audit.json``, installed with the package).
 
-The grader recorded is the identity of the server process (ISO20K_AUDIT_ACTOR, JUPYTERHUB_USER or
-the operating-system user) with the source 'formgrader'.
+Where the entry goes, and who it names:
+
+- on the hub (``ISO20K_TRAIL_URL`` set, see :mod:`iso20k.hub.config`), the formgrader runs as the
+  grader account, which may not write the progress store: the changes are sent to the trail writer
+  (the records service) with the formgrader service's hub token and the signed-in trainer's own
+  token; the records service asks the hub whose tokens they are and records the trainer it is told
+  (:mod:`iso20k.audit.trail_client`);
+- on a single server, the entry is written to the progress store directly, under the identity of
+  the server process (ISO20K_AUDIT_ACTOR, JUPYTERHUB_USER or the operating-system user).
+
+A grade must not be saved without its entry: the entry is written *before* the gradebook commits
+(in SQLAlchemy's ``before_commit``, after a flush so every change is known).  If it cannot be
+written (trail writer unreachable, the trainer's token refused), the commit fails, the gradebook's
+transaction is rolled back and formgrader answers the save with an error: the trainer sees that
+the grade was not saved and saves it again later.  The opposite failure (the entry written, then
+the gradebook's own commit failing) is rare and loud: ``iso20k audit-trail verify`` reports the
+gradebook differing from the trail.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session
 
 from .grades import GradeKey, score_of
@@ -25,6 +41,13 @@ log = logging.getLogger(__name__)
 _PENDING = "iso20k_audit_pending"
 _installed = False
 
+_KEY = text("""
+    SELECT a.name, sa.student_id, n.name, bc.name, sa.timestamp
+    FROM grade g JOIN submitted_notebook sn ON sn.id = g.notebook_id
+    JOIN notebook n ON n.id = sn.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id
+    JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell bc ON bc.id = g.cell_id
+    WHERE g.id = :id""")
+
 
 def _jupyter_server_extension_points():
     return [{"module": "iso20k.audit.formgrader_hook"}]
@@ -32,7 +55,10 @@ def _jupyter_server_extension_points():
 
 def _load_jupyter_server_extension(serverapp) -> None:
     install()
-    serverapp.log.info("iso20k: manual grades from formgrader are recorded in the audit trail")
+    from ..settings import get_settings
+
+    where = "the trail writer at " + get_settings().trail_url if get_settings().trail_url else "the progress store"
+    serverapp.log.info(f"iso20k: manual grades from formgrader are recorded in the audit trail ({where})")
 
 
 def _old_new(state, name: str):
@@ -56,48 +82,70 @@ def _after_update(mapper, connection, target) -> None:
     session.info.setdefault(_PENDING, []).append((target.id, old, new))
 
 
-def _after_commit(session) -> None:
+def _before_commit(session) -> None:
+    session.flush()  # every changed grade is noted by _after_update now
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
     try:
         _record(session, pending)
-    except Exception:  # the grade is saved; a trail failure must be loud but not lose the grade
-        log.exception("iso20k: could not write formgrader grades to the audit trail; "
-                      "'iso20k audit-trail verify' will report them")
+    except Exception as exc:
+        _roll_back_soon(session)
+        log.error("iso20k: the grade change was NOT saved, because it could not be recorded in the audit trail: %s",
+                  exc)
+        raise
+
+
+def _roll_back_soon(session) -> None:
+    """A failed commit leaves the gradebook's transaction open; formgrader keeps one session for
+    all requests, so it is rolled back as soon as the failing request is answered."""
+    try:
+        asyncio.get_running_loop().call_soon(session.rollback)
+    except RuntimeError:  # no event loop (a command): its caller rolls back or exits
+        pass
+
+
+def _changes(session, pending) -> list[dict]:
+    from .grades import submissions_changed
+
+    before, after, stamps = {}, {}, {}
+    conn = session.connection()  # the gradebook's own transaction, which sees what it is about to commit
+    for grade_id, old, new in pending:
+        row = conn.execute(_KEY, {"id": grade_id}).first()
+        if row is None:
+            continue
+        key = GradeKey(row[0], row[1], row[2], row[3])
+        before.setdefault(key, old)
+        after[key] = new
+        stamps[key.subject] = str(row[4])
+    return submissions_changed(before, after, stamps)
 
 
 def _record(session, pending) -> None:
     from ..settings import get_settings
+    from .actor import REQUEST_TOKEN, current_actor
+
+    settings = get_settings()
+    submissions = _changes(session, pending)
+    if not submissions:
+        return
+    if settings.trail_url:
+        from .trail_client import TrailWriteFailed, send_grades
+
+        trainer_token = REQUEST_TOKEN.get()
+        if not trainer_token:
+            raise TrailWriteFailed("no signed-in trainer for this grade (the formgrader's identity provider "
+                                   "passes the trainer's hub token)")
+        send_grades(settings, "formgrader", submissions, trainer_token=trainer_token)
+        return
     from ..store import ProgressStore
-    from .actor import current_actor
     from .chain import write_anchor
-    from .grades import record_changes
+    from .grades import write_submissions
     from .verify import anchor_path
 
-    engine = session.get_bind()
-    before, after, stamps = {}, {}, {}
-    from sqlalchemy import text
-
-    query = text("""
-        SELECT a.name, sa.student_id, n.name, bc.name, sa.timestamp
-        FROM grade g JOIN submitted_notebook sn ON sn.id = g.notebook_id
-        JOIN notebook n ON n.id = sn.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id
-        JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell bc ON bc.id = g.cell_id
-        WHERE g.id = :id""")
-    with engine.connect() as conn:
-        for grade_id, old, new in pending:
-            row = conn.execute(query, {"id": grade_id}).first()
-            if row is None:
-                continue
-            key = GradeKey(row[0], row[1], row[2], row[3])
-            before.setdefault(key, old)
-            after[key] = new
-            stamps[key.subject] = str(row[4])
-    settings = get_settings()
     store = ProgressStore(settings.effective_db_url)
     try:
-        written = record_changes(store, before, after, stamps, current_actor(settings), "formgrader")
+        written = write_submissions(store, submissions, current_actor(settings), "formgrader")
     finally:
         store.close()
     if written:
@@ -112,5 +160,17 @@ def install() -> None:
     from nbgrader.api import Grade
 
     event.listen(Grade, "after_update", _after_update)
-    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "before_commit", _before_commit)
     _installed = True
+
+
+def uninstall() -> None:
+    """Stop listening (tests that install the hook in their own process)."""
+    global _installed
+    if not _installed:
+        return
+    from nbgrader.api import Grade
+
+    event.remove(Grade, "after_update", _after_update)
+    event.remove(Session, "before_commit", _before_commit)
+    _installed = False

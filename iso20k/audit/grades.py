@@ -133,32 +133,54 @@ def _group(before: dict[GradeKey, float | None], after: dict[GradeKey, float | N
     return out
 
 
+def submissions_changed(before: dict[GradeKey, float | None], after: dict[GradeKey, float | None],
+                        stamps: dict[str, str]) -> list[dict]:
+    """The grade changes between ``before`` and ``after``, one item per submission:
+    ``{"assignment", "student", "submission", "removed", "grades": {name: [old, new]}}`` (what is
+    sent to the trail writer)."""
+    return [{"assignment": assignment, "student": student, "removed": gone,
+             "submission": stamps.get(f"{student}/{assignment}", ""), "grades": changes}
+            for (assignment, student, gone), changes in sorted(_group(before, after).items())]
+
+
+def entry_kind(source: str, removed: bool, grades: dict, action: str | None = None) -> str:
+    """The trail's action for one submission's changes: a submission that had scores before is a
+    regrade, a first score a grade, a grader's change a manual grade."""
+    if removed:
+        return "grade-removed"
+    if action:
+        return action
+    if source == "formgrader":
+        return "manual-grade"
+    return "regrade" if any(old is not None for old, _ in grades.values()) else "grade"
+
+
+def write_submissions(store: ProgressStore, submissions: list[dict], actor: str, source: str,
+                      action: str | None = None, reason: str | None = None, extra: dict | None = None) -> list[Entry]:
+    """Append one entry per submission item (see :func:`submissions_changed`), in one transaction."""
+    written = []
+    if not submissions:
+        return written
+    with store.engine.begin() as conn:
+        for item in submissions:
+            assignment, student = item["assignment"], item["student"]
+            details = {"assignment": assignment, "student": student, "source": source,
+                       "submission": item.get("submission", ""), "grades": item["grades"]}
+            if reason:
+                details["reason"] = reason
+            details.update(extra or {})
+            kind = entry_kind(source, bool(item.get("removed")), item["grades"], action)
+            written.append(append_in(conn, actor, kind, f"{student}/{assignment}", details))
+    return written
+
+
 def record_changes(store: ProgressStore, before: dict[GradeKey, float | None],
                    after: dict[GradeKey, float | None], stamps: dict[str, str], actor: str,
                    source: str, action: str | None = None, reason: str | None = None) -> list[Entry]:
     """Append one entry per submission whose grades changed between ``before`` and ``after``
     (``source``: 'autograde', 'formgrader', ...).  Without ``action``: a submission that had
     scores before is a regrade, a first score a grade, a grader's change a manual grade."""
-    written = []
-    groups = _group(before, after)
-    if not groups:
-        return written
-    with store.engine.begin() as conn:
-        for (assignment, student, gone), changes in sorted(groups.items()):
-            if gone:
-                kind = "grade-removed"
-            elif action:
-                kind = action
-            elif source == "formgrader":
-                kind = "manual-grade"
-            else:
-                kind = "regrade" if any(old is not None for old, _ in changes.values()) else "grade"
-            details = {"assignment": assignment, "student": student, "source": source,
-                       "submission": stamps.get(f"{student}/{assignment}", ""), "grades": changes}
-            if reason:
-                details["reason"] = reason
-            written.append(append_in(conn, actor, kind, f"{student}/{assignment}", details))
-    return written
+    return write_submissions(store, submissions_changed(before, after, stamps), actor, source, action, reason)
 
 
 def untracked(store: ProgressStore, gradebook_url: str) -> tuple[dict, dict[GradeKey, float | None], dict[str, str]]:

@@ -47,7 +47,8 @@ FIXED_TEXT = ("Certificate of Training 培训合格证书 This certifies that ·
               "assessment of the ISO/IEC 20000 已完成 的全部课程并通过考核。 Passed on / 考核通过日期 Score / 成绩 "
               "Valid until / 有效期至 Issued / 发证日期 Issued by / 发证单位 Verification code / 验证码 Verify / 验证: "
               "Check this certificate by scanning the QR code or with the code above; the issuer keeps its SHA-256 "
-              "fingerprint.  扫描二维码或凭验证码核验本证书；发证单位留存其 SHA-256 指纹。 () % / . , : ;"
+              "fingerprint.  扫描二维码或凭验证码核验本证书；发证单位留存其 SHA-256 指纹。 () % / . , : ; # "
+              "0123456789abcdef Audit trail head before issue / 发证前审计追踪链头"
               + "".join(t["en"] + t["zh"] for t in TRACK_TITLES.values()))
 
 
@@ -57,8 +58,12 @@ def texts_of(cert: Certificate, settings: Settings) -> str:
                     settings.company_name_zh, settings.verify_url, cert.code])
 
 
-def render(cert: Certificate, settings: Settings, font: Path | None = None) -> bytes:
-    """The PDF's bytes.  ``font`` may be a prepared subset of the settings' font (see fonts.py)."""
+def render(cert: Certificate, settings: Settings, font: Path | None = None,
+           trail_head: tuple[int, str] | None = None) -> bytes:
+    """The PDF's bytes.  ``font`` may be a prepared subset of the settings' font (see fonts.py).
+    ``trail_head``: the audit trail's newest entry (sequence number, hash) before this
+    certificate's own entry, printed so that the certificate fixes the trail up to there
+    (docs/audit-evidence.md)."""
     pdf = FPDF(orientation="L", unit="mm", format="A4")
     pdf.set_title(f"Certificate {cert.code}")
     pdf.set_author(f"{settings.company_name} / {settings.company_name_zh}")
@@ -124,6 +129,12 @@ def render(cert: Certificate, settings: Settings, font: Path | None = None) -> b
     pdf.set_font(family, size=7)
     pdf.set_xy(200, 161)
     pdf.multi_cell(76, 4, f"Verify / 验证: {link}", align="R")
+    if trail_head is not None:
+        pdf.set_xy(20, 178)
+        pdf.set_font(family, size=7)
+        pdf.set_text_color(90, 90, 90)
+        pdf.cell(257, 4, f"Audit trail head before issue / 发证前审计追踪链头: #{trail_head[0]} {trail_head[1]}",
+                 align="C")
     pdf.set_xy(20, 184)
     pdf.set_font(family, size=8)
     pdf.set_text_color(90, 90, 90)

@@ -70,7 +70,7 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
     for _ in range(5):
         cert = Certificate(new_code(), employee_id, employee_name, department, track, float(score),
                            float(max_score), passed_on, valid_until, now, company, "")
-        pdf = render(cert, settings, font)
+        pdf = render(cert, settings, font, trail_head=_trail_head(store))
         digest = hashlib.sha256(pdf).hexdigest()
         cert = Certificate(**{**cert.__dict__, "sha256": digest})
         try:
@@ -88,6 +88,15 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
                                        f"{passed_on}.") from exc
             continue  # a code collision: draw another
     raise CertificateError("could not draw an unused certificate code")
+
+
+def _trail_head(store: ProgressStore) -> tuple[int, str] | None:
+    """The trail's newest entry now (an entry appended before the certificate's own is fine: the
+    certificate then fixes an earlier head, which the auditor checks the same way)."""
+    t = tables.audit_trail
+    with store.engine.connect() as conn:
+        row = conn.execute(select(t.c.seq, t.c.hash).order_by(t.c.seq.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def _exists(store: ProgressStore, employee_id: str, track: str, passed_on: date) -> bool:

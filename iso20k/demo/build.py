@@ -21,6 +21,7 @@ from ..roster import write_employees
 from ..roster.validate import Employee
 from ..settings import Settings, get_settings
 from ..store import ProgressStore, tables
+from ..store.evidence import answer_anchor_dir
 from ..tracks import ASSESSMENTS
 from .company import DEMO_DOMAIN, make_company
 from .gradebook import ensure_assignments, hand_in, record_results, remove_demo_work
@@ -74,7 +75,7 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
     settings = settings or get_settings()
     today = today or date.today()
     course = Path(settings.course_root).resolve()
-    store = ProgressStore(settings.effective_db_url)
+    store = ProgressStore(settings.effective_db_url, anchor_dir=answer_anchor_dir(settings))
     others = real_people(store)
     if others and not force:
         raise DemoRefused(
@@ -122,7 +123,7 @@ def remove_demo(settings: Settings | None = None) -> int:
 
     settings = settings or get_settings()
     course = Path(settings.course_root).resolve()
-    store = ProgressStore(settings.effective_db_url)
+    store = ProgressStore(settings.effective_db_url, anchor_dir=answer_anchor_dir(settings))
     e = tables.employees
     with store.engine.connect() as conn:
         ids = [r[0] for r in conn.execute(select(e.c.employee_id).where(e.c.email.like(f"%@{DEMO_DOMAIN}")))]

@@ -10,6 +10,7 @@
     certificates/<code>.pdf     each certificate exactly as issued
     xapi-statements.json        the learning records as validated xAPI 1.0.3 statements
     audit-trail-verification.txt  the result of 'iso20k audit-trail verify'
+    audit-trail-head.txt        the trail's head (sequence number and hash) for the auditor to keep
     manifest.csv                every file above with its size and SHA-256
 
 Reading only: the pack changes nothing in the databases."""
@@ -105,12 +106,21 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
     trail = folder / "audit-trail-verification.txt"
     trail.write_text(f"Checked on building this pack (as of {as_of}):\n{report.text()}\n", encoding="utf-8")
     files.append(trail)
+    head = folder / "audit-trail-head.txt"
+    head.write_text(
+        f"Audit trail head when this pack was built (as of {as_of}) / 证据包生成时的审计追踪链头:\n"
+        f"{report.head_text()}\n\n"
+        "Keep this line. Later, 'iso20k audit-trail show --entry N' must print this same hash for entry N, and "
+        "'iso20k audit-trail verify' must say 'intact': then no entry up to N was changed, removed or rewritten "
+        "since this pack was built (docs/audit-evidence.md).\n", encoding="utf-8")
+    files.append(head)
 
     label = [("Requirements met / due / overdue / expired · 要求：符合 / 待完成 / 逾期 / 已过期",
               " / ".join(str(figures[f"requirements_{s}"]) for s in ("met", "due", "overdue", "expired"))),
              ("Employees · 员工", str(figures["employees"])),
              ("Certificates · 证书", str(figures["certificates"])),
-             ("xAPI statements · xAPI 记录", str(figures["xapi_statements"]))]
+             ("xAPI statements · xAPI 记录", str(figures["xapi_statements"])),
+             ("Audit trail head · 审计追踪链头", report.head_text())]
     summary = folder / "summary.pdf"
     summary.write_bytes(render_summary(tables, settings, scope, as_of, report.summary(), label))
     files.append(summary)

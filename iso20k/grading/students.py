@@ -19,12 +19,14 @@ def split_name(name: str) -> tuple[str, str]:
     return name, ""
 
 
-def sync_students(store: ProgressStore, db_url: str) -> tuple[int, int]:
-    """Add or update every active roster employee as an nbgrader student.  Returns (added, updated)."""
+def sync_students(store: ProgressStore | list[dict], db_url: str) -> tuple[int, int]:
+    """Add or update every active roster employee as an nbgrader student (from the store, or the
+    list of people the trail writer gave).  Returns (added, updated)."""
     added = updated = 0
+    people = store if isinstance(store, list) else roster(store)
     with open_gradebook(db_url) as gb:
         existing = {s.id for s in gb.students}
-        for person in roster(store):
+        for person in people:
             first, last = split_name(person["name"])
             gb.update_or_create_student(person["employee_id"], first_name=first, last_name=last,
                                         email=person["email"] or None)

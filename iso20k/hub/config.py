@@ -87,10 +87,20 @@ def dashboard_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.hub_dashboard_port}"
 
 
-def service_environment(settings: Settings, runtime_dir: Path | None = None) -> dict[str, str]:
-    """The settings a hub service needs, passed in its environment (never on its command line);
-    ``runtime_dir``: the service's own private runtime folder (see :func:`runtime_dir`)."""
-    env = {**settings.environment(), "LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"}
+#: Settings that reach the progress store (or the hub's database); each service gets at most its own.
+STORE_SETTINGS = ("ISO20K_DB_URL", "ISO20K_DB_ADMIN_URL", "ISO20K_HUB_DB_URL", "ISO20K_HUB_RECORDS_DB_URL",
+                  "ISO20K_HUB_DASHBOARD_DB_URL")
+
+
+def service_environment(settings: Settings, runtime_dir: Path | None = None, db_url: str | None = None) -> dict[str, str]:
+    """The settings a hub service needs, passed in its environment (never on its command line):
+    every setting but the store URLs, and ``db_url`` as the service's ISO20K_DB_URL when given
+    (without one, the SQLite store in the data folder); ``runtime_dir``: the service's own
+    private runtime folder (see :func:`runtime_dir`)."""
+    env = {k: v for k, v in settings.environment().items() if k not in STORE_SETTINGS}
+    if db_url:
+        env["ISO20K_DB_URL"] = db_url
+    env.update({"LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"})
     env.pop("ISO20K_RUNTIME_DIR", None)
     if runtime_dir is not None:
         # Jupyter's and IPython's per-user folders too: never the account's home
@@ -102,11 +112,56 @@ def service_environment(settings: Settings, runtime_dir: Path | None = None) -> 
     return env
 
 
+def records_environment(settings: Settings, runtime_dir: Path | None = None) -> dict[str, str]:
+    """The records service, the trail writer: the store as its own role (PostgreSQL)."""
+    return service_environment(settings, runtime_dir, settings.hub_records_db_url or settings.db_url)
+
+
+def dashboard_environment(settings: Settings, runtime_dir: Path | None = None) -> dict[str, str]:
+    """The dashboard and the verification page: the store as the SELECT-only role (PostgreSQL)."""
+    return service_environment(settings, runtime_dir, settings.hub_dashboard_db_url or settings.db_url)
+
+
+def trail_url(settings: Settings) -> str:
+    return records_url(settings) + f"/services/{RECORDS}/"
+
+
 def grader_environment(settings: Settings) -> dict[str, str]:
     """The environment of the trainers' formgrader (it opens on the formgrader page; nbgrader
-    reads the course's nbgrader_config.py from its working folder, the course folder)."""
+    reads the course's nbgrader_config.py from its working folder, the course folder).  No
+    progress-store URL or password: grade changes go to the trail writer (ISO20K_TRAIL_URL) with
+    the service's hub token and the signed-in trainer's."""
     return {**service_environment(settings), "JUPYTERHUB_DEFAULT_URL": "/formgrader",
+            "ISO20K_TRAIL_URL": trail_url(settings),
             "PATH": f"{settings.hub_python.parent}:/usr/local/bin:/usr/bin:/bin"}
+
+
+def prepare_store(settings: Settings) -> None:
+    """PostgreSQL with service roles: bring the schema up to date as the tables' owner (the
+    services' roles may not change it) and give the roles their rights again (after an upgrade
+    added tables).  The roles themselves are made once by 'iso20k store-roles'."""
+    if not (settings.db_url or "").startswith("postgresql"):
+        return
+    if not (settings.hub_records_db_url or settings.hub_dashboard_db_url):
+        return
+    from sqlalchemy.engine import make_url
+
+    from ..store.engine import make_engine
+    from ..store.migrations import migrate
+    from ..store.roles import grant_service_roles
+
+    engine = make_engine(settings.db_url)
+    try:
+        migrate(engine)
+    finally:
+        engine.dispose()
+    try:
+        grant_service_roles(settings.db_url, settings.hub_records_db_url and make_url(settings.hub_records_db_url).username,
+                            settings.hub_dashboard_db_url and make_url(settings.hub_dashboard_db_url).username)
+    except Exception as exc:  # noqa: BLE001 - the message says what to do
+        raise HubConfigError(f"the progress store's service roles could not be given their rights ({type(exc).__name__}: "
+                             f"{str(exc).splitlines()[0] if str(exc) else ''}); run 'iso20k store-roles' as the "
+                             "tables' owner first (docs/deployment.md)") from None
 
 
 def learner_environment(settings: Settings, learner_config_dir: Path) -> dict[str, str]:
@@ -406,6 +461,7 @@ def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
 def configure(c, settings: Settings) -> None:
     """Fill JupyterHub config object ``c``."""
     state = prepare_state(settings)
+    prepare_store(settings)
     c.JupyterHub.ip = settings.hub_ip
     c.JupyterHub.port = settings.hub_port
     c.JupyterHub.hub_ip = "127.0.0.1"
@@ -443,11 +499,14 @@ def configure(c, settings: Settings) -> None:
         {"name": RECORDS, "url": records_url(settings), "display": False,
          "user": settings.hub_records_user, "cwd": str(runtime_dir(settings, RECORDS)),
          "command": [str(settings.hub_python), "-m", "iso20k.hub.records_service"],
-         "environment": service_environment(settings, runtime_dir(settings, RECORDS))},
+         "environment": records_environment(settings, runtime_dir(settings, RECORDS))},
         {"name": ROSTER_SYNC, "api_token": service_token(state, ROSTER_SYNC), "display": False},
         # nbgrader's formgrader for several graders: a shared server named after the course, run
         # as the grader account in the course folder; trainers sign in through the hub.
+        # its hub token (JUPYTERHUB_API_TOKEN in its environment) is what the trail writer accepts
+        # grade changes with, together with the signed-in trainer's own token
         {"name": FORMGRADER, "url": formgrader_url(settings), "display": True, "oauth_no_confirm": True,
+         "api_token": service_token(state, FORMGRADER),
          "user": settings.hub_grader_user, "cwd": str(settings.course_root),
          "command": [str(settings.hub_python.with_name("jupyterhub-singleuser")),
                      "--ServerApp.identity_provider_class=iso20k.hub.grader_identity.TrainerIdentityProvider",
@@ -458,13 +517,13 @@ def configure(c, settings: Settings) -> None:
         {"name": DASHBOARD, "url": dashboard_url(settings), "display": True, "oauth_no_confirm": True,
          "user": settings.hub_dashboard_user, "cwd": str(runtime_dir(settings, DASHBOARD)),
          "command": [str(settings.hub_python), "-m", "iso20k.hub.dashboard_service"],
-         "environment": service_environment(settings, runtime_dir(settings, DASHBOARD))},
+         "environment": dashboard_environment(settings, runtime_dir(settings, DASHBOARD))},
         # The certificate verification page, public (anyone holding a certificate checks its code),
         # as the dashboard account, reading the store only (see iso20k.hub.verify_service).
         {"name": VERIFY, "url": verify_url(settings), "display": False,
          "user": settings.hub_dashboard_user, "cwd": "/",
          "command": [str(settings.hub_python), "-m", "iso20k.hub.verify_service"],
-         "environment": service_environment(settings)},
+         "environment": dashboard_environment(settings)},
     ]
     c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
                                 **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}

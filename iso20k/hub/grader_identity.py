@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from jupyterhub.singleuser.extension import JupyterHubIdentityProvider
 
-from ..audit.actor import REQUEST_ACTOR
+from ..audit.actor import REQUEST_ACTOR, REQUEST_TOKEN
 
 
 class TrainerIdentityProvider(JupyterHubIdentityProvider):
     async def get_user(self, handler):
         user = await super().get_user(handler)
         REQUEST_ACTOR.set(user.username if user is not None else None)
+        # the trainer's own hub token (from the sign-in cookie or the Authorization header): the
+        # trail writer asks the hub whose it is, so a manual grade is recorded under that trainer
+        REQUEST_TOKEN.set((self.hub_auth.get_token(handler) or None) if user is not None else None)
         return user

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable
 
-from sqlalchemy import Connection, Engine, inspect, select
+from sqlalchemy import Connection, Engine, inspect, select, text
 
 from . import tables
 from .locks import lock_schema
@@ -39,9 +39,73 @@ def _audit_and_certificates(conn: Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def _add_columns(conn: Connection, table: str, columns: dict[str, str]) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns(table)}
+    for name, sql_type in columns.items():
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}"))
+
+
+#: PostgreSQL: the audit trail accepts new entries only, for every role (its owner can drop the
+#: trigger; nobody else can); answers and completions are never updated.
+_APPEND_ONLY = [
+    """CREATE OR REPLACE FUNCTION iso20k_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'iso20k: % on % refused: this table is evidence and accepts new rows only',
+                             TG_OP, TG_TABLE_NAME; END $$""",
+    "DROP TRIGGER IF EXISTS audit_trail_append_only ON audit_trail",
+    """CREATE TRIGGER audit_trail_append_only BEFORE UPDATE OR DELETE ON audit_trail
+       FOR EACH ROW EXECUTE FUNCTION iso20k_append_only()""",
+    "DROP TRIGGER IF EXISTS audit_trail_no_truncate ON audit_trail",
+    """CREATE TRIGGER audit_trail_no_truncate BEFORE TRUNCATE ON audit_trail
+       FOR EACH STATEMENT EXECUTE FUNCTION iso20k_append_only()""",
+    "DROP TRIGGER IF EXISTS answers_no_update ON answers",
+    """CREATE TRIGGER answers_no_update BEFORE UPDATE ON answers
+       FOR EACH ROW EXECUTE FUNCTION iso20k_append_only()""",
+    "DROP TRIGGER IF EXISTS module_completions_no_update ON module_completions",
+    """CREATE TRIGGER module_completions_no_update BEFORE UPDATE ON module_completions
+       FOR EACH ROW EXECUTE FUNCTION iso20k_append_only()""",
+]
+
+
+def _evidence_links(conn: Connection) -> None:
+    """Answers and completions become evidence (store/evidence.py): every existing answer gets its
+    link of its learner's hash chain, every existing completion the answers behind it."""
+    import json
+
+    from .evidence import GENESIS, answer_hash, completing_answers, completion_hash
+
+    _add_columns(conn, "answers", {"lseq": "INTEGER", "prev_hash": "VARCHAR(64)", "hash": "VARCHAR(64)"})
+    _add_columns(conn, "module_completions", {"answers": "TEXT", "hash": "VARCHAR(64)"})
+    a, mc = tables.answers, tables.module_completions
+    updates, last = [], {}
+    for row in conn.execute(select(a).where(a.c.hash.is_(None)).order_by(a.c.learner_id, a.c.id)):
+        lseq, prev = last.get(row.learner_id, (0, GENESIS))
+        digest = answer_hash(row.learner_id, lseq + 1, row.track, row.module, row.question_id, row.response,
+                             row.correct, row.attempt, row.language, row.answered_at, prev)
+        updates.append({"i": row.id, "l": lseq + 1, "p": prev, "h": digest})
+        last[row.learner_id] = (lseq + 1, digest)
+    if updates:
+        conn.execute(text("UPDATE answers SET lseq = :l, prev_hash = :p, hash = :h WHERE id = :i"), updates)
+    done = []
+    for row in conn.execute(select(mc).where(mc.c.hash.is_(None))):
+        behind = completing_answers(conn, row.learner_id, row.track, row.module)
+        done.append({"l": row.learner_id, "t": row.track, "m": row.module, "a": json.dumps(behind),
+                     "h": completion_hash(row.learner_id, row.track, row.module, row.completed_at, behind)})
+    if done:
+        conn.execute(text("UPDATE module_completions SET answers = :a, hash = :h "
+                          "WHERE learner_id = :l AND track = :t AND module = :m"), done)
+    for index in a.indexes:
+        index.create(conn, checkfirst=True)
+    if conn.dialect.name == "postgresql":
+        for statement in _APPEND_ONLY:
+            conn.execute(text(statement))
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: roster, enrolments, answers, module completions, preferences", _initial),
     Migration(2, "audit trail (hash-chained) and issued certificates", _audit_and_certificates),
+    Migration(3, "answers and module completions as evidence: per-learner hash chain, completions name "
+                 "their answers; PostgreSQL: the trail append-only", _evidence_links),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

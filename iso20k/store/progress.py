@@ -12,6 +12,7 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from ..settings import LANGUAGES, Settings, get_settings
 from . import tables
 from .engine import make_engine
+from .evidence import AnswerAnchors, GENESIS, answer_hash, completing_answers, completion_hash, learner_head, utc
 from .locks import lock_everyone, lock_learner
 from .migrations import migrate
 
@@ -35,10 +36,13 @@ class ProgressStore:
     """The progress store.  Safe to use from many processes at once."""
 
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
-                 read_only: bool = False):
+                 read_only: bool = False, anchor_dir=None):
+        """``anchor_dir``: where the writer keeps each learner's newest answer link outside the
+        database (store/evidence.py); None keeps none (tests, tools that do not record answers)."""
         settings = settings or get_settings()
         self.url = url or settings.effective_db_url
         self.read_only = read_only
+        self.anchors = AnswerAnchors(anchor_dir) if anchor_dir else None
         self.engine: Engine = make_engine(self.url, settings.busy_timeout_ms, read_only=read_only)
         if not read_only:
             migrate(self.engine)
@@ -56,10 +60,15 @@ class ProgressStore:
             lock_learner(conn, learner_id)  # the next attempt number is read after the last one committed
             attempt = (conn.execute(select(func.max(a.c.attempt)).where(
                 and_(a.c.learner_id == learner_id, a.c.question_id == question_id))).scalar() or 0) + 1
+            lseq, prev = learner_head(conn, learner_id)
+            lseq, at = lseq + 1, _now()
+            text = json.dumps(response, ensure_ascii=False, sort_keys=True)
+            digest = answer_hash(learner_id, lseq, track, module, question_id, text, bool(correct), attempt,
+                                 language, at, prev)
             conn.execute(insert(a).values(
                 learner_id=learner_id, track=track, module=module, question_id=question_id,
-                response=json.dumps(response, ensure_ascii=False, sort_keys=True),
-                correct=bool(correct), attempt=attempt, language=language, answered_at=_now()))
+                response=text, correct=bool(correct), attempt=attempt, language=language, answered_at=at,
+                lseq=lseq, prev_hash=prev, hash=digest))
             completed_now = False
             wanted = set(module_question_ids)
             if correct and wanted:
@@ -68,9 +77,13 @@ class ProgressStore:
                 already = conn.execute(select(mc.c.learner_id).where(and_(
                     mc.c.learner_id == learner_id, mc.c.track == track, mc.c.module == module))).first()
                 if wanted <= done and not already:
-                    conn.execute(insert(mc).values(learner_id=learner_id, track=track, module=module,
-                                                   completed_at=_now()))
+                    behind = completing_answers(conn, learner_id, track, module)
+                    conn.execute(insert(mc).values(
+                        learner_id=learner_id, track=track, module=module, completed_at=at,
+                        answers=json.dumps(behind), hash=completion_hash(learner_id, track, module, at, behind)))
                     completed_now = True
+        if self.anchors is not None:
+            self.anchors.write(learner_id, lseq, digest)
         return AnswerRecord(learner_id, question_id, bool(correct), attempt, completed_now)
 
     @staticmethod
@@ -143,7 +156,17 @@ class ProgressStore:
             attempts: dict[tuple[str, str], int] = {}
             correct: dict[tuple[str, str, str], set[str]] = {}
             done: set[tuple[str, str, str]] = set()
+            heads: dict[str, tuple[int, str]] = {}
+            first_correct: dict[tuple[str, str, str], dict[str, str]] = {}
             for chunk in _chunks(sorted(learners), 500):
+                for lid, lseq, digest in conn.execute(
+                        select(a.c.learner_id, a.c.lseq, a.c.hash).where(a.c.learner_id.in_(chunk))
+                        .order_by(a.c.learner_id, a.c.lseq)):
+                    heads[lid] = (lseq, digest)
+                for lid, track, module, qid, digest in conn.execute(
+                        select(a.c.learner_id, a.c.track, a.c.module, a.c.question_id, a.c.hash)
+                        .where(a.c.learner_id.in_(chunk), a.c.correct).order_by(a.c.learner_id, a.c.lseq)):
+                    first_correct.setdefault((lid, track, module), {}).setdefault(qid, digest)
                 for lid, qid, n in conn.execute(select(a.c.learner_id, a.c.question_id, func.max(a.c.attempt))
                                                 .where(a.c.learner_id.in_(chunk)).group_by(a.c.learner_id, a.c.question_id)):
                     attempts[(lid, qid)] = n
@@ -158,22 +181,34 @@ class ProgressStore:
                     raise ValueError(f"language must be one of {LANGUAGES}, not {e['language']!r}")
                 key = (e["learner_id"], e["question_id"])
                 attempts[key] = attempts.get(key, 0) + 1
+                lseq, prev = heads.get(e["learner_id"], (0, GENESIS))
+                at = utc(e["answered_at"])
+                text = json.dumps(e["response"], ensure_ascii=False, sort_keys=True)
+                digest = answer_hash(e["learner_id"], lseq + 1, e["track"], e["module"], e["question_id"], text,
+                                     bool(e["correct"]), attempts[key], e["language"], at, prev)
+                heads[e["learner_id"]] = (lseq + 1, digest)
                 rows.append(dict(learner_id=e["learner_id"], track=e["track"], module=e["module"],
-                                 question_id=e["question_id"], correct=bool(e["correct"]),
-                                 response=json.dumps(e["response"], ensure_ascii=False, sort_keys=True),
-                                 attempt=attempts[key], language=e["language"], answered_at=e["answered_at"]))
+                                 question_id=e["question_id"], correct=bool(e["correct"]), response=text,
+                                 attempt=attempts[key], language=e["language"], answered_at=at,
+                                 lseq=lseq + 1, prev_hash=prev, hash=digest))
                 mkey = (e["learner_id"], e["track"], e["module"])
                 if e["correct"]:
                     correct.setdefault(mkey, set()).add(e["question_id"])
+                    first_correct.setdefault(mkey, {}).setdefault(e["question_id"], digest)
                     wanted = module_questions.get(f"{e['track']}/{e['module']}")
                     if wanted and mkey not in done and wanted <= correct[mkey]:
                         done.add(mkey)
-                        completions.append(dict(learner_id=mkey[0], track=mkey[1], module=mkey[2],
-                                                completed_at=e["answered_at"]))
+                        behind = [first_correct[mkey][q] for q in sorted(first_correct[mkey])]
+                        completions.append(dict(learner_id=mkey[0], track=mkey[1], module=mkey[2], completed_at=at,
+                                                answers=json.dumps(behind),
+                                                hash=completion_hash(*mkey, at, behind)))
             for chunk in _chunks(rows, 5000):
                 conn.execute(insert(a), chunk)
             if completions:
                 conn.execute(insert(mc), completions)
+        if self.anchors is not None:
+            for lid in learners:
+                self.anchors.write(lid, *heads[lid])
         return len(rows)
 
     def forget(self, learner_ids: Iterable[str]) -> None:
@@ -187,6 +222,9 @@ class ProgressStore:
             for chunk in _chunks(ids, 500):
                 for table in (tables.answers, tables.module_completions, tables.preferences):
                     conn.execute(delete(table).where(table.c.learner_id.in_(chunk)))
+        if self.anchors is not None:
+            for lid in ids:
+                self.anchors.forget(lid)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -201,8 +239,12 @@ _default: dict[str, ProgressStore] = {}
 
 
 def default_store() -> ProgressStore:
-    """The store named by the settings, opened once per process."""
-    url = get_settings().effective_db_url
+    """The store named by the settings, opened once per process; it keeps the learners' answer
+    anchors in the settings' data folder."""
+    from .evidence import answer_anchor_dir
+
+    settings = get_settings()
+    url = settings.effective_db_url
     if url not in _default:
-        _default[url] = ProgressStore(url)
+        _default[url] = ProgressStore(url, anchor_dir=answer_anchor_dir(settings))
     return _default[url]

@@ -51,9 +51,14 @@ answers = Table(
     Column("attempt", Integer, nullable=False),
     Column("language", String(8), nullable=False),
     Column("answered_at", DateTime(timezone=True), nullable=False),
+    # the learner's own hash chain (store/evidence.py): n-th answer, previous link, this link
+    Column("lseq", Integer, nullable=True),
+    Column("prev_hash", String(64), nullable=True),
+    Column("hash", String(64), nullable=True),
     UniqueConstraint("learner_id", "question_id", "attempt", name="uq_answer_attempt"),
 )
 Index("ix_answers_learner_module", answers.c.learner_id, answers.c.track, answers.c.module)
+Index("uq_answers_learner_lseq", answers.c.learner_id, answers.c.lseq, unique=True)
 
 # A module is complete when every one of its questions has been answered correctly.
 module_completions = Table(
@@ -62,6 +67,9 @@ module_completions = Table(
     Column("track", String(32), primary_key=True),
     Column("module", String(64), primary_key=True),
     Column("completed_at", DateTime(timezone=True), nullable=False),
+    # the answers that completed it (JSON list of answer hashes) and this row's own hash
+    Column("answers", Text, nullable=True),
+    Column("hash", String(64), nullable=True),
 )
 
 # Per-learner choices that must survive a kernel restart (the language).

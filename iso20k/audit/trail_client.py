@@ -1,0 +1,76 @@
+"""Grade changes sent to the trail writer (the hub's records service) by processes that may not
+write the progress store themselves: the trainers' formgrader and ``iso20k autograde`` run as the
+grader account.
+
+The request carries two hub tokens, both checked by the records service with the hub: the
+formgrader service's own (``JUPYTERHUB_API_TOKEN``, which the hub gives the service; it says the
+request comes from the trainers' formgrader) and, for a grade given by hand, the trainer's own
+token from the sign-in of the request being served (it says which trainer; the trail records that
+name, never one the request claims).  Nothing here has a progress-store URL or password."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.request
+
+from ..settings import Settings
+
+TRAINER_HEADER = "X-ISO20K-Trainer-Token"
+
+
+class TrailWriteFailed(RuntimeError):
+    """The trail writer did not record the change; whatever caused it must not be saved."""
+
+
+def service_token() -> str:
+    return os.environ.get("JUPYTERHUB_API_TOKEN", "")
+
+
+def fetch_roster(settings: Settings, timeout: float = 60) -> list[dict]:
+    """The active roster (employee id, name, e-mail), from the records service, for the
+    formgrader's 'iso20k sync-roster' on the hub (the grader account cannot read the store)."""
+    token = service_token()
+    if not token:
+        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN): run this in the "
+                               "trainers' formgrader (its terminal) on the hub")
+    request = urllib.request.Request(settings.trail_url.rstrip("/") + "/api/trail/roster",
+                                     headers={"Authorization": f"token {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return json.loads(reply.read())["people"]
+    except urllib.error.HTTPError as exc:
+        raise TrailWriteFailed(f"the records service refused the roster ({exc.code})") from None
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        raise TrailWriteFailed(f"the records service ({settings.trail_url}) could not be reached: {exc}") from None
+
+
+def send_grades(settings: Settings, source: str, submissions: list[dict], trainer_token: str | None = None,
+                claimed_by: str | None = None, timeout: float = 30) -> list[dict]:
+    """Post ``submissions`` (see :func:`iso20k.audit.grades.submissions_changed`) to the trail
+    writer; the entries written (``seq``, ``hash``, ``action``, ``actor``).  Raises
+    :class:`TrailWriteFailed` with the reason."""
+    token = service_token()
+    if not token:
+        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail "
+                               "writer with: run this in the trainers' formgrader (its terminal) on the hub")
+    body = {"source": source, "submissions": submissions}
+    if claimed_by:
+        body["claimed_by"] = claimed_by
+    headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
+    if trainer_token:
+        headers[TRAINER_HEADER] = trainer_token
+    url = settings.trail_url.rstrip("/") + "/api/trail/grades"
+    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            return json.loads(reply.read())["entries"]
+    except urllib.error.HTTPError as exc:
+        try:
+            message = json.loads(exc.read()).get("message", "")
+        except (ValueError, OSError, AttributeError):
+            message = ""
+        raise TrailWriteFailed(f"the trail writer refused the grade change ({exc.code}): {message or exc.reason}") from None
+    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None
