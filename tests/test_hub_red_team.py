@@ -40,7 +40,7 @@ def hub():
     root = Path(tempfile.mkdtemp(prefix="iso20k-red-"))
     root.chmod(0o755)
     python = Path(os.environ["ISO20K_TEST_HUB_PYTHON"]) if os.environ.get("ISO20K_TEST_HUB_PYTHON") \
-        else install_product(root / "venv")
+        else install_product()
     tag = secrets.token_hex(3)
     learners = [Learner(f"HR{tag}A", secrets.token_urlsafe(12), "Service Desk"),
                 Learner(f"HR{tag}B", secrets.token_urlsafe(12), "Service Desk"),
