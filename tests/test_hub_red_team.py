@@ -5,8 +5,8 @@ accounts made for this hub, the SQLite store).
 Broke on main before the fixes in this branch:
 - a learner read every cell and output of another learner's kernel by subscribing to its IOPub
   ZeroMQ socket on 127.0.0.1 (any local account can; the dashboard's and the formgrader's kernels
-  listened the same way): learners' and formgrader kernels now talk over Unix sockets in the
-  account's private runtime folder (the dashboard's: still open, xfail below);
+  listened the same way): kernels now talk over Unix sockets in the account's private
+  runtime folder;
 - a learner listed and read the grader account's home (0755 from ``useradd``), where the
   formgrader keeps the trainers' IPython history and Jupyter files: the hub makes it 0700.
 Held (kept as regressions): a learner's server token against the hub's API and every service,
@@ -163,9 +163,6 @@ def _kernels_listening_on_tcp(uids: set[int]) -> list[str]:
     return found
 
 
-@pytest.mark.xfail(reason="the dashboard's Voila kernels still use TCP: KernelManager.transport=ipc there "
-                   "needs a short socket folder (Unix socket paths are limited to 107 bytes and the private "
-                   "kernels folder of part C is longer); see the red-team report", strict=True)
 def test_no_dashboard_kernel_listens_on_tcp(hub):
     """The dashboard's prepared kernels (always there) each publish every widget's state (the
     company's records) on an IOPub PUB socket on 127.0.0.1 that any local account may join."""

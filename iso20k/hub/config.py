@@ -50,7 +50,8 @@ FORMGRADER = COURSE_ID
 #: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
 DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-representative", GRADERS_GROUP)
 
-#: Every Jupyter server the hub starts (learners' and the formgrader) talks to its kernels over
+#: Every Jupyter server the hub starts (learners' and the formgrader; the dashboard's Voila: see
+#: iso20k.dashboard.kernel_owners) talks to its kernels over
 #: Unix sockets beside the connection file (in the account's private runtime folder), never over
 #: TCP on 127.0.0.1: a kernel's IOPub channel is a ZeroMQ PUB socket that anyone who connects to
 #: receives (messages are signed, not encrypted), so any local account read every cell and output
