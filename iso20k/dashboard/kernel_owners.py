@@ -126,6 +126,16 @@ class PrivateConnectionFiles(AsyncMappingKernelManager):
     def pre_start_kernel(self, kernel_name, kwargs):
         km, kernel_name, kernel_id = super().pre_start_kernel(kernel_name, kwargs)
         km.connection_file = os.path.join(self.connection_dir, f"kernel-{secrets.token_hex(16)}.json")
+        # Channels over Unix sockets in the service's private runtime folder (the hub's
+        # ISO20K_RUNTIME_DIR, 0700), never TCP on 127.0.0.1, where any local account could join a
+        # kernel's IOPub and receive every widget's state (tests/test_hub_red_team.py).  A socket
+        # path is limited to 107 bytes: with no short private folder the kernel stays on TCP.
+        private = os.environ.get("ISO20K_RUNTIME_DIR", "")
+        ip = os.path.join(private, f"k{secrets.token_hex(6)}-ipc")
+        if private and len(ip.encode()) + 3 <= 107:
+            km.transport, km.ip = "ipc", ip
+        else:
+            self.log.warning("dashboard kernels on TCP: no private runtime folder short enough for Unix sockets")
         return km, kernel_name, kernel_id
 
     async def shutdown_kernel(self, kernel_id, *args, **kwargs):

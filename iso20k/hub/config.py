@@ -50,6 +50,15 @@ FORMGRADER = COURSE_ID
 #: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
 DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-representative", GRADERS_GROUP)
 
+#: Every Jupyter server the hub starts (learners' and the formgrader; the dashboard's Voila: see
+#: iso20k.dashboard.kernel_owners) talks to its kernels over
+#: Unix sockets beside the connection file (in the account's private runtime folder), never over
+#: TCP on 127.0.0.1: a kernel's IOPub channel is a ZeroMQ PUB socket that anyone who connects to
+#: receives (messages are signed, not encrypted), so any local account read every cell and output
+#: of another's kernel (found by tests/test_hub_red_team.py).  On the command line: no config
+#: file overrides it.
+KERNELS_OVER_UNIX_SOCKETS = "--KernelManager.transport=ipc"
+
 #: Scopes of the roster-sync service: create, update and remove hub users and groups.
 ROSTER_SYNC_SCOPES = ["admin:users", "admin:groups", "list:users", "read:users",
                      "list:groups", "read:groups"]
@@ -290,9 +299,26 @@ def prepare_state(settings: Settings) -> Path:
         for service, account in ((RECORDS, records), (DASHBOARD, dashboard)):
             fresh_owned_dir(runtime / service, account.pw_uid, account.pw_gid, 0o700)
         own_data_folder(Path(settings.data_dir), records.pw_uid, dashboard.pw_gid)
+        close_home(grader)
     prepare_exchange(Path(settings.exchange_dir), grader)
     prepare_keyed_banks(settings)
     return state
+
+
+def close_home(account: pwd.struct_passwd) -> None:
+    """The grader account's home becomes 0700: the formgrader runs with it as HOME, so the
+    trainers' IPython history, Jupyter's files and logs land there, and ``useradd --system
+    --create-home`` makes it 0755 (learners read it; found by tests/test_hub_red_team.py).
+    Opened without following a link; left alone unless it is a folder of that account."""
+    try:
+        fd = os.open(account.pw_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return  # no home (or not a folder): nothing of the account's to close
+    try:
+        if os.fstat(fd).st_uid == account.pw_uid:
+            os.fchmod(fd, 0o700)
+    finally:
+        os.close(fd)
 
 
 def _records_account(settings: Settings) -> tuple[int, int]:
@@ -477,7 +503,7 @@ def configure(c, settings: Settings) -> None:
     c.Spawner.default_url = f"/lab/tree/{settings.hub_home_course_folder}/START_HERE.ipynb"
     learner_lab = write_learner_config(settings, state / "learner-config")
     c.Spawner.environment = learner_environment(settings, learner_lab.folder)
-    c.Spawner.args = list(learner_lab.args)
+    c.Spawner.args = [*learner_lab.args, KERNELS_OVER_UNIX_SOCKETS]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
     c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
                                      f"access:services!service={RECORDS}"]
@@ -499,7 +525,7 @@ def configure(c, settings: Settings) -> None:
          "command": [str(settings.hub_python.with_name("jupyterhub-singleuser")),
                      "--ServerApp.identity_provider_class=iso20k.hub.grader_identity.TrainerIdentityProvider",
                      # manual grades go into the audit trail under the trainer who gave them
-                     f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True"],
+                     f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True", KERNELS_OVER_UNIX_SOCKETS],
          "environment": grader_environment(settings)},
         # The management dashboard: Voila behind the hub's login (see iso20k.hub.dashboard_service).
         {"name": DASHBOARD, "url": dashboard_url(settings), "display": True, "oauth_no_confirm": True,
