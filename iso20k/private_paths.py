@@ -136,6 +136,92 @@ def fresh_owned_dir(path: Path | str, uid: int, gid: int, mode: int = 0o700) -> 
     return path
 
 
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
+
+
+def open_dir_without_following(path: Path | str, dir_fd: int | None = None) -> int:
+    """A handle on the folder ``path`` (relative to ``dir_fd`` when given), refusing a link or
+    anything that is not a folder with :class:`UntrustedPathError`.  What is done through the
+    handle (``fchown``, ``fchmod``, ``dir_fd=`` calls) reaches that folder, whatever is renamed or
+    swapped in at its name afterwards: no check-then-use race for root."""
+    try:
+        return os.open(path, _DIR_FLAGS, dir_fd=dir_fd)
+    except (NotADirectoryError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise UntrustedPathError(f"{path} is a link or not a folder ({exc.strerror}); the product never follows "
+                                 "a link where another account could have put one: remove it") from None
+
+
+def lay_out_dir(parent_fd: int, name: str, shown: Path, uid: int, gid: int, mode: int,
+                owners: set[int]) -> int:
+    """As root, in the folder open as ``parent_fd``: make the folder ``name`` if missing, open it
+    without following a link, check that its owner is one of ``owners``, then give it to
+    ``uid``/``gid`` with ``mode``, all through the handle, which is returned (the caller closes
+    it).  ``shown`` is the path named in errors."""
+    try:
+        os.mkdir(name, 0o700, dir_fd=parent_fd)
+    except FileExistsError:
+        pass
+    fd = open_dir_without_following(name, dir_fd=parent_fd)
+    try:
+        owner = os.fstat(fd).st_uid
+        if owner not in owners:
+            raise UntrustedPathError(f"{shown} belongs to uid {owner}: someone else created it; remove it and "
+                                     "start again")
+        os.fchown(fd, uid, gid)
+        os.fchmod(fd, mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def own_tree_without_following(top: Path | str, uid: int, gid: int, dir_mode: int, file_mode: int) -> None:
+    """As root: give the folder ``top`` and everything in it to ``uid``/``gid``, folders
+    ``dir_mode`` and files ``file_mode``, through handles opened without following links.  A link
+    anywhere in it, also one swapped in while this runs, or anything that is neither a plain file
+    nor a folder, raises :class:`UntrustedPathError` naming it; nothing outside ``top`` is ever
+    changed."""
+    top = Path(top)
+    fd = open_dir_without_following(top)
+    try:
+        _own_open_dir(fd, top, uid, gid, dir_mode, file_mode)
+    finally:
+        os.close(fd)
+
+
+def _own_open_dir(fd: int, shown: Path, uid: int, gid: int, dir_mode: int, file_mode: int) -> None:
+    os.fchown(fd, uid, gid)
+    os.fchmod(fd, dir_mode)
+    for name in os.listdir(fd):
+        child = shown / name
+        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+        if stat.S_ISLNK(st.st_mode):
+            raise UntrustedPathError(f"{child} is a link: this folder holds no links (whoever could make one could "
+                                     "send root's changes elsewhere); remove it, or put the real file there")
+        if stat.S_ISDIR(st.st_mode):
+            sub = open_dir_without_following(name, dir_fd=fd)
+            try:
+                _own_open_dir(sub, child, uid, gid, dir_mode, file_mode)
+            finally:
+                os.close(sub)
+            continue
+        try:
+            sub = os.open(name, _FILE_FLAGS, dir_fd=fd)
+        except OSError as exc:
+            raise UntrustedPathError(f"{child} changed into a link or something else while it was being laid out "
+                                     f"({exc.strerror}): remove it and start again") from None
+        try:
+            if not stat.S_ISREG(os.fstat(sub).st_mode):
+                raise UntrustedPathError(f"{child} is neither a plain file nor a folder: remove it")
+            os.fchown(sub, uid, gid)
+            os.fchmod(sub, file_mode)
+        finally:
+            os.close(sub)
+
+
 def private_runtime_root(data_dir: Path, runtime_dir: Path | None) -> Path:
     """Where this process keeps its private runtime folders: ``runtime_dir`` when set (the hub sets
     it for each service), else ``<data_dir>/run``.  Checked: trusted for this account."""

@@ -7,6 +7,8 @@ import json
 import os
 import pwd
 
+import pytest
+
 from iso20k.hub.accounts import plan_accounts
 from iso20k.hub.deliver import MANIFEST, deliver
 
@@ -133,3 +135,53 @@ def test_the_data_folder_belongs_to_the_records_account_and_only_the_dashboard_g
     assert (data.stat().st_gid, data.stat().st_mode & 0o7777) == (gid, 0o2750)
     assert (store.stat().st_uid, store.stat().st_gid, store.stat().st_mode & 0o777) == (os.geteuid(), gid, 0o640)
     assert not (data / "run").exists()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="lays out the exchange as root does for the hub")
+def test_root_lays_out_the_exchange_through_handles_while_the_grader_swaps_folders_for_links(tmp_path):
+    """The grader account owns the exchange's course folder, so it can rename ``inbound`` and put a
+    link to a file of root's in its place while the hub lays the folders out.  Whatever the timing,
+    root never changes the link's target (red-team finding: chown/chmod by name followed links)."""
+    import pwd
+    import threading
+
+    from iso20k.grading.config import COURSE_ID
+    from iso20k.hub.config import HubConfigError, prepare_exchange
+
+    grader = pwd.getpwnam("nobody")
+    canary = tmp_path / "root-secret"
+    canary.write_text("root's")
+    canary.chmod(0o600)
+    before = os.stat(canary)
+    exchange = tmp_path / "exchange"
+    prepare_exchange(exchange, grader)
+    course = exchange / COURSE_ID
+    stop = threading.Event()
+
+    def swap():
+        while not stop.is_set():
+            for name in ("inbound", "feedback", "outbound"):
+                try:
+                    os.rename(course / name, course / f".{name}-moved")
+                    os.symlink(canary, course / name)
+                    os.unlink(course / name)
+                    os.rename(course / f".{name}-moved", course / name)
+                except OSError:
+                    continue
+
+    attacker = threading.Thread(target=swap, daemon=True)
+    attacker.start()
+    refused = 0
+    try:
+        for _ in range(300):
+            try:
+                prepare_exchange(exchange, grader)
+            except (HubConfigError, OSError):  # refused: a folder was away or a link
+                refused += 1
+    finally:
+        stop.set()
+        attacker.join(10)
+    after = os.stat(canary)
+    assert (after.st_uid, after.st_gid, after.st_mode) == (before.st_uid, before.st_gid, before.st_mode)
+    assert canary.read_text() == "root's"
+    assert refused > 0, "the swapping never met the layout: the test proved nothing"

@@ -35,7 +35,8 @@ from pathlib import Path
 from ..grading.config import COURSE_ID, EXCHANGE_FACTORY, QUARANTINE
 from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
-from ..private_paths import fresh_owned_dir, remove_without_following
+from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
+                             own_tree_without_following, remove_without_following)
 from ..settings import Settings
 from .accounts import GRADERS_GROUP
 from .spawn import make_pre_spawn_hook
@@ -349,7 +350,7 @@ def prepare_keyed_banks(settings: Settings) -> None:
                         (settings.exchange_dir, "nbgrader's exchange")):
         if other and keyed.resolve().is_relative_to(Path(other).resolve()):
             raise HubConfigError(f"ISO20K_KEYED_BANKS_DIR ({keyed}) is inside {what}: {hint}")
-    for path in keyed.rglob("*"):
+    for path in keyed.rglob("*"):  # checked again, race-free, when they are given to the records account
         if path.is_symlink():
             raise HubConfigError(f"{path} is a link: the keyed banks must be plain files; copy them again")
     try:
@@ -369,9 +370,10 @@ def prepare_keyed_banks(settings: Settings) -> None:
         raise HubConfigError(f"the learners' banks ask {len(unknown)} question(s) the keyed banks in {keyed} do not "
                              f"have (e.g. {unknown[0]}): install the keyed banks of the same course version")
     uid, gid = _records_account(settings)
-    for path in [keyed, *keyed.rglob("*")]:
-        os.chown(path, uid, gid, follow_symlinks=False)
-        path.chmod(0o700 if path.is_dir() else 0o600)
+    try:
+        own_tree_without_following(keyed, uid, gid, 0o700, 0o600)
+    except UntrustedPathError as exc:
+        raise HubConfigError(f"{exc} (the keyed banks must be plain files; copy them again)") from None
 
 
 #: Files the hub writes into its state folder; made root-only before JupyterHub opens them (it
@@ -407,17 +409,10 @@ def own_data_folder(data: Path, records_uid: int, dashboard_gid: int) -> None:
     if data.is_symlink():
         raise HubConfigError(f"ISO20K_DATA_DIR ({data}) is a link: name the real folder")
     remove_without_following(data / "run")
-    for top, dirs, files in os.walk(data):
-        for name in dirs + files:
-            path = Path(top) / name
-            if path.is_symlink():
-                raise HubConfigError(f"{path} is a link: the data folder holds no links (whoever could make one "
-                                     "could send the records account's writes elsewhere); remove it, or put the "
-                                     "real file there")
-            os.lchown(path, records_uid, dashboard_gid)
-            path.chmod(0o2750 if path.is_dir() else 0o640)
-    os.lchown(data, records_uid, dashboard_gid)
-    data.chmod(0o2750)
+    try:  # through handles opened without following links: no check-then-use race
+        own_tree_without_following(data, records_uid, dashboard_gid, 0o2750, 0o640)
+    except UntrustedPathError as exc:
+        raise HubConfigError(str(exc)) from None
 
 
 def service_umask() -> None:
@@ -452,16 +447,28 @@ def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
     lists the folder), ``quarantine`` 0700 (hand-ins collect refused, for trainers only; see
     :mod:`iso20k.grading.exchange`)."""
     exchange.mkdir(parents=True, exist_ok=True)
-    exchange.chmod(0o1777)
     course = exchange / COURSE_ID
-    for folder, mode in ((course, 0o755), (course / "outbound", 0o755), (course / "inbound", 0o3733),
-                         (course / "feedback", 0o711), (course / QUARANTINE, 0o700)):
-        folder.mkdir(exist_ok=True)
-        if folder.is_symlink() or folder.stat().st_uid not in (os.geteuid(), grader.pw_uid):
-            raise HubConfigError(f"{folder} is not owned by the hub's user or the grader account: someone else "
-                                 "created it; remove it and start the hub again")
-        os.chown(folder, grader.pw_uid, grader.pw_gid)
-        folder.chmod(mode)
+    # Every folder is opened without following a link and changed through its handle: the grader
+    # account owns the course folder, so a name checked first and changed later could be swapped
+    # for a link to anything root owns in between.
+    me, owners = os.geteuid(), {os.geteuid(), grader.pw_uid}
+    try:
+        top = open_dir_without_following(exchange)
+        try:
+            if os.fstat(top).st_uid != me:
+                raise UntrustedPathError(f"{exchange} belongs to another account: the exchange's root must be the "
+                                         "hub's own folder")
+            os.fchmod(top, 0o1777)
+            course_fd = lay_out_dir(top, COURSE_ID, course, grader.pw_uid, grader.pw_gid, 0o755, owners)
+        finally:
+            os.close(top)
+        try:
+            for name, mode in (("outbound", 0o755), ("inbound", 0o3733), ("feedback", 0o711), (QUARANTINE, 0o700)):
+                os.close(lay_out_dir(course_fd, name, course / name, grader.pw_uid, grader.pw_gid, mode, owners))
+        finally:
+            os.close(course_fd)
+    except UntrustedPathError as exc:
+        raise HubConfigError(f"{exc} (the exchange's folders must be the hub's or the grader account's)") from None
     # released feedback is readable by its learner alone through a POSIX ACL entry
     from ..grading.acl import supports_acls
 
