@@ -17,8 +17,8 @@ from iso20k.dashboard.access import KEY_ENV, KERNEL_ENV, identity_from_environme
 from iso20k.dashboard.charts import score_histograms
 from iso20k.dashboard.figures import Filters, build_view
 from iso20k.dashboard.serve import DashboardSetupError, dashboard_server
-from iso20k.dashboard.sources import Person, Snapshot, Submission, day_in
-from iso20k.dashboard.status import statuses
+from iso20k.results import Person, Snapshot, Submission, day_in
+from iso20k.results import statuses
 from iso20k.dashboard.viewer import Identity, NotAllowed, parse_manager_departments, viewer_for
 from iso20k.settings import Settings
 

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import insert
 
 from iso20k.dashboard import Dashboard, DataSource, Identity
-from iso20k.dashboard.sources import Reader
-from iso20k.dashboard.status import statuses
+from iso20k.results import Reader
+from iso20k.results import statuses
 from iso20k.demo import make_company
 from iso20k.roster import write_employees
 from iso20k.settings import Settings

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from iso20k.dashboard import Filters, Snapshot, build_view, status_of, statuses
-from iso20k.dashboard.sources import Person, Submission
+from iso20k.results import Person, Submission
 from iso20k.dashboard.tables import csv_text, department_cells, people_cells
 
 TODAY = date(2026, 11, 24)

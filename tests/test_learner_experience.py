@@ -199,8 +199,8 @@ def test_training_summary_reads_assessment_results_from_a_real_gradebook(tmp_pat
     track = next(t for t in s.tracks if ASSESSMENTS[t.track] == assignment)
     assert track.assessment is not None and track.assessment.assignment == assignment
     # The dashboard, reading the whole gradebook its own way, sees the same score and status.
-    from iso20k.dashboard.sources import load_snapshot
-    from iso20k.dashboard.status import status_of
+    from iso20k.results import load_snapshot
+    from iso20k.results import status_of
 
     snap = load_snapshot(settings.effective_db_url, f"sqlite:///{tmp_path / 'course' / 'gradebook.db'}",
                          tmp_path / "course", {t: len(track.modules) if t == track.track else 0 for t in ASSESSMENTS},
@@ -219,7 +219,7 @@ def test_a_hand_in_under_the_hub_user_name_counts_for_the_employee(store, tmp_pa
     import shutil
     import warnings
 
-    from iso20k.dashboard.sources import load_snapshot
+    from iso20k.results import load_snapshot
     from iso20k.grading.config import gradebook_url
     from iso20k.grading.environment import course_gradebook
     from nbgrader_course import new_course

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from ..dashboard.sources import Snapshot
+from ..results import Snapshot
 from ..settings import Settings
 from ..store import ProgressStore
 from .fonts import prepare_subset

@@ -14,7 +14,7 @@ from datetime import date
 
 from ..certificates.eligibility import passes
 from ..certificates.model import Certificate
-from ..dashboard.sources import Snapshot
+from ..results import Snapshot
 from ..tracks import ASSESSMENTS
 
 STATUSES = ("met", "due", "overdue", "expired")

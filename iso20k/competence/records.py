@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..dashboard.sources import Snapshot, load_snapshot
+from ..results import Snapshot, load_snapshot
 from ..grading.config import gradebook_url
 from ..settings import Settings
 from ..tracks import TRACKS

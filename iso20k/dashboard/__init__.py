@@ -3,8 +3,8 @@
 from .app import Dashboard, DataSource
 from .figures import Filters, View, build_view
 from .serve import DashboardServer, dashboard_server
-from .sources import Reader, Snapshot, load_snapshot
-from .status import STATUSES, status_of, statuses
+from ..results import Reader, Snapshot, load_snapshot
+from ..results import STATUSES, status_of, statuses
 from .viewer import Identity, NotAllowed, Viewer, viewer_for
 
 __all__ = [

@@ -27,9 +27,9 @@ from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
-from .sources import Reader, Snapshot
+from ..results import Reader, Snapshot
 from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
-from .status import status_of, statuses
+from ..results import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,8 @@ from sqlalchemy import inspect, select, text
 
 from ..certificates.model import Certificate
 from ..tracks import TRACK_TITLES
-from .sources import Person, Snapshot, read_only
+from ..results import Person, Snapshot
+from ..results.reader import read_only
 from .tables import html_table
 
 _TEXT = {

@@ -7,7 +7,7 @@ from statistics import median
 
 from .figures import View
 from .i18n import status_label, t, track_label
-from .status import STATUSES
+from ..results import STATUSES
 
 COLOURS = {
     "passed": "#2e7d32", "submitted": "#1565c0", "modules-done": "#64b5f6", "in-progress": "#f9a825",

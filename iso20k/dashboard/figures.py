@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..tracks import TRACKS
-from .sources import Person, Snapshot
+from ..results import Person, Snapshot
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from .figures import View
-from .sources import Snapshot
+from ..results import Snapshot
 
 #: The completion pace is the passes of this many days before the "as of" day.
 PACE_DAYS = 28

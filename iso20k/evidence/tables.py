@@ -9,8 +9,8 @@ from datetime import date
 from ..certificates.model import Certificate
 from ..competence.matrix import STATUS_ZH, Requirement
 from ..dashboard.figures import Filters, build_view
-from ..dashboard.sources import Snapshot
-from ..dashboard.status import statuses
+from ..results import Snapshot
+from ..results import statuses
 from ..dashboard.tables import department_cells
 from ..tracks import TRACK_TITLES
 

@@ -5,7 +5,7 @@ assessment results and what to do next.
 gradebook) returning plain data; the start page's "My training" widget only draws it.  A
 deployment where the learner's kernel has no database access can compute the same summary in
 a records service and hand the widget the result.  Statuses follow the dashboard's rules
-(:func:`iso20k.dashboard.status.status_of`), so learner and management see the same thing.
+(:func:`iso20k.results.status_of`), so learner and management see the same thing.
 """
 
 from __future__ import annotations
@@ -166,7 +166,8 @@ FROM assignment a WHERE a.name = :name
 
 def _submissions(learner_id: str, gradebook_url: str | None, course_root: Path | None, snap) -> None:
     """This learner's graded and collected submissions, into ``snap.submissions`` (read-only)."""
-    from ..dashboard.sources import Submission, read_only
+    from ..results import Submission
+    from ..results.reader import read_only
     from ..tracks import TRACK_OF_ASSESSMENT
 
     if gradebook_url:
@@ -207,8 +208,8 @@ def training_summary(store: ProgressStore, learner_id: str, catalog: Catalog, *,
 
     A learner who is not in the roster (yet) gets the all-staff track without a due date, as
     everyone takes it.  ``pass_marks`` are shares of the points per track (default: settings)."""
-    from ..dashboard.sources import Person, Snapshot
-    from ..dashboard.status import status_of
+    from ..results import Person, Snapshot
+    from ..results import status_of
     from ..settings import get_settings
 
     as_of = as_of or date.today()

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from ..banks import Catalog
 from ..banks.model import Question
-from ..dashboard.sources import Snapshot
+from ..results import Snapshot
 from ..tracks import ASSESSMENTS, TRACK_TITLES
 
 VERSION = "1.0.3"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .sources import Person, Snapshot
+from .model import Person, Snapshot
 
 #: Statuses from best to worst; charts stack them in this order.
 STATUSES = ("passed", "submitted", "modules-done", "in-progress", "not-started", "failed", "overdue")

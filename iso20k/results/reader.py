@@ -1,4 +1,4 @@
-"""Read everything the dashboard shows, read-only: the roster and progress (the progress store)
+"""Read the company's record, read-only: the roster and progress (the progress store)
 and assessment results (nbgrader's gradebook, plus submissions collected but not yet graded).
 
 Nothing here writes: SQLite files are opened with ``mode=ro`` and nbgrader's gradebook is read
@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from bisect import bisect_right
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -18,96 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..store import make_engine, tables
+from .model import Person, Snapshot, Submission
+from .moments import day_in, parse_moment
 from ..tracks import ASSESSMENTS, TRACK_OF_ASSESSMENT, TRACKS
-
-
-@dataclass(frozen=True)
-class Person:
-    employee_id: str
-    name: str
-    department: str
-    role: str
-    due: dict[str, date | None]  # the tracks this person must take, with due dates
-
-
-@dataclass(frozen=True)
-class Submission:
-    track: str
-    submitted_on: date | None
-    score: float | None  # None: not graded yet
-    max_score: float
-    needs_manual: bool
-
-    def percent(self) -> float | None:
-        if self.score is None or not self.max_score:
-            return None
-        return 100.0 * self.score / self.max_score
-
-
-@dataclass
-class Snapshot:
-    """Everything read from the databases at one moment."""
-
-    people: list[Person] = field(default_factory=list)
-    first_activity: dict[tuple[str, str], date] = field(default_factory=dict)
-    completions: dict[tuple[str, str], list[date]] = field(default_factory=dict)
-    modules: dict[str, int] = field(default_factory=dict)
-    submissions: dict[tuple[str, str], Submission] = field(default_factory=dict)
-    pass_marks: dict[str, float] = field(default_factory=dict)
-    loaded_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    stamp: tuple = ()
-    notes: list[str] = field(default_factory=list)  # what could not be read, for the page
-    #: (department, clause) -> [answers or exam items, wrong ones, source ("quiz"/"exam")]
-    clause_results: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
-
-    def modules_done(self, employee_id: str, track: str, as_of: date) -> int:
-        return bisect_right(self.completions.get((employee_id, track), ()), as_of)
-
-    def scoped(self, departments: frozenset[str] | None) -> "Snapshot":
-        """Only the rows of ``departments`` (None: everything).  Every figure a page shows is
-        computed from the scoped snapshot, so other departments' rows never reach it."""
-        if departments is None:
-            return self
-        if not departments:  # nobody's rows: nothing to look through
-            return Snapshot(modules=dict(self.modules), pass_marks=dict(self.pass_marks),
-                            loaded_at=self.loaded_at, stamp=self.stamp, notes=list(self.notes))
-        people = [p for p in self.people if p.department in departments]
-        ids = {p.employee_id for p in people}
-        return Snapshot(
-            people=people,
-            first_activity={k: v for k, v in self.first_activity.items() if k[0] in ids},
-            completions={k: v for k, v in self.completions.items() if k[0] in ids},
-            modules=dict(self.modules),
-            submissions={k: v for k, v in self.submissions.items() if k[0] in ids},
-            pass_marks=dict(self.pass_marks), loaded_at=self.loaded_at, stamp=self.stamp,
-            notes=list(self.notes),
-            clause_results={k: v for k, v in self.clause_results.items() if k[0] in departments})
-
-
-def parse_moment(text_: str) -> datetime:
-    """A moment as nbgrader writes it in ``timestamp.txt`` ("2026-11-30 16:45:00.000000 UTC", or
-    ISO 8601 with an offset); without a zone it is UTC."""
-    value = text_.strip()
-    if value.endswith(" UTC"):
-        value = value[:-4] + "+00:00"
-    moment = datetime.fromisoformat(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
-def day_in(value, zone) -> date | None:
-    """The day (in ``zone``) a stored moment falls on.  Moments without a zone are UTC: the
-    progress store writes UTC, SQLite drops the offset, and nbgrader keeps naive UTC."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value.strip()[:26].replace(" UTC", ""))
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(zone).date()
-    if isinstance(value, date):
-        return value
-    raise ValueError(f"not a moment: {value!r}")
 
 
 def sqlite_files(url: str) -> list[Path]:
