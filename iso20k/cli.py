@@ -138,18 +138,18 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
     anything is wrong, every problem is listed with its line number and nothing is imported.
     Re-importing keeps everyone's progress; every import is recorded in the audit trail.
     See docs/roster.md."""
-    from .audit import anchor_path, current_actor, import_roster_audited
+    from .audit import current_actor, import_roster_audited
     from .roster import ConfirmationNeeded, RosterError
     from .roster.importer import preview_store
-    from .store import ProgressStore
+    from .store import trail_writer
 
     limit = None if show_all else 20
     options = dict(sheet=sheet, role_map=role_map, default_role=default_role, departments=departments,
                    partial=partial, dry_run=dry_run, yes=yes, encoding=encoding)
-    store = preview_store() if dry_run else ProgressStore()
+    store = preview_store() if dry_run else trail_writer()  # the trail's anchor moves with the entry
     try:
         try:
-            result, entry = import_roster_audited(path, store, current_actor(), anchor_path(), **options)
+            result, entry = import_roster_audited(path, store, current_actor(), **options)
         except ConfirmationNeeded as exc:
             click.echo(exc.result.text(limit))
             if not click.get_text_stream("stdin").isatty():
@@ -157,7 +157,7 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
             n = len(exc.result.deactivated)
             if not click.confirm(f"Mark these {n} people inactive and import the roster?", default=False):
                 raise SystemExit("Nothing was imported.") from None
-            result, entry = import_roster_audited(path, store, current_actor(), anchor_path(), **options,
+            result, entry = import_roster_audited(path, store, current_actor(), **options,
                                                   confirmed=exc.result)
     except (RosterError, ConfirmationNeeded) as exc:
         raise SystemExit(str(exc)) from None
@@ -233,17 +233,17 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     tampered submissions.  Answers are read as data and judged by the course's own checks (no
     learner code runs); an assessment that needs learners' code runs it isolated and limited.
     Grades that change are recorded in the audit trail."""
-    from .audit import anchor_path, autograde_audited, current_actor
+    from .audit import autograde_audited, current_actor
     from .audit.trail_client import TrailWriteFailed
     from .grading.sandbox import SandboxUnavailable
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
     try:
         course_dir = _course(course)
-        store = None if settings.trail_url else ProgressStore()  # on the hub: the trail writer records
+        store = None if settings.trail_url else trail_writer(settings)  # on the hub: the trail writer records
         summary, entries = autograde_audited(course_dir.root, assignment, store, current_actor(settings),
-                                             anchor_path(settings), gradebook=course_dir.db_url,
+                                             gradebook=course_dir.db_url,
                                              trail_url=settings.trail_url,
                                              jobs=jobs or settings.grading_jobs,
                                              time_limit=time_limit or settings.grading_time_limit_s,
@@ -460,16 +460,13 @@ def audit_trail_accept(reason: str) -> None:
 
 
 def _record_gradebook(action: str, reason: str) -> None:
-    from .audit import anchor_path, current_actor, record_from_trail_state
-    from .audit.chain import write_anchor
+    from .audit import current_actor, record_from_trail_state
     from .grading.config import gradebook_url
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
-    written = record_from_trail_state(ProgressStore(), gradebook_url(Path(settings.course_root)),
-                                      current_actor(settings), action, reason)
-    if written:
-        write_anchor(anchor_path(settings), written[-1])
+    written = record_from_trail_state(trail_writer(settings), gradebook_url(Path(settings.course_root)),
+                                      current_actor(settings), action, reason)  # the store moves the anchor
     click.echo(f"{len(written)} submission(s) recorded as {action}.")
 
 
@@ -483,19 +480,16 @@ def certificates_group() -> None:
 def certificates_issue(as_of: str | None) -> None:
     """Issue a certificate for every track passed (lessons complete and assessment at its pass
     mark) that has none yet; refresher passes get a new one."""
-    from .audit import anchor_path, current_actor
-    from .audit.chain import write_anchor, entries
+    from .audit import current_actor
     from .certificates import issue_due
     from .competence.records import load_records
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
-    store = ProgressStore()
+    store = trail_writer(settings)  # each issue moves the trail's anchor
     issued = issue_due(store, settings, load_records(settings), _as_of(as_of), current_actor(settings))
     for cert in issued:
         click.echo(f"{cert.code}\t{cert.employee_id}\t{cert.employee_name}\t{cert.track}\tvalid until {cert.valid_until}")
-    if issued:
-        write_anchor(anchor_path(settings), list(entries(store))[-1])
     click.echo(f"{len(issued)} certificate(s) issued.")
 
 
@@ -538,17 +532,15 @@ def certificates_export(code: str, target: Path) -> None:
 @click.option("--reason", required=True, help="Why (goes into the audit trail and onto the verification page).")
 def certificates_revoke(code: str, reason: str) -> None:
     """Revoke a certificate: it stays on record, and verification reports it revoked."""
-    from .audit import anchor_path, current_actor
-    from .audit.chain import write_anchor
+    from .audit import current_actor
     from .certificates import CertificateError, CodeError, revoke
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
     try:
-        cert, entry = revoke(ProgressStore(), code, reason, current_actor(settings))
+        cert, entry = revoke(trail_writer(settings), code, reason, current_actor(settings))  # moves the anchor
     except (CertificateError, CodeError) as exc:
         raise SystemExit(str(exc))
-    write_anchor(anchor_path(settings), entry)
     click.echo(f"Certificate {cert.code} of {cert.employee_name} ({cert.track}) revoked. Audit trail entry #{entry.seq}.")
 
 
@@ -651,11 +643,10 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
     """Export the learning records as validated xAPI 1.0.3 statements; optionally send them to an LRS."""
     import json
 
-    from sqlalchemy import select
-
     from .banks.loader import keyed_catalog_if_readable
     from .competence.records import load_records
-    from .store import ProgressStore, tables
+    from .store import ProgressStore
+    from .store.company import module_completions
     from .xapi import LrsError, build_statements
     from .xapi import send as send_statements
 
@@ -663,9 +654,7 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
     if not out_file and not send:
         raise click.UsageError("Give --out FILE, --send, or both.")
     store = ProgressStore()
-    mc = tables.module_completions
-    with store.engine.connect() as conn:
-        completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
+    completions = module_completions(store)
     statements = build_statements(load_records(settings), store.answers(), completions, keyed_catalog_if_readable(settings),
                                   settings.company_home_page, _as_of(as_of), department)
     if out_file:

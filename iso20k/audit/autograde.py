@@ -8,7 +8,6 @@ from pathlib import Path
 
 from ..grading.config import gradebook_url
 from ..store import ProgressStore
-from .chain import write_anchor
 from .grades import read_grades, record_changes
 
 
@@ -34,7 +33,4 @@ def autograde_audited(course: Path, assignment: str, store: ProgressStore | None
         submissions = submissions_changed(before, after, stamps)
         settings = get_settings().model_copy(update={"trail_url": trail_url})
         return summary, (send_grades(settings, "autograde", submissions, claimed_by=actor) if submissions else [])
-    written = record_changes(store, before, after, stamps, actor, "autograde")
-    if written and anchor is not None:
-        write_anchor(anchor, written[-1])
-    return summary, written
+    return summary, record_changes(store, before, after, stamps, actor, "autograde", anchor=anchor)

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
-
-from ..store import ProgressStore, tables
+from ..store import ProgressStore
+from ..store.roster import employee_ids
 
 
 def hub_user_name(employee_id: str) -> str:
@@ -27,9 +26,7 @@ class LearnerNames:
         self._read_at = 0.0
 
     def _refresh(self) -> None:
-        e = tables.employees
-        with self.store.engine.connect() as conn:
-            ids = [r[0] for r in conn.execute(select(e.c.employee_id))]
+        ids = employee_ids(self.store)
         self._map = {hub_user_name(i): i for i in ids}
         self._read_at = time.monotonic()
 

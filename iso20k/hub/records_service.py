@@ -444,9 +444,7 @@ class TrailGrades(web.RequestHandler):
             raise web.HTTPError(403, "only the trainers' formgrader service may send grades to the audit trail")
 
     async def post(self):
-        from ..audit.chain import write_anchor
         from ..audit.grades import write_submissions
-        from ..audit.verify import anchor_path
         from .accounts import GRADERS_GROUP
         from .config import FORMGRADER
 
@@ -472,8 +470,6 @@ class TrailGrades(web.RequestHandler):
         actor = trainer or f"service:{FORMGRADER}"
         written = await ioloop.IOLoop.current().run_in_executor(
             self.executor, write_submissions, self.store, submissions, actor, source, None, None, extra)
-        if written:
-            write_anchor(anchor_path(self.iso20k), written[-1])
         log.info("trail: %d grade entr%s from %s by %s", len(written), "y" if len(written) == 1 else "ies",
                  source, actor)
         self.set_header("Content-Type", "application/json")
@@ -556,8 +552,7 @@ class TrailHandIns(TrailGrades):
     MAX_BODY = trail_handins.MAX_BODY
 
     async def post(self):
-        from ..audit.chain import append
-        from ..audit.verify import anchor_path
+        from ..store.trail import append
 
         await self._formgrader()
         report = trail_handins.checked_report(json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH))
@@ -565,7 +560,7 @@ class TrailHandIns(TrailGrades):
         actor = f"service:{FORMGRADER}"
 
         def write():
-            return append(self.store, actor, trail_handins.ACTION, subject, report, anchor=anchor_path(self.iso20k))
+            return append(self.store, actor, trail_handins.ACTION, subject, report)  # the store moves the anchor
 
         entry = await ioloop.IOLoop.current().run_in_executor(self.executor, write)
         log.info("trail: hand-in quarantined (%s), reported by %s", subject, actor)
@@ -584,10 +579,10 @@ def keyed_catalog(settings: Settings) -> Catalog:
 
 def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None) -> web.Application:
     """The service's Tornado application, mounted under ``prefix``."""
-    from ..store.evidence import answer_anchor_dir
+    from ..store.progress import trail_writer
 
     # the trail writer keeps each learner's newest answer link beside the trail's anchor
-    store = ProgressStore(settings=settings, anchor_dir=answer_anchor_dir(settings))
+    store = trail_writer(settings)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),
