@@ -49,10 +49,10 @@ def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
     elif exams_dir is None or not Path(exams_dir).is_dir():
         note = f" No exams at {exams_dir}: exam items not compared."
     else:
-        from .grading.exam_model import ExamError
+        from .grading.exam_model import ExamError, load_exams
 
         try:
-            duplicates = exam_problems(catalog, exams_dir)
+            duplicates = exam_problems(catalog, load_exams(Path(exams_dir)))
         except ExamError as exc:
             raise SystemExit(str(exc))
         for line in duplicates:
