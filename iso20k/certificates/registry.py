@@ -50,8 +50,9 @@ def pdf_bytes(store: ProgressStore, code: str) -> bytes | None:
 
 def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employee_name: str, department: str,
           track: str, score: float, max_score: float, passed_on: date, actor: str,
-          now: datetime | None = None, font: Path | None = None) -> tuple[Certificate, Entry]:
-    """Issue one certificate: render the PDF, keep its bytes and hash, record it in the trail."""
+          now: datetime | None = None, font: Path | None = None, anchor: Path | None = None) -> tuple[Certificate, Entry]:
+    """Issue one certificate: render the PDF, keep its bytes and hash, record it in the trail (the
+    store moves the trail's anchor after the commit: its own, or ``anchor``)."""
     now = now or datetime.now(timezone.utc)
     valid_until = add_months(passed_on, settings.certificate_validity_months(track))
     company = f"{settings.company_name} / {settings.company_name_zh}"
@@ -66,7 +67,7 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
                 "code": cert.code, "employee_id": employee_id, "employee_name": employee_name,
                 "track": track, "score": cert.score, "max_score": cert.max_score,
                 "passed_on": passed_on.isoformat(), "valid_until": valid_until.isoformat(),
-                "sha256": digest})
+                "sha256": digest}, anchor)
             return cert, entry
         except stored.IntegrityError as exc:
             if stored.exists(store, employee_id, track, passed_on):
@@ -77,13 +78,13 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
 
 
 def revoke(store: ProgressStore, code: str, reason: str, actor: str,
-           now: datetime | None = None) -> tuple[Certificate, Entry]:
+           now: datetime | None = None, anchor: Path | None = None) -> tuple[Certificate, Entry]:
     """Revoke a certificate (it stays on record, marked revoked), with the reason, in the trail."""
     code = normalise(code)
     if not reason.strip():
         raise CertificateError("Give the reason for revoking (it goes into the audit trail).")
     now = now or datetime.now(timezone.utc)
-    before, entry = stored.revoke(store, code, now, actor, reason.strip())
+    before, entry = stored.revoke(store, code, now, actor, reason.strip(), anchor)
     if before is None:
         raise CertificateError(f"No certificate has the code {code}.")
     if entry is None:

@@ -6,9 +6,10 @@ its PDF, who is due one) is :mod:`iso20k.certificates`'s; these are plain rows."
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable
 
-from sqlalchemy import Connection, func, inspect, insert, select, update
+from sqlalchemy import Connection, delete, func, inspect, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from . import tables
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from .progress import ProgressStore
 
 __all__ = [
-    "FIELDS", "IntegrityError", "code_of_sha256", "exists", "has_table", "insert_issued", "pdf", "revoke",
-    "row", "rows", "rows_in", "stamp", "trail_head",
+    "FIELDS", "IntegrityError", "code_of_sha256", "exists", "has_table", "insert_issued", "pdf", "remove_of",
+    "revoke", "row", "rows", "rows_in", "stamp", "trail_head",
 ]
 
 #: A certificate's columns apart from its PDF, in the order of :class:`iso20k.certificates.Certificate`.
@@ -81,21 +82,24 @@ def trail_head(store: "ProgressStore") -> tuple[int, str] | None:
         return head(conn)
 
 
-def insert_issued(store: "ProgressStore", values: dict, pdf_bytes: bytes, actor: str, details: dict) -> Entry:
+def insert_issued(store: "ProgressStore", values: dict, pdf_bytes: bytes, actor: str, details: dict,
+                  anchor: Path | None = None) -> Entry:
     """Keep one issued certificate (``values``: :data:`FIELDS`) with its PDF and append
-    'certificate-issued' with ``details`` to the trail, in one transaction.  Raises
-    :class:`IntegrityError` when the code is taken or the pass already has its certificate."""
-    with recording(store) as rec:
+    'certificate-issued' with ``details`` to the trail, in one transaction (the trail's anchor
+    follows: the store's, or ``anchor``).  Raises :class:`IntegrityError` when the code is taken
+    or the pass already has its certificate."""
+    with recording(store, anchor) as rec:
         rec.conn.execute(insert(tables.certificates).values(pdf=pdf_bytes, **{f: values[f] for f in FIELDS}))
         return rec.append(actor, "certificate-issued", f"{values['employee_id']}/{values['track']}", details)
 
 
-def revoke(store: "ProgressStore", code: str, now: datetime, actor: str, reason: str) -> tuple[dict | None, Entry | None]:
+def revoke(store: "ProgressStore", code: str, now: datetime, actor: str, reason: str,
+           anchor: Path | None = None) -> tuple[dict | None, Entry | None]:
     """Mark a certificate revoked and append 'certificate-revoked' to the trail, in one transaction.
     Returns the row as it was before (None: no such code) and the entry (None: nothing written,
     because there is no such certificate or it was revoked already)."""
     c = tables.certificates
-    with recording(store) as rec:
+    with recording(store, anchor) as rec:
         before = rec.conn.execute(select(*_columns()).where(c.c.code == code)).first()
         if before is None or before.revoked_at is not None:
             return (_dict(before) if before else None), None
@@ -104,6 +108,29 @@ def revoke(store: "ProgressStore", code: str, now: datetime, actor: str, reason:
         entry = rec.append(actor, "certificate-revoked", f"{before.employee_id}/{before.track}",
                            {"code": code, "reason": reason})
     return _dict(before), entry
+
+
+def remove_of(store: "ProgressStore", employee_ids: Iterable[str], actor: str, reason: str,
+              anchor: Path | None = None) -> tuple[list[str], Entry | None]:
+    """Delete every certificate of these employees with one 'certificates-removed' entry naming
+    each code and the reason, in one transaction: only for the made-up demo company, whose people
+    are rebuilt or removed (a real certificate is revoked, never deleted).  The codes removed and
+    the entry (None: there were none)."""
+    c = tables.certificates
+    ids = sorted(set(employee_ids))
+    codes: list[tuple[str, str, str]] = []
+    entry = None
+    with recording(store, anchor) as rec:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            codes += [tuple(r) for r in rec.conn.execute(select(c.c.code, c.c.employee_id, c.c.track)
+                                                         .where(c.c.employee_id.in_(chunk)))]
+            rec.conn.execute(delete(c).where(c.c.employee_id.in_(chunk)))
+        if codes:
+            removed = [{"code": code, "employee_id": eid, "track": track} for code, eid, track in sorted(codes)]
+            entry = rec.append(actor, "certificates-removed", f"{len(codes)} certificate(s)",
+                               {"reason": reason, "certificates": removed})
+    return [code for code, _, _ in codes], entry
 
 
 # -- on a connection the caller holds (the dashboard's read-only one) ---------------------------

@@ -6,16 +6,24 @@ record's rule, not the store's."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable, Iterator
 
 from sqlalchemy import Connection, and_, case, func, select
 
 from . import tables
 
-if TYPE_CHECKING:
-    from .progress import ProgressStore
+
+@contextmanager
+def _reading(source) -> Iterator[Connection]:
+    """A connection from a connection (used as is), an engine or a store."""
+    if isinstance(source, Connection):
+        yield source
+        return
+    with getattr(source, "engine", source).connect() as conn:
+        yield conn
 
 
 # -- the company path: on the reader's connection ------------------------------------------------
@@ -79,10 +87,11 @@ def completions(conn: Connection, learners: Iterable[str] | None = None) -> list
     return [tuple(r) for r in conn.execute(query)]
 
 
-def module_completions(store: "ProgressStore") -> list[tuple[str, str, str, datetime]]:
-    """``(learner, track, module, completed_at)`` of every module completion (xAPI, evidence)."""
+def module_completions(source) -> list[tuple[str, str, str, datetime]]:
+    """``(learner, track, module, completed_at)`` of every module completion (xAPI, evidence);
+    ``source``: a store, its engine, or a connection."""
     mc = tables.module_completions
-    with store.reading() as conn:
+    with _reading(source) as conn:
         return [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module,
                                                       mc.c.completed_at))]
 
@@ -100,11 +109,11 @@ class LearnerProgress:
     first_answer: dict[str, datetime] = field(default_factory=dict)  # track -> first answered_at
 
 
-def learner_progress(store: "ProgressStore", learner_id: str) -> LearnerProgress:
+def learner_progress(source, learner_id: str) -> LearnerProgress:
     """This learner's roster entry, enrolments, completions, correctly answered questions and first
-    answer per track, in one connection."""
+    answer per track, in one connection (``source``: a store, its engine, or a connection)."""
     e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
-    with store.reading() as conn:
+    with _reading(source) as conn:
         name = conn.execute(select(e.c.name).where(and_(e.c.employee_id == learner_id, e.c.active))).scalar()
         out = LearnerProgress(learner_id, name)
         out.due = {t: d for t, d in conn.execute(select(en.c.track, en.c.due_date)
