@@ -445,6 +445,7 @@ class TrailGrades(web.RequestHandler):
 
     async def post(self):
         from ..audit.grades import write_submissions
+        from ..store.trail import anchor_path
         from .accounts import GRADERS_GROUP
         from .config import FORMGRADER
 
@@ -469,7 +470,8 @@ class TrailGrades(web.RequestHandler):
             extra = {"claimed_by": data["claimed_by"][:200]}  # said by the caller, not checked
         actor = trainer or f"service:{FORMGRADER}"
         written = await ioloop.IOLoop.current().run_in_executor(
-            self.executor, write_submissions, self.store, submissions, actor, source, None, None, extra)
+            self.executor, write_submissions, self.store, submissions, actor, source, None, None, extra,
+            anchor_path(self.iso20k))  # the store moves this writer's anchor after the commit
         log.info("trail: %d grade entr%s from %s by %s", len(written), "y" if len(written) == 1 else "ies",
                  source, actor)
         self.set_header("Content-Type", "application/json")
@@ -552,7 +554,7 @@ class TrailHandIns(TrailGrades):
     MAX_BODY = trail_handins.MAX_BODY
 
     async def post(self):
-        from ..store.trail import append
+        from ..store.trail import anchor_path, append
 
         await self._formgrader()
         report = trail_handins.checked_report(json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH))
@@ -560,7 +562,7 @@ class TrailHandIns(TrailGrades):
         actor = f"service:{FORMGRADER}"
 
         def write():
-            return append(self.store, actor, trail_handins.ACTION, subject, report)  # the store moves the anchor
+            return append(self.store, actor, trail_handins.ACTION, subject, report, anchor=anchor_path(self.iso20k))
 
         entry = await ioloop.IOLoop.current().run_in_executor(self.executor, write)
         log.info("trail: hand-in quarantined (%s), reported by %s", subject, actor)
