@@ -37,8 +37,7 @@ from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
 from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
                              own_tree_without_following, remove_without_following)
-from ..settings import Settings
-from .accounts import GRADERS_GROUP
+from ..settings import GRADERS_GROUP, Settings, env_name, read_settings
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
 
@@ -90,8 +89,8 @@ def dashboard_url(settings: Settings) -> str:
 
 
 #: Settings that reach the progress store (or the hub's database); each service gets at most its own.
-STORE_SETTINGS = ("ISO20K_DB_URL", "ISO20K_DB_ADMIN_URL", "ISO20K_HUB_DB_URL", "ISO20K_HUB_RECORDS_DB_URL",
-                  "ISO20K_HUB_DASHBOARD_DB_URL")
+STORE_SETTINGS = tuple(env_name(f) for f in ("db_url", "db_admin_url", "hub_db_url", "hub_records_db_url",
+                                              "hub_dashboard_db_url"))
 
 
 def service_environment(settings: Settings, runtime_dir: Path | None = None, db_url: str | None = None) -> dict[str, str]:
@@ -101,12 +100,12 @@ def service_environment(settings: Settings, runtime_dir: Path | None = None, db_
     private runtime folder (see :func:`runtime_dir`)."""
     env = {k: v for k, v in settings.environment().items() if k not in STORE_SETTINGS}
     if db_url:
-        env["ISO20K_DB_URL"] = db_url
+        env[env_name("db_url")] = db_url
     env.update({"LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"})
-    env.pop("ISO20K_RUNTIME_DIR", None)
+    env.pop(env_name("runtime_dir"), None)
     if runtime_dir is not None:
         # Jupyter's and IPython's per-user folders too: never the account's home
-        env.update({"ISO20K_RUNTIME_DIR": str(runtime_dir), "HOME": str(runtime_dir),
+        env.update({env_name("runtime_dir"): str(runtime_dir), "HOME": str(runtime_dir),
                     "JUPYTER_RUNTIME_DIR": str(runtime_dir / "jupyter-runtime"),
                     "JUPYTER_CONFIG_DIR": str(runtime_dir / "jupyter-config"),
                     "JUPYTER_DATA_DIR": str(runtime_dir / "jupyter-data"),
@@ -134,7 +133,7 @@ def grader_environment(settings: Settings) -> dict[str, str]:
     progress-store URL or password: grade changes go to the trail writer (ISO20K_TRAIL_URL) with
     the service's hub token and the signed-in trainer's."""
     return {**service_environment(settings), "JUPYTERHUB_DEFAULT_URL": "/formgrader",
-            "ISO20K_TRAIL_URL": trail_url(settings),
+            env_name("trail_url"): trail_url(settings),
             "PATH": f"{settings.hub_python.parent}:/usr/local/bin:/usr/bin:/bin"}
 
 
@@ -168,8 +167,8 @@ def prepare_store(settings: Settings) -> None:
 
 def learner_environment(settings: Settings, learner_config_dir: Path) -> dict[str, str]:
     """The environment of every learner's server: where the records are, the learner config."""
-    return {"ISO20K_RECORDS_URL": records_url(settings) + f"/services/{RECORDS}/",
-            "ISO20K_LANGUAGE": settings.language,
+    return {env_name("records_url"): records_url(settings) + f"/services/{RECORDS}/",
+            env_name("language"): settings.language,
             "JUPYTER_CONFIG_PATH": str(learner_config_dir),
             "PATH": f"{settings.hub_python.parent}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8"}
@@ -426,12 +425,12 @@ def enter_service_account() -> None:
     runtime folder checked (a real folder of this account, mode 0700, on a path only root and this
     account can write) and made its home, so nothing reads per-user configuration from elsewhere."""
     service_umask()
-    folder = os.environ.get("ISO20K_RUNTIME_DIR")
+    folder = read_settings().runtime_dir
     if folder:
         from ..private_paths import check_private_dir
 
         check_private_dir(folder)
-        os.environ["HOME"] = folder
+        os.environ["HOME"] = str(folder)
         os.chdir(folder)
 
 

@@ -73,7 +73,7 @@ def sync_hub_accounts(settings: Settings, people: list[dict], *, dry_run: bool =
     needs_os_account = settings.hub_authenticator == "pam" and not settings.hub_create_system_users
     return sync_accounts(people, client, dry_run=dry_run, max_share=settings.hub_roster_sync_share,
                          confirmed=confirmed, has_account=_os_account_exists if needs_os_account else None,
-                         trainers=[t.strip() for t in settings.hub_trainers.split(",") if t.strip()])
+                         trainers=settings.trainer_ids)
 
 
 def _os_account_exists(name: str) -> bool:
