@@ -27,7 +27,7 @@ from .access import identity_from_environment, wait_for_request
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
 from ..results import Reader, Snapshot
-from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
+from .viewer import NotAllowed, Viewer, parse_manager_departments, viewer_for
 from ..results import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 

@@ -9,7 +9,7 @@ their hub account; their records stay in the progress store and their home folde
 Hub users the roster does not know (IT admins, trainers' service accounts) are left alone.
 
 The hub is reached through its REST API with the ``roster-sync`` service's token, whose role
-allows users and groups only (see :data:`iso20k.hub.config.ROSTER_SYNC_SCOPES`).
+allows users and groups only (see :data:`iso20k.hub.roles.ROSTER_SYNC_SCOPES`).
 """
 
 from __future__ import annotations

@@ -5,18 +5,9 @@
 docs/deployment.md; a company adds its own (LDAP/OAuth, Kubernetes, TLS) in the file named by
 ``ISO20K_HUB_EXTRA_CONFIG``, loaded last.
 
-Who reaches what (JupyterHub RBAC):
-- every user (role ``user``): their own server, and the records service for themselves;
-- the ``roster-sync`` service (``iso20k hub-sync``): users and groups, nothing else (it cannot
-  reach servers, tokens, the proxy or other services);
-- the ``records`` service: no hub rights at all; it only asks the hub who owns a token;
-- trainers (group ``formgrade-iso20k``, filled by ``iso20k hub-sync`` from ISO20K_HUB_TRAINERS):
-  the ``iso20k`` service, nbgrader's formgrader in a shared server that runs as the grader
-  account and owns the course folder (nbgrader's documented set-up for several graders);
-- managers, executives, the management representative and trainers: the ``dashboard`` service
-  (Voila behind the hub's login); which rows each may see is decided inside the dashboard from
-  the roster (:mod:`iso20k.dashboard.viewer`), where the data is read.
-Nobody else reaches either service: the hub refuses them before the service sees a request.
+Who reaches what through the hub (its roles and scopes) is the table in :mod:`iso20k.hub.roles`,
+which docs/deployment.md shows; nobody it does not name reaches a service: the hub refuses them
+before the service sees a request.
 
 Which operating-system account runs what (docs/deployment.md, "Accounts and files", the table in
 :mod:`iso20k.hub.permissions`): only the hub and its proxy run as root; the records service as
@@ -38,17 +29,10 @@ from ..launch import AUDIT_EXTENSION
 from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
                              own_tree_without_following, remove_without_following)
 from ..settings import GRADERS_GROUP, Settings, env_name, read_settings
+from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, ROSTER_SYNC,  # noqa: F401 - named here too
+                    ROSTER_SYNC_SCOPES, SERVER_TOKEN_SCOPES, VERIFY, load_roles)
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
-
-RECORDS = "records"
-ROSTER_SYNC = "roster-sync"
-DASHBOARD = "dashboard"
-VERIFY = "verify"
-#: nbgrader finds the formgrader of a course as the hub service named after the course.
-FORMGRADER = COURSE_ID
-#: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
-DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-representative", GRADERS_GROUP)
 
 #: Every Jupyter server the hub starts (learners' and the formgrader; the dashboard's Voila: see
 #: iso20k.dashboard.kernel_owners) talks to its kernels over
@@ -58,10 +42,6 @@ DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-represent
 #: of another's kernel (found by tests/test_hub_red_team.py).  On the command line: no config
 #: file overrides it.
 KERNELS_OVER_UNIX_SOCKETS = "--KernelManager.transport=ipc"
-
-#: Scopes of the roster-sync service: create, update and remove hub users and groups.
-ROSTER_SYNC_SCOPES = ["admin:users", "admin:groups", "list:users", "read:users",
-                     "list:groups", "read:groups"]
 
 
 def _proxy_command() -> list[str]:
@@ -225,8 +205,8 @@ def records_account(settings: Settings) -> pwd.struct_passwd:
     *My training* shows their assessment results from the gradebook)."""
     import grp
 
-    entry = _account(settings.hub_records_user, "ISO20K_HUB_RECORDS_USER", "the records service")
-    _not_root(entry, "ISO20K_HUB_RECORDS_USER")
+    entry = _account(settings.hub_records_user, env_name("hub_records_user"), "the records service")
+    _not_root(entry, env_name("hub_records_user"))
     dashboard = dashboard_account(settings)
     group = grp.getgrgid(dashboard.pw_gid)
     if entry.pw_gid != dashboard.pw_gid and entry.pw_name not in group.gr_mem:
@@ -238,9 +218,9 @@ def records_account(settings: Settings) -> pwd.struct_passwd:
 
 def dashboard_account(settings: Settings) -> pwd.struct_passwd:
     """The account of the dashboard and the verification page; it must exist and not be root."""
-    entry = _account(settings.hub_dashboard_user, "ISO20K_HUB_DASHBOARD_USER",
+    entry = _account(settings.hub_dashboard_user, env_name("hub_dashboard_user"),
                      "the dashboard (Voila) and the certificate verification page")
-    _not_root(entry, "ISO20K_HUB_DASHBOARD_USER")
+    _not_root(entry, env_name("hub_dashboard_user"))
     return entry
 
 
@@ -255,7 +235,7 @@ def grader_account(settings: Settings) -> pwd.struct_passwd:
     enter (answer keys, hidden tests, the gradebook) except the dashboard account's group, which
     may read (the dashboard shows the assessment results)."""
     name = settings.hub_grader_user
-    entry = _account(name, "ISO20K_HUB_GRADER_USER", "the trainers' formgrader")
+    entry = _account(name, env_name("hub_grader_user"), "the trainers' formgrader")
     course = Path(settings.course_root)
     if not course.is_dir():
         raise HubConfigError(f"ISO20K_COURSE_ROOT ({course}) is not a folder: lay out the course there "
@@ -511,8 +491,7 @@ def configure(c, settings: Settings) -> None:
     c.Spawner.environment = learner_environment(settings, learner_lab.folder)
     c.Spawner.args = [*learner_lab.args, KERNELS_OVER_UNIX_SOCKETS]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
-    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
-                                     f"access:services!service={RECORDS}"]
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
     c.JupyterHub.services = [
         # Each service as its own unprivileged account, in its own fresh runtime folder.
@@ -547,15 +526,7 @@ def configure(c, settings: Settings) -> None:
     ]
     c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
                                 **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}
-    c.JupyterHub.load_roles = [
-        {"name": "user", "scopes": ["self", f"access:services!service={RECORDS}"]},
-        {"name": ROSTER_SYNC, "scopes": ROSTER_SYNC_SCOPES, "services": [ROSTER_SYNC]},
-        {"name": GRADERS_GROUP, "groups": [GRADERS_GROUP],
-         "scopes": [f"access:services!service={FORMGRADER}", "list:services",
-                    f"read:services!service={FORMGRADER}"]},
-        {"name": "dashboard-viewer", "groups": list(DASHBOARD_GROUPS),
-         "scopes": [f"access:services!service={DASHBOARD}", f"read:services!service={DASHBOARD}"]},
-    ]
+    c.JupyterHub.load_roles = load_roles()  # who reaches what: iso20k.hub.roles
     if settings.hub_extra_config:
         c.merge(_load_config_file(settings.hub_extra_config))
 

@@ -21,8 +21,9 @@ def send(statements: list[dict], settings: Settings, batch: int = 200, timeout: 
     with requests.Session() as session:
         session.headers["X-Experience-API-Version"] = "1.0.3"
         if settings.lrs_username:
-            session.auth = (settings.lrs_username,
-                            settings.lrs_password.get_secret_value() if settings.lrs_password else "")
+            # UTF-8 (RFC 7617), as bytes: requests would send text as Latin-1
+            session.auth = (settings.lrs_username.encode(),
+                            (settings.lrs_password.get_secret_value() if settings.lrs_password else "").encode())
         sent = 0
         for start in range(0, len(statements), batch):
             chunk = statements[start:start + batch]
