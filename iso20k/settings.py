@@ -557,8 +557,8 @@ class Settings(BaseSettings):
     worker_results: Path | None = Field(
         default=None,
         description="Folder of grading workers' runs (<student>/<notebook>.ipynb) that nbgrader's "
-        "autograde takes instead of running the notebooks itself. 'iso20k autograde' sets it for the "
-        "autograde it runs; leave it empty.",
+        "autograde, run with the course's configuration, takes instead of running the notebooks itself "
+        "('iso20k autograde' gives nbgrader its own folder). Empty: autograde runs them.",
     )
     jupyterhub_user: str = Field(
         default="",
