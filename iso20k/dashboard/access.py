@@ -174,7 +174,7 @@ def wait_for_request(timeout_s: float | None = None) -> bool:
         try:
             asyncio.new_event_loop().run_until_complete(ask())
         except Exception as exc:  # noqa: BLE001 - no request info: the page refuses, never crashes
-            log.warning(f"no request information: {exc}")
+            log.warning("no request information: %s", exc)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

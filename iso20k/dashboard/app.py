@@ -84,7 +84,7 @@ class DataSource:
             self.reader, self.full = kept
             self.modules = self.reader.modules
             self._rescope()
-            log.info(f"kept reading taken in {time.monotonic() - started:.2f}s")
+            log.info("kept reading taken in %.2fs", time.monotonic() - started)
             self.refresh()  # what changed since it was kept; and the certificates, which are not kept
             return
         catalog = load_catalog(settings.banks_dir)
@@ -105,7 +105,7 @@ class DataSource:
             reading_cache.save(self.kept_file, self._kept_key, self.reader, self.full)
             self._unsaved = False
         except OSError as exc:
-            log.warning(f"reading not kept: {exc}")
+            log.warning("reading not kept: %s", exc)
 
     def today(self) -> date:
         return datetime.now(self.zone).date()
@@ -127,8 +127,8 @@ class DataSource:
         self._full_statuses = {}
         self._rescope()
         # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
-        log.info(f"data read: {len(self.full.people)} employees, "
-              f"{len(self.full.submissions)} submissions in {time.monotonic() - started:.1f}s")
+        log.info("data read: %d employees, %d submissions in %.1fs", len(self.full.people),
+                 len(self.full.submissions), time.monotonic() - started)
 
     def refresh(self) -> bool:
         """Read what changed since the last read; True if anything had."""
@@ -143,7 +143,7 @@ class DataSource:
             if self._read_certificates():  # not kept with the reading: nothing to save again
                 done = [*done, "certificates"]
         if done:
-            log.info(f"read again: {', '.join(done)} in {time.monotonic() - started:.2f}s")
+            log.info("read again: %s in %.2fs", ", ".join(done), time.monotonic() - started)
         return bool(done)
 
     def _update_statuses(self, learners: set[str] | None) -> None:
@@ -268,14 +268,14 @@ class Dashboard:
         except (NotAllowed, ValueError) as refused:
             self.viewer = None
             self.source.restrict(frozenset())
-            log.warning(f"refused: {refused}")
+            log.warning("refused: %s", refused)
             self.controls.layout.display = self.body.layout.display = "none"
             self.header.value = ""
             self.message.value = (f'<div class="iso20k-refused" style="padding:16px;border:1px solid #c62828;'
                                   f'border-radius:6px;max-width:720px">{escape(t("refused", self.language))}</div>')
             return
         self.viewer = viewer
-        log.info(f"page opened for {viewer.name} ({viewer.why})")
+        log.info("page opened for %s (%s)", viewer.name, viewer.why)
         self.source.restrict(viewer.departments)
         self.as_of.value = self.source.today()
         self.controls.layout.display = None

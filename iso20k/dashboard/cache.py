@@ -55,7 +55,7 @@ def load(path: Path, key: tuple):
         with open(path, "rb") as f:
             version, kept_key, reader, snapshot = pickle.load(f)
     except Exception as exc:  # noqa: BLE001 - a damaged file is just not used
-        log.warning(f"kept reading not used: {type(exc).__name__}")
+        log.warning("kept reading not used: %s", type(exc).__name__)
         return None
     if version != VERSION or kept_key != key:
         return None
