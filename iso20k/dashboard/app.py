@@ -17,7 +17,7 @@ from ..banks import load_catalog
 from ..grading.config import gradebook_url
 from ..grading.exam_model import load_exams
 from ..settings import LANGUAGES, Settings, get_settings
-from ..texts import role_label, t
+from ..texts import LANGUAGE_NAMES, role_label, t
 from ..texts.templating import Markup, html_parts
 from ..tracks import TRACKS, track_title
 from .certificates_panel import certificate_panel, read_certificates
@@ -203,7 +203,7 @@ class Dashboard:
         self.version = 0
         self._quiet = False
         layout = w.Layout(width="auto")
-        self.lang = Toggle(options=[("English", "en"), ("简体中文", "zh")], value=language,
+        self.lang = Toggle(options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES], value=language,
                                     style={"button_width": "90px"})
         self.track = Choice(layout=layout)
         self.department = Choice(layout=layout)
