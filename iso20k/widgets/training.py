@@ -5,13 +5,13 @@ assessment results and the next thing to do, in their language.  It only draws a
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import ipywidgets as w
 
-from ..learner import NextStep, TrainingSummary
+from ..learner import TrainingSummary
 from ..texts import language_code, status_label, t
+from ..texts.templating import html_parts
 from ..tracks import track_title
 from .session import QuizSession
 
@@ -21,77 +21,14 @@ def _default_loader(session: QuizSession) -> Callable[[], TrainingSummary]:
     return load
 
 
-def module_link(notebook: str, title: str, language: str) -> str:
-    """A link to a lesson, relative to the start page (course/START_HERE.ipynb)."""
-    href = html.escape(f"{notebook}.{language}.ipynb", quote=True)
-    return f"<a href='{href}' target='_self'>{html.escape(title)}</a>"
-
-
 def render_summary(summary: TrainingSummary, language: str) -> str:
     """The summary as HTML in ``language`` (figures also in data- attributes, for checks)."""
     lang = language_code(language)
-    parts = [f"<section class='iso20k-training' lang='{'zh-CN' if lang == 'zh' else 'en'}' "
-             f"data-learner='{html.escape(summary.learner_id, quote=True)}'>",
-             f"<h3 style='margin:4px 0 8px'>{html.escape(t('My training', lang))}</h3>"]
-    if not summary.in_roster:
-        not_in_roster = t("You ({learner}) are not in the training roster yet, so only the all-staff track is shown. "
-                          "Ask your trainer to add you.", lang, learner=summary.learner_id)
-        parts.append(f"<p>{html.escape(not_in_roster)}</p>")
+    rows = [(tr, track_title(tr.track, lang), None if tr.due is None else (tr.due - summary.as_of).days,
+             status_label(tr.status, lang)) for tr in summary.tracks]
     step = summary.next_step
-    parts.append(f"<p class='iso20k-next' style='font-size:1.05em'><b>{html.escape(t('Next step', lang))}:</b> "
-                 f"{_next_html(step, lang)}</p>")
-    head = "".join(f"<th scope='col' style='text-align:left;padding:4px 10px 4px 0'>{html.escape(k)}</th>"
-                   for k in (t("Track", lang), t("Due", lang), t("Modules done", lang), t("Modules left", lang),
-                             t("Assessment", lang), t("Status", lang)))
-    rows = []
-    for tr in summary.tracks:
-        title = track_title(tr.track, lang)
-        if tr.due is None:
-            due = html.escape(t("no date set", lang))
-        else:
-            days = (tr.due - summary.as_of).days
-            due = f"{tr.due.isoformat()}<br><small>" + html.escape(
-                t("{n} days left", lang, n=days) if days >= 0 else t("{n} days overdue", lang, n=-days)) + "</small>"
-        left = [m for m in tr.modules if not m.done]
-        left_html = "<br>".join(module_link(m.notebook, m.title[lang], lang) if m.notebook
-                                else html.escape(m.title[lang]) for m in left) or "—"
-        res = tr.assessment
-        if res is None:
-            assessment = html.escape(t("not taken yet", lang))
-        elif res.passed is None:
-            day = res.submitted_on.isoformat() if res.submitted_on else "?"
-            assessment = html.escape(t("handed in {day}, awaiting grading", lang, day=day))
-        else:
-            assessment = html.escape(t("{percent:.0f}% ({verdict})", lang, percent=res.percent or 0.0,
-                                        verdict=t("passed", lang) if res.passed else t("not passed", lang)))
-        status = status_label(tr.status, lang)
-        cell = "style='vertical-align:top;padding:4px 10px 4px 0'"
-        rows.append(f"<tr data-track='{tr.track}' data-done='{tr.modules_done}' data-left='{tr.modules_left}' "
-                    f"data-total='{len(tr.modules)}' data-status='{tr.status}'>"
-                    f"<th scope='row' {cell}>{html.escape(title)}</th><td {cell}>{due}</td>"
-                    f"<td {cell}>{tr.modules_done} / {len(tr.modules)}</td><td {cell}>{left_html}</td>"
-                    f"<td {cell}>{assessment}</td><td {cell}>{html.escape(status)}</td></tr>")
-    parts.append(f"<table style='border-collapse:collapse'><thead><tr>{head}</tr></thead>"
-                 f"<tbody>{''.join(rows)}</tbody></table></section>")
-    return "".join(parts)
-
-
-def _next_html(step: NextStep | None, lang: str) -> str:
-    if step is None:
-        return html.escape(t("All your training is complete. Well done!", lang))
-    track = track_title(step.track, lang)
-    if step.kind == "module" and step.module is not None:
-        title = step.module.title[lang]
-        link = module_link(step.module.notebook, title, lang) if step.module.notebook else html.escape(title)
-        return f"{html.escape(t('open the lesson', lang))}: {link} ({html.escape(track)})"
-    if step.kind == "assessment":
-        text = t("all lessons of the {track} are done: take the assessment “{assignment}” (Nbgrader ▸ Assignment List)",
-                 lang, track=track, assignment=step.assignment or "")
-    elif step.kind == "wait":
-        text = t("your {track} assessment is being graded; nothing to do for now", lang, track=track)
-    else:  # retake
-        text = t("your {track} assessment was not passed: talk to your trainer about a retake", lang, track=track)
-    return html.escape(text)
+    next_track = track_title(step.track, lang) if step is not None else ""
+    return html_parts("iso20k.widgets", "training.html").summary(summary, lang, rows, next_track)
 
 
 class MyTraining(w.VBox):
