@@ -29,12 +29,14 @@ class JoinedLines(PackageLoader):
 
 @cache
 def environment(package: str) -> Environment:
+    # auto_reload off: the package's templates do not change while it runs (no stat per use).
     env = Environment(loader=JoinedLines(package, "templates"), autoescape=True, undefined=StrictUndefined,
-                      keep_trailing_newline=False)
+                      keep_trailing_newline=False, auto_reload=False)
     env.globals.update(t=t, pt=pt)
     return env
 
 
+@cache
 def macros(package: str, name: str):
     """The macros of template ``name`` of ``package`` (call them; they return :class:`Markup`, to
     pass into other macros as HTML)."""
@@ -50,6 +52,7 @@ class _AsText:
         return lambda *args, **kwargs: str(macro(*args, **kwargs))
 
 
+@cache
 def html_parts(package: str, name: str):
     """Like :func:`macros`, but the macros return plain ``str`` (a widget's value)."""
     return _AsText(macros(package, name))
