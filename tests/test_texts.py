@@ -5,7 +5,10 @@ same way by every face; the dashboard's HTML from autoescaped Jinja2 templates."
 from __future__ import annotations
 
 import re
+import shutil
 import string
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -59,10 +62,7 @@ def test_every_message_has_a_chinese_translation(chinese):
             assert CJK.search(m.string), m.id
 
 
-def test_the_package_reads_the_compiled_catalogue():
-    """pip install -e compiled the .mo next to the .po (a wheel carries it: test_wheel_install)."""
-    mo = catalogue.mo_file("zh_CN")
-    assert mo.is_file() and mo.read_bytes() == catalogue.compiled(catalogue.po_file("zh_CN"))
+def test_the_package_reads_the_catalogue():
     assert t("Check answer", "zh") == "检查答案" and t("Check answer", "en") == "Check answer"
     assert t("{done} of {total} questions answered correctly", "zh", done=3, total=5) == "已答对 3 / 5 题"
     assert t("Check answer", "fr") == "Check answer"  # any other language: the English source
@@ -107,3 +107,26 @@ def test_templates_escape_what_they_are_given():
     assert "员工名单" in shown  # "Employees of {department}" in Chinese
     # The empty dashboard's text carries the catalogue's own markup, shown as markup.
     assert "<code>iso20k demo</code>" in page().empty("zh", 1)
+
+
+@pytest.mark.slow
+def test_an_editable_install_compiles_the_catalogue_into_the_checkout(tmp_path):
+    """``pip install -e .`` runs the build hook: the .mo appears next to the .po and is what the
+    .po compiles to (a wheel carries it too: test_wheel_install)."""
+    from wheel_build import LEFT_OUT, REPO, clean_environment
+
+    checkout, venv = tmp_path / "checkout", tmp_path / "venv"
+    shutil.copytree(REPO, checkout,
+                    ignore=lambda d, names: {*LEFT_OUT(d, names), *(n for n in names if n.endswith(".mo"))})
+    mo = catalogue.mo_file("zh_CN", checkout / "iso20k" / "texts")
+    assert not mo.exists()
+    env = clean_environment()
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, env=env)
+    proc = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--no-deps", "-e",
+                           str(checkout)], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert mo.is_file() and mo.read_bytes() == catalogue.compiled(catalogue.po_file("zh_CN"))
+    shown = subprocess.run([str(venv / "bin" / "python"), "-c",
+                            "import iso20k.texts as x; print(x.__file__); print(x.t('Check answer', 'zh'))"],
+                           env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert shown.stdout.split() == [str(checkout / "iso20k" / "texts" / "__init__.py"), "检查答案"], shown.stderr

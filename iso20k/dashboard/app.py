@@ -362,7 +362,8 @@ class Dashboard:
         self.chart.value = page().chart(lang, self.version, Markup(legend(lang)), Markup(department_bars(view, lang)))
         self.people.value = self._people(view)
         self.outlook.value = self._outlook(view)
-        self.scores.value = page().scores(lang, self.version, Markup(score_histograms(view, self.source.pass_marks, lang)))
+        histograms = score_histograms(view, self.source.pass_marks, lang)
+        self.scores.value = page().scores(lang, self.version, Markup(histograms))
         # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
                                              self.source.warning_days, lang, self.version)
@@ -378,7 +379,8 @@ class Dashboard:
             return page().people_hint(lang, self.version)
         header, rows = people_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
-        return page().people(lang, self.version, view.filters.department, html_table(header, rows, "people", self.version),
+        return page().people(lang, self.version, view.filters.department,
+                             html_table(header, rows, "people", self.version),
                              download_link(header, rows, f"training-{view.filters.department}-{stamp}.csv",
                                            t("Download this list (CSV)", lang), "people"))
 

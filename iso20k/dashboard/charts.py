@@ -62,9 +62,10 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         values = view.scores.get(track, [])
         title = escape(track_title(track, language))
         if not values:
+            none_yet = t("No graded assessments for this selection yet.", language)
             charts.append(f'<div class="iso20k-hist" data-track="{track}" data-n="0" style="display:inline-block;'
                           f'vertical-align:top;margin:0 24px 12px 0;width:340px"><b>{title}</b>'
-                          f'<p style="color:#666">{escape(t("No graded assessments for this selection yet.", language))}</p></div>')
+                          f'<p style="color:#666">{escape(none_yet)}</p></div>')
             continue
         mark = pass_marks.get(track, 1) * 100
         # Each 10-point bar is split at the pass mark: the part at or above it is drawn as
@@ -127,5 +128,6 @@ def completion_chart(history: list, language: str) -> str:
     parts.append(f'<text x="4" y="14">100%</text><text x="4" y="{h - bottom}">0%</text>')
     parts.append(f'<text x="{left}" y="{h - 8}">{history[0][0].isoformat()}</text>')
     parts.append(f'<text x="{w - 10}" y="{h - 8}" text-anchor="end">{history[-1][0].isoformat()}</text>')
-    parts.append(f'<text x="{left + 60}" y="14" fill="#555">{escape(t("passed, % of required", language))}</text></svg>')
+    axis = t("passed, % of required", language)
+    parts.append(f'<text x="{left + 60}" y="14" fill="#555">{escape(axis)}</text></svg>')
     return "".join(parts)

@@ -28,7 +28,8 @@ _HINTS = {
 def _texts(language: str) -> dict[str, str]:
     """The answer area's own words (the front end fills in ``{item}``, ``{position}``, ``{total}``)."""
     return {"move_up": t("Move up", language), "move_down": t("Move down", language),
-            "choose": t("— choose —", language), "moved": t("“{item}” is now step {position} of {total}.", language)}
+            "choose": t("— choose —", language),
+            "moved": t("“{item}” is now step {position} of {total}.", language)}
 
 
 class _Input(AnswerArea):
