@@ -109,6 +109,15 @@ def test_templates_escape_what_they_are_given():
     assert "<code>iso20k demo</code>" in page().empty("zh", 1)
 
 
+def test_the_verification_page_shows_both_languages_and_escapes():
+    from iso20k.certificates.verify import Verification
+    from iso20k.certificates.web import page
+
+    shown = page(Verification("<b>X</b>", False, "no such certificate"))
+    assert "Not genuine · 非真实证书" in shown and "&lt;b&gt;X&lt;/b&gt;" in shown and "<b>X" not in shown
+    assert shown.startswith("<!doctype html><html lang=\"en\">") and "证书验证</title>" in shown
+
+
 @pytest.mark.slow
 def test_an_editable_install_compiles_the_catalogue_into_the_checkout(tmp_path):
     """``pip install -e .`` runs the build hook: the .mo appears next to the .po and is what the

@@ -97,7 +97,8 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
     assert "iso20k/texts/locale/zh_CN/LC_MESSAGES/iso20k.mo" in names
     assert not [n for n in names if n.endswith((".po", ".pot"))]
     assert {"iso20k/dashboard/templates/dashboard.html", "iso20k/dashboard/templates/tables.html",
-            "iso20k/dashboard/templates/certificates.html", "iso20k/widgets/templates/training.html"} <= set(names)
+            "iso20k/dashboard/templates/certificates.html", "iso20k/widgets/templates/training.html",
+            "iso20k/certificates/templates/verify.html"} <= set(names)
     # The question banks are learners' copies: no answer, no explanation (the keys are installed apart).
     import yaml
 

@@ -16,7 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import pt, t
+from . import N_, pt, t
 
 
 class JoinedLines(PackageLoader):
@@ -32,7 +32,7 @@ def environment(package: str) -> Environment:
     # auto_reload off: the package's templates do not change while it runs (no stat per use).
     env = Environment(loader=JoinedLines(package, "templates"), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=False, auto_reload=False)
-    env.globals.update(t=t, pt=pt)
+    env.globals.update(t=t, pt=pt, N_=N_)
     return env
 
 
