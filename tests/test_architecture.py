@@ -50,7 +50,6 @@ PENDING: dict[tuple[str, str], str] = {
     ("iso20k.competence.records", "iso20k.dashboard.app"): "record: lesson_modules out of the dashboard's UI",
     ("iso20k.evidence.tables", "iso20k.dashboard.figures"): "record: department x track aggregation into results",
     ("iso20k.evidence.tables", "iso20k.dashboard.tables"): "record: evidence tables without the dashboard",
-    ("iso20k.widgets.training", "iso20k.dashboard.i18n"): "texts: one gettext helper instead of dashboard.i18n",
     # the records interface (layer 2) importing faces: My training's reading path into results
     ("iso20k.records.local", "iso20k.learner.summary"): "record: the per-learner path in results",
     ("iso20k.records.remote", "iso20k.learner.summary"): "record: the per-learner path in results",
