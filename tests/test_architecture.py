@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from iso20k.settings import REPO_ROOT
+import iso20k
 
-PACKAGE = REPO_ROOT / "iso20k"
+PACKAGE = Path(iso20k.__file__).resolve().parent  # the code imported, wherever it was installed from
+REPO_ROOT = PACKAGE.parent
 
 #: From top to bottom.  A module may import from its own layer or from lower ones.  Names are the
 #: packages and modules directly under ``iso20k/`` ("iso20k" is the package's own ``__init__``).
