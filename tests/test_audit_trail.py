@@ -145,7 +145,8 @@ def test_the_trails_anchor_is_written_in_one_place_after_the_commit(tmp_path):
     iso20k/store/trail.py names the anchor file or writes it."""
     import ast
 
-    from iso20k.settings import REPO_ROOT, Settings
+    import iso20k
+    from iso20k.settings import Settings
     from iso20k.store import trail_writer
     from iso20k.store.trail import append_all, recording
 
@@ -166,8 +167,9 @@ def test_the_trails_anchor_is_written_in_one_place_after_the_commit(tmp_path):
     assert read_anchor(anchor)[0] == 3
 
     writers = []
-    for path in sorted((REPO_ROOT / "iso20k").rglob("*.py")):
-        rel = path.relative_to(REPO_ROOT).as_posix()
+    package = Path(iso20k.__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package.parent).as_posix()
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             named = isinstance(node, ast.Constant) and node.value == "audit-trail-head.json"
