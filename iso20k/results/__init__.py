@@ -3,8 +3,11 @@
 
 from .model import Person, Snapshot, Submission
 from .moments import day_in, parse_moment
+from .learner import LearnerRecord, read_learner
 from .reader import Reader, load_snapshot
+from .rules import current_certificate, current_certificates, employee_ids, hub_user_name, passed
 from .status import STATUSES, status_of, statuses
 
 __all__ = ["Person", "Snapshot", "Submission", "day_in", "parse_moment", "Reader", "load_snapshot",
-           "STATUSES", "status_of", "statuses"]
+           "LearnerRecord", "read_learner", "current_certificate", "current_certificates", "employee_ids",
+           "hub_user_name", "passed", "STATUSES", "status_of", "statuses"]
