@@ -511,7 +511,7 @@ def certificates_list(employee: str | None, as_of: str | None) -> None:
     day = _as_of(as_of)
     for c in certificates(ProgressStore(), employee):
         click.echo(f"{c.code}\t{c.employee_id}\t{c.employee_name}\t{c.track}\tpassed {c.passed_on}\t"
-                   f"valid until {c.valid_until}\t{c.state(day, settings.certificate_warning_days)}")
+                   f"valid until {c.valid_until}\t{c.state(day, settings.certificate_warning_days, settings.zone())}")
 
 
 @certificates_group.command("export")

@@ -35,7 +35,8 @@ import logging
 from sqlalchemy import event, inspect, text
 from sqlalchemy.orm import Session
 
-from .grades import GradeKey, score_of
+from ..results.rules import grade_score
+from .grades import GradeKey
 
 log = logging.getLogger(__name__)
 _PENDING = "iso20k_audit_pending"
@@ -73,7 +74,7 @@ def _after_update(mapper, connection, target) -> None:
     (auto_old, auto_new) = _old_new(state, "auto_score")
     (man_old, man_new) = _old_new(state, "manual_score")
     (ext_old, ext_new) = _old_new(state, "extra_credit")
-    old, new = score_of(auto_old, man_old, ext_old), score_of(auto_new, man_new, ext_new)
+    old, new = grade_score(auto_old, man_old, ext_old), grade_score(auto_new, man_new, ext_new)
     if old == new:
         return
     session = state.session

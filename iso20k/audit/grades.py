@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from ..results.rules import grade_score
 from ..store import ProgressStore, make_engine
 from ..store.engine import make_url
 from .chain import Entry, append_in, entries
@@ -50,11 +51,8 @@ class GradeKey:
         return f"{self.student} {self.assignment} {self.notebook}/{self.cell}"
 
 
-def score_of(auto, manual, extra) -> float | None:
-    base = manual if manual is not None else auto
-    if base is None:
-        return None
-    return round(float(base) + float(extra or 0), 6)
+#: A grade's score as nbgrader counts it: the one rule, :func:`iso20k.results.rules.grade_score`.
+score_of = grade_score
 
 
 def read_grades(gradebook_url: str, assignment: str | None = None) -> tuple[dict[GradeKey, float | None], dict[str, str]]:

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..results import Snapshot, load_snapshot
+from ..results import Snapshot, load_snapshot, modules_per_track
 from ..grading.config import gradebook_url
 from ..settings import Settings
 from ..tracks import TRACKS
 
 
 def lesson_modules(settings: Settings) -> dict[str, int]:
-    """Lesson modules per track: the dashboard's own count."""
+    """Lesson modules per track: the count the dashboard uses too."""
     from ..banks import load_catalog
-    from ..dashboard.app import lesson_modules as dashboard_count
 
-    return dashboard_count(load_catalog(settings.banks_dir))
+    return modules_per_track(load_catalog(settings.banks_dir))
 
 
 def load_records(settings: Settings) -> Snapshot:

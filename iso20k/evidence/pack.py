@@ -79,7 +79,7 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
     report = verify_trail(store, gradebook_url(Path(settings.course_root)), anchor_path(settings))
 
     tables = [completion_table(snap, as_of, department), matrix_table(matrix), results_table(snap, as_of, department),
-              certificates_table(certs, as_of, warning), exceptions_table(matrix)]
+              certificates_table(certs, as_of, warning, snap.zone), exceptions_table(matrix)]
     figures = {f"requirements_{k}": v for k, v in counts(matrix).items()}
     figures["employees"] = len(people)
     figures["certificates"] = len(certs)

@@ -91,3 +91,14 @@ class Snapshot:
             notes=list(self.notes),
             clause_results={k: v for k, v in self.clause_results.items() if k[0] in departments},
             zone=self.zone)
+
+
+def modules_per_track(catalog) -> dict[str, int]:
+    """Lesson modules per track (from the question banks: one bank per module)."""
+    from ..tracks import TRACKS
+
+    counts = {track: 0 for track in TRACKS}
+    for bank in catalog.banks.values():
+        if bank.track in counts:
+            counts[bank.track] += 1
+    return counts
