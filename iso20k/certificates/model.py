@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from ..results.rules import revoked_by
 
@@ -46,9 +46,9 @@ class Certificate:
     def percent(self) -> float:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
-    def state(self, as_of: date, warning_days: int, zone=timezone.utc) -> str:
+    def state(self, as_of: date, warning_days: int, zone=None) -> str:
         """valid, expiring (inside the warning window), expired or revoked, on ``as_of`` (a day in
-        ``zone``, the configured time zone)."""
+        ``zone``, default the configured time zone)."""
         if revoked_by(self, as_of, zone):
             return "revoked"
         if as_of >= self.valid_until:

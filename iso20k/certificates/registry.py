@@ -128,7 +128,7 @@ def revoke(store: ProgressStore, code: str, reason: str, actor: str,
     return find(store, code), entry
 
 
-def latest_by_track(certs: list[Certificate], as_of: date, zone=timezone.utc) -> dict[tuple[str, str], Certificate]:
+def latest_by_track(certs: list[Certificate], as_of: date, zone=None) -> dict[tuple[str, str], Certificate]:
     """Each (employee, track)'s current certificate on ``as_of``: revoked ones excluded, ties
     decided as :func:`iso20k.results.rules.current_certificate` decides them."""
     return current_certificates(certs, as_of, zone)

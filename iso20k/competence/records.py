@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from ..results import Snapshot, load_snapshot, modules_per_track
-from ..grading.config import gradebook_url
+from ..results import Snapshot, load_snapshot, locate_course, modules_per_track
 from ..settings import Settings
 from ..tracks import TRACKS
 
@@ -20,6 +18,6 @@ def lesson_modules(settings: Settings) -> dict[str, int]:
 
 def load_records(settings: Settings) -> Snapshot:
     """The whole company's records, with day boundaries in the configured time zone."""
-    course = Path(settings.course_root)
-    return load_snapshot(settings.effective_db_url, gradebook_url(course, settings), course,
+    course = locate_course(settings)
+    return load_snapshot(settings.effective_db_url, course.db_url, course.root,
                          lesson_modules(settings), {t: settings.pass_mark(t) for t in TRACKS}, settings.zone())

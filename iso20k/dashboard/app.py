@@ -15,7 +15,6 @@ from pathlib import Path
 import ipywidgets as w
 
 from ..banks import load_catalog
-from ..grading.config import gradebook_url
 from ..grading.exam_model import load_exams
 from ..settings import LANGUAGES, Settings, get_settings
 from ..tracks import TRACKS
@@ -27,7 +26,7 @@ from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
-from ..results import Reader, Snapshot, modules_per_track
+from ..results import Reader, Snapshot, locate_course, modules_per_track
 from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
 from ..results import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
@@ -52,8 +51,8 @@ class DataSource:
 
     def __init__(self, settings: Settings):
         self.progress_url = settings.effective_db_url
-        self.course_root = Path(settings.course_root)
-        self.gradebook_url = gradebook_url(self.course_root, settings)
+        course = locate_course(settings)
+        self.course_root, self.gradebook_url = course.root, course.db_url
         self.warning_days = settings.certificate_warning_days
         self.certificates: list = []
         self._certificates_stamp: tuple | None = None  # of the certificates read (None: not read)

@@ -4,7 +4,7 @@ read-only (never the PDFs); a store without certificates shows nothing."""
 
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import date
 from html import escape
 
 from sqlalchemy import inspect, select, text
@@ -52,7 +52,7 @@ def read_certificates(url: str, snap: Snapshot, after: tuple | None = None) -> t
 
 
 def certificate_panel(certs: list[Certificate], people: list[Person], as_of: date, warning_days: int,
-                      language: str, version: int, zone=timezone.utc) -> str:
+                      language: str, version: int, zone=None) -> str:
     """HTML for the people shown: counts and the expiring or expired certificates."""
     latest = current_certificates(certs, as_of, zone, {p.employee_id for p in people})
     if not latest:

@@ -4,7 +4,7 @@ files, the workbook and the PDF summary."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timezone
+from datetime import date
 
 from ..certificates.model import Certificate
 from ..competence.matrix import STATUS_ZH, Requirement
@@ -66,7 +66,7 @@ def results_table(snap: Snapshot, as_of: date, department: str | None) -> Table:
     return Table("results", "Lessons and assessment results", "课程与考核成绩", header, rows)
 
 
-def certificates_table(certs: list[Certificate], as_of: date, warning_days: int, zone=timezone.utc) -> Table:
+def certificates_table(certs: list[Certificate], as_of: date, warning_days: int, zone=None) -> Table:
     header = ["code / 验证码", "employee_id / 员工编号", "name / 姓名", "department / 部门", "track / 课程",
               "score / 得分", "passed_on / 通过日期", "valid_until / 有效期至", "state / 状态", "issued_at / 发证时间",
               "sha256"]

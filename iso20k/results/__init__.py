@@ -3,11 +3,12 @@
 
 from .model import Person, Snapshot, Submission, modules_per_track
 from .moments import day_in, parse_moment
+from .course import Course, locate_course
 from .learner import LearnerRecord, read_learner
 from .reader import Reader, load_snapshot
 from .rules import current_certificate, current_certificates, employee_ids, hub_user_name, passed
 from .status import STATUSES, status_of, statuses
 
 __all__ = ["Person", "Snapshot", "Submission", "modules_per_track", "day_in", "parse_moment", "Reader", "load_snapshot",
-           "LearnerRecord", "read_learner", "current_certificate", "current_certificates", "employee_ids",
+           "Course", "locate_course", "LearnerRecord", "read_learner", "current_certificate", "current_certificates", "employee_ids",
            "hub_user_name", "passed", "STATUSES", "status_of", "statuses"]

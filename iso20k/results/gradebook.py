@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable
 
@@ -112,7 +112,8 @@ def cell_names(conn) -> dict[str, str]:
 # -- hand-ins collected but not graded yet ---------------------------------------------------------
 def collected(course_root: Path, students: Iterable[str] | None = None, zone=None) -> dict[tuple[str, str], date | None]:
     """(student folder, track) -> the day (in ``zone``) each assessment in ``submitted/`` was handed
-    in (nbgrader's ``timestamp.txt``; None when unreadable); every student's, or only ``students``'."""
+    in (nbgrader's ``timestamp.txt``; None when unreadable); every student's, or only ``students``'.
+    Without ``zone``: the configured zone."""
     base = Path(course_root) / "submitted"
     if students is None:
         try:
@@ -127,7 +128,7 @@ def collected(course_root: Path, students: Iterable[str] | None = None, zone=Non
             stamp = base / name / assignment / "timestamp.txt"
             if stamp.is_file():
                 try:
-                    out[(name, track)] = day_in(parse_moment(stamp.read_text(encoding="utf-8")), zone or timezone.utc)
+                    out[(name, track)] = day_in(parse_moment(stamp.read_text(encoding="utf-8")), zone)
                 except (OSError, ValueError, OverflowError):
                     out[(name, track)] = None
     return out

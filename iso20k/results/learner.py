@@ -5,7 +5,7 @@ lesson progress and hand-ins, into a :class:`~.model.Snapshot` of that one perso
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timezone
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import and_, func, select
@@ -14,7 +14,7 @@ from ..store import tables
 from ..tracks import TRACK_OF_ASSESSMENT, TRACKS
 from . import gradebook
 from .model import Person, Snapshot, Submission
-from .moments import day_in
+from .moments import configured_zone, day_in
 from .reader import read_only
 from .rules import hub_user_name
 
@@ -35,7 +35,7 @@ def read_learner(engine, learner_id: str, *, modules: dict[str, int], pass_marks
     """``learner_id``'s record from the progress store behind ``engine`` (and the gradebook at
     ``gradebook_url`` / hand-ins under ``course_root``, when given).  A learner who is not in the
     roster (yet) has the all-staff track without a due date, as everyone takes it."""
-    zone = zone or timezone.utc
+    zone = zone or configured_zone()
     e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
     with engine.connect() as conn:
         name = conn.execute(select(e.c.name).where(and_(e.c.employee_id == learner_id, e.c.active))).scalar()

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Callable, Iterable, Protocol
 
-from .moments import day_in
+from .moments import configured_zone, day_in
 
 #: Scores are sums of floats; a score this close below the mark is at the mark.
 TOLERANCE = 1e-9
@@ -57,16 +57,18 @@ class _Certificate(Protocol):
     revoked_at: datetime | None
 
 
-def revoked_by(cert: _Certificate, as_of: date, zone=timezone.utc) -> bool:
-    """Whether ``cert`` was revoked on or before ``as_of`` (the revocation's day in ``zone``)."""
-    return cert.revoked_at is not None and day_in(cert.revoked_at, zone) <= as_of
+def revoked_by(cert: _Certificate, as_of: date, zone=None) -> bool:
+    """Whether ``cert`` was revoked on or before ``as_of`` (the revocation's day in ``zone``,
+    default the configured zone)."""
+    return cert.revoked_at is not None and day_in(cert.revoked_at, zone or configured_zone()) <= as_of
 
 
-def current_certificate(certs: Iterable[_Certificate], as_of: date, zone=timezone.utc):
+def current_certificate(certs: Iterable[_Certificate], as_of: date, zone=None):
     """The certificate a person holds for a track on ``as_of`` (``certs``: theirs for that track),
     or None: of those passed on or before ``as_of`` and not revoked by then, the latest pass; of
     two for the same pass day, the one issued later; of two issued at the same moment, the
     greater code.  A revoked certificate counts as never issued."""
+    zone = zone or configured_zone()
     live = [c for c in certs if c.passed_on <= as_of and not revoked_by(c, as_of, zone)]
     return max(live, key=_order, default=None)
 
@@ -78,14 +80,14 @@ def _order(cert: _Certificate):
     return (cert.passed_on, issued, cert.code)
 
 
-def current_certificates(certs: Iterable[_Certificate], as_of: date, zone=timezone.utc,
+def current_certificates(certs: Iterable[_Certificate], as_of: date, zone=None,
                          employees: set[str] | None = None) -> dict[tuple[str, str], _Certificate]:
     """(employee id, track) -> :func:`current_certificate`, for everyone (or ``employees``)."""
     grouped: dict[tuple[str, str], list] = {}
     for cert in certs:
         if employees is None or cert.employee_id in employees:
             grouped.setdefault((cert.employee_id, cert.track), []).append(cert)
-    out = {}
+    out, zone = {}, zone or configured_zone()
     for key, mine in grouped.items():
         cert = current_certificate(mine, as_of, zone)
         if cert is not None:
