@@ -89,6 +89,41 @@ def learner_hand_ins(conn, learner_id: str) -> list[HandIn]:
             for sub_id, name, student, stamp, score, penalty, max_score, waiting in rows]
 
 
+def _grade_keys():
+    """(assignment, student, notebook, cell, hand-in timestamp) of each grade, as a query to narrow."""
+    from nbgrader.api import Assignment, BaseCell, Grade, Notebook, SubmittedAssignment, SubmittedNotebook
+
+    return (select(Assignment.name, SubmittedAssignment.student_id, Notebook.name, BaseCell.name,
+                   Grade.auto_score, Grade.manual_score, Grade.extra_credit, SubmittedAssignment.timestamp)
+            .select_from(Grade)
+            .join(SubmittedNotebook, SubmittedNotebook.id == Grade.notebook_id)
+            .join(Notebook, Notebook.id == SubmittedNotebook.notebook_id)
+            .join(SubmittedAssignment, SubmittedAssignment.id == SubmittedNotebook.assignment_id)
+            .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)
+            .join(BaseCell, BaseCell.id == Grade.cell_id))
+
+
+def grade_rows(conn, assignment: str | None = None) -> list[tuple]:
+    """Every grade (of ``assignment``) with its key and parts: (assignment, student, notebook,
+    cell, auto score, manual score, extra credit, hand-in timestamp); the audit trail scores them
+    with :func:`.rules.grade_score`."""
+    from nbgrader.api import Assignment
+
+    query = _grade_keys()
+    if assignment:
+        query = query.where(Assignment.name == assignment)
+    with session(conn) as s:
+        return [tuple(r) for r in s.execute(query)]
+
+
+def grade_key(conn, grade_id: str) -> tuple | None:
+    """(assignment, student, notebook, cell, hand-in timestamp) of one grade, or None."""
+    from nbgrader.api import Grade
+
+    row = conn.execute(_grade_keys().where(Grade.id == grade_id)).first()
+    return None if row is None else (row[0], row[1], row[2], row[3], row[7])
+
+
 def wrong_items(conn) -> list[tuple[str, str]]:
     """(submitted notebook, grade cell) of every graded exam item scored below its maximum."""
     from nbgrader.api import Grade, GradeCell
