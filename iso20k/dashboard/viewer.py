@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from ..results.rules import employee_ids, hub_user_name
+from ..results.rules import id_in_roster, hub_user_name
 
 COMPANY_ROLES = frozenset({"management-representative", "executive"})
 
@@ -77,7 +77,7 @@ def viewer_for(identity: Identity | None, roster: dict[str, tuple[str, str]], *,
     name = hub_user_name(identity.name)
     if name in {hub_user_name(t) for t in trainers} or set(identity.groups) & set(trainer_groups):
         return Viewer(identity.name, None, "trainer")
-    role, department = roster.get(employee_ids(roster)(name), (None, None))
+    role, department = roster.get(id_in_roster(roster)(name), (None, None))
     if role in COMPANY_ROLES:
         return Viewer(identity.name, None, role)
     if role == "manager":

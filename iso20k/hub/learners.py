@@ -9,7 +9,7 @@ import time
 
 from sqlalchemy import select
 
-from ..results.rules import employee_ids, hub_user_name
+from ..results.rules import id_in_roster, hub_user_name
 from ..store import ProgressStore, tables
 
 __all__ = ["LearnerNames", "hub_user_name"]
@@ -21,7 +21,7 @@ class LearnerNames:
     def __init__(self, store: ProgressStore, max_age_s: float = 60.0):
         self.store = store
         self.max_age_s = max_age_s
-        self._map = employee_ids(())
+        self._map = id_in_roster(())
         self._names: set[str] = set()
         self._read_at = 0.0
 
@@ -29,7 +29,7 @@ class LearnerNames:
         e = tables.employees
         with self.store.engine.connect() as conn:
             ids = [r[0] for r in conn.execute(select(e.c.employee_id))]
-        self._map, self._names = employee_ids(ids), {hub_user_name(i) for i in ids}
+        self._map, self._names = id_in_roster(ids), {hub_user_name(i) for i in ids}
         self._read_at = time.monotonic()
 
     def learner_id(self, hub_name: str) -> str:

@@ -13,7 +13,7 @@ from .judge import judge_and_record, start_order
 
 def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
     """One learner's training summary from the store and the course's gradebook (the settings')."""
-    from ..learner.summary import training_summary
+    from ..results.training import training_summary
     from ..results import locate_course
     from ..settings import get_settings
 

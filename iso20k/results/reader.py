@@ -19,7 +19,7 @@ from ..store import make_engine, tables
 from . import gradebook
 from .model import Person, Snapshot, Submission
 from .moments import day_in
-from .rules import employee_ids
+from .rules import id_in_roster
 from ..tracks import TRACK_OF_ASSESSMENT, TRACKS
 
 
@@ -50,8 +50,8 @@ def file_stamp(paths: list[Path]) -> tuple:
 
 
 def roster_ids(people):
-    """nbgrader's student id -> the roster's employee id (see :func:`.rules.employee_ids`)."""
-    return employee_ids(p.employee_id for p in people)
+    """nbgrader's student id -> the roster's employee id (see :func:`.rules.id_in_roster`)."""
+    return id_in_roster(p.employee_id for p in people)
 
 
 def collected_stamp(course_root: Path) -> tuple:
@@ -320,7 +320,7 @@ class Reader:
             position = database_position(conn, self.gradebook_url)
             stamp = tuple(conn.execute(_GRADEBOOK_STAMP).one())
             hand_ins, notebooks = gradebook.company_hand_ins(conn)
-            roster_id = employee_ids(departments)
+            roster_id = id_in_roster(departments)
             subs = {h.id: (h.assignment, roster_id(h.student)) for h in hand_ins}
             waiting = {h.id for h in hand_ins if h.needs_manual or not h.graded}  # no items counted
             # Clause table: every graded submission answered each of its assessment's items once
@@ -362,7 +362,7 @@ class Reader:
     def _read_collected(self, snap: Snapshot) -> None:
         """Submissions collected into ``submitted/`` that the gradebook does not know yet."""
         self._collected = collected_stamp(self.course_root)
-        roster_id = employee_ids(p.employee_id for p in snap.people)
+        roster_id = id_in_roster(p.employee_id for p in snap.people)
         for (student, track), day in gradebook.collected(self.course_root, zone=self.zone).items():
             learner = roster_id(student)
             if (learner, track) not in self._graded:

@@ -10,7 +10,7 @@ Every face (the dashboard, My training, certificates, competence, xAPI, the evid
 - :func:`passed`: a graded hand-in passes at or above the track's mark (a share of the points);
 - :func:`~.moments.day_in`: the day a moment falls on, in the configured zone;
 - :func:`current_certificate`: a person's certificate for a track on a day;
-- :func:`hub_user_name` / :func:`employee_ids`: hub (and nbgrader) user names and roster ids.
+- :func:`hub_user_name` / :func:`id_in_roster`: hub (and nbgrader) user names and roster ids.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def hub_user_name(employee_id: str) -> str:
     return str(employee_id).strip().lower()
 
 
-def employee_ids(ids: Iterable[str]) -> Callable[[str], str]:
+def id_in_roster(ids: Iterable[str]) -> Callable[[str], str]:
     """A function from a hub or nbgrader user name (or an employee id in any case) to the
     roster's employee id among ``ids``; names not in the roster are returned as they are.
     Employee ids are unique ignoring case (the roster import refuses others)."""
