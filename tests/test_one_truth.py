@@ -169,6 +169,7 @@ def test_every_face_tells_the_same_story(settings, tmp_path):
     from iso20k.evidence.pack import build_evidence
     from iso20k.grading.config import gradebook_url
     from iso20k.learner import training_summary
+    from iso20k.learner.summary import summary_from_json, summary_to_json
 
     store = ProgressStore(settings.effective_db_url)
     catalog = load_catalog(settings.banks_dir)
@@ -207,6 +208,7 @@ def test_every_face_tells_the_same_story(settings, tmp_path):
             mine = training_summary(store, eid, catalog, course_dir=settings.course_dir,
                                     gradebook_url=gradebook_url(settings.course_root, settings),
                                     course_root=settings.course_root, as_of=day)
+            same("My training across the records service (JSON)", eid, summary_from_json(summary_to_json(mine)), mine)
             [track] = mine.tracks
             same("My training's status", eid, track.status, dash[eid]["status"])
             result = track.assessment
