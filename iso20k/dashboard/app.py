@@ -10,7 +10,6 @@ import sys
 import time
 from datetime import date, datetime
 from html import escape
-from pathlib import Path
 
 import ipywidgets as w
 
