@@ -186,7 +186,7 @@ def test_every_face_tells_the_same_story(settings, tmp_path):
 
     def same(face: str, who: str, got, expected) -> None:
         if got != expected:
-            problems.append(f"as of {day}, {who}: {face} says {got!r}, the dashboard {expected!r}")
+            problems.append(f"as of {day}, {who}: {face} says {got!r}, expected {expected!r} (the dashboard's reading)")
 
     for day in (NOV30, DEC1, DEC2):
         # -- the dashboard
