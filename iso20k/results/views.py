@@ -8,7 +8,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..tracks import TRACKS
+from ..texts import t
+from ..tracks import TRACKS, track_title
 from .model import Person, Snapshot
 
 
@@ -124,3 +125,25 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
     drilldown.sort(key=lambda item: (item[0].name, item[0].employee_id))
     return View(filters, tracks, people, [rows[d] for d in sorted(rows)], total, overdue_people,
                 drilldown, scores, scores_passed)
+
+
+# -- the department × track table as text (the dashboard's page and CSV, the evidence pack) --------
+def percent_text(cell: TrackCell) -> str:
+    return "—" if cell.percent is None else f"{cell.percent:.0f}%"
+
+
+def department_cells(view: View, language: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (the last row is the total) of the department × track table."""
+    header = [t("Department", language), t("Employees", language)]
+    for track in view.tracks:
+        name = track_title(track, language, short=True)
+        header += [t("{track} · required", language, track=name), t("{track} · trained", language, track=name),
+                   t("{track} · % trained", language, track=name), t("{track} · overdue", language, track=name)]
+    rows = []
+    for row in view.rows + [view.total]:
+        cells = [row.department or t("All shown", language), str(row.employees)]
+        for track in view.tracks:
+            c = row.tracks[track]
+            cells += [str(c.enrolled), str(c.passed), percent_text(c), str(c.overdue)]
+        rows.append(cells)
+    return header, rows
