@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-VERSION = 2  # 2: the reader knows which learners the last refresh changed
+VERSION = 3  # 2: the reader knows which learners the last refresh changed; 3: change counters
 
 
 def cache_file(data_dir: Path, runtime_dir: Path | None = None) -> Path:
