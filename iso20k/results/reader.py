@@ -84,6 +84,12 @@ FROM (SELECT COUNT(*) AS n, MAX(timestamp) AS newest FROM submitted_assignment) 
 _NEWEST_ANSWER = text("SELECT COALESCE(MAX(id), 0) FROM answers")
 _ANSWERS_AFTER = text("SELECT COUNT(*) FROM answers WHERE id > :after")
 
+def _roster_part(stamp: tuple) -> tuple:
+    """The part of a progress stamp that changes with the roster or enrolments (and how it was
+    found: a switch between counting and the change counters reads everything again)."""
+    return stamp[4:] if stamp[-1] == "signal" else stamp[3:]
+
+
 #: Where each database's change signal is kept (store/changes.py).
 _SIGNALS = {"progress": (changes.STORE_COUNTERS, changes.STORE_WATCHED),
             "gradebook": (changes.GRADEBOOK_COUNTERS, changes.GRADEBOOK_WATCHED)}
@@ -282,14 +288,19 @@ class Reader:
 
     def _progress_stamp(self, conn) -> tuple:
         """What the progress store holds, as this transaction sees it: (newest answer id, answers,
-        completions, then what changes with the roster).  With counters, nothing is counted."""
+        completions, [the answers' counter,] then what changes with the roster (see
+        :func:`_roster_part`), then how it was found).  With counters, nothing is counted."""
         counted = self._counters(conn, "progress")
         if counted is None:
             self._certificates = ()
             return tuple(conn.execute(_PROGRESS_STAMP).one()) + ("counted",)
         self._certificates = counted["certificates"]
-        newest = conn.execute(_NEWEST_ANSWER).scalar()
-        return (newest, counted["answers"][1], counted["module_completions"][1],
+        before = self._stamps.get("progress")
+        if before is not None and before[-1] == "signal" and before[3] == counted["answers"]:
+            newest = before[0]  # no answer added or removed since: no need to ask
+        else:
+            newest = conn.execute(_NEWEST_ANSWER).scalar()
+        return (newest, counted["answers"][1], counted["module_completions"][1], counted["answers"],
                 counted["employees"][0], counted["enrolments"][0], "signal")
 
     def _gradebook_stamp(self, conn) -> tuple:
@@ -391,7 +402,7 @@ class Reader:
             if stamp == before:
                 self._positions["progress"] = position
                 return ""
-            if (before is None or stamp[3:] != before[3:] or stamp[0] < before[0] or stamp[1] < before[1]
+            if (before is None or _roster_part(stamp) != _roster_part(before) or stamp[0] < before[0] or stamp[1] < before[1]
                     or stamp[2] < before[2]):
                 return "roster"
             outcome = "rows" if self._read_progress(conn, fresh(), stamp, full=False) else "order"
