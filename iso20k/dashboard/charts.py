@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from statistics import median
 
-from .figures import View
+from ..results.views import View
 from .i18n import status_label, t, track_label
 from ..results import STATUSES
 

@@ -8,7 +8,7 @@ import csv
 import io
 from html import escape
 
-from .figures import TrackCell, View
+from ..results.views import TrackCell, View
 from .i18n import role_label, status_label, t, track_label
 
 TABLE_STYLE = "border-collapse:collapse;font-size:13px;line-height:1.35;margin:6px 0;"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -16,9 +16,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..store import changes, make_engine, tables
+from . import gradebook
 from .model import Person, Snapshot, Submission
-from .moments import day_in, parse_moment
-from ..tracks import ASSESSMENTS, TRACK_OF_ASSESSMENT, TRACKS
+from .moments import day_in
+from .rules import id_in_roster
+from ..tracks import TRACK_OF_ASSESSMENT, TRACKS
 
 
 def sqlite_files(url: str) -> list[Path]:
@@ -48,10 +50,8 @@ def file_stamp(paths: list[Path]) -> tuple:
 
 
 def roster_ids(people):
-    """nbgrader's student id -> the roster's employee id.  On the hub nbgrader knows each learner
-    by their user name, the employee id in lower case; ids are unique ignoring case."""
-    by_fold = {p.employee_id.casefold(): p.employee_id for p in people}
-    return lambda student: by_fold.get(str(student).casefold(), student)
+    """nbgrader's student id -> the roster's employee id (see :func:`.rules.id_in_roster`)."""
+    return id_in_roster(p.employee_id for p in people)
 
 
 def collected_stamp(course_root: Path) -> tuple:
@@ -128,40 +128,6 @@ def read_only(url: str, what: str, snap: Snapshot):
         engine.dispose()
 
 
-# nbgrader's gradebook has no index that leads with a submission's id, so joining grades to
-# submissions is slow at company scale.  Each table is read once and joined here instead.
-_GRADE_TOTALS = text("""
-SELECT notebook_id,
-       SUM(CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
-                WHEN auto_score IS NOT NULL THEN auto_score + COALESCE(extra_credit, 0)
-                ELSE 0 END),
-       MAX(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END)
-FROM grade GROUP BY notebook_id
-""")
-# Exam items answered wrong (fewer points than the item's maximum), for the clause table.
-_WRONG_ITEMS = text("""
-SELECT g.notebook_id, g.cell_id FROM grade g JOIN grade_cells gc ON gc.id = g.cell_id
-WHERE NOT g.needs_manual_grade
-  AND COALESCE(g.manual_score, g.auto_score, 0) + COALESCE(g.extra_credit, 0) < gc.max_score
-""")
-_CELLS = text("""
-SELECT bc.id, bc.name, gc.max_score FROM base_cell bc JOIN grade_cells gc ON gc.id = bc.id
-UNION ALL
-SELECT bc.id, bc.name, tc.max_score FROM base_cell bc JOIN task_cells tc ON tc.id = bc.id
-""")
-_SUBMITTED_NOTEBOOKS = text("SELECT id, assignment_id, COALESCE(late_submission_penalty, 0) FROM submitted_notebook")
-_SUBMISSIONS = text("""
-SELECT sa.id, a.name, sa.student_id, sa.timestamp
-FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id
-""")
-_MAX_SCORES = text("""
-SELECT a.name,
-       COALESCE((SELECT SUM(gc.max_score) FROM grade_cells gc JOIN base_cell bc ON bc.id = gc.id
-                  JOIN notebook n ON bc.notebook_id = n.id WHERE n.assignment_id = a.id), 0)
-     + COALESCE((SELECT SUM(tc.max_score) FROM task_cells tc JOIN base_cell bc ON bc.id = tc.id
-                  JOIN notebook n ON bc.notebook_id = n.id WHERE n.assignment_id = a.id), 0)
-FROM assignment a
-""")
 _NEW_FIRST = text("""
 SELECT learner_id, track, MIN(answered_at) FROM answers WHERE id > :after GROUP BY learner_id, track
 """)
@@ -311,7 +277,8 @@ class Reader:
 
     # -- the whole read ----------------------------------------------------------------------
     def load(self) -> Snapshot:
-        snap = Snapshot(modules={t: self.modules.get(t, 0) for t in TRACKS}, pass_marks=dict(self.pass_marks))
+        snap = Snapshot(modules={t: self.modules.get(t, 0) for t in TRACKS}, pass_marks=dict(self.pass_marks),
+                        zone=self.zone)
         self._last_answer = 0
         self._quiz_clauses = {}
         with self._transaction("progress", self.progress_url, "progress store", snap) as conn:
@@ -437,7 +404,7 @@ class Reader:
         return Snapshot(people=snap.people, first_activity=dict(snap.first_activity),
                         completions=dict(snap.completions), modules=snap.modules,
                         submissions=dict(snap.submissions), pass_marks=snap.pass_marks,
-                        notes=list(snap.notes), clause_results=dict(snap.clause_results))
+                        notes=list(snap.notes), clause_results=dict(snap.clause_results), zone=snap.zone)
 
     # -- the parts -------------------------------------------------------------------------
     def _read_progress(self, conn, snap: Snapshot, stamp: tuple, full: bool) -> bool:
@@ -506,52 +473,41 @@ class Reader:
         zone = self.zone
         departments = {p.employee_id: p.department for p in snap.people}
         self._graded, self._exam_clauses = {}, {}
-        max_scores = {name: float(total) for name, total in conn.execute(_MAX_SCORES)}
-        cells = {cid: (name.rsplit("-", 1)[0], float(mx or 0)) for cid, name, mx in conn.execute(_CELLS)}
-        notebooks = {nb: (sub_id, float(penalty)) for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS)}
-        roster_id = roster_ids(snap.people)
-        subs = {sub_id: (name, roster_id(student), stamp_)
-                for sub_id, name, student, stamp_ in conn.execute(_SUBMISSIONS)}
-        per_submission: dict[str, list] = {}
-        for nb, score, manual in conn.execute(_GRADE_TOTALS):
-            sub_id, _ = notebooks.get(nb, (None, 0.0))
-            entry = per_submission.setdefault(sub_id, [0.0, False])
-            entry[0] += float(score or 0)
-            entry[1] = entry[1] or bool(manual)
+        hand_ins, notebooks = gradebook.company_hand_ins(conn)
+        roster_id = id_in_roster(departments)
+        subs = {h.id: (h.assignment, roster_id(h.student)) for h in hand_ins}
+        waiting = {h.id for h in hand_ins if h.needs_manual or not h.graded}  # no items counted
         # Clause table: every graded submission answered each of its assessment's items once
         # (nbgrader keeps a grade per item); the wrong ones are read one by one.
         items_of: dict[str, list[str]] = {}
         for assignment, item in self.item_clauses:
             items_of.setdefault(assignment, []).append(item)
-        for sub_id, (name, student, _) in subs.items():
+        for sub_id, (name, student) in subs.items():
             dept = departments.get(student)
-            if dept is None or per_submission.get(sub_id, (0, True))[1]:
+            if dept is None or sub_id in waiting:
                 continue
             for item in items_of.get(name, ()):
                 for clause in self.item_clauses[(name, item)]:
                     self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])[0] += 1
-        for nb, cell in conn.execute(_WRONG_ITEMS):
-            sub_id, _ = notebooks.get(nb, (None, 0.0))
-            name, student, _ = subs.get(sub_id, (None, None, None))
-            dept = departments.get(student)
-            item = cells.get(cell, (None, 0.0))[0]
-            if dept is None or per_submission.get(sub_id, (0, True))[1]:
-                continue
-            for clause in self.item_clauses.get((name, item), ()):
-                counts = self._exam_clauses.get((dept, clause, "exam"))
-                if counts is not None:
-                    counts[1] += 1
-        penalties: dict[str, float] = {}
-        for sub_id, penalty in notebooks.values():
-            penalties[sub_id] = penalties.get(sub_id, 0.0) + penalty
-        for sub_id, (name, student, when) in subs.items():
-            track = TRACK_OF_ASSESSMENT.get(name)
+        if self.item_clauses:
+            cells = gradebook.cell_names(conn)
+            for nb, cell in gradebook.wrong_items(conn):
+                sub_id = notebooks.get(nb)
+                name, student = subs.get(sub_id, (None, None))
+                dept = departments.get(student)
+                if dept is None or sub_id in waiting:
+                    continue
+                item = cells.get(cell, "").rsplit("-", 1)[0]
+                for clause in self.item_clauses.get((name, item), ()):
+                    counts = self._exam_clauses.get((dept, clause, "exam"))
+                    if counts is not None:
+                        counts[1] += 1
+        for h in hand_ins:
+            track = TRACK_OF_ASSESSMENT.get(h.assignment)
             if track is None:
                 continue
-            score, manual = per_submission.get(sub_id, (0.0, False))
-            self._graded[(student, track)] = Submission(
-                track, day_in(when, zone), max(0.0, score - penalties.get(sub_id, 0.0)),
-                max_scores.get(name, 0.0), manual)
+            self._graded[(roster_id(h.student), track)] = Submission(
+                track, day_in(h.timestamp, zone), h.score, h.max_score, h.needs_manual)
         self._stamps["gradebook"] = stamp
         snap.submissions.update(self._graded)
         snap.clause_results = self._clause_results()
@@ -559,22 +515,11 @@ class Reader:
     def _read_collected(self, snap: Snapshot) -> None:
         """Submissions collected into ``submitted/`` that the gradebook does not know yet."""
         self._collected = collected_stamp(self.course_root)
-        base = self.course_root / "submitted"
-        if not base.is_dir():
-            return
-        roster_id = roster_ids(snap.people)
-        for student in os.scandir(base):
-            learner = roster_id(student.name)
-            for track, assignment in ASSESSMENTS.items():
-                if (learner, track) in self._graded:
-                    continue
-                stamp = Path(student.path) / assignment / "timestamp.txt"
-                if stamp.is_file():
-                    try:
-                        day = day_in(parse_moment(stamp.read_text(encoding="utf-8")), self.zone)
-                    except (ValueError, OverflowError):
-                        day = None
-                    snap.submissions[(learner, track)] = Submission(track, day, None, 0.0, True)
+        roster_id = id_in_roster(p.employee_id for p in snap.people)
+        for (student, track), day in gradebook.collected(self.course_root, zone=self.zone).items():
+            learner = roster_id(student)
+            if (learner, track) not in self._graded:
+                snap.submissions[(learner, track)] = Submission(track, day, None, 0.0, True)
 
     def _clause_results(self) -> dict:
         return {**self._quiz_clauses, **self._exam_clauses}

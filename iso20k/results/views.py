@@ -1,5 +1,6 @@
-"""The dashboard's numbers for one choice of filters: headline, department × track table,
-status counts per department, one department's employees, and assessment scores."""
+"""The figures for one choice of filters, for the dashboard and the evidence pack alike: headline,
+department × track table, status counts per department, one department's employees, and
+assessment scores."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..tracks import TRACKS
-from ..results import Person, Snapshot
+from .model import Person, Snapshot
 
 
 @dataclass(frozen=True)
