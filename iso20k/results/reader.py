@@ -84,6 +84,7 @@ FROM (SELECT COUNT(*) AS n, MAX(timestamp) AS newest FROM submitted_assignment) 
 _NEWEST_ANSWER = text("SELECT COALESCE(MAX(id), 0) FROM answers")
 _ANSWERS_AFTER = text("SELECT COUNT(*) FROM answers WHERE id > :after")
 
+
 def _roster_part(stamp: tuple) -> tuple:
     """The part of a progress stamp that changes with the roster or enrolments (and how it was
     found: a switch between counting and the change counters reads everything again)."""
