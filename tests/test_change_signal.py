@@ -82,6 +82,21 @@ def test_the_store_counts_its_changes_in_the_writers_transaction(postgres_url):
     slow.commit()
     slow.close()
     assert counters(postgres_url)["answers"][1] == 3
+    # Many one-row statements in one transaction (a bulk load), one of them in a savepoint rolled
+    # back: the counters hold what was committed, written once at commit.
+    before = counters(postgres_url)["answers"]
+    with store.engine.begin() as conn:
+        for n in range(300):
+            answer(conn, f"E{20000 + n}")
+        with pytest.raises(RuntimeError), conn.begin_nested():
+            answer(conn, "E30000")
+            raise RuntimeError
+        answer(conn, "E30001")
+    after = counters(postgres_url)["answers"]
+    assert after[1] == before[1] + 301 and after[0] > before[0]
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM answers")).scalar() == after[1]
+        assert conn.execute(text("SELECT count(*) FROM store_changes_pending")).scalar() == 0
     store.close()
 
 

@@ -2,17 +2,20 @@
 
 PostgreSQL's write-ahead-log position is the whole server's: every write to any database on it
 (another application's, nbgrader's gradebook next to the progress store, autovacuum) moves it, so a
-reader watching it would look again after each of them.  Instead, statement-level triggers on the
-watched tables keep, in a small table in the same database, per watched table a ``version`` (+1 per
-statement that inserted, updated, deleted or truncated) and its ``row_count`` (what the inserts and
-deletes added up to).  The counters are ordinary rows written in the writer's transaction, so a
-reader that reads them in the same snapshot as the data sees exactly the data they describe: no
+reader watching it would look again after each of them.  Instead, triggers on the watched tables
+keep, in a small table in the same database, per watched table a ``version`` (moved on by every
+transaction that inserted, updated, deleted or truncated) and its ``row_count`` (what the inserts
+and deletes added up to).  The counters are ordinary rows written in the writer's transaction, so
+a reader that reads them in the same snapshot as the data sees exactly the data they describe: no
 change is missed, none is seen twice, and nothing is counted or scanned to find out.
 
+What it costs a writer: each statement's trigger (``FOR EACH STATEMENT``) only adds its figures to
+a transaction-local setting (no row written; a bulk load of half a million one-row statements in
+one transaction stays linear); the first one also queues one row in ``<counters>_pending``, whose
+deferred constraint trigger writes the transaction's sums to a counter row once, at commit.
 Writers do not queue behind each other for the counters: a table has several counter rows
-(slots), and a statement's trigger adds to the first slot no other open transaction holds (``FOR
-UPDATE SKIP LOCKED``), or to a new slot when all are held; a reader adds the slots up.  So a
-transaction that added answers and is still open delays nobody else's answers.
+(slots); the commit adds to the first slot no other transaction holds (``FOR UPDATE SKIP
+LOCKED``), or to a new slot when all are held; a reader adds the slots up.
 
 The trigger functions run as their owner (``SECURITY DEFINER``): the records role, which may only
 add answers, completions, trail entries and certificates, needs no right on the counters.
@@ -40,33 +43,58 @@ GRADEBOOK_WATCHED = ("assignment", "notebook", "base_cell", "grade_cells", "task
                      "submitted_assignment", "submitted_notebook", "grade")
 GRADEBOOK_COUNTERS = "iso20k_changes"
 
-_PREFIX = "iso20k_changes_"  # every trigger this module creates starts with it
+_PREFIX = "iso20k_changes_"  # every trigger (and its function) this module creates starts with it
+_SETTING = "iso20k_changes"  # transaction-local settings iso20k_changes.<table>: this transaction's sums
 _EVENTS = ("insert", "delete", "update", "truncate")
 
 
 def _functions(counters: str) -> list[str]:
-    add = {"insert": ("1", "(SELECT count(*) FROM changed)"), "delete": ("1", "-(SELECT count(*) FROM changed)"),
-           "update": ("1", "0")}
+    """The per-statement functions (one per event) and the commit function of ``counters``."""
+    rows = {"insert": "(SELECT count(*) FROM changed)", "delete": "-(SELECT count(*) FROM changed)",
+            "update": "0", "truncate": "0"}
+    head = "RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$"
     out = [f"CREATE SEQUENCE IF NOT EXISTS {counters}_slot START 1"]
-    for event, (version, rows) in add.items():
-        out.append(f"""CREATE OR REPLACE FUNCTION {_PREFIX}{event}() RETURNS trigger LANGUAGE plpgsql
-            SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-            DECLARE n bigint := {rows};
+    for event, n in rows.items():
+        # 'versions rows truncated' of this transaction so far, in a transaction-local setting
+        reset = "1" if event == "truncate" else "split_part(seen, ' ', 3)"
+        total = "0" if event == "truncate" else f"split_part(seen, ' ', 2)::bigint + {n}"
+        out.append(f"""CREATE OR REPLACE FUNCTION {_PREFIX}{event}() {head}
+            DECLARE
+              key text := '{_SETTING}.' || TG_TABLE_NAME;
+              seen text := current_setting(key, true);
             BEGIN
-              UPDATE {counters} SET version = version + {version}, row_count = row_count + n
-               WHERE (name, slot) = (SELECT name, slot FROM {counters} WHERE name = TG_TABLE_NAME
-                                     ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED);
-              IF NOT FOUND THEN  -- every slot is held by an open transaction: a new one
-                INSERT INTO {counters} (name, slot, version, row_count)
-                VALUES (TG_TABLE_NAME, nextval('{counters}_slot'), {version}, n);
+              IF seen IS NULL OR seen = '' THEN
+                INSERT INTO {counters}_pending (name) VALUES (TG_TABLE_NAME);
+                seen := '0 0 0';
               END IF;
+              PERFORM set_config(key, (split_part(seen, ' ', 1)::bigint + 1)::text || ' ' || ({total})::text
+                                      || ' ' || {reset}, true);
               RETURN NULL;
             END $$""")
-    # TRUNCATE empties the table: every slot's rows go (it waits for the slots' holders)
-    out.append(f"""CREATE OR REPLACE FUNCTION {_PREFIX}truncate() RETURNS trigger LANGUAGE plpgsql
-        SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+    out.append(f"""CREATE OR REPLACE FUNCTION {_PREFIX}commit() {head}
+        DECLARE
+          key text := '{_SETTING}.' || NEW.name;
+          seen text := current_setting(key, true);
+          v bigint;
+          n bigint;
         BEGIN
-          UPDATE {counters} SET version = version + 1, row_count = 0 WHERE name = TG_TABLE_NAME;
+          DELETE FROM {counters}_pending WHERE id = NEW.id;
+          IF seen IS NULL OR seen = '' THEN
+            RETURN NULL;
+          END IF;
+          PERFORM set_config(key, '', true);
+          v := split_part(seen, ' ', 1)::bigint;
+          n := split_part(seen, ' ', 2)::bigint;
+          IF split_part(seen, ' ', 3) = '1' THEN  -- truncated: every slot starts from nothing
+            UPDATE {counters} SET row_count = 0 WHERE name = NEW.name;
+          END IF;
+          UPDATE {counters} SET version = version + v, row_count = row_count + n
+           WHERE (name, slot) = (SELECT name, slot FROM {counters} WHERE name = NEW.name
+                                 ORDER BY slot LIMIT 1 FOR UPDATE SKIP LOCKED);
+          IF NOT FOUND THEN  -- every slot is held by another committing transaction: a new one
+            INSERT INTO {counters} (name, slot, version, row_count)
+            VALUES (NEW.name, nextval('{counters}_slot'), v, n);
+          END IF;
           RETURN NULL;
         END $$""")
     return out
@@ -92,8 +120,13 @@ def install(conn: Connection, counters: str, watched: tuple[str, ...]) -> None:
     conn.execute(text(f"CREATE TABLE IF NOT EXISTS {counters} (name VARCHAR(64) NOT NULL, slot INTEGER NOT NULL, "
                       "version BIGINT NOT NULL DEFAULT 0, row_count BIGINT NOT NULL DEFAULT 0, "
                       "PRIMARY KEY (name, slot))"))
+    conn.execute(text(f"CREATE TABLE IF NOT EXISTS {counters}_pending "
+                      "(id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name VARCHAR(64) NOT NULL)"))
     for statement in _functions(counters):
         conn.execute(text(statement))
+    conn.execute(text(f"DROP TRIGGER IF EXISTS {_PREFIX}commit ON {counters}_pending"))
+    conn.execute(text(f"CREATE CONSTRAINT TRIGGER {_PREFIX}commit AFTER INSERT ON {counters}_pending "
+                      f"DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION {_PREFIX}commit()"))
     for table in watched:
         for statement in _triggers(table):
             conn.execute(text(statement))
@@ -107,7 +140,8 @@ def install(conn: Connection, counters: str, watched: tuple[str, ...]) -> None:
 
 
 def installed(conn: Connection, counters: str, watched: tuple[str, ...]) -> bool:
-    """Whether every watched table has its four triggers, enabled, and its counter."""
+    """Whether every watched table has its four triggers, enabled, and its counter (and the
+    commit trigger is there, enabled)."""
     if conn.dialect.name != "postgresql":
         return False
     return read(conn, counters, watched) is not None
@@ -116,8 +150,9 @@ def installed(conn: Connection, counters: str, watched: tuple[str, ...]) -> bool
 _READ = """
 SELECT c.name, sum(c.version), sum(c.row_count),
        (SELECT count(*) FROM pg_catalog.pg_trigger t JOIN pg_catalog.pg_class r ON r.oid = t.tgrelid
-        WHERE r.relnamespace = to_regnamespace(current_schema())::oid AND r.relname = ANY(:names)
-          AND t.tgname LIKE :prefix AND t.tgenabled <> 'D')
+        WHERE r.relnamespace = to_regnamespace(current_schema())::oid AND r.relname = ANY(:tables)
+          AND t.tgname LIKE :prefix AND t.tgenabled <> 'D'
+          AND (r.relname <> :pending OR t.tgname = :commit))
 FROM {counters} c WHERE c.name = ANY(:names) GROUP BY c.name
 """
 
@@ -132,8 +167,10 @@ def read(conn: Connection, counters: str, watched: tuple[str, ...]) -> dict[str,
     if conn.execute(text("SELECT to_regclass(:t)"), {"t": counters}).scalar() is None:
         return None
     rows = conn.execute(text(_READ.format(counters=counters)),
-                        {"names": list(watched), "prefix": _PREFIX + "%"}).all()
-    if len(rows) != len(watched) or any(r[3] != len(_EVENTS) * len(watched) for r in rows):
+                        {"names": list(watched), "tables": [*watched, f"{counters}_pending"],
+                         "pending": f"{counters}_pending", "commit": f"{_PREFIX}commit",
+                         "prefix": _PREFIX.replace("_", "\\_") + "%"}).all()
+    if len(rows) != len(watched) or any(r[3] != len(_EVENTS) * len(watched) + 1 for r in rows):
         return None
     return {name: (int(version), int(count)) for name, version, count, _ in rows}
 
