@@ -186,7 +186,7 @@ def test_every_face_tells_the_same_story(settings, tmp_path):
 
     def same(face: str, who: str, got, expected) -> None:
         if got != expected:
-            problems.append(f"as of {day}, {who}: {face} says {got!r}, the dashboard {expected!r}")
+            problems.append(f"as of {day}, {who}: {face} says {got!r}, expected {expected!r} (the dashboard's reading)")
 
     for day in (NOV30, DEC1, DEC2):
         # -- the dashboard
@@ -304,8 +304,11 @@ def test_both_reading_paths_score_as_nbgraders_gradebook(settings):
     store = ProgressStore(settings.effective_db_url)
     for eid, (score, max_score, waiting) in expected.items():
         company = source_snap.submissions[(eid, TRACK)]
-        learner = read_learner(store.engine, eid, modules={}, pass_marks={}, gradebook_url=url,
-                               zone=settings.zone()).snapshot.submissions[(eid, TRACK)]
+        alone = read_learner(store.engine, eid, modules={}, pass_marks={}, gradebook_url=url,
+                             course_root=course, zone=settings.zone()).snapshot
+        # the learner's path reads that learner only, never the company
+        assert [p.employee_id for p in alone.people] == [eid] and {k[0] for k in alone.submissions} == {eid}
+        learner = alone.submissions[(eid, TRACK)]
         for sub in (company, learner):
             assert (sub.score, sub.max_score, sub.needs_manual) == (pytest.approx(score), max_score, waiting), eid
         assert company.submitted_on == learner.submitted_on

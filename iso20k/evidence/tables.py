@@ -8,10 +8,9 @@ from datetime import date
 
 from ..certificates.model import Certificate
 from ..competence.matrix import STATUS_ZH, Requirement
-from ..results.views import Filters, build_view
+from ..results.views import Filters, build_view, department_cells
 from ..results import Snapshot
 from ..results import statuses
-from ..dashboard.tables import department_cells
 from ..tracks import TRACK_TITLES
 
 

@@ -4,9 +4,11 @@ models (``nbgrader.api``) on a read-only connection: scores are nbgrader's ``Gra
 because it creates and migrates tables; a plain ORM session on a read-only connection reads the
 same models and writes nothing.
 
-Two reading paths: the company (every hand-in, ``Grade.score`` summed per submitted notebook in
-one pass: nbgrader's grade table has no index leading with a submission) and one learner
-(``SubmittedAssignment.score`` for their hand-ins only).  Both end in :func:`.rules.submission_score`.
+Two reading paths, one function: the company (every hand-in) and one learner (their hand-ins
+only); each sums nbgrader's ``Grade.score`` per submitted notebook in one pass over the grades
+(nbgrader's grade table has no index leading with a submission), less the late penalty
+(:func:`.rules.submission_score`).  ``tests/test_one_truth.py`` checks both against nbgrader's
+``Gradebook`` (``SubmittedAssignment.score``).
 """
 
 from __future__ import annotations
@@ -46,47 +48,56 @@ def session(conn) -> Session:
 
 def company_hand_ins(conn) -> tuple[list[HandIn], dict[str, str]]:
     """Every graded hand-in, and each submitted notebook's hand-in id (for per-item reading)."""
-    from nbgrader.api import Assignment, Grade, SubmittedAssignment, SubmittedNotebook
-
-    with session(conn) as s:
-        max_scores = {name: float(total or 0) for name, total in s.execute(select(Assignment.name, Assignment.max_score))}
-        notebooks: dict[str, str] = {}
-        penalties: dict[str, float] = {}
-        for nb, sub_id, penalty in s.execute(select(SubmittedNotebook.id, SubmittedNotebook.assignment_id,
-                                                    SubmittedNotebook.late_submission_penalty)):
-            notebooks[nb] = sub_id
-            penalties[sub_id] = penalties.get(sub_id, 0.0) + float(penalty or 0)
-        totals: dict[str, list] = {}
-        manual = func.max(case((Grade.needs_manual_grade, 1), else_=0))
-        for nb, score, waiting in s.execute(select(Grade.notebook_id, func.sum(Grade.score), manual)
-                                            .group_by(Grade.notebook_id)):
-            entry = totals.setdefault(notebooks.get(nb), [0.0, False])
-            entry[0] += float(score or 0)
-            entry[1] = entry[1] or bool(waiting)
-        out = []
-        for sub_id, name, student, stamp in s.execute(
-                select(SubmittedAssignment.id, Assignment.name, SubmittedAssignment.student_id,
-                       SubmittedAssignment.timestamp).join(Assignment, Assignment.id == SubmittedAssignment.assignment_id)):
-            raw, waiting = totals.get(sub_id, (0.0, False))
-            out.append(HandIn(sub_id, name, student, stamp, submission_score(raw, penalties.get(sub_id)),
-                              max_scores.get(name, 0.0), waiting, sub_id in totals))
-    return out, notebooks
+    return _hand_ins(conn, None)
 
 
 def learner_hand_ins(conn, learner_id: str) -> list[HandIn]:
-    """One learner's graded hand-ins (under their employee id or hub user name), scored by
-    nbgrader's ``SubmittedAssignment.score``."""
-    from nbgrader.api import Assignment, SubmittedAssignment
+    """One learner's graded hand-ins (under their employee id or hub user name): only their rows'
+    grades are summed (nbgrader's grade table has no index leading with a notebook, so its
+    ``SubmittedAssignment.score`` makes SQLite index the whole table for every hand-in)."""
+    return _hand_ins(conn, sorted({learner_id, hub_user_name(learner_id)}))[0]
 
-    sa = SubmittedAssignment
+
+def _hand_ins(conn, students: list[str] | None) -> tuple[list[HandIn], dict[str, str]]:
+    """The hand-ins (of ``students``, None: everyone's), each scored by summing nbgrader's
+    ``Grade.score`` over its notebooks in one pass over the grades, less its late penalty."""
+    from nbgrader.api import Assignment, Grade, SubmittedAssignment, SubmittedNotebook
+
     with session(conn) as s:
-        rows = s.execute(select(sa.id, Assignment.name, sa.student_id, sa.timestamp, sa.score,
-                                sa.late_submission_penalty, Assignment.max_score, sa.needs_manual_grade)
-                         .join(Assignment, Assignment.id == sa.assignment_id)
-                         .where(sa.student_id.in_(sorted({learner_id, hub_user_name(learner_id)})))).all()
-    return [HandIn(sub_id, name, student, stamp, submission_score(score, penalty), float(max_score or 0),
-                   bool(waiting))
-            for sub_id, name, student, stamp, score, penalty, max_score, waiting in rows]
+        query = (select(SubmittedAssignment.id, Assignment.name, SubmittedAssignment.student_id,
+                        SubmittedAssignment.timestamp)
+                 .join(Assignment, Assignment.id == SubmittedAssignment.assignment_id))
+        if students is not None:
+            query = query.where(SubmittedAssignment.student_id.in_(students))
+        subs = s.execute(query).all()
+        if not subs:
+            return [], {}
+        names = {name for _, name, _, _ in subs}
+        max_scores = {name: float(total or 0) for name, total in
+                      s.execute(select(Assignment.name, Assignment.max_score).where(Assignment.name.in_(names)))}
+        query = select(SubmittedNotebook.id, SubmittedNotebook.assignment_id, SubmittedNotebook.late_submission_penalty)
+        if students is not None:
+            query = query.where(SubmittedNotebook.assignment_id.in_([sub_id for sub_id, *_ in subs]))
+        notebooks: dict[str, str] = {}
+        penalties: dict[str, float] = {}
+        for nb, sub_id, penalty in s.execute(query):
+            notebooks[nb] = sub_id
+            penalties[sub_id] = penalties.get(sub_id, 0.0) + float(penalty or 0)
+        waiting = func.max(case((Grade.needs_manual_grade, 1), else_=0))
+        query = select(Grade.notebook_id, func.sum(Grade.score), waiting).group_by(Grade.notebook_id)
+        if students is not None:
+            query = query.where(Grade.notebook_id.in_(sorted(notebooks) or [""]))
+        totals: dict[str, list] = {}
+        for nb, score, manual in s.execute(query):
+            entry = totals.setdefault(notebooks.get(nb), [0.0, False])
+            entry[0] += float(score or 0)
+            entry[1] = entry[1] or bool(manual)
+    out = []
+    for sub_id, name, student, stamp in subs:
+        raw, manual = totals.get(sub_id, (0.0, False))
+        out.append(HandIn(sub_id, name, student, stamp, submission_score(raw, penalties.get(sub_id)),
+                          max_scores.get(name, 0.0), manual, sub_id in totals))
+    return out, notebooks
 
 
 def _grade_keys():
