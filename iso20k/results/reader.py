@@ -177,6 +177,7 @@ class Reader:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._links = {}
+        self._signal_ok = {}  # this kernel's login may read what the last one could not
 
     def close(self) -> None:
         """Close the kept connections (a new refresh opens them again)."""
