@@ -7,6 +7,7 @@ import hashlib
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from ..results.rules import current_certificates
 from ..settings import Settings
 from ..store import ProgressStore
 from ..store import certificates as stored
@@ -92,14 +93,9 @@ def revoke(store: ProgressStore, code: str, reason: str, actor: str,
     return find(store, code), entry
 
 
-def latest_by_track(certs: list[Certificate], as_of: date) -> dict[tuple[str, str], Certificate]:
-    """Each (employee, track)'s most recent certificate passed on or before ``as_of``."""
-    out: dict[tuple[str, str], Certificate] = {}
-    for cert in certs:
-        if cert.passed_on <= as_of:
-            key = (cert.employee_id, cert.track)
-            if key not in out or cert.passed_on >= out[key].passed_on:
-                out[key] = cert
-    return out
+def latest_by_track(certs: list[Certificate], as_of: date, zone=None) -> dict[tuple[str, str], Certificate]:
+    """Each (employee, track)'s current certificate on ``as_of``: revoked ones excluded, ties
+    decided as :func:`iso20k.results.rules.current_certificate` decides them."""
+    return current_certificates(certs, as_of, zone)
 
 
