@@ -248,3 +248,64 @@ def test_the_demo_company_has_the_certificates_of_its_passes(tmp_path):
     [removed] = [e for e in _trail(store) if e.action == "certificates-removed"]
     assert sorted(c["code"] for c in removed.details["certificates"]) == sorted(c.code for c in certs)
     assert verify_trail(store, gradebook_url(settings.course_root), anchor_path(settings)).ok
+
+
+def test_a_manual_grade_in_formgrader_that_completes_the_pass_issues_the_certificate(world, tmp_path):
+    """A real JupyterLab with nbgrader's formgrader and the audit hook, on one machine: the trainer
+    raises a failing learner's grades cell by cell through formgrader's own API; no certificate
+    while the score is below the mark, the certificate at the save that reaches it (in the
+    trainer's name, after that save's trail entry), nothing more for later saves."""
+    import sqlite3
+
+    from browser import TOKEN, jupyter_lab
+    from iso20k.audit import record_from_trail_state
+    from iso20k.grading.environment import course_gradebook
+    from iso20k.launch import AUDIT_EXTENSION
+
+    settings = copy_world(world, tmp_path / "w")
+    course, url = settings.course_root, gradebook_url(settings.course_root)
+    _, passed = _all_staff_passes(settings)
+    student = passed[0]
+    store = ProgressStore(settings.effective_db_url)
+    with warnings.catch_warnings(), course_gradebook(course) as gb:  # set-up: the learner's exam failed ...
+        warnings.simplefilter("ignore")
+        for nb in gb.find_submission(EXAM, student).notebooks:
+            for g in nb.grades:
+                g.manual_score = 0.0
+        gb.db.commit()
+    # ... as the trail records (accepted by a named person, as an auditor would see it)
+    assert record_from_trail_state(store, url, "setup", "grade-accepted", "test set-up: the exam failed", {student})
+    with sqlite3.connect(course / "gradebook.db") as conn:
+        cells = conn.execute(
+            "SELECT g.id, c.max_score FROM grade g JOIN submitted_notebook sn ON sn.id = g.notebook_id "
+            "JOIN submitted_assignment sa ON sa.id = sn.assignment_id JOIN assignment a ON a.id = sa.assignment_id "
+            "JOIN grade_cells c ON c.id = g.cell_id WHERE a.name = ? AND sa.student_id = ? ORDER BY g.id",
+            (EXAM, student)).fetchall()
+    total = sum(m for _, m in cells)
+    mark = settings.pass_mark("all-staff") * total
+    env = {"ISO20K_DATA_DIR": str(settings.data_dir), "ISO20K_COURSE_ROOT": str(course),
+           "ISO20K_AUDIT_ACTOR": "grader-anna"}
+    score, crossed = 0.0, None
+    with jupyter_lab(course, tmp_path, env_updates=env,
+                     extra_args=(f"--ServerApp.jpserver_extensions={AUDIT_EXTENSION}=True",)) as base:
+        for i, (grade_id, max_score) in enumerate(cells):
+            request = urllib.request.Request(f"{base}/formgrader/api/grade/{grade_id}", method="PUT",
+                                             data=json.dumps({"manual_score": max_score, "extra_credit": None}).encode(),
+                                             headers={"Authorization": f"token {TOKEN}", "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=120) as reply:
+                assert json.loads(reply.read())["manual_score"] == max_score
+            score += max_score
+            if crossed is None and score >= mark - 1e-9:
+                crossed = i
+            assert len(certificates(store)) == (0 if crossed is None else 1), (i, score, mark)
+    assert crossed is not None and crossed < len(cells) - 1, "the pass is completed before the last cell"
+    [cert] = certificates(store)
+    assert (cert.employee_id, cert.track) == (student, "all-staff")
+    trail = _trail(store)
+    at = next(n for n, e in enumerate(trail) if e.action == "certificate-issued")
+    assert trail[at].actor == "grader-anna" and trail[at].details["code"] == cert.code
+    assert trail[at - 1].action == "manual-grade" and trail[at - 1].subject == f"{student}/{EXAM}"
+    assert [e.action for e in trail[at + 1:]] == ["manual-grade"] * (len(cells) - 1 - crossed)
+    assert "were not issued" not in (tmp_path / "lab-server.log").read_text()
+    report = verify_trail(store, url, anchor_path(settings))
+    assert report.ok, report.text()
