@@ -94,12 +94,63 @@ def test_autograde_issues_the_certificate_of_a_pass_and_none_for_a_failure_once(
 
 
 def test_two_workers_racing_issue_each_certificate_once(world, tmp_path):
+    _race(copy_world(world, tmp_path / "w"))
+
+
+def test_two_workers_racing_on_postgresql_issue_each_certificate_once(tmp_path, postgres_url):
+    import shutil
+
+    from iso20k.demo import build_demo
+    from iso20k.grading.build import build_sources
+    from iso20k.settings import REPO_ROOT, Settings
+
+    course = tmp_path / "course"
+    course.mkdir()
+    shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
+    settings = Settings(data_dir=tmp_path / "data", course_root=course, db_url=postgres_url)
+    build_sources(settings.exams_dir, course / "source", settings)
+    build_demo(settings, employees=30, departments=3, autograde_count=0, progress=False, certificates=False)
+    _race(settings, ISO20K_DB_URL=postgres_url)
+
+
+def test_workers_that_both_found_the_same_passes_due_issue_each_once(world, tmp_path):
+    """The race made certain: two workers have both decided the same passes are due before either
+    issued; the store's unique pass constraint lets one win each, the other skips it."""
+    import threading
+
+    from iso20k.certificates.workflow import due, issue_passes
+
     settings = copy_world(world, tmp_path / "w")
+    stores = [ProgressStore(settings.effective_db_url) for _ in range(2)]
+    todo = due(stores[0], company_record(settings), today(settings))[:4]
+    assert len(todo) == 4 and due(stores[1], company_record(settings), today(settings))[:4] == todo
+    start, got = threading.Barrier(2), {}
+
+    def work(i):
+        start.wait()
+        got[i] = issue_passes(stores[i], settings, todo, f"worker-{i}")
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(300)
+    assert len(got[0]) + len(got[1]) == 4
+    certs = certificates(stores[0])
+    assert sorted((c.employee_id, c.track) for c in certs) == sorted((p.employee_id, p.track) for p in todo)
+    assert len([e for e in _trail(stores[0]) if e.action == "certificate-issued"]) == 4
+    assert issue_passes(stores[1], settings, todo, "late") == []  # and once more: nothing
+    for store in stores:
+        store.close()
+
+
+def _race(settings, **env):
+    """Two 'iso20k certificates issue' at once on a company none of whose passes has its certificate."""
     store = ProgressStore(settings.effective_db_url)
     record = company_record(settings)
     expected = {(p.employee_id, p.track) for p in passes(record, today(settings))}
-    assert len(expected) >= 3
-    workers = [subprocess.Popen([ISO20K, "certificates", "issue"], env=env_of(settings, ISO20K_AUDIT_ACTOR=f"w{i}"),
+    assert len(expected) >= 3 and certificates(store) == []
+    workers = [subprocess.Popen([ISO20K, "certificates", "issue"], env=env_of(settings, ISO20K_AUDIT_ACTOR=f"w{i}", **env),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
     outputs = [w.communicate(timeout=600) for w in workers]
     assert all(w.returncode == 0 for w in workers), outputs
@@ -110,6 +161,7 @@ def test_two_workers_racing_issue_each_certificate_once(world, tmp_path):
     issued = [e for e in _trail(store) if e.action == "certificate-issued"]
     assert sorted(e.details["code"] for e in issued) == sorted(c.code for c in certs)
     assert verify_trail(store, gradebook_url(settings.course_root), anchor_path(settings)).ok
+    store.close()
 
 
 @pytest.fixture
