@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from .settings import get_settings
+from .settings import env_name, get_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -743,7 +743,7 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
             raise click.ClickException(str(exc)) from exc
     # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
     # virtual environment was never activated (scripts/start.sh does not activate it).
-    env = nbgrader_env({"ISO20K_LEARNER_ID": learner or settings.learner_id or "demo-learner"})
+    env = nbgrader_env({env_name("learner_id"): learner or settings.learner_id or "demo-learner"})
     # News notifications off, nbgrader's authoring and grading interface hidden.
     launch = write_learner_lab_config(learner_lab_config_dir(settings))
     env = launch.environ(env)
@@ -752,7 +752,7 @@ def lab_cmd(learner: str | None, no_browser: bool) -> None:
         env = as_root_checked(env, lab_root(settings), settings.data_dir, settings.runtime_dir, "JupyterLab")
     except PermissionError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Starting JupyterLab for learner '{env['ISO20K_LEARNER_ID']}' "
+    click.echo(f"Starting JupyterLab for learner '{env[env_name('learner_id')]}' "
                f"(progress saved in {settings.shown_db_url}) ...")
     os.chdir(lab_root(settings))
     os.execvpe(argv[0], argv, env)

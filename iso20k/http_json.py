@@ -1,14 +1,11 @@
-"""One small JSON-over-HTTP call with a token, for the product's clients of its own services
-(the records service, the hub's REST API).  Standard library only: the learner's kernel needs
-nothing more to reach the records."""
+"""One small JSON-over-HTTP call with a hub token, for the product's clients of its own services
+(the records service and trail writer, the hub's REST API), through ``requests``."""
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.parse
-import urllib.request
 from typing import Any
+
+import requests
 
 
 class HttpRefused(RuntimeError):
@@ -20,26 +17,25 @@ class HttpRefused(RuntimeError):
 
 
 class HttpUnreachable(RuntimeError):
-    """No answer at all (connection refused, time-out)."""
+    """No answer at all (connection refused, time-out), or an answer that is not JSON."""
 
 
 def call_json(url: str, token: str, method: str = "GET", body: Any = None, timeout_s: float = 30.0,
-              **query) -> Any:
-    """``method`` ``url`` with ``Authorization: token ...`` and a JSON body; the decoded reply."""
-    if query:
-        url += "?" + urllib.parse.urlencode(query)
-    data = None if body is None else json.dumps(body, ensure_ascii=False).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        "Authorization": f"token {token}", "Content-Type": "application/json"})
+              headers: dict[str, str] | None = None, **query) -> Any:
+    """``method`` ``url`` with ``Authorization: token ...`` (and ``headers``), ``query`` as its query
+    string and ``body`` as JSON; the decoded reply (None when empty)."""
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as reply:
-            raw = reply.read()
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read()).get("message") or exc.reason
-        except Exception:  # noqa: BLE001 - a reply that is not JSON: its status line says enough
-            message = exc.reason
-        raise HttpRefused(exc.code, str(message)) from None
-    except (urllib.error.URLError, OSError) as exc:
+        reply = requests.request(method, url, params=query or None, json=body, timeout=timeout_s,
+                                 headers={"Authorization": f"token {token}", **(headers or {})})
+    except requests.RequestException as exc:
         raise HttpUnreachable(str(exc)) from None
-    return json.loads(raw) if raw else None
+    if not reply.ok:
+        try:
+            message = reply.json().get("message") or reply.reason
+        except (ValueError, AttributeError):  # a reply that is not JSON: its status line says enough
+            message = reply.reason
+        raise HttpRefused(reply.status_code, str(message))
+    try:
+        return reply.json() if reply.content else None
+    except ValueError as exc:
+        raise HttpUnreachable(f"the reply from {url} is not JSON ({exc})") from None

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import getpass
-import os
 
-from .settings import Settings, get_settings
+from .settings import JUPYTERHUB_USER, Settings, get_settings
 
 
 def resolve_learner_id(settings: Settings | None = None, environ: dict | None = None) -> str:
@@ -15,11 +14,10 @@ def resolve_learner_id(settings: Settings | None = None, environ: dict | None = 
     2. else the configured ``ISO20K_LEARNER_ID`` (single-user installs, the demo);
     3. else the operating-system user name.
     """
-    env = os.environ if environ is None else environ
-    hub_user = (env.get("JUPYTERHUB_USER") or "").strip()
+    settings = settings or get_settings()
+    hub_user = (settings.jupyterhub_user if environ is None else environ.get(JUPYTERHUB_USER) or "").strip()
     if hub_user:
         return hub_user
-    settings = settings or get_settings()
     if settings.learner_id and settings.learner_id.strip():
         return settings.learner_id.strip()
     try:

@@ -8,11 +8,12 @@ values and help, so a trainer never has to read this file.
 from __future__ import annotations
 
 import os
+import warnings
 from functools import lru_cache
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .course_files import checkout_folder, default_course_root, editable_checkout, learner_folder
@@ -23,6 +24,17 @@ from .course_files import checkout_folder, default_course_root, editable_checkou
 REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
+#: Every setting is the environment variable of this prefix and the field's name in capitals.
+ENV_PREFIX = "ISO20K_"
+#: nbgrader's course id; its graders' group (``formgrade-<course>``: the formgrader and the
+#: whole-company dashboard) and students' group (``nbgrader-<course>``) are named after it.
+COURSE_ID = "iso20k"
+GRADERS_GROUP = f"formgrade-{COURSE_ID}"
+STUDENTS_GROUP = f"nbgrader-{COURSE_ID}"
+#: JupyterHub's own variables in a server or service it starts (read here, as settings, too).
+JUPYTERHUB_USER = "JUPYTERHUB_USER"
+JUPYTERHUB_API_TOKEN = "JUPYTERHUB_API_TOKEN"
+ENV_FILE = "/etc/iso20k/iso20k.env"
 from .tracks import TRACKS  # noqa: F401 - re-exported: other modules import it from here
 
 
@@ -34,7 +46,13 @@ def _default_data_dir() -> Path:
 class Settings(BaseSettings):
     """The product's settings.  Each field's ``description`` is its help text."""
 
-    model_config = SettingsConfigDict(env_prefix="ISO20K_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", populate_by_name=True)
+
+    env_file: str = Field(
+        default=ENV_FILE,
+        description="The deployment's settings file (KEY=value lines of these settings), read where this "
+        "process may read it; the environment wins over it. Root only when it holds a password. Empty: none.",
+    )
 
     data_dir: Path = Field(
         default_factory=_default_data_dir,
@@ -342,11 +360,16 @@ class Settings(BaseSettings):
         description="'iso20k hub-sync' refuses (without --yes) to remove access from more than this "
         "share of the hub's users at once.",
     )
+    trainers: str = Field(
+        default="",
+        description="Comma-separated employee ids of the trainers (training office), the one list of them: "
+        f"'iso20k hub-sync' puts them in the hub group {GRADERS_GROUP} (nbgrader's graders: the formgrader "
+        "service), and the dashboard shows them the whole company. Replaces ISO20K_HUB_TRAINERS and "
+        "ISO20K_DASHBOARD_TRAINERS, which are still read (with a warning) and added to it.",
+    )
     hub_trainers: str = Field(
         default="",
-        description="Comma-separated employee ids of the trainers (training office). 'iso20k hub-sync' puts "
-        "them in the hub group formgrade-iso20k, which reaches the formgrader service and the whole-company "
-        "dashboard; everyone else is refused both.",
+        description="Deprecated: use ISO20K_TRAINERS (its ids are added to it, with a warning).",
     )
     hub_grader_user: str = Field(
         default="grader-iso20k",
@@ -488,13 +511,18 @@ class Settings(BaseSettings):
     )
     dashboard_trainers: str = Field(
         default="",
-        description="Comma-separated user names (trainers, training office) who see the whole company "
-        "on the dashboard, besides executives and the management representative.",
+        description="Deprecated: use ISO20K_TRAINERS (its names are added to it, with a warning).",
     )
     dashboard_trainer_groups: str = Field(
-        default="formgrade-iso20k",
+        default=GRADERS_GROUP,
         description="Comma-separated hub groups whose members see the whole company on the dashboard "
-        "(nbgrader's graders group formgrade-<course>).",
+        f"(default: nbgrader's graders group {GRADERS_GROUP}, the trainers of ISO20K_TRAINERS).",
+    )
+    dashboard_signing_key: SecretStr | None = Field(
+        default=None,
+        description="Key with which the dashboard server signs, for its page kernels, who is looking "
+        "(HMAC). Empty: a random one made at every start and passed to its kernels in their environment; "
+        "never printed.",
     )
     dashboard_manager_departments: str = Field(
         default="",
@@ -526,12 +554,52 @@ class Settings(BaseSettings):
 
         return ZoneInfo(self.time_zone) if self.time_zone else datetime.now().astimezone().tzinfo
 
+    worker_results: Path | None = Field(
+        default=None,
+        description="Folder of grading workers' runs (<student>/<notebook>.ipynb) that nbgrader's "
+        "autograde, run with the course's configuration, takes instead of running the notebooks itself "
+        "('iso20k autograde' gives nbgrader its own folder). Empty: autograde runs them.",
+    )
+    jupyterhub_user: str = Field(
+        default="",
+        validation_alias=AliasChoices(JUPYTERHUB_USER, "jupyterhub_user"),
+        description="Set by JupyterHub (JUPYTERHUB_USER, not an ISO20K_ setting): the signed-in hub user whose "
+        "server this is; answers are recorded under this name (it wins over ISO20K_LEARNER_ID).",
+    )
+    jupyterhub_api_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(JUPYTERHUB_API_TOKEN, "jupyterhub_api_token"),
+        description="Set by JupyterHub (JUPYTERHUB_API_TOKEN, not an ISO20K_ setting): this server's or "
+        "service's hub token, sent to the records service and the trail writer; never printed.",
+    )
+
     lab_config_dir: Path | None = Field(
         default=None,
         description="Folder where 'iso20k lab' writes the learner JupyterLab configuration (news "
         "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
         "<data_dir>/lab-config.",
     )
+
+    @model_validator(mode="after")
+    def _one_list_of_trainers(self) -> Settings:
+        for old in ("hub_trainers", "dashboard_trainers"):
+            value = getattr(self, old)
+            if value.strip():
+                warnings.warn(f"{env_name(old)} is deprecated: name the trainers in {env_name('trainers')} "
+                              f"(its value is added to it this time)", FutureWarning, stacklevel=2)
+                self.trainers = ",".join(dict.fromkeys([*self.trainer_ids, *_parse_list(value)]))
+                setattr(self, old, "")
+        return self
+
+    @property
+    def trainer_ids(self) -> list[str]:
+        """The trainers' employee ids (hub user names are these in lower case)."""
+        return _parse_list(self.trainers)
+
+    @property
+    def trainer_groups(self) -> list[str]:
+        """Hub groups whose members see the whole company on the dashboard."""
+        return _parse_list(self.dashboard_trainer_groups)
 
     @field_validator("language")
     @classmethod
@@ -568,7 +636,7 @@ class Settings(BaseSettings):
             default = field.get_default(call_default_factory=True)
             rows.append(
                 (
-                    f"ISO20K_{name.upper()}",
+                    env_name(name),
                     "" if getattr(self, name) is None else shown_value(name, getattr(self, name)),
                     "" if default is None else shown_value(name, default),
                     field.description or "",
@@ -579,12 +647,33 @@ class Settings(BaseSettings):
     def environment(self) -> dict[str, str]:
         """The settings that have a value, as environment variables for a child process (unmasked:
         never print this)."""
-        return {f"ISO20K_{name.upper()}": str(value) for name in type(self).model_fields
-                if (value := getattr(self, name)) is not None}
+        return {env_name(name): value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+                for name in type(self).model_fields
+                if name not in NOT_PASSED_ON and (value := getattr(self, name)) is not None}
+
+
+#: Settings never handed on to a child process by :meth:`Settings.environment`: JupyterHub's own
+#: variables (the hub gives each process its own) and the deprecated trainer lists (merged into
+#: ``trainers``).
+NOT_PASSED_ON = frozenset({"jupyterhub_user", "jupyterhub_api_token", "hub_trainers", "dashboard_trainers"})
+
+
+def env_name(field: str) -> str:
+    """The environment variable of setting ``field`` (``ISO20K_<FIELD>``, or JupyterHub's own name
+    for the two JupyterHub sets); a name that is no setting is refused."""
+    info = Settings.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    return ENV_PREFIX + field.upper()
+
+
+def _parse_list(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 #: Settings whose whole value is secret, recognised by a word in their name.
-SECRET_WORDS = ("token", "password", "secret", "api_key")
+SECRET_WORDS = ("token", "password", "secret", "api_key", "signing_key")
 MASK = "***"
 
 
@@ -609,14 +698,11 @@ def shown_value(name: str, value) -> str:
     return mask_secret_in_url(text) if "://" in text else text
 
 
-ENV_FILE = "/etc/iso20k/iso20k.env"
-
-
 def read_settings() -> Settings:
     """The settings, read now from the environment and, where this process may read it, the
     deployment's settings file (``ISO20K_ENV_FILE``, default /etc/iso20k/iso20k.env, root only
     when it holds a password; the environment wins over the file)."""
-    env_file = os.environ.get("ISO20K_ENV_FILE", ENV_FILE)
+    env_file = os.environ.get(env_name("env_file"), ENV_FILE)
     if env_file and os.access(env_file, os.R_OK):
         return Settings(_env_file=env_file)
     return Settings()

@@ -42,7 +42,7 @@ ISO20K_EXCHANGE_DIR=/srv/nbgrader/exchange
 # The question banks with answers and explanations: read by the records service only.
 ISO20K_KEYED_BANKS_DIR=/srv/iso20k/keyed-banks
 # Trainers (employee ids): they reach the formgrader and the whole-company dashboard.
-# ISO20K_HUB_TRAINERS=E0101,E0102
+# ISO20K_TRAINERS=E0101,E0102
 # A shared PostgreSQL store (recommended for more than a few dozen learners):
 # ISO20K_DB_URL=postgresql+psycopg://training:PASSWORD@127.0.0.1/training_records
 # ...and a role per service (made by 'iso20k store-roles', run below; docs/deployment.md):

@@ -202,7 +202,7 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
            "ISO20K_HUB_DASHBOARD_USER": dashboard_user, "ISO20K_HUB_VERIFY_PORT": str(free_port()), "ISO20K_HUB_FORMGRADER_PORT": str(free_port()),
            "ISO20K_HUB_DASHBOARD_PORT": str(free_port()), "ISO20K_HUB_PROXY_API_PORT": str(free_port()),
            "ISO20K_KEYED_BANKS_DIR": str(root / "keyed-banks"),
-           "ISO20K_HUB_TRAINERS": ",".join(x.employee_id for x in learners if x.trainer)}
+           "ISO20K_TRAINERS": ",".join(x.employee_id for x in learners if x.trainer)}
     if db_url:
         env["ISO20K_DB_URL"] = db_url
     env.update(settings or {})

@@ -85,7 +85,7 @@ def test_roster_sync_puts_people_and_groups_on_the_hub(hub):
     groups = {g["name"]: set(g["users"]) for g in hub.api_call("GET", "groups")}
     assert groups["dept-Service Desk"] == {a.user, m.user} and groups["dept-运维部"] == {b.user}
     assert groups["role-manager"] == {m.user} and groups["role-management-representative"] == {r.user}
-    # nbgrader's graders: the trainer named in ISO20K_HUB_TRAINERS and the grader account
+    # nbgrader's graders: the trainer named in ISO20K_TRAINERS and the grader account
     assert groups["formgrade-iso20k"] == {t.user, hub.grader}
     assert {a.user, b.user} <= groups["role-staff"] and {a.user, b.user} <= groups["nbgrader-iso20k"]
     assert {a.user, b.user} <= groups["track-all-staff"]

@@ -24,8 +24,8 @@ def current_actor(settings: Settings | None = None) -> str:
     settings = settings or get_settings()
     if settings.audit_actor:
         return settings.audit_actor
-    if os.environ.get("JUPYTERHUB_USER"):
-        return os.environ["JUPYTERHUB_USER"]
+    if settings.jupyterhub_user:
+        return settings.jupyterhub_user
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -10,12 +10,8 @@ name, never one the request claims).  Nothing here has a progress-store URL or p
 
 from __future__ import annotations
 
-import json
-import os
-import urllib.error
-import urllib.request
-
-from ..settings import Settings
+from ..http_json import HttpRefused, HttpUnreachable, call_json
+from ..settings import Settings, read_settings
 
 TRAINER_HEADER = "X-ISO20K-Trainer-Token"
 
@@ -25,7 +21,9 @@ class TrailWriteFailed(RuntimeError):
 
 
 def service_token() -> str:
-    return os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    """This service's hub token (JupyterHub's JUPYTERHUB_API_TOKEN), read afresh."""
+    token = read_settings().jupyterhub_api_token
+    return token.get_secret_value() if token else ""
 
 
 def fetch_roster(settings: Settings, timeout: float = 60) -> list[dict]:
@@ -35,14 +33,11 @@ def fetch_roster(settings: Settings, timeout: float = 60) -> list[dict]:
     if not token:
         raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN): run this in the "
                                "trainers' formgrader (its terminal) on the hub")
-    request = urllib.request.Request(settings.trail_url.rstrip("/") + "/api/trail/roster",
-                                     headers={"Authorization": f"token {token}"})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return json.loads(reply.read())["people"]
-    except urllib.error.HTTPError as exc:
-        raise TrailWriteFailed(f"the records service refused the roster ({exc.code})") from None
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        return call_json(settings.trail_url.rstrip("/") + "/api/trail/roster", token, timeout_s=timeout)["people"]
+    except HttpRefused as exc:
+        raise TrailWriteFailed(f"the records service refused the roster ({exc.status})") from None
+    except (HttpUnreachable, TypeError, KeyError) as exc:
         raise TrailWriteFailed(f"the records service ({settings.trail_url}) could not be reached: {exc}") from None
 
 
@@ -58,21 +53,13 @@ def send_grades(settings: Settings, source: str, submissions: list[dict], traine
     body = {"source": source, "submissions": submissions}
     if claimed_by:
         body["claimed_by"] = claimed_by
-    headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
-    if trainer_token:
-        headers[TRAINER_HEADER] = trainer_token
     url = settings.trail_url.rstrip("/") + "/api/trail/grades"
-    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return json.loads(reply.read())["entries"]
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read()).get("message", "")
-        except (ValueError, OSError, AttributeError):
-            message = ""
-        raise TrailWriteFailed(f"the trail writer refused the grade change ({exc.code}): {message or exc.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        return call_json(url, token, "POST", body, timeout,
+                         headers={TRAINER_HEADER: trainer_token} if trainer_token else None)["entries"]
+    except HttpRefused as exc:
+        raise TrailWriteFailed(f"the trail writer refused the grade change ({exc.status}): {exc.message}") from None
+    except (HttpUnreachable, TypeError, KeyError) as exc:
         raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None
 
 

@@ -9,9 +9,6 @@ from ..tracks import TRACK_AUDIENCE, TRACK_TITLES, TRACKS
 from .notebook import build_notebook, dumps
 from .source import ModuleSource, SourceError, parse_source
 
-LANGS = ("en", "zh")
-
-
 @dataclass(frozen=True)
 class CourseSources:
     start: ModuleSource | None

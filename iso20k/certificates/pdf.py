@@ -52,12 +52,6 @@ FIXED_TEXT = ("Certificate of Training 培训合格证书 This certifies that ·
               + "".join(t["en"] + t["zh"] for t in TRACK_TITLES.values()))
 
 
-def texts_of(cert: Certificate, settings: Settings) -> str:
-    """Every character a certificate may print (to prepare a font subset for many certificates)."""
-    return "".join([FIXED_TEXT, cert.employee_name, cert.employee_id, cert.department, settings.company_name,
-                    settings.company_name_zh, settings.verify_url, cert.code])
-
-
 def render(cert: Certificate, settings: Settings, font: Path | None = None,
            trail_head: tuple[int, str] | None = None) -> bytes:
     """The PDF's bytes.  ``font`` may be a prepared subset of the settings' font (see fonts.py).

@@ -30,18 +30,19 @@ import hmac
 import json
 import os
 import secrets
-import sys
 import time
 from typing import Any
 
 from jupyter_server.auth.identity import PasswordIdentityProvider
 
+from ..settings import env_name, read_settings
+from .kernel_log import log
 from .viewer import Identity
 
 HEADER = "X-Iso20k-Viewer"
 #: The name under which Voila puts the header into the kernel's environment (RFC 3875 style).
 KERNEL_ENV = "HTTP_" + HEADER.upper().replace("-", "_")
-KEY_ENV = "ISO20K_DASHBOARD_SIGNING_KEY"
+KEY_ENV = env_name("dashboard_signing_key")
 #: A stamp older than this is refused (a prepared kernel receives it within seconds).
 MAX_AGE_S = 600
 
@@ -49,7 +50,8 @@ MAX_AGE_S = 600
 def signing_key() -> bytes:
     """The key shared by the server and its kernels; made (in this process's environment, so
     kernels started afterwards inherit it) when missing."""
-    key = os.environ.get(KEY_ENV)
+    configured = read_settings().dashboard_signing_key
+    key = configured.get_secret_value() if configured else ""
     if not key:
         key = os.environ[KEY_ENV] = secrets.token_urlsafe(32)
     return key.encode()
@@ -82,8 +84,11 @@ def read_stamp(value: str | None, key: bytes, now: float | None = None) -> Ident
 
 def identity_from_environment(environ: dict | None = None) -> Identity | None:
     """In the page's kernel: who the server says is looking (None: nobody trustworthy)."""
-    environ = os.environ if environ is None else environ
-    key = environ.get(KEY_ENV, "").encode()
+    if environ is None:
+        environ, configured = os.environ, read_settings().dashboard_signing_key
+        key = configured.get_secret_value().encode() if configured else b""
+    else:
+        key = environ.get(KEY_ENV, "").encode()
     return read_stamp(environ.get(KERNEL_ENV), key)
 
 
@@ -169,7 +174,7 @@ def wait_for_request(timeout_s: float | None = None) -> bool:
         try:
             asyncio.new_event_loop().run_until_complete(ask())
         except Exception as exc:  # noqa: BLE001 - no request info: the page refuses, never crashes
-            print(f"[iso20k dashboard] no request information: {exc}", file=sys.__stderr__, flush=True)
+            log.warning("no request information: %s", exc)
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()

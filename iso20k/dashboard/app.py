@@ -4,9 +4,7 @@ Reading only: data comes from :mod:`.sources`, which opens every database read-o
 
 from __future__ import annotations
 
-import logging
 import os
-import sys
 import time
 from datetime import date, datetime
 from html import escape
@@ -23,16 +21,16 @@ from .certificates_panel import certificate_panel, read_certificates
 from .charts import completion_chart, department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
 from .i18n import role_label, t, track_label
+from .kernel_log import log
 from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
 from ..results import Reader, Snapshot
-from .viewer import NotAllowed, Viewer, parse_list, parse_manager_departments, viewer_for
+from .viewer import NotAllowed, Viewer, parse_manager_departments, viewer_for
 from ..results import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
-log = logging.getLogger(__name__)
 
 
 def lesson_modules(catalog) -> dict[str, int]:
@@ -86,8 +84,7 @@ class DataSource:
             self.reader, self.full = kept
             self.modules = self.reader.modules
             self._rescope()
-            print(f"[iso20k dashboard] kept reading taken in {time.monotonic() - started:.2f}s",
-                  file=sys.__stderr__, flush=True)
+            log.info("kept reading taken in %.2fs", time.monotonic() - started)
             self.refresh()  # what changed since it was kept; and the certificates, which are not kept
             return
         catalog = load_catalog(settings.banks_dir)
@@ -108,7 +105,7 @@ class DataSource:
             reading_cache.save(self.kept_file, self._kept_key, self.reader, self.full)
             self._unsaved = False
         except OSError as exc:
-            print(f"[iso20k dashboard] reading not kept: {exc}", file=sys.__stderr__, flush=True)
+            log.warning("reading not kept: %s", exc)
 
     def today(self) -> date:
         return datetime.now(self.zone).date()
@@ -130,9 +127,8 @@ class DataSource:
         self._full_statuses = {}
         self._rescope()
         # To the server's log (a kernel's stderr), never to the page: when, how much, how long.
-        print(f"[iso20k dashboard] data read: {len(self.full.people)} employees, "
-              f"{len(self.full.submissions)} submissions in {time.monotonic() - started:.1f}s",
-              file=sys.__stderr__, flush=True)
+        log.info("data read: %d employees, %d submissions in %.1fs", len(self.full.people),
+                 len(self.full.submissions), time.monotonic() - started)
 
     def refresh(self) -> bool:
         """Read what changed since the last read; True if anything had."""
@@ -147,8 +143,7 @@ class DataSource:
             if self._read_certificates():  # not kept with the reading: nothing to save again
                 done = [*done, "certificates"]
         if done:
-            print(f"[iso20k dashboard] read again: {', '.join(done)} in {time.monotonic() - started:.2f}s",
-                  file=sys.__stderr__, flush=True)
+            log.info("read again: %s in %.2fs", ", ".join(done), time.monotonic() - started)
         return bool(done)
 
     def _update_statuses(self, learners: set[str] | None) -> None:
@@ -256,7 +251,7 @@ class Dashboard:
         page shows what they may see, read again first if the data changed meanwhile."""
         if os.environ.get("VOILA_PREHEAT") == "True":  # a page prepared in advance
             self.source.prepare()
-            print("[iso20k dashboard] page prepared", file=sys.__stderr__, flush=True)
+            log.info("page prepared")
             wait_for_request()
         self.open_for(identity_from_environment())
 
@@ -266,21 +261,21 @@ class Dashboard:
         self._safely(self.source.refresh)
         roster = {p.employee_id: (p.role, p.department) for p in self.source.full.people}
         try:
-            viewer = viewer_for(identity, roster, trainers=parse_list(self.settings.dashboard_trainers),
-                                trainer_groups=parse_list(self.settings.dashboard_trainer_groups),
+            viewer = viewer_for(identity, roster, trainers=self.settings.trainer_ids,
+                                trainer_groups=self.settings.trainer_groups,
                                 manager_departments=parse_manager_departments(
                                     self.settings.dashboard_manager_departments))
         except (NotAllowed, ValueError) as refused:
             self.viewer = None
             self.source.restrict(frozenset())
-            print(f"[iso20k dashboard] refused: {refused}", file=sys.__stderr__, flush=True)
+            log.warning("refused: %s", refused)
             self.controls.layout.display = self.body.layout.display = "none"
             self.header.value = ""
             self.message.value = (f'<div class="iso20k-refused" style="padding:16px;border:1px solid #c62828;'
                                   f'border-radius:6px;max-width:720px">{escape(t("refused", self.language))}</div>')
             return
         self.viewer = viewer
-        print(f"[iso20k dashboard] page opened for {viewer.name} ({viewer.why})", file=sys.__stderr__, flush=True)
+        log.info("page opened for %s (%s)", viewer.name, viewer.why)
         self.source.restrict(viewer.departments)
         self.as_of.value = self.source.today()
         self.controls.layout.display = None

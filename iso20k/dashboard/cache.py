@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 import pickle
 import stat
-import sys
 import tempfile
 from pathlib import Path
+
+from .kernel_log import log
 
 VERSION = 2  # 2: the reader knows which learners the last refresh changed
 
@@ -54,7 +55,7 @@ def load(path: Path, key: tuple):
         with open(path, "rb") as f:
             version, kept_key, reader, snapshot = pickle.load(f)
     except Exception as exc:  # noqa: BLE001 - a damaged file is just not used
-        print(f"[iso20k dashboard] kept reading not used: {type(exc).__name__}", file=sys.__stderr__, flush=True)
+        log.warning("kept reading not used: %s", type(exc).__name__)
         return None
     if version != VERSION or kept_key != key:
         return None

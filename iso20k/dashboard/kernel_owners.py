@@ -38,6 +38,8 @@ from jupyter_server.base.handlers import APIHandler
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado import web
 
+from ..settings import read_settings
+
 _log = logging.getLogger("iso20k.dashboard")
 
 #: The header a prepared kernel sends on ``/voila/query/<kernel id>``.
@@ -130,7 +132,7 @@ class PrivateConnectionFiles(AsyncMappingKernelManager):
         # ISO20K_RUNTIME_DIR, 0700), never TCP on 127.0.0.1, where any local account could join a
         # kernel's IOPub and receive every widget's state (tests/test_hub_red_team.py).  A socket
         # path is limited to 107 bytes: with no short private folder the kernel stays on TCP.
-        private = os.environ.get("ISO20K_RUNTIME_DIR", "")
+        private = str(read_settings().runtime_dir or "")
         ip = os.path.join(private, f"k{secrets.token_hex(6)}-ipc")
         if private and len(ip.encode()) + 3 <= 107:
             km.transport, km.ip = "ipc", ip

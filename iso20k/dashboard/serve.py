@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..settings import Settings
+from ..settings import Settings, env_name
 
 NOTEBOOK = "training-dashboard.ipynb"  # in the ISO20K_DASHBOARD_DIR folder
 TEMPLATES = "jupyter"  # in the same folder: voila/templates/iso20k, the page without CDN links
@@ -148,7 +148,7 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
     write_private(config_file, json.dumps(config, indent=1))
     argv = [*_voila(), str(notebook)]
     env = dict(os.environ)
-    env.pop("ISO20K_DASHBOARD_TOKEN", None)
+    env.pop(env_name("dashboard_token"), None)
     env["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(templates_dir(settings)), env.get("JUPYTER_PATH", "")) if p)
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
         p for p in (str(config_dir), env.get("JUPYTER_CONFIG_PATH", "")) if p)
@@ -161,7 +161,7 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
     check_code_paths(env, notebook)
     # The page's kernel reads the same settings as this process (but never the token).
     env.update({name: value for name, value in settings.environment().items()
-                if value and name != "ISO20K_DASHBOARD_TOKEN"})
+                if value and name != env_name("dashboard_token")})
     env[KEY_ENV] = secrets.token_urlsafe(32)  # signs who is looking; fresh at every start
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env.get("PATH", "")))
     shown_ip = "127.0.0.1" if ip in ("0.0.0.0", "::") else ip

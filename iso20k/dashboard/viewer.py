@@ -3,7 +3,7 @@
 - a department manager (roster role ``manager``) sees their own department, plus any listed for
   them in ``ISO20K_DASHBOARD_MANAGER_DEPARTMENTS``;
 - the management representative and executives see the whole company;
-- trainers see the whole company: user names in ``ISO20K_DASHBOARD_TRAINERS``, or members of a
+- trainers see the whole company: employee ids (user names) in ``ISO20K_TRAINERS``, or members of a
   group named in ``ISO20K_DASHBOARD_TRAINER_GROUPS`` (the hub's ``formgrade-<course>`` group);
 - the operator of a single-user dashboard (whoever started it on 127.0.0.1, or holds its token)
   sees the whole company;
@@ -44,10 +44,6 @@ class Viewer:
 
     def may_see(self, department: str) -> bool:
         return self.departments is None or department in self.departments
-
-
-def parse_list(value: str | None) -> list[str]:
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def parse_manager_departments(value: str | None) -> dict[str, set[str]]:

@@ -80,7 +80,3 @@ def make_company(employees: int = 300, department_count: int = 8, today: date | 
                                    tracks, {t: due[t] for t in tracks}))
             number += 1
     return people
-
-
-def is_demo_email(email: str | None) -> bool:
-    return bool(email) and email.endswith("@" + DEMO_DOMAIN)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from ..settings import Settings, read_settings
+from ..settings import COURSE_ID, Settings, read_settings  # noqa: F401 - COURSE_ID named here for nbgrader code
 
 
 def course_config(root, worker_results: str | None = None):
@@ -15,9 +15,6 @@ def course_config(root, worker_results: str | None = None):
     c = Config()
     apply_course_config(c, str(root), worker_results=worker_results)
     return c
-
-
-COURSE_ID = "iso20k"
 
 
 def gradebook_url(root, settings: Settings | None = None) -> str:
@@ -59,7 +56,7 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
         "iso20k.grading.preprocessors.RedactLeakedText",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
-    worker_results = worker_results or os.environ.get("ISO20K_WORKER_RESULTS")
+    worker_results = worker_results or settings.worker_results
     if worker_results:
         use_worker_results(c, worker_results)
     c.ExportApp.plugin_class = "iso20k.grading.export.PassFailExportPlugin"

@@ -257,22 +257,19 @@ def record_in_trail(claimed: str, assignment: str, details: dict) -> str | None:
 
 
 def _send_to_trail_writer(trail_url: str, report: dict) -> str | None:
-    import urllib.error
-    import urllib.request
+    from ..audit.trail_client import service_token
+    from ..http_json import HttpRefused, HttpUnreachable, call_json
 
-    token = os.environ.get("JUPYTERHUB_API_TOKEN", "")
+    token = service_token()
     if not token:
         return ("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail writer with: "
                 "collect in the trainers' formgrader (or its terminal) on the hub")
-    request = urllib.request.Request(trail_url.rstrip("/") + "/api/trail/hand-ins", method="POST",
-                                     data=json.dumps({k: str(v)[:600] for k, v in report.items()}).encode("utf-8"),
-                                     headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=30) as reply:
-            reply.read()
-    except urllib.error.HTTPError as exc:
-        return f"the trail writer refused the report ({exc.code})"
-    except (urllib.error.URLError, OSError) as exc:
+        call_json(trail_url.rstrip("/") + "/api/trail/hand-ins", token, "POST",
+                  {k: str(v)[:600] for k, v in report.items()}, 30)
+    except HttpRefused as exc:
+        return f"the trail writer refused the report ({exc.status})"
+    except HttpUnreachable as exc:
         return f"the trail writer ({trail_url}) could not be reached: {exc}"
     return None
 

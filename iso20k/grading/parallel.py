@@ -30,7 +30,7 @@ from .config import use_worker_results
 from .course_folder import Course, load_course
 from .environment import nbgrader_env, open_gradebook
 from .limits import limited, stop_group
-from .outcome import MODES, STATUSES, WITHOUT_ISOLATION, Outcome, Summary  # noqa: F401 - re-exported
+from .outcome import MODES, Outcome, Summary
 from .sandbox import SandboxPolicy, require_sandbox
 
 #: Statuses whose run is complete enough to save grades from (the rest of the notebook ran).

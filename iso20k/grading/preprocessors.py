@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from nbformat.v4 import new_output
@@ -12,6 +11,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
+from ..settings import read_settings
 from .regions import HIDDEN, MARK_SCHEME, split_region
 
 _HIDDEN_KEY, _SCHEME_KEY = "iso20k_hidden_lines", "iso20k_scheme_lines"
@@ -104,7 +104,7 @@ class UseWorkerExecution(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         import nbformat
 
-        folder = self.results_dir or os.environ.get("ISO20K_WORKER_RESULTS", "")
+        folder = self.results_dir or str(read_settings().worker_results or "")
         student = resources["nbgrader"]["student"]
         name = resources["unique_key"]
         path = Path(folder) / student / f"{name}.ipynb"

@@ -3,13 +3,13 @@
 Active employees become hub users (their user name is the employee id in lower case); groups
 say what each person is: ``role-<role>``, ``dept-<department>``, ``track-<track>``, and every
 learner is in ``nbgrader-<course>`` (nbgrader's students group), and the trainers named in
-ISO20K_HUB_TRAINERS are in ``formgrade-<course>`` (nbgrader's graders group: the formgrader and
+ISO20K_TRAINERS are in ``formgrade-<course>`` (nbgrader's graders group: the formgrader and
 the whole-company dashboard).  People no longer active lose
 their hub account; their records stay in the progress store and their home folder on disk.
 Hub users the roster does not know (IT admins, trainers' service accounts) are left alone.
 
 The hub is reached through its REST API with the ``roster-sync`` service's token, whose role
-allows users and groups only (see :data:`iso20k.hub.config.ROSTER_SYNC_SCOPES`).
+allows users and groups only (see :data:`iso20k.hub.roles.ROSTER_SYNC_SCOPES`).
 """
 
 from __future__ import annotations
@@ -17,13 +17,11 @@ from __future__ import annotations
 import urllib.parse
 from dataclasses import dataclass, field
 
-from ..grading.config import COURSE_ID
 from ..http_json import HttpRefused, HttpUnreachable, call_json
+from ..settings import GRADERS_GROUP, STUDENTS_GROUP  # noqa: F401 - named here for the hub's modules
 from .learners import hub_user_name
 
 MANAGED_GROUP_PREFIXES = ("role-", "dept-", "track-", "nbgrader-", "formgrade-")
-STUDENTS_GROUP = f"nbgrader-{COURSE_ID}"
-GRADERS_GROUP = f"formgrade-{COURSE_ID}"
 
 
 class HubApiError(RuntimeError):
@@ -38,7 +36,7 @@ class AccountPlan:
     group_removes: dict[str, list[str]] = field(default_factory=dict)
     unchanged: int = 0
     no_account: list[str] = field(default_factory=list)  # not added: no operating-system account
-    unknown_trainers: list[str] = field(default_factory=list)  # in ISO20K_HUB_TRAINERS, not active employees
+    unknown_trainers: list[str] = field(default_factory=list)  # in ISO20K_TRAINERS, not active employees
 
     def summary(self) -> str:
         joins = sum(len(v) for v in self.group_adds.values())
@@ -51,7 +49,7 @@ class AccountPlan:
             text += (f".\nNOT added, {len(self.no_account)} without an operating-system account of that name "
                      f"(create them, or set ISO20K_HUB_CREATE_SYSTEM_USERS=true): {shown}")
         if self.unknown_trainers:
-            text += (f".\nNOT made trainers, not active employees on the roster (check ISO20K_HUB_TRAINERS): "
+            text += (f".\nNOT made trainers, not active employees on the roster (check ISO20K_TRAINERS): "
                      f"{', '.join(self.unknown_trainers)}")
         return text
 

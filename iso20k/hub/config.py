@@ -5,18 +5,9 @@
 docs/deployment.md; a company adds its own (LDAP/OAuth, Kubernetes, TLS) in the file named by
 ``ISO20K_HUB_EXTRA_CONFIG``, loaded last.
 
-Who reaches what (JupyterHub RBAC):
-- every user (role ``user``): their own server, and the records service for themselves;
-- the ``roster-sync`` service (``iso20k hub-sync``): users and groups, nothing else (it cannot
-  reach servers, tokens, the proxy or other services);
-- the ``records`` service: no hub rights at all; it only asks the hub who owns a token;
-- trainers (group ``formgrade-iso20k``, filled by ``iso20k hub-sync`` from ISO20K_HUB_TRAINERS):
-  the ``iso20k`` service, nbgrader's formgrader in a shared server that runs as the grader
-  account and owns the course folder (nbgrader's documented set-up for several graders);
-- managers, executives, the management representative and trainers: the ``dashboard`` service
-  (Voila behind the hub's login); which rows each may see is decided inside the dashboard from
-  the roster (:mod:`iso20k.dashboard.viewer`), where the data is read.
-Nobody else reaches either service: the hub refuses them before the service sees a request.
+Who reaches what through the hub (its roles and scopes) is the table in :mod:`iso20k.hub.roles`,
+which docs/deployment.md shows; nobody it does not name reaches a service: the hub refuses them
+before the service sees a request.
 
 Which operating-system account runs what (docs/deployment.md, "Accounts and files", the table in
 :mod:`iso20k.hub.permissions`): only the hub and its proxy run as root; the records service as
@@ -37,19 +28,11 @@ from ..lab_settings import LabLaunch, write_learner_lab_config
 from ..launch import AUDIT_EXTENSION
 from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
                              own_tree_without_following, remove_without_following)
-from ..settings import Settings
-from .accounts import GRADERS_GROUP
+from ..settings import GRADERS_GROUP, Settings, env_name, read_settings
+from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, ROSTER_SYNC,  # noqa: F401 - named here too
+                    ROSTER_SYNC_SCOPES, SERVER_TOKEN_SCOPES, VERIFY, load_roles)
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
-
-RECORDS = "records"
-ROSTER_SYNC = "roster-sync"
-DASHBOARD = "dashboard"
-VERIFY = "verify"
-#: nbgrader finds the formgrader of a course as the hub service named after the course.
-FORMGRADER = COURSE_ID
-#: Hub groups (kept by ``iso20k hub-sync``) whose members may open the dashboard.
-DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-representative", GRADERS_GROUP)
 
 #: Every Jupyter server the hub starts (learners' and the formgrader; the dashboard's Voila: see
 #: iso20k.dashboard.kernel_owners) talks to its kernels over
@@ -59,10 +42,6 @@ DASHBOARD_GROUPS = ("role-manager", "role-executive", "role-management-represent
 #: of another's kernel (found by tests/test_hub_red_team.py).  On the command line: no config
 #: file overrides it.
 KERNELS_OVER_UNIX_SOCKETS = "--KernelManager.transport=ipc"
-
-#: Scopes of the roster-sync service: create, update and remove hub users and groups.
-ROSTER_SYNC_SCOPES = ["admin:users", "admin:groups", "list:users", "read:users",
-                     "list:groups", "read:groups"]
 
 
 def _proxy_command() -> list[str]:
@@ -90,8 +69,8 @@ def dashboard_url(settings: Settings) -> str:
 
 
 #: Settings that reach the progress store (or the hub's database); each service gets at most its own.
-STORE_SETTINGS = ("ISO20K_DB_URL", "ISO20K_DB_ADMIN_URL", "ISO20K_HUB_DB_URL", "ISO20K_HUB_RECORDS_DB_URL",
-                  "ISO20K_HUB_DASHBOARD_DB_URL")
+STORE_SETTINGS = tuple(env_name(f) for f in ("db_url", "db_admin_url", "hub_db_url", "hub_records_db_url",
+                                              "hub_dashboard_db_url"))
 
 
 def service_environment(settings: Settings, runtime_dir: Path | None = None, db_url: str | None = None) -> dict[str, str]:
@@ -101,12 +80,12 @@ def service_environment(settings: Settings, runtime_dir: Path | None = None, db_
     private runtime folder (see :func:`runtime_dir`)."""
     env = {k: v for k, v in settings.environment().items() if k not in STORE_SETTINGS}
     if db_url:
-        env["ISO20K_DB_URL"] = db_url
+        env[env_name("db_url")] = db_url
     env.update({"LANG": "C.UTF-8", "PATH": f"{settings.hub_python.parent}:/usr/bin:/bin"})
-    env.pop("ISO20K_RUNTIME_DIR", None)
+    env.pop(env_name("runtime_dir"), None)
     if runtime_dir is not None:
         # Jupyter's and IPython's per-user folders too: never the account's home
-        env.update({"ISO20K_RUNTIME_DIR": str(runtime_dir), "HOME": str(runtime_dir),
+        env.update({env_name("runtime_dir"): str(runtime_dir), "HOME": str(runtime_dir),
                     "JUPYTER_RUNTIME_DIR": str(runtime_dir / "jupyter-runtime"),
                     "JUPYTER_CONFIG_DIR": str(runtime_dir / "jupyter-config"),
                     "JUPYTER_DATA_DIR": str(runtime_dir / "jupyter-data"),
@@ -134,7 +113,7 @@ def grader_environment(settings: Settings) -> dict[str, str]:
     progress-store URL or password: grade changes go to the trail writer (ISO20K_TRAIL_URL) with
     the service's hub token and the signed-in trainer's."""
     return {**service_environment(settings), "JUPYTERHUB_DEFAULT_URL": "/formgrader",
-            "ISO20K_TRAIL_URL": trail_url(settings),
+            env_name("trail_url"): trail_url(settings),
             "PATH": f"{settings.hub_python.parent}:/usr/local/bin:/usr/bin:/bin"}
 
 
@@ -168,8 +147,8 @@ def prepare_store(settings: Settings) -> None:
 
 def learner_environment(settings: Settings, learner_config_dir: Path) -> dict[str, str]:
     """The environment of every learner's server: where the records are, the learner config."""
-    return {"ISO20K_RECORDS_URL": records_url(settings) + f"/services/{RECORDS}/",
-            "ISO20K_LANGUAGE": settings.language,
+    return {env_name("records_url"): records_url(settings) + f"/services/{RECORDS}/",
+            env_name("language"): settings.language,
             "JUPYTER_CONFIG_PATH": str(learner_config_dir),
             "PATH": f"{settings.hub_python.parent}:/usr/local/bin:/usr/bin:/bin",
             "LANG": "C.UTF-8"}
@@ -226,8 +205,8 @@ def records_account(settings: Settings) -> pwd.struct_passwd:
     *My training* shows their assessment results from the gradebook)."""
     import grp
 
-    entry = _account(settings.hub_records_user, "ISO20K_HUB_RECORDS_USER", "the records service")
-    _not_root(entry, "ISO20K_HUB_RECORDS_USER")
+    entry = _account(settings.hub_records_user, env_name("hub_records_user"), "the records service")
+    _not_root(entry, env_name("hub_records_user"))
     dashboard = dashboard_account(settings)
     group = grp.getgrgid(dashboard.pw_gid)
     if entry.pw_gid != dashboard.pw_gid and entry.pw_name not in group.gr_mem:
@@ -239,9 +218,9 @@ def records_account(settings: Settings) -> pwd.struct_passwd:
 
 def dashboard_account(settings: Settings) -> pwd.struct_passwd:
     """The account of the dashboard and the verification page; it must exist and not be root."""
-    entry = _account(settings.hub_dashboard_user, "ISO20K_HUB_DASHBOARD_USER",
+    entry = _account(settings.hub_dashboard_user, env_name("hub_dashboard_user"),
                      "the dashboard (Voila) and the certificate verification page")
-    _not_root(entry, "ISO20K_HUB_DASHBOARD_USER")
+    _not_root(entry, env_name("hub_dashboard_user"))
     return entry
 
 
@@ -256,7 +235,7 @@ def grader_account(settings: Settings) -> pwd.struct_passwd:
     enter (answer keys, hidden tests, the gradebook) except the dashboard account's group, which
     may read (the dashboard shows the assessment results)."""
     name = settings.hub_grader_user
-    entry = _account(name, "ISO20K_HUB_GRADER_USER", "the trainers' formgrader")
+    entry = _account(name, env_name("hub_grader_user"), "the trainers' formgrader")
     course = Path(settings.course_root)
     if not course.is_dir():
         raise HubConfigError(f"ISO20K_COURSE_ROOT ({course}) is not a folder: lay out the course there "
@@ -426,12 +405,12 @@ def enter_service_account() -> None:
     runtime folder checked (a real folder of this account, mode 0700, on a path only root and this
     account can write) and made its home, so nothing reads per-user configuration from elsewhere."""
     service_umask()
-    folder = os.environ.get("ISO20K_RUNTIME_DIR")
+    folder = read_settings().runtime_dir
     if folder:
         from ..private_paths import check_private_dir
 
         check_private_dir(folder)
-        os.environ["HOME"] = folder
+        os.environ["HOME"] = str(folder)
         os.chdir(folder)
 
 
@@ -512,8 +491,7 @@ def configure(c, settings: Settings) -> None:
     c.Spawner.environment = learner_environment(settings, learner_lab.folder)
     c.Spawner.args = [*learner_lab.args, KERNELS_OVER_UNIX_SOCKETS]
     c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
-    c.Spawner.server_token_scopes = ["users:activity!user", "access:servers!server",
-                                     f"access:services!service={RECORDS}"]
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
     c.JupyterHub.services = [
         # Each service as its own unprivileged account, in its own fresh runtime folder.
@@ -548,15 +526,7 @@ def configure(c, settings: Settings) -> None:
     ]
     c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
                                 **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}
-    c.JupyterHub.load_roles = [
-        {"name": "user", "scopes": ["self", f"access:services!service={RECORDS}"]},
-        {"name": ROSTER_SYNC, "scopes": ROSTER_SYNC_SCOPES, "services": [ROSTER_SYNC]},
-        {"name": GRADERS_GROUP, "groups": [GRADERS_GROUP],
-         "scopes": [f"access:services!service={FORMGRADER}", "list:services",
-                    f"read:services!service={FORMGRADER}"]},
-        {"name": "dashboard-viewer", "groups": list(DASHBOARD_GROUPS),
-         "scopes": [f"access:services!service={DASHBOARD}", f"read:services!service={DASHBOARD}"]},
-    ]
+    c.JupyterHub.load_roles = load_roles()  # who reaches what: iso20k.hub.roles
     if settings.hub_extra_config:
         c.merge(_load_config_file(settings.hub_extra_config))
 

@@ -1,7 +1,7 @@
 """The management dashboard as a hub service: the same Voila server as ``iso20k dashboard``,
 listening on 127.0.0.1 under the service's prefix, with the hub's login in front
 (:class:`iso20k.hub.dashboard_identity.HubViewerIdentityProvider`).  The hub lets only the groups
-in :data:`iso20k.hub.config.DASHBOARD_GROUPS` through; the page then shows each viewer only what
+in :data:`iso20k.hub.roles.DASHBOARD_GROUPS` through; the page then shows each viewer only what
 the roster allows (:mod:`iso20k.dashboard.viewer`).  Started by the hub::
 
     python -m iso20k.hub.dashboard_service

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..settings import Settings
+from ..settings import Settings, env_name
 from .accounts import AccountPlan, HubClient, sync_accounts
 from .config import ROSTER_SYNC, HubConfigError, check_settings, dashboard_account, grader_account, records_account
 from .tokens import read_service_token
@@ -41,10 +41,10 @@ def root_code_paths(settings: Settings) -> list[tuple[str, Path]]:
     """The folders the hub (root) reads code or configuration from at start: its Python, its
     configuration, the state folder it runs in, and Jupyter's folders named in its environment."""
     paths = [("the hub's Python", Path(sys.executable).parent), ("sys.prefix", Path(sys.prefix)),
-             ("the hub's configuration", CONFIG_FILE.parent), ("ISO20K_HUB_STATE_DIR", Path(settings.hub_state_dir)),
-             ("ISO20K_HUB_PYTHON", Path(settings.hub_python).parent)]
+             ("the hub's configuration", CONFIG_FILE.parent), (env_name("hub_state_dir"), Path(settings.hub_state_dir)),
+             (env_name("hub_python"), Path(settings.hub_python).parent)]
     if settings.hub_extra_config:
-        paths.append(("ISO20K_HUB_EXTRA_CONFIG", Path(settings.hub_extra_config)))
+        paths.append((env_name("hub_extra_config"), Path(settings.hub_extra_config)))
     for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH", "JUPYTER_PATH", "JUPYTER_DATA_DIR",
                  "JUPYTER_RUNTIME_DIR", "PYTHONPATH"):
         paths += [(name, Path(p)) for p in os.environ.get(name, "").split(os.pathsep) if p]
@@ -73,7 +73,7 @@ def sync_hub_accounts(settings: Settings, people: list[dict], *, dry_run: bool =
     needs_os_account = settings.hub_authenticator == "pam" and not settings.hub_create_system_users
     return sync_accounts(people, client, dry_run=dry_run, max_share=settings.hub_roster_sync_share,
                          confirmed=confirmed, has_account=_os_account_exists if needs_os_account else None,
-                         trainers=[t.strip() for t in settings.hub_trainers.split(",") if t.strip()])
+                         trainers=settings.trainer_ids)
 
 
 def _os_account_exists(name: str) -> bool:

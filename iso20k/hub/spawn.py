@@ -6,7 +6,7 @@ import os
 import pwd
 import subprocess
 
-from ..settings import Settings
+from ..settings import Settings, env_name
 
 
 def _as_user(name: str):
@@ -37,7 +37,7 @@ def deliver_course(settings: Settings, user_name: str, language: str, log) -> No
 def make_pre_spawn_hook(settings: Settings):
     def pre_spawn_hook(spawner):
         language = remembered_language(settings, spawner.user.name) or settings.language
-        spawner.environment = {**spawner.environment, "ISO20K_LANGUAGE": language}
+        spawner.environment = {**spawner.environment, env_name("language"): language}
         if settings.hub_spawner == "localprocess":
             deliver_course(settings, spawner.user.name, language, spawner.log)
     return pre_spawn_hook

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-SCOPES = ("full", "departments", "partial")
-
-
 @dataclass(frozen=True)
 class FieldChange:
     field: str          # name, department, role, email, tracks, active

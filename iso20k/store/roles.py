@@ -22,6 +22,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import make_url
 
+from ..settings import env_name
+
 #: What the records role may do beyond reading: table -> privileges.
 RECORDS_WRITES = {
     "answers": ("INSERT",),
@@ -124,9 +126,9 @@ def set_up_service_roles(owner_url: str, records_url: str | None, dashboard_url:
         engine.dispose()
     logins = {}
     if records_url:
-        logins["records"] = RoleLogin.from_url(records_url, "ISO20K_HUB_RECORDS_DB_URL")
+        logins["records"] = RoleLogin.from_url(records_url, env_name("hub_records_db_url"))
     if dashboard_url:
-        logins["dashboard"] = RoleLogin.from_url(dashboard_url, "ISO20K_HUB_DASHBOARD_DB_URL")
+        logins["dashboard"] = RoleLogin.from_url(dashboard_url, env_name("hub_dashboard_db_url"))
     owner = make_url(owner_url).username
     for what, login in logins.items():
         if login.name == owner:

@@ -3,10 +3,7 @@ with HTTP basic authentication from the settings.  Credentials never appear in m
 
 from __future__ import annotations
 
-import base64
-import json
-import urllib.error
-import urllib.request
+import requests
 
 from ..settings import Settings
 
@@ -21,24 +18,22 @@ def send(statements: list[dict], settings: Settings, batch: int = 200, timeout: 
         raise LrsError("No Learning Record Store is set: set ISO20K_LRS_URL (and ISO20K_LRS_USERNAME, "
                        "ISO20K_LRS_PASSWORD).")
     url = settings.lrs_url.rstrip("/") + "/statements"
-    headers = {"Content-Type": "application/json", "X-Experience-API-Version": "1.0.3"}
-    if settings.lrs_username:
-        secret = settings.lrs_password.get_secret_value() if settings.lrs_password else ""
-        token = base64.b64encode(f"{settings.lrs_username}:{secret}".encode()).decode("ascii")
-        headers["Authorization"] = f"Basic {token}"
-    sent = 0
-    for start in range(0, len(statements), batch):
-        chunk = statements[start:start + batch]
-        request = urllib.request.Request(url, data=json.dumps(chunk, ensure_ascii=False).encode("utf-8"),
-                                         headers=headers, method="POST")
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            raise LrsError(f"The LRS at {url} refused statements {start + 1}-{start + len(chunk)}: HTTP "
-                           f"{exc.code} {exc.reason}. {sent} were accepted before.") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise LrsError(f"Cannot reach the LRS at {url}: {getattr(exc, 'reason', exc)}. {sent} statements "
-                           "were accepted before.") from None
-        sent += len(chunk)
+    with requests.Session() as session:
+        session.headers["X-Experience-API-Version"] = "1.0.3"
+        if settings.lrs_username:
+            # UTF-8 (RFC 7617), as bytes: requests would send text as Latin-1
+            session.auth = (settings.lrs_username.encode(),
+                            (settings.lrs_password.get_secret_value() if settings.lrs_password else "").encode())
+        sent = 0
+        for start in range(0, len(statements), batch):
+            chunk = statements[start:start + batch]
+            try:
+                reply = session.post(url, json=chunk, timeout=timeout)
+            except requests.RequestException as exc:
+                raise LrsError(f"Cannot reach the LRS at {url}: {exc}. {sent} statements "
+                               "were accepted before.") from None
+            if not reply.ok:
+                raise LrsError(f"The LRS at {url} refused statements {start + 1}-{start + len(chunk)}: HTTP "
+                               f"{reply.status_code} {reply.reason}. {sent} were accepted before.")
+            sent += len(chunk)
     return sent
