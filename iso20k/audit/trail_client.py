@@ -67,10 +67,10 @@ def request_certificates(settings: Settings, students: list[str], tracks: list[s
                          trainer_token: str | None = None, claimed_by: str | None = None,
                          timeout: float = 120) -> list[dict]:
     """Ask the trail writer to issue the certificates ``students`` (nbgrader student ids) have
-    earned in ``tracks`` (all when None), after their grades were saved; the certificates it issued (``code``, ``employee_id``,
-    ``track``, ``valid_until``).  The records service reads the record itself (the gradebook
-    read-only) and issues only what it shows was earned: asking can cause nothing else.  Raises
-    :class:`TrailWriteFailed` with the reason."""
+    earned in ``tracks`` (all when None), after their grades were saved; the certificates it
+    issued (``code``, ``employee_id``, ``track``, ``valid_until``).  The records service reads the
+    record itself (the gradebook read-only) and issues only what it shows was earned: asking can
+    cause nothing else.  Raises :class:`TrailWriteFailed` with the reason."""
     token = service_token()
     if not token:
         raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail "
@@ -80,20 +80,11 @@ def request_certificates(settings: Settings, students: list[str], tracks: list[s
         body["tracks"] = list(tracks)
     if claimed_by:
         body["claimed_by"] = claimed_by
-    headers = {"Authorization": f"token {token}", "Content-Type": "application/json"}
-    if trainer_token:
-        headers[TRAINER_HEADER] = trainer_token
     url = settings.trail_url.rstrip("/") + "/api/trail/certificates"
-    request = urllib.request.Request(url, data=json.dumps(body).encode("utf-8"), method="POST", headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as reply:
-            return json.loads(reply.read())["certificates"]
-    except urllib.error.HTTPError as exc:
-        try:
-            message = json.loads(exc.read()).get("message", "")
-        except (ValueError, OSError, AttributeError):
-            message = ""
-        raise TrailWriteFailed(f"the trail writer did not issue the certificates ({exc.code}): "
-                               f"{message or exc.reason}") from None
-    except (urllib.error.URLError, OSError, ValueError, KeyError) as exc:
+        return call_json(url, token, "POST", body, timeout,
+                         headers={TRAINER_HEADER: trainer_token} if trainer_token else None)["certificates"]
+    except HttpRefused as exc:
+        raise TrailWriteFailed(f"the trail writer did not issue the certificates ({exc.status}): {exc.message}") from None
+    except (HttpUnreachable, TypeError, KeyError) as exc:
         raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None
