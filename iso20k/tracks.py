@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
+from .texts import N_, t
+
 TRACKS = ("all-staff", "key-personnel", "document-writing")
 
-TRACK_TITLES = {
-    "all-staff": {"en": "All-staff track", "zh": "全员培训"},
-    "key-personnel": {"en": "Key-personnel track", "zh": "骨干培训"},
-    "document-writing": {"en": "Document-writing track", "zh": "文件编写技能培训"},
+#: The tracks' names (English; translated through the texts' catalogue, see :func:`track_title`).
+TITLE_TEXTS = {
+    "all-staff": N_("All-staff track"),
+    "key-personnel": N_("Key-personnel track"),
+    "document-writing": N_("Document-writing track"),
+}
+#: Their short names, where space is tight (the dashboard's cards, columns and charts).
+SHORT_TITLE_TEXTS = {
+    "all-staff": N_("All-staff"),
+    "key-personnel": N_("Key personnel"),
+    "document-writing": N_("Document writing"),
+}
+AUDIENCE_TEXTS = {
+    "all-staff": N_("everyone in the company"),
+    "key-personnel": N_("general managers, department managers and supervisors, the management representative"),
+    "document-writing": N_("the people who write the manual, procedures, work instructions and records"),
 }
 
-TRACK_AUDIENCE = {
-    "all-staff": {"en": "everyone in the company", "zh": "公司全体员工"},
-    "key-personnel": {"en": "general managers, department managers and supervisors, the management representative",
-                      "zh": "总经理、副总经理、各部门经理和主管、管理者代表"},
-    "document-writing": {"en": "the people who write the manual, procedures, work instructions and records",
-                         "zh": "负责编写手册、程序文件、作业指导书和记录的人员"},
-}
+
+def track_title(track: str, language: str | None, short: bool = False) -> str:
+    """The track's name in ``language`` (``short``: the short one)."""
+    return t((SHORT_TITLE_TEXTS if short else TITLE_TEXTS)[track], language)
+
+
+def _both(texts: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {track: {"en": t(text, "en"), "zh": t(text, "zh")} for track, text in texts.items()}
+
+
+#: track -> {"en": ..., "zh": ...}, for the places that show both languages side by side.
+TRACK_TITLES = _both(TITLE_TEXTS)
+TRACK_AUDIENCE = _both(AUDIENCE_TEXTS)
 
 #: The graded nbgrader assignment of each track.
 ASSESSMENTS = {

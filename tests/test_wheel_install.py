@@ -41,7 +41,11 @@ from iso20k.launch import lab_command
 server = dashboard_server(settings)  # refuses when the dashboard notebook is missing
 template = Path(server.env["JUPYTER_PATH"].split(":")[0]) / "voila" / "templates" / "iso20k" / "index.html.j2"
 lab = lab_command(settings, open_browser=False)
+from iso20k.dashboard.app import page
+from iso20k.texts import catalogue, pt, t
 print(json.dumps({
+    "texts": [t("Check answer", "zh"), pt("certificates table", "Track", "zh"), page().refused("zh")],
+    "catalogue": [catalogue.mo_file("zh_CN").is_file(), catalogue.po_file("zh_CN").exists()],
     "dashboard": server.argv[-1], "template": template.is_file(),
     "lab": [a for a in lab if a.startswith(("--ServerApp.root_dir", "--LabApp.default_url"))],
     "package": iso20k.__file__, "banks_dir": str(settings.banks_dir), "course_dir": str(settings.course_dir),
@@ -89,6 +93,12 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
         len(list((REPO_ROOT / "assessments").rglob("*.yaml")))
     # The answer keys of the graded assessments stay with the trainers' course folder.
     assert not [n for n in names if n.startswith(("iso20k/courseware/exams", "iso20k/courseware/source"))]
+    # The texts: the compiled catalogue (not the translators' .po files) and the Jinja2 templates.
+    assert "iso20k/texts/locale/zh_CN/LC_MESSAGES/iso20k.mo" in names
+    assert not [n for n in names if n.endswith((".po", ".pot"))]
+    assert {"iso20k/dashboard/templates/dashboard.html", "iso20k/dashboard/templates/tables.html",
+            "iso20k/dashboard/templates/certificates.html", "iso20k/widgets/templates/training.html",
+            "iso20k/certificates/templates/verify.html"} <= set(names)
     # The question banks are learners' copies: no answer, no explanation (the keys are installed apart).
     import yaml
 
@@ -129,6 +139,8 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
     assert root.startswith(site) and Path(root, "course", "START_HERE.ipynb").is_file()
     assert out["lab"][1] == "--LabApp.default_url=/lab/tree/course/START_HERE.ipynb"
     assert out["results"] == [False, True] and "正确" in out["feedback"]
+    assert out["catalogue"] == [True, False]  # the wheel's .mo is what the texts came from
+    assert out["texts"][:2] == ["检查答案", "课程"] and "您无权查看培训看板" in out["texts"][2]
     import html
 
     assert html.escape(out["explanation"]) in out["feedback"]  # the explanation came with the verdict

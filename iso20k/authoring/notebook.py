@@ -7,7 +7,8 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..tracks import TRACK_TITLES
+from ..texts import N_, t
+from ..tracks import track_title
 from ..sections import heading_text
 from .diagrams import img_tag
 from .source import Code, Diagram, Markdown, ModuleSource, Quiz, Toc
@@ -22,24 +23,8 @@ METADATA = {
     "language_info": {"name": "python"},
 }
 
-_TEXT = {
-    "module": {"en": "Module", "zh": "模块"},
-    "minutes": {"en": "about {n} minutes", "zh": "约 {n} 分钟"},
-    "other": {"en": "[中文版]({file})", "zh": "[English version]({file})"},
-    "start": {"en": "[Start page](../START_HERE.ipynb)", "zh": "[课程首页](../START_HERE.ipynb)"},
-    "how": {"en": "**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once "
-                  "(with Chinese menus: **运行 ▸ 运行所有单元格**). Then answer each question and press "
-                  "**Check answer**; your progress is saved automatically. A wrong answer links back to the "
-                  "part of the lesson that explains it.",
-            "zh": "**显示练习题：**请在菜单栏中选择一次 **运行 ▸ 运行所有单元格**（英文菜单为 **Run ▸ Run All Cells**）。"
-                  "然后回答每道题并点击 **检查答案**，学习进度会自动保存。答错时，反馈中的链接会带您回到讲解该内容的课文部分。"},
-    "setup": {"en": "# Loads the quizzes and shows your progress.",
-              "zh": "# 加载练习题并显示学习进度。"},
-    "next": {"en": "**Next:** [{title}]({file})", "zh": "**下一个模块：**[{title}]({file})"},
-    "last": {"en": "**You have reached the end of this track.** Go back to the [start page](../START_HERE.ipynb).",
-             "zh": "**本课程已全部学完。**返回[课程首页](../START_HERE.ipynb)。"},
-    "end": {"en": "## Your progress in this module", "zh": "## 本模块学习进度"},
-}
+#: The name of each language's version of a lesson, written in that language (the link to it).
+VERSION_NAMES = {"en": N_("English version"), "zh": N_("Chinese version")}
 
 
 def _cell_id(source: ModuleSource, index: int) -> str:
@@ -55,21 +40,28 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         cells.extend(_body_cells(source, toc))
     else:
         other = "zh" if lang == "en" else "en"
-        track_title = TRACK_TITLES[source.track][lang]
-        header = (f"# {source.meta['title']}\n\n*{track_title} · {_TEXT['module'][lang]} {source.order} · "
-                  f"{_TEXT['minutes'][lang].format(n=source.meta.get('minutes', 15))}* · "
-                  f"{_TEXT['other'][lang].format(file=f'{source.stem}.{other}.ipynb')} · {_TEXT['start'][lang]}\n\n"
-                  f"{_TEXT['how'][lang]}")
+        module = t("Module", lang)
+        minutes = t("about {n} minutes", lang, n=source.meta.get("minutes", 15))
+        start = t("[Start page](../START_HERE.ipynb)", lang)
+        how = t("**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once (with Chinese "
+                "menus: **运行 ▸ 运行所有单元格**). Then answer each question and press **Check answer**; your "
+                "progress is saved automatically. A wrong answer links back to the part of the lesson that explains "
+                "it.", lang)
+        header = (f"# {source.meta['title']}\n\n*{track_title(source.track, lang)} · {module} {source.order} · "
+                  f"{minutes}* · [{t(VERSION_NAMES[other], other)}]({source.stem}.{other}.ipynb) · {start}\n\n{how}")
         cells.append(new_markdown_cell(header))
-        cells.append(_code(f"{_TEXT['setup'][lang]}\nfrom iso20k import progress, quiz, set_language\n\n"
+        setup = t("# Loads the quizzes and shows your progress.", lang)
+        cells.append(_code(f"{setup}\nfrom iso20k import progress, quiz, set_language\n\n"
                            f"set_language(\"{lang}\")\nprogress(\"{source.module_key}\")"))
         cells.extend(_body_cells(source, toc, sections=True))
-        cells.append(new_markdown_cell(_TEXT["end"][lang]))
+        cells.append(new_markdown_cell(t("## Your progress in this module", lang)))
         cells.append(_code(f"progress(\"{source.module_key}\")"))
         if next_module:
-            cells.append(new_markdown_cell(_TEXT["next"][lang].format(title=next_module[0], file=next_module[1])))
+            cells.append(new_markdown_cell(t("**Next:** [{title}]({file})", lang, title=next_module[0],
+                                             file=next_module[1])))
         else:
-            cells.append(new_markdown_cell(_TEXT["last"][lang]))
+            cells.append(new_markdown_cell(t("**You have reached the end of this track.** Go back to the "
+                                             "[start page](../START_HERE.ipynb).", lang)))
     nb = new_notebook(cells=cells, metadata=dict(METADATA))
     for index, cell in enumerate(nb.cells):
         cell["id"] = _cell_id(source, index)

@@ -6,13 +6,19 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..texts import N_, t
+
 STATES = ("valid", "expiring", "expired", "revoked")
-STATE_TEXT = {
-    "valid": ("valid", "有效"),
-    "expiring": ("valid, expiring soon: refresher due", "有效，即将到期：需参加复训"),
-    "expired": ("expired", "已过期"),
-    "revoked": ("revoked", "已撤销"),
+#: A certificate's state, in words (English; translated through the texts' catalogue).
+STATE_TEXTS = {
+    # TRANSLATORS: a certificate's state (the verification page and `iso20k verify`).
+    "valid": N_("valid"),
+    "expiring": N_("valid, expiring soon: refresher due"),
+    "expired": N_("expired"),
+    "revoked": N_("revoked"),
 }
+#: state -> (English, Chinese), for the places that show both side by side.
+STATE_TEXT = {state: (t(text, "en"), t(text, "zh")) for state, text in STATE_TEXTS.items()}
 
 
 def add_months(day: date, months: int) -> date:

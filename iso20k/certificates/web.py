@@ -8,47 +8,45 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from html import escape
 from typing import Callable
 
 import tornado.web
 
 from ..store import ProgressStore
-from ..tracks import TRACK_TITLES
-from .model import STATE_TEXT
+from ..texts import N_, pt, t
+from ..texts.templating import html_parts
+from ..tracks import track_title
+from .model import STATE_TEXTS
 from .verify import Verification, verify_code
+
+CERTIFICATE = "certificates table"  # the texts' context: a certificate's fields
 
 _COLOURS = {"valid": "#2e7d32", "expiring": "#ef6c00", "expired": "#c62828", "revoked": "#c62828"}
 
 
 def page(result: Verification | None) -> str:
-    body = ['<form method="get" action=""><label>Certificate code · 证书验证码 '
-            '<input name="code" size="32" autocomplete="off"></label> <button>Verify · 验证</button></form>']
-    if result is not None:
-        if not result.genuine:
-            body.append(f'<h2 style="color:#c62828" data-result="not-genuine">Not genuine · 非真实证书</h2>'
-                        f"<p>{escape(result.code)}: {escape(result.reason)}</p>")
-        else:
-            c = result.certificate
-            en, zh = STATE_TEXT[result.state]
-            rows = [("Holder · 持证人", f"{c.employee_name} ({c.employee_id})"),
-                    ("Department · 部门", c.department),
-                    ("Track · 课程", f"{TRACK_TITLES[c.track]['en']} · {TRACK_TITLES[c.track]['zh']}"),
-                    ("Passed on · 通过日期", c.passed_on.isoformat()),
-                    ("Score · 成绩", f"{c.score:g} / {c.max_score:g}"),
-                    ("Valid until · 有效期至", c.valid_until.isoformat()),
-                    ("Issued by · 发证单位", c.company),
-                    ("SHA-256", c.sha256)]
-            if result.state == "revoked":
-                rows.append(("Revoked · 撤销", f"{c.revoked_at.date()}: {c.revoke_reason}"))
-            table = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in rows)
-            body.append(f'<h2 data-result="genuine">Genuine · 真实证书 <code>{escape(c.code)}</code></h2>'
-                        f'<p data-state="{result.state}" style="font-size:1.2em;color:{_COLOURS[result.state]}">'
-                        f"{escape(en)} · {escape(zh)}</p><table>{table}</table>")
-    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Certificate verification · '
-            '证书验证</title><style>body{font-family:sans-serif;margin:2em;max-width:52em}th{text-align:left;'
-            'padding:3px 12px 3px 0;color:#555}</style></head><body><h1>Certificate verification · 证书验证</h1>'
-            + "".join(body) + "</body></html>")
+    """The page: the form, and what ``result`` says (none: the form alone)."""
+    rows, colour = [], ""
+    if result is not None and result.genuine:
+        c = result.certificate
+        rows = [(both(N_("Holder")), f"{c.employee_name} ({c.employee_id})"),
+                (both(N_("Department")), c.department),
+                (f"{pt(CERTIFICATE, 'Track', 'en')} · {pt(CERTIFICATE, 'Track', 'zh')}",
+                 f"{track_title(c.track, 'en')} · {track_title(c.track, 'zh')}"),
+                (both(N_("Passed on")), c.passed_on.isoformat()),
+                (both(N_("Score")), f"{c.score:g} / {c.max_score:g}"),
+                (both(N_("Valid until")), c.valid_until.isoformat()),
+                (both(N_("Issued by")), c.company),
+                ("SHA-256", c.sha256)]
+        if result.state == "revoked":
+            rows.append((both(N_("Revoked")), f"{c.revoked_at.date()}: {c.revoke_reason}"))
+        colour = _COLOURS[result.state]
+    return html_parts("iso20k.certificates", "verify.html").page(result, rows, colour, STATE_TEXTS)
+
+
+def both(text: str) -> str:
+    """``text`` in English and Chinese: "English · 中文"."""
+    return f"{t(text, 'en')} · {t(text, 'zh')}"
 
 
 class VerifyHandler(tornado.web.RequestHandler):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import time
 from datetime import date, datetime
-from html import escape
 from pathlib import Path
 
 import ipywidgets as w
@@ -16,11 +15,12 @@ from ..banks import load_catalog
 from ..grading.config import gradebook_url
 from ..grading.exam_model import load_exams
 from ..settings import LANGUAGES, Settings, get_settings
-from ..tracks import TRACKS
+from ..texts import LANGUAGE_NAMES, role_label, t
+from ..texts.templating import Markup, html_parts
+from ..tracks import TRACKS, track_title
 from .certificates_panel import certificate_panel, read_certificates
 from .charts import completion_chart, department_bars, legend, score_histograms
 from .figures import Filters, View, build_view, options
-from .i18n import role_label, t, track_label
 from .kernel_log import log
 from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
@@ -198,7 +198,7 @@ class Dashboard:
         self.version = 0
         self._quiet = False
         layout = w.Layout(width="auto")
-        self.lang = Toggle(options=[("English", "en"), ("简体中文", "zh")], value=language,
+        self.lang = Toggle(options=[(LANGUAGE_NAMES[code], code) for code in LANGUAGES], value=language,
                                     style={"button_width": "90px"})
         self.track = Choice(layout=layout)
         self.department = Choice(layout=layout)
@@ -271,8 +271,7 @@ class Dashboard:
             log.warning("refused: %s", refused)
             self.controls.layout.display = self.body.layout.display = "none"
             self.header.value = ""
-            self.message.value = (f'<div class="iso20k-refused" style="padding:16px;border:1px solid #c62828;'
-                                  f'border-radius:6px;max-width:720px">{escape(t("refused", self.language))}</div>')
+            self.message.value = page().refused(self.language)
             return
         self.viewer = viewer
         log.info("page opened for %s (%s)", viewer.name, viewer.why)
@@ -293,8 +292,7 @@ class Dashboard:
             action()
         except Exception:  # noqa: BLE001 - the page must stay usable whatever happened
             log.exception("dashboard update failed")
-            self.message.value = ('<div style="color:#c62828">Something went wrong while updating the '
-                                  'figures; press “Reload data”. 更新数据时出错，请点击“重新读取数据”。</div>')
+            self.message.value = page().failed()
 
     # -- labels ---------------------------------------------------------------------------
     def _relabel(self) -> None:
@@ -303,22 +301,22 @@ class Dashboard:
         self._quiet = True
         try:
             for control, first, values, label in (
-                    (self.track, t("all_tracks", lang), list(TRACKS), lambda v: track_label(v, lang, short=False)),
-                    (self.department, t("all_departments", lang), departments, lambda v: v),
-                    (self.role, t("all_roles", lang), roles, lambda v: role_label(v, lang))):
+                    (self.track, t("All tracks", lang), list(TRACKS), lambda v: track_title(v, lang)),
+                    (self.department, t("All departments", lang), departments, lambda v: v),
+                    (self.role, t("All roles", lang), roles, lambda v: role_label(v, lang))):
                 keep = control.value if control.value in values else ""
                 control.options = [(first, "")] + [(label(v), v) for v in values]
                 control.value = keep
-            self.track.description, self.department.description = t("track", lang), t("department", lang)
-            self.role.description, self.as_of.description = t("role", lang), t("as_of", lang)
-            self.reload_button.description = t("refresh", lang)
+            self.track.description, self.department.description = t("Track", lang), t("Department", lang)
+            self.role.description, self.as_of.description = t("Role", lang), t("As of", lang)
+            self.reload_button.description = t("Reload data", lang)
         finally:
             self._quiet = False
 
     # -- views ----------------------------------------------------------------------------
     def filters(self) -> Filters:
         as_of = self.as_of.value if isinstance(self.as_of.value, date) else None
-        self.message.value = "" if as_of else f'<div style="color:#8a6d00">{escape(t("bad_date", self.language))}</div>'
+        self.message.value = "" if as_of else page().bad_date(self.language)
         return Filters(as_of=as_of or self.source.today(), track=self.track.value or "",
                        department=self.department.value or "", role=self.role.value or "")
 
@@ -334,106 +332,82 @@ class Dashboard:
             return
         view = self.current_view()
         loaded = snap.loaded_at.astimezone(self.source.zone).strftime("%Y-%m-%d %H:%M")
-        notes = (f'<div style="color:#8a6d00">{escape(t("notes", lang, notes="; ".join(snap.notes)))}</div>'
-                 if snap.notes else "")
-        self.header.value = (f'<h2 style="margin:4px 0">{escape(t("title", lang))}</h2>'
-                             f'<div style="color:#555">{escape(t("as_of_note", lang, as_of=view.filters.as_of.isoformat(), loaded=loaded))}</div>{notes}')
+        self.header.value = page().header(lang, view.filters.as_of.isoformat(), loaded, snap.notes)
         empty = not snap.people
         self.controls.layout.display = None
         for control in (self.track, self.department, self.role, self.as_of):
             control.layout.display = "none" if empty else None
         self.body.layout.display = "none" if empty else None
         if empty:
-            self.message.value = (f'<div class="iso20k-empty" data-version="{self.version}" style="padding:16px;'
-                                  f'border:1px dashed #999;border-radius:6px;max-width:720px">'
-                                  f'<h3>{escape(t("empty_title", lang))}</h3><p>{t("empty_body", lang)}</p></div>')
+            self.message.value = page().empty(lang, self.version)
             return
         self.headline.value = self._headline(view)
         if not view.people:
-            self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
-                                f'<p class="iso20k-nomatch">{escape(t("no_match", lang))}</p></div>')
+            self.table.value = page().no_match(lang, self.version)
             for widget, name in ((self.chart, "chart"), (self.people, "people"), (self.scores, "scores"),
                                  (self.outlook, "outlook"), (self.certs, "certificates")):
-                widget.value = f'<div class="iso20k-{name}" data-version="{self.version}"></div>'
+                widget.value = page().blank(name, self.version)
             return
         header, rows = department_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
-        self.table.value = (f'<div class="iso20k-departments" data-version="{self.version}">'
-                            f'<h3>{escape(t("table_title", lang))}</h3>'
-                            + html_table(header, rows, "departments", self.version, total_row=True)
-                            + download_link(header, rows, f"training-completion-{stamp}.csv",
-                                            t("download", lang), "departments") + "</div>")
-        self.chart.value = (f'<div class="iso20k-chart" data-version="{self.version}">'
-                            f'<h3>{escape(t("chart_title", lang))}</h3>' + legend(lang)
-                            + department_bars(view, lang) + "</div>")
+        self.table.value = page().departments(
+            lang, self.version, html_table(header, rows, "departments", self.version, total_row=True),
+            download_link(header, rows, f"training-completion-{stamp}.csv", t("Download this table (CSV)", lang),
+                          "departments"))
+        self.chart.value = page().chart(lang, self.version, Markup(legend(lang)), Markup(department_bars(view, lang)))
         self.people.value = self._people(view)
         self.outlook.value = self._outlook(view)
-        self.scores.value = (f'<h3>{escape(t("scores_title", lang))}</h3>'
-                             f'<div class="iso20k-scores" data-version="{self.version}">'
-                             + score_histograms(view, self.source.pass_marks, lang) + "</div>")
+        histograms = score_histograms(view, self.source.pass_marks, lang)
+        self.scores.value = page().scores(lang, self.version, Markup(histograms))
         # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
                                              self.source.warning_days, lang, self.version)
 
     def _headline(self, view: View) -> str:
-        lang = self.language
-        card = ('<div style="display:inline-block;min-width:150px;margin:0 12px 8px 0;padding:10px 14px;'
-                'border-radius:6px;background:#f3f5f7;vertical-align:top">'
-                '<div style="color:#555;font-size:12px">{label}</div>'
-                '<div class="iso20k-figure" data-figure="{key}" style="font-size:24px;font-weight:600">{value}</div>'
-                '<div style="color:#555;font-size:12px">{detail}</div></div>')
-        cards = [card.format(label=escape(t("employees", lang)), key="employees", value=view.employees, detail="")]
-        for track in view.tracks:
-            cell = view.total.tracks[track]
-            cards.append(card.format(label=escape(t("fully_trained", lang, track=track_label(track, lang))),
-                                     key=f"trained-{track}", value=percent_text(cell),
-                                     detail=escape(t("of", lang, passed=cell.passed, enrolled=cell.enrolled))))
-        cards.append(card.format(label=escape(t("overdue_people", lang)), key="overdue", value=view.overdue_people,
-                                 detail=""))
-        return f'<div class="iso20k-headline" data-version="{self.version}">{"".join(cards)}</div>'
+        tracks = [(track, track_title(track, self.language, short=True), percent_text(view.total.tracks[track]),
+                   view.total.tracks[track].passed, view.total.tracks[track].enrolled) for track in view.tracks]
+        return page().headline(self.language, self.version, view.employees, tracks, view.overdue_people)
 
     def _people(self, view: View) -> str:
         lang = self.language
         if not view.filters.department:
-            return (f'<p class="iso20k-people" data-version="{self.version}" style="color:#555">'
-                    f'{escape(t("people_hint", lang))}</p>')
+            return page().people_hint(lang, self.version)
         header, rows = people_cells(view, lang)
         stamp = view.filters.as_of.isoformat()
-        return (f'<h3 class="iso20k-people" data-version="{self.version}">{escape(t("people_title", lang, department=view.filters.department))}</h3>'
-                + html_table(header, rows, "people", self.version)
-                + download_link(header, rows, f"training-{view.filters.department}-{stamp}.csv",
-                                t("download_people", lang), "people"))
+        return page().people(lang, self.version, view.filters.department,
+                             html_table(header, rows, "people", self.version),
+                             download_link(header, rows, f"training-{view.filters.department}-{stamp}.csv",
+                                           t("Download this list (CSV)", lang), "people"))
 
     def _outlook(self, view: View) -> str:
         """Readiness for the audit, completion over time, and the clauses answered worst."""
         lang, snap = self.language, self.source.snapshot
         audit = self.source.audit_date
         rows = readiness(view, audit)
-        header = [t("department", lang), t("ready_required", lang), t("ready_passed", lang),
-                  t("ready_pace", lang), t("ready_finish", lang)]
+        header = [t("Department", lang), t("required", lang), t("trained", lang),
+                  t("passed per week (last 4 weeks)", lang), t("all trained by, at this pace", lang)]
         if audit is not None:
-            header.append(t("ready_verdict", lang, audit=audit.isoformat()))
+            header.append(t("ready by {audit}?", lang, audit=audit.isoformat()))
         cells = []
         for r in rows:
             row = [r.department, str(r.required), str(r.passed), f"{r.per_week:.1f}",
-                   r.finish.isoformat() if r.finish else t("ready_never", lang)]
+                   r.finish.isoformat() if r.finish else t("not at this pace", lang)]
             if audit is not None:
-                row.append(t("ready_yes" if r.ready else "ready_no", lang))
+                row.append(t("on track", lang) if r.ready else t("NOT on track", lang))
             cells.append(row)
-        title = t("ready_title", lang) + (f" · {t('audit_on', lang, audit=audit.isoformat())}" if audit else "")
-        hint = "" if audit else f'<p style="color:#555">{escape(t("audit_hint", lang))}</p>'
         history = completion_history(view)
         clauses = clause_table(view, snap)
         clause_rows = [[c, str(n), str(wrong), f"{100 * wrong / n:.0f}%",
                         " + ".join(f"{k} {v}" for k, v in sorted(sources.items()))]
                        for c, n, wrong, sources in clauses]
-        clause_header = [t("clause", lang), t("clause_answers", lang), t("clause_wrong", lang),
-                         t("clause_share", lang), t("clause_sources", lang)]
-        return (f'<div class="iso20k-outlook" data-version="{self.version}">'
-                f'<h3>{escape(title)}</h3>{hint}'
-                + html_table(header, cells, "readiness", self.version)
-                + f'<h3>{escape(t("history_title", lang))}</h3>' + completion_chart(history, lang)
-                + f'<h3>{escape(t("clauses_title", lang))}</h3>'
-                + (html_table(clause_header, clause_rows, "clauses", self.version) if clause_rows
-                   else f'<p style="color:#555">{escape(t("no_clauses", lang))}</p>')
-                + "</div>")
+        clause_header = [t("Clause", lang), t("answers", lang), t("wrong", lang),
+                         t("% wrong", lang), t("from", lang)]
+        return page().outlook(lang, self.version, audit.isoformat() if audit else None,
+                              html_table(header, cells, "readiness", self.version),
+                              Markup(completion_chart(history, lang)),
+                              html_table(clause_header, clause_rows, "clauses", self.version) if clause_rows else None)
+
+
+def page():
+    """The page parts' macros (templates/dashboard.html)."""
+    return html_parts("iso20k.dashboard", "dashboard.html")

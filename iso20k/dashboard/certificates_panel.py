@@ -5,25 +5,18 @@ read-only (never the PDFs); a store without certificates shows nothing."""
 from __future__ import annotations
 
 from datetime import date
-from html import escape
 
 from sqlalchemy import inspect, select, text
 
 from ..certificates.model import Certificate
-from ..tracks import TRACK_TITLES
+from ..texts import N_, pt, t
+from ..texts.templating import html_parts
+from ..tracks import track_title
 from ..results import Person, Snapshot
 from ..results.reader import read_only
 from .tables import html_table
 
-_TEXT = {
-    "title": {"en": "Certificates: refreshers", "zh": "证书：复训"},
-    "summary": {"en": "{valid} valid, {expiring} expiring (refresher due), {expired} expired",
-                "zh": "有效 {valid} 张，即将到期（需复训）{expiring} 张，已过期 {expired} 张"},
-    "header": {"en": ["Employee ID", "Name", "Department", "Track", "Valid until", "State"],
-               "zh": ["员工编号", "姓名", "部门", "课程", "有效期至", "状态"]},
-    "expiring": {"en": "expiring", "zh": "即将到期"},
-    "expired": {"en": "expired", "zh": "已过期"},
-}
+_STATES = {"expiring": N_("expiring"), "expired": N_("expired")}
 _FIELDS = ("code", "employee_id", "employee_name", "department", "track", "score", "max_score", "passed_on",
            "valid_until", "issued_at", "company", "sha256", "revoked_at", "revoked_by", "revoke_reason")
 
@@ -65,11 +58,16 @@ def certificate_panel(certs: list[Certificate], people: list[Person], as_of: dat
         return ""
     states = {key: cert.state(as_of, warning_days) for key, cert in latest.items()}
     counts = {s: sum(1 for v in states.values() if v == s) for s in ("valid", "expiring", "expired")}
-    rows = [[c.employee_id, c.employee_name, c.department, TRACK_TITLES[c.track][language],
-             c.valid_until.isoformat(), _TEXT[states[key]][language]]
+    rows = [[c.employee_id, c.employee_name, c.department, track_title(c.track, language),
+             c.valid_until.isoformat(), t(_STATES[states[key]], language)]
             for key, c in sorted(latest.items(), key=lambda kv: (kv[1].valid_until, kv[0]))
             if states[key] in ("expiring", "expired")]
-    table = html_table(_TEXT["header"][language], rows, "certificates", version) if rows else ""
-    return (f'<div class="iso20k-certificates" data-version="{version}"><h3>{escape(_TEXT["title"][language])}</h3>'
-            f'<p data-figure="certificates" data-expiring="{counts["expiring"]}" data-expired="{counts["expired"]}">'
-            f'{escape(_TEXT["summary"][language].format(**counts))}</p>{table}</div>')
+    table = html_table(_header(language), rows, "certificates", version) if rows else None
+    return html_parts("iso20k.dashboard", "certificates.html").panel(language, version, counts, table)
+
+
+def _header(language: str) -> list[str]:
+    # TRANSLATORS: the track column of the certificates table (shorter than elsewhere).
+    track = pt("certificates table", "Track", language)
+    return [t("Employee ID", language), t("Name", language), t("Department", language), track,
+            t("Valid until", language), t("State", language)]

@@ -6,7 +6,8 @@ from html import escape
 from statistics import median
 
 from .figures import View
-from .i18n import status_label, t, track_label
+from ..texts import status_label, t
+from ..tracks import track_title
 from ..results import STATUSES
 
 COLOURS = {
@@ -32,7 +33,7 @@ def department_bars(view: View, language: str) -> str:
     height = row_h * len(rows) + 8
     parts = [f'<svg class="iso20k-bars" role="img" width="{label_w + bar_w + 60}" height="{height}" '
              f'viewBox="0 0 {label_w + bar_w + 60} {height}" {FONT} font-size="13">',
-             f"<title>{escape(t('chart_title', language))}</title>"]
+             f"<title>{escape(t('Status of every required track, by department', language))}</title>"]
     for i, row in enumerate(rows):
         y = 4 + i * row_h
         counts = row.counts()
@@ -59,11 +60,12 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
     charts = []
     for track in view.tracks:
         values = view.scores.get(track, [])
-        title = escape(track_label(track, language, short=False))
+        title = escape(track_title(track, language))
         if not values:
+            none_yet = t("No graded assessments for this selection yet.", language)
             charts.append(f'<div class="iso20k-hist" data-track="{track}" data-n="0" style="display:inline-block;'
                           f'vertical-align:top;margin:0 24px 12px 0;width:340px"><b>{title}</b>'
-                          f'<p style="color:#666">{escape(t("no_scores", language))}</p></div>')
+                          f'<p style="color:#666">{escape(none_yet)}</p></div>')
             continue
         mark = pass_marks.get(track, 1) * 100
         # Each 10-point bar is split at the pass mark: the part at or above it is drawn as
@@ -75,7 +77,7 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         w, h, left, bottom = 340, 190, 34, 36
         top = max(bins)
         bar = (w - left - 6) / 10
-        summary = t("scores_summary", language, n=len(values), median=f"{median(values):.0f}")
+        summary = t("{n} graded · median {median}%", language, n=len(values), median=f"{median(values):.0f}")
         svg = [f'<svg role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" {FONT} font-size="11">'
                f'<title>{title}: {escape(summary)}</title>']  # the picture's name for screen readers
         for i in range(len(bins)):
@@ -93,8 +95,8 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
             svg.append(f'<text x="{x + bar / 2:.1f}" y="{h - bottom + 13}" text-anchor="middle">{i * 10}</text>')
         mx = left + (w - left - 6) * mark / 100
         svg.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="4" y2="{h - bottom}" stroke="#333" stroke-dasharray="4 3"/>')
-        svg.append(f'<text x="{mx + 4:.1f}" y="14">{escape(t("pass_mark", language, mark=f"{mark:g}"))}</text>')
-        svg.append(f'<text x="{left}" y="{h - 6}">{escape(t("scores_axis", language))}</text>')
+        svg.append(f'<text x="{mx + 4:.1f}" y="14">{escape(t("pass mark {mark}%", language, mark=f"{mark:g}"))}</text>')
+        svg.append(f'<text x="{left}" y="{h - 6}">{escape(t("score (% of points)", language))}</text>')
         svg.append(f'<text x="4" y="{h - bottom}" >0</text><text x="4" y="14">{top}</text></svg>')
         charts.append(f'<div class="iso20k-hist" data-track="{track}" data-n="{len(values)}" style="display:inline-block;'
                       f'vertical-align:top;margin:0 24px 12px 0"><b>{title}</b>'
@@ -106,7 +108,7 @@ def completion_chart(history: list, language: str) -> str:
     """Passed required tracks as a share of those required, over time (a line)."""
     w, h, left, bottom = 560, 170, 40, 30
     parts = [f'<svg class="iso20k-history" role="img" width="{w}" height="{h}" viewBox="0 0 {w} {h}" '
-             f'{FONT} font-size="11"><title>{escape(t("history_title", language))}</title>']
+             f'{FONT} font-size="11"><title>{escape(t("Required training passed over time", language))}</title>']
     if not history:
         return parts[0] + "</svg>"
     n = len(history)
@@ -126,5 +128,6 @@ def completion_chart(history: list, language: str) -> str:
     parts.append(f'<text x="4" y="14">100%</text><text x="4" y="{h - bottom}">0%</text>')
     parts.append(f'<text x="{left}" y="{h - 8}">{history[0][0].isoformat()}</text>')
     parts.append(f'<text x="{w - 10}" y="{h - 8}" text-anchor="end">{history[-1][0].isoformat()}</text>')
-    parts.append(f'<text x="{left + 60}" y="14" fill="#555">{escape(t("history_axis", language))}</text></svg>')
+    axis = t("passed, % of required", language)
+    parts.append(f'<text x="{left + 60}" y="14" fill="#555">{escape(axis)}</text></svg>')
     return "".join(parts)

@@ -1,14 +1,13 @@
 """Interactive quiz widgets for the course notebooks."""
 
 from .api import language_picker, my_training, progress, quiz, quiz_module, set_language, whoami
-from .i18n import STRINGS, t
 from .inputs import ChoiceInput, MatchingInput, OrderingInput
 from .progress import ModuleProgress
 from .question import QuestionWidget
 from .session import QuizSession, current_session, use_session
 
 __all__ = [
-    "STRINGS", "ChoiceInput", "MatchingInput", "ModuleProgress", "OrderingInput", "QuestionWidget",
+    "ChoiceInput", "MatchingInput", "ModuleProgress", "OrderingInput", "QuestionWidget",
     "QuizSession", "current_session", "language_picker", "my_training", "progress", "quiz", "quiz_module",
-    "set_language", "t", "use_session", "whoami",
+    "set_language", "use_session", "whoami",
 ]

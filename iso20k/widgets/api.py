@@ -11,10 +11,10 @@ import html
 import ipywidgets as w
 
 from ..settings import LANGUAGES
-from .i18n import LANGUAGE_NAMES, t
 from .progress import ModuleProgress
 from .question import QuestionWidget
 from .session import QuizSession, current_session
+from ..texts import LANGUAGE_NAMES, t
 
 
 def quiz(question_id: str, *, section: str | None = None, session: QuizSession | None = None) -> QuestionWidget:
@@ -57,7 +57,7 @@ def language_picker(*, session: QuizSession | None = None) -> w.HBox:
     label = w.HTML()
 
     def show(_=None):
-        label.value = f"<b>{html.escape(t('language', session.language))}:</b>"
+        label.value = f"<b>{html.escape(t('Language', session.language))}:</b>"
         buttons.value = session.language
 
     buttons.observe(lambda c: session.set_language(c["new"]), names="value")
@@ -72,7 +72,8 @@ def whoami(*, session: QuizSession | None = None) -> w.HTML:
     out = w.HTML()
 
     def show(_=None):
-        out.value = f"<span style='color:#57606a'>{html.escape(t('signed_in', session.language, learner=session.learner_id))}</span>"
+        signed_in = t("Your progress is saved as: {learner}", session.language, learner=session.learner_id)
+        out.value = f"<span style='color:#57606a'>{html.escape(signed_in)}</span>"
 
     session.observe(show, names="language")
     show()

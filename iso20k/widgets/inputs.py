@@ -9,14 +9,27 @@ from __future__ import annotations
 
 from ..banks import Question
 from .answer_area import AnswerArea
-from .i18n import t
 from .shuffle import ordering_start, shuffled
+from ..texts import N_, t
 
 _TRUE_FALSE = {"true": True, "false": False}
+_TRUE_FALSE_TEXTS = {"true": N_("True"), "false": N_("False")}
+#: What the learner is told to do, by question type.
+_HINTS = {
+    "single": N_("Choose one answer (arrow keys move between answers)."),
+    "multiple": N_("Select all that apply (Space ticks a box)."),
+    "true_false": N_("True or false? (arrow keys move between the two)"),
+    "ordering": N_("Put the steps in order: use ▲ and ▼ (Tab to reach them, Enter to press)."),
+    "matching": N_("Choose the right category for each item."),
+    "scenario": N_("Read the case, then choose the best answer."),
+}
 
 
 def _texts(language: str) -> dict[str, str]:
-    return {key: t(key, language) for key in ("move_up", "move_down", "choose", "moved")}
+    """The answer area's own words (the front end fills in ``{item}``, ``{position}``, ``{total}``)."""
+    return {"move_up": t("Move up", language), "move_down": t("Move down", language),
+            "choose": t("— choose —", language),
+            "moved": t("“{item}” is now step {position} of {total}.", language)}
 
 
 class _Input(AnswerArea):
@@ -28,7 +41,7 @@ class _Input(AnswerArea):
 
     def _relabel_common(self, language: str) -> None:
         self.legend = self.question.prompt.get(language)
-        self.hint = t(self.question.type + "_hint", language)
+        self.hint = t(_HINTS[self.question.type], language)
         self.texts = _texts(language)
 
 
@@ -46,7 +59,7 @@ class ChoiceInput(_Input):
     def relabel(self, language: str) -> None:
         self._relabel_common(language)
         if self.question.type == "true_false":
-            self.options = [{"id": i, "label": t(i, language)} for i in self.option_ids]
+            self.options = [{"id": i, "label": t(_TRUE_FALSE_TEXTS[i], language)} for i in self.option_ids]
         else:
             self.options = [{"id": i, "label": self.question.option(i).get(language)} for i in self.option_ids]
 

@@ -9,7 +9,7 @@ import html
 
 import ipywidgets as w
 
-from .i18n import t
+from ..texts import t
 from .session import QuizSession
 
 
@@ -45,8 +45,8 @@ class ModuleProgress(w.VBox):
         language = self.session.language
         self.bar.value = done
         self.bar.bar_style = "success" if done == self.total else "info"
-        text = t("progress", language, done=done, total=self.total)
+        text = t("{done} of {total} questions answered correctly", language, done=done, total=self.total)
         if done == self.total:
-            text += " — " + t("module_done", language)
+            text += " — " + t("Module complete — well done!", language)
         self.label.value = f"<span style='margin-left:10px'>{html.escape(text)}</span>"
         self.children[0].value = f"<b>{html.escape(self.title.get(language))}</b>"

@@ -8,10 +8,10 @@ import ipywidgets as w
 
 from ..banks import Question
 from .answer_area import LiveRegion
-from .i18n import t
 from .inputs import make_input
 from ..sections import heading_anchor, heading_text
 from .session import QuizSession
+from ..texts import N_, t
 
 _CARD = w.Layout(border="1px solid #d0d7de", padding="10px 14px", margin="10px 0", width="100%")
 _COLOURS = {True: ("#1a7f37", "#e6f4ea"), False: ("#9a3412", "#fdf0e6"), None: ("#57606a", "#f6f8fa")}
@@ -61,13 +61,16 @@ class QuestionWidget(w.VBox):
         language = self.session.language
         response = self.input.response()
         if response is None:
-            hint = "match_first" if self.question.type == "matching" else "choose_first"
+            hint = (N_("Choose a category for every item first.") if self.question.type == "matching"
+                    else N_("Choose an answer first, then press “Check answer”."))
             self._show_feedback(None, hint)
             return None
         try:
             verdict = self.session.records.answer(self.question.full_id, response, language)
         except Exception as exc:  # not judged, not saved: say so instead of guessing a verdict
-            self._show_feedback(None, "save_failed", f"{type(exc).__name__}: {exc}")
+            self._show_feedback(None, N_("Your answer could not be checked or saved ({error}). Please try again in a "
+                                          "moment; if it keeps happening, tell the training office."),
+                                f"{type(exc).__name__}: {exc}")
             return None
         correct = verdict.correct
         self.last_correct = correct
@@ -84,34 +87,36 @@ class QuestionWidget(w.VBox):
 
     def relabel(self, language: str) -> None:
         q = self.question
-        title = t("question", language) + (f" {self.number}" if self.number else "")
+        title = t("Question", language) + (f" {self.number}" if self.number else "")
         parts = [f"<div style='color:#57606a;font-size:0.85em'>{html.escape(title)}</div>"]
         if q.scenario is not None:
             parts.append(f"<div style='background:#f6f8fa;border-left:4px solid #0969da;padding:6px 10px;"
-                         f"margin:6px 0'><b>{html.escape(t('case', language))}:</b> "
+                         f"margin:6px 0'><b>{html.escape(t('Case', language))}:</b> "
                          f"{html.escape(q.scenario.get(language))}</div>")
         # The prompt itself is the answer area's group label (its <legend>).
         self.header.value = "".join(parts)
         self.input.relabel(language)
-        self.check_button.description = t("check", language)
+        self.check_button.description = t("Check answer", language)
         self._show_attempts(language)
         if self._feedback_state is not None:
             self._show_feedback(*self._feedback_state)
 
-    def _show_feedback(self, correct: bool | None, message_key: str | None, error: str | None = None) -> None:
-        self._feedback_state = (correct, message_key, error)
+    def _show_feedback(self, correct: bool | None, message: str | None, error: str | None = None) -> None:
+        """The verdict, or (``correct`` None) ``message``: an English text marked for the catalogue."""
+        self._feedback_state = (correct, message, error)
         language = self.session.language
         colour, background = _COLOURS[correct]
         if correct is None:
-            body = html.escape(t(message_key, language, **({"error": error} if error else {})))
+            body = html.escape(t(message, language, **({"error": error} if error else {})))
         else:
             q = self.question
-            verdict = t("correct" if correct else "incorrect", language)
+            verdict = t("Correct!", language) if correct else t(
+                "Not quite. Read the explanation, change your answer and try again.", language)
             mark = "✔" if correct else "✘"
-            why = (f"<b>{html.escape(t('why', language))}:</b> {html.escape(self.explanation[language])}<br>"
+            why = (f"<b>{html.escape(t('Why', language))}:</b> {html.escape(self.explanation[language])}<br>"
                    if self.explanation else "")
             body = (f"<b>{mark} {html.escape(verdict)}</b><br>{why}"
-                    f"<span style='color:#57606a'>{html.escape(t('clauses', language))}: "
+                    f"<span style='color:#57606a'>{html.escape(t('ISO/IEC 20000-1:2018 reference', language))}: "
                     f"{html.escape(', '.join(q.clauses))}</span>")
             if not correct and self.section:
                 body += "<br>" + self.section_link(language)
@@ -122,9 +127,10 @@ class QuestionWidget(w.VBox):
     def section_link(self, language: str) -> str:
         """A link to the lesson section the question tests (scrolls there in the notebook)."""
         anchor = html.escape(heading_anchor(self.section), quote=True)
-        return (f"{html.escape(t('read_again', language))} <a href='#{anchor}' data-iso20k-section='{anchor}' "
+        return (f"{html.escape(t('Read this part of the lesson again:', language))} "
+                f"<a href='#{anchor}' data-iso20k-section='{anchor}' "
                 f"target='_self'>{html.escape(self.section)}</a>")
 
     def _show_attempts(self, language: str) -> None:
-        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('attempts', language))}: "
+        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('Attempts', language))}: "
                                      f"{self.attempts}</span>" if self.attempts else "")
