@@ -19,7 +19,12 @@ request to the fully drawn page:
     every part of the page (headline, department table, readiness and clauses, chart, people,
     scores) has been redrawn with the new version;
 (d) (a) for a department manager (the largest department): the kernel holds the company's
-    reading, the page gets the manager's department only.
+    reading, the page gets the manager's department only;
+
+and the refresh on its own (the dashboard's ``DataSource.refresh``, what a page's kernel runs when
+it is opened or its data may have changed): in the dashboard kernels during the timed loads above
+(from the server's log), and in this process, timed alone: after one answer, with nothing changed,
+and (PostgreSQL) after a write to another database on the same server, which is no change.
 
 Honesty rules the benchmark keeps:
 - the data changes right before every timed load (a quiz answer through the progress store), and
@@ -52,6 +57,7 @@ import argparse
 import json
 import os
 import random
+import re
 import secrets
 import shutil
 import statistics
@@ -281,6 +287,52 @@ def filter_times(browser, servers: list[Server], token: str, changes: int, pool_
     return times
 
 
+READ_AGAIN = re.compile(r"\[iso20k dashboard\] read again: (.*) in ([0-9.]+)s")
+
+
+def kernel_refreshes(log: Path) -> list[float]:
+    """The refresh times a dashboard kernel wrote to the server's log when it read one new
+    answer (two decimals), during the timed loads."""
+    return [float(m.group(2)) for m in READ_AGAIN.finditer(log.read_text(errors="replace"))
+            if m.group(1) == "new answers"]
+
+
+def refresh_times(settings: Settings, work: Path, store: ProgressStore, learners: list[str], catalog,
+                  rounds: int, elsewhere=None) -> dict[str, list[float]]:
+    """The dashboard's refresh timed alone in this process, as a page's kernel holds its reading
+    (the whole company read once, no kept reading): after one answer each (checked to have read
+    it), with nothing changed, and after ``elsewhere()`` wrote to another database."""
+    from iso20k.dashboard.app import DataSource
+
+    runtime = work / "refresh-runtime"  # empty: this reader starts from a full read
+    runtime.mkdir(mode=0o700, exist_ok=True)
+    source = DataSource(settings.model_copy(update={"runtime_dir": runtime}))
+    out: dict[str, list[float]] = {"answer": [], "nothing": [], "elsewhere": []}
+    for n in range(rounds * 2 + 1):  # the first of each is a warm-up, not counted
+        answered(store, learners, catalog)
+        started = time.perf_counter()
+        changed = source.refresh()
+        took = time.perf_counter() - started
+        if not changed:
+            raise RuntimeError("the refresh did not read the new answer")
+        started = time.perf_counter()
+        changed = source.refresh()
+        still = time.perf_counter() - started
+        if changed:
+            raise RuntimeError("the refresh read again with nothing changed")
+        if n:
+            out["answer"].append(took)
+            out["nothing"].append(still)
+        if elsewhere is not None:
+            elsewhere()
+            started = time.perf_counter()
+            source.refresh()
+            took = time.perf_counter() - started
+            if n:
+                out["elsewhere"].append(took)
+    return out
+
+
 def median_ms(values: list[float]) -> float:
     return statistics.median(values) * 1000
 
@@ -318,6 +370,16 @@ def run_database(kind: str, args, work: Path, browser_factory) -> dict:
 
             cluster = stack.enter_context(PostgresCluster(shared_buffers="128MB"))  # PostgreSQL's default
             db_url, gb_url = cluster.create_database("iso20k"), cluster.create_database("gradebook")
+            other = make_engine(cluster.create_database("elsewhere"))  # another application's database
+            stack.callback(other.dispose)
+            with other.begin() as conn:
+                conn.exec_driver_sql("CREATE TABLE t (id serial PRIMARY KEY, at timestamptz DEFAULT now())")
+
+            def elsewhere():
+                with other.begin() as conn:
+                    conn.exec_driver_sql("INSERT INTO t DEFAULT VALUES")
+        else:
+            elsewhere = None
         settings = Settings(data_dir=data / "data", course_root=course, db_url=db_url, gradebook_url=gb_url,
                             dashboard_cull_idle_s=60, dashboard_identity_provider="dashboard_users.PerUserTokens")
         build_sources(settings.exams_dir, course / "source", settings)
@@ -425,6 +487,20 @@ def run_database(kind: str, args, work: Path, browser_factory) -> dict:
               f"slowest {med['c_max']:.0f} ms over {len(changes)} changes (aim: median under 150 ms) "
               f"{'met' if med['c'] < 150 else 'MISSED'}")
         print(f"[{kind}]     all changes (ms): {[round(x * 1000) for x in changes]}", flush=True)
+        in_kernels = kernel_refreshes(dash.log)
+        print(f"[{kind}] load average before timing the refresh alone: {load_average()}", flush=True)
+        alone = refresh_times(settings, data, store, learners, catalog, args.rounds, elsewhere)
+        med["refresh"] = median_ms(alone["answer"])
+        print(f"[{kind}] the refresh on its own after one answer (DataSource.refresh, whole company, timed in "
+              f"this process): median {med['refresh']:.1f} ms, all {[round(x * 1000, 1) for x in alone['answer']]}; "
+              f"with nothing changed: median {median_ms(alone['nothing']):.1f} ms"
+              + (f"; after a write to another database on the same server (no change): median "
+                 f"{median_ms(alone['elsewhere']):.1f} ms, all {[round(x * 1000, 1) for x in alone['elsewhere']]}"
+                 if alone["elsewhere"] else ""))
+        print(f"[{kind}]     in the dashboard kernels during the timed loads (server log, 10 ms steps): "
+              f"{len(in_kernels)} refreshes after one answer, median "
+              f"{(statistics.median(in_kernels) * 1000 if in_kernels else float('nan')):.0f} ms, "
+              f"all {[round(x * 1000) for x in in_kernels]}", flush=True)
         return med
 
 
@@ -460,7 +536,7 @@ def main() -> int:
                  for r in results.values())
         print("summary: " + "; ".join(
             f"{k}: (a) {r['a_ratio']:.2f}x, (b) {r['b_ratio']:.2f}x ({r['b_own_ratio']:.2f}x without the refill "
-            f"delay), (c) {r['c']:.0f} ms, (d) {r['d_ratio']:.2f}x"
+            f"delay), (c) {r['c']:.0f} ms, (d) {r['d_ratio']:.2f}x, refresh after one answer {r['refresh']:.1f} ms"
             for k, r in results.items()))
         print("all aims met" if ok else "AIMS MISSED")
         print(f"load average after: {load_average()}")

@@ -185,16 +185,16 @@ def roster_cmd(include_inactive: bool) -> None:
 
 def _course(course: Path | None):
     """The nbgrader course in ``--course``, else the one nbgrader finds in the current folder."""
-    from .grading.course_folder import load_course
+    from .results import locate_course
 
     try:
-        return load_course(course)
+        return locate_course(get_settings(), course)
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
 
 
-COURSE_HELP = ("nbgrader course folder (default: as nbgrader finds it: nbgrader_config.py in the current "
-               "folder, CourseDirectory.root).")
+COURSE_HELP = ("nbgrader course folder (default: ISO20K_COURSE_ROOT, else as nbgrader finds it: "
+               "nbgrader_config.py in the current folder, CourseDirectory.root).")
 
 
 @main.command("sync-roster")
@@ -415,11 +415,11 @@ def audit_trail_verify() -> None:
     own chain, the answers behind each completion, the anchors), and that the gradebook holds
     exactly the grades the trail recorded; name where it breaks.  Exit code 1 when it is not intact."""
     from .audit import anchor_path, verify_trail
-    from .grading.config import gradebook_url
+    from .results import locate_course
     from .store import ProgressStore
 
     settings = get_settings()
-    report = verify_trail(ProgressStore(), gradebook_url(Path(settings.course_root)), anchor_path(settings))
+    report = verify_trail(ProgressStore(), locate_course(settings).db_url, anchor_path(settings))
     click.echo(report.text())
     if not report.ok:
         raise SystemExit(1)
@@ -469,11 +469,11 @@ def audit_trail_accept(reason: str) -> None:
 def _record_gradebook(action: str, reason: str) -> None:
     from .audit import anchor_path, current_actor, record_from_trail_state
     from .audit.chain import write_anchor
-    from .grading.config import gradebook_url
+    from .results import locate_course
     from .store import ProgressStore
 
     settings = get_settings()
-    written = record_from_trail_state(ProgressStore(), gradebook_url(Path(settings.course_root)),
+    written = record_from_trail_state(ProgressStore(), locate_course(settings).db_url,
                                       current_actor(settings), action, reason)
     if written:
         write_anchor(anchor_path(settings), written[-1])

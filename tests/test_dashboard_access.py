@@ -15,7 +15,7 @@ import pytest
 
 from iso20k.dashboard.access import KEY_ENV, KERNEL_ENV, identity_from_environment, read_stamp, stamp
 from iso20k.dashboard.charts import score_histograms
-from iso20k.dashboard.figures import Filters, build_view
+from iso20k.results.views import Filters, build_view
 from iso20k.dashboard.serve import DashboardSetupError, dashboard_server
 from iso20k.results import Person, Snapshot, Submission, day_in
 from iso20k.results import statuses

@@ -26,23 +26,29 @@ pytestmark = pytest.mark.slow
 PASS = {"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7}
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "postgresql-unwatched-gradebook"])
 def databases(request, tmp_path):
+    """SQLite files; PostgreSQL with the gradebook opened the product's way (which installs its
+    change signal, store/changes.py); PostgreSQL with a gradebook nbgrader alone created (no
+    signal: read the old way)."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gradebook.db'}"
     cluster = request.getfixturevalue("postgres_cluster")  # conftest.py: one cluster per test run
-    return cluster.create_database(), cluster.create_database()
+    gradebook_url = cluster.create_database()
+    if request.param == "postgresql":
+        gradebook(gradebook_url, watched=True).close()
+    return cluster.create_database(), gradebook_url
 
 
-def gradebook(url):
+def gradebook(url, watched=False):
     from nbgrader.api import Gradebook
 
-    from iso20k.grading.environment import ensure_bin_on_path
+    from iso20k.grading.environment import ensure_bin_on_path, open_gradebook
 
     ensure_bin_on_path()  # nbgrader runs alembic
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return Gradebook(url)
+        return open_gradebook(url) if watched else Gradebook(url)
 
 
 def test_new_answers_grades_and_hand_ins_are_noticed(databases, tmp_path):

@@ -38,22 +38,17 @@ from __future__ import annotations
 import asyncio
 import logging
 
-from sqlalchemy import event, inspect, text
+from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from .grades import GradeKey, score_of
+from ..results.gradebook import grade_key
+from ..results.rules import grade_score
+from .grades import GradeKey
 
 log = logging.getLogger(__name__)
 _PENDING = "iso20k_audit_pending"
 _CERTIFY = "iso20k_certify_students"
 _installed = False
-
-_KEY = text("""
-    SELECT a.name, sa.student_id, n.name, bc.name, sa.timestamp
-    FROM grade g JOIN submitted_notebook sn ON sn.id = g.notebook_id
-    JOIN notebook n ON n.id = sn.notebook_id JOIN submitted_assignment sa ON sa.id = sn.assignment_id
-    JOIN assignment a ON a.id = sa.assignment_id JOIN base_cell bc ON bc.id = g.cell_id
-    WHERE g.id = :id""")
 
 
 def _jupyter_server_extension_points():
@@ -80,7 +75,7 @@ def _after_update(mapper, connection, target) -> None:
     (auto_old, auto_new) = _old_new(state, "auto_score")
     (man_old, man_new) = _old_new(state, "manual_score")
     (ext_old, ext_new) = _old_new(state, "extra_credit")
-    old, new = score_of(auto_old, man_old, ext_old), score_of(auto_new, man_new, ext_new)
+    old, new = grade_score(auto_old, man_old, ext_old), grade_score(auto_new, man_new, ext_new)
     if old == new:
         return
     session = state.session
@@ -165,7 +160,7 @@ def _changes(session, pending) -> list[dict]:
     before, after, stamps = {}, {}, {}
     conn = session.connection()  # the gradebook's own transaction, which sees what it is about to commit
     for grade_id, old, new in pending:
-        row = conn.execute(_KEY, {"id": grade_id}).first()
+        row = grade_key(conn, grade_id)
         if row is None:
             continue
         key = GradeKey(row[0], row[1], row[2], row[3])

@@ -12,23 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import text
-
+from ..results.gradebook import grade_rows
+from ..results.rules import grade_score
 from ..store import ProgressStore, make_engine
 from ..store.engine import make_url
 from .chain import Entry, append_in, entries
 
 GRADE_ACTIONS = ("grade", "regrade", "manual-grade", "grade-baseline", "grade-removed", "grade-accepted")
-
-_GRADES = text("""
-SELECT a.name, sa.student_id, n.name, bc.name, g.auto_score, g.manual_score, g.extra_credit, sa.timestamp
-FROM grade g
-JOIN submitted_notebook sn ON sn.id = g.notebook_id
-JOIN notebook n ON n.id = sn.notebook_id
-JOIN submitted_assignment sa ON sa.id = sn.assignment_id
-JOIN assignment a ON a.id = sa.assignment_id
-JOIN base_cell bc ON bc.id = g.cell_id
-""")
 
 
 @dataclass(frozen=True)
@@ -50,11 +40,8 @@ class GradeKey:
         return f"{self.student} {self.assignment} {self.notebook}/{self.cell}"
 
 
-def score_of(auto, manual, extra) -> float | None:
-    base = manual if manual is not None else auto
-    if base is None:
-        return None
-    return round(float(base) + float(extra or 0), 6)
+#: A grade's score as nbgrader counts it: the one rule, :func:`iso20k.results.rules.grade_score`.
+score_of = grade_score
 
 
 def read_grades(gradebook_url: str, assignment: str | None = None) -> tuple[dict[GradeKey, float | None], dict[str, str]]:
@@ -67,9 +54,7 @@ def read_grades(gradebook_url: str, assignment: str | None = None) -> tuple[dict
     stamps: dict[str, str] = {}
     try:
         with engine.connect() as conn:
-            for name, student, notebook, cell, auto, manual, extra, stamp in conn.execute(_GRADES):
-                if assignment and name != assignment:
-                    continue
+            for name, student, notebook, cell, auto, manual, extra, stamp in grade_rows(conn, assignment):
                 key = GradeKey(name, student, notebook, cell)
                 grades[key] = score_of(auto, manual, extra)
                 stamps[key.subject] = str(stamp) if stamp is not None else ""

@@ -29,11 +29,7 @@ def passes(snap: Snapshot, as_of: date) -> list[Pass]:
     out = []
     for (eid, track), sub in sorted(snap.submissions.items()):
         person = people.get(eid)
-        if person is None or sub.score is None or sub.needs_manual or not sub.max_score:
-            continue
-        if sub.submitted_on is None or sub.submitted_on > as_of:
-            continue
-        if sub.score < snap.pass_marks.get(track, 1.0) * sub.max_score - 1e-9:
+        if person is None or sub.submitted_on is None or not snap.passed(eid, track, as_of):
             continue
         required = snap.modules.get(track, 0)
         if snap.modules_done(eid, track, as_of) < required:

@@ -6,6 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..results.rules import revoked_by
 from ..texts import N_, t
 
 STATES = ("valid", "expiring", "expired", "revoked")
@@ -50,9 +51,10 @@ class Certificate:
     def percent(self) -> float:
         return 100.0 * self.score / self.max_score if self.max_score else 0.0
 
-    def state(self, as_of: date, warning_days: int) -> str:
-        """valid, expiring (inside the warning window), expired or revoked, on ``as_of``."""
-        if self.revoked_at is not None and self.revoked_at.date() <= as_of:
+    def state(self, as_of: date, warning_days: int, zone=None) -> str:
+        """valid, expiring (inside the warning window), expired or revoked, on ``as_of`` (a day in
+        ``zone``, default the configured time zone)."""
+        if revoked_by(self, as_of, zone):
             return "revoked"
         if as_of >= self.valid_until:
             return "expired"

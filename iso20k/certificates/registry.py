@@ -11,6 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.chain import Entry, append_in
+from ..results.rules import current_certificates
 from ..settings import Settings
 from ..store import ProgressStore, tables
 from .codes import new_code, normalise
@@ -131,15 +132,10 @@ def revoke(store: ProgressStore, code: str, reason: str, actor: str,
     return find(store, code), entry
 
 
-def latest_by_track(certs: list[Certificate], as_of: date) -> dict[tuple[str, str], Certificate]:
-    """Each (employee, track)'s most recent certificate passed on or before ``as_of``."""
-    out: dict[tuple[str, str], Certificate] = {}
-    for cert in certs:
-        if cert.passed_on <= as_of:
-            key = (cert.employee_id, cert.track)
-            if key not in out or cert.passed_on >= out[key].passed_on:
-                out[key] = cert
-    return out
+def latest_by_track(certs: list[Certificate], as_of: date, zone=None) -> dict[tuple[str, str], Certificate]:
+    """Each (employee, track)'s current certificate on ``as_of``: revoked ones excluded, ties
+    decided as :func:`iso20k.results.rules.current_certificate` decides them."""
+    return current_certificates(certs, as_of, zone)
 
 
 def remove_of(store: ProgressStore, employee_ids: list[str], actor: str, reason: str) -> tuple[list[str], Entry | None]:

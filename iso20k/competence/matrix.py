@@ -14,7 +14,7 @@ from datetime import date
 
 from ..certificates.eligibility import passes
 from ..certificates.model import Certificate
-from ..results import Snapshot
+from ..results import Snapshot, current_certificates
 from ..tracks import ASSESSMENTS
 
 STATUSES = ("met", "due", "overdue", "expired")
@@ -37,16 +37,9 @@ class Requirement:
     detail: str
 
 
-def _current(certs: list[Certificate], as_of: date) -> Certificate | None:
-    live = [c for c in certs if c.passed_on <= as_of and not (c.revoked_at and c.revoked_at.date() <= as_of)]
-    return max(live, key=lambda c: c.passed_on, default=None)
-
-
 def competence_matrix(snap: Snapshot, certs: list[Certificate], rules: dict[str, tuple[str, ...]], as_of: date,
                       warning_days: int, department: str | None = None) -> list[Requirement]:
-    by_person: dict[tuple[str, str], list[Certificate]] = {}
-    for cert in certs:
-        by_person.setdefault((cert.employee_id, cert.track), []).append(cert)
+    current = current_certificates(certs, as_of, snap.zone)
     passed = {(p.employee_id, p.track): p for p in passes(snap, as_of)}
     out = []
     for person in snap.people:
@@ -55,12 +48,12 @@ def competence_matrix(snap: Snapshot, certs: list[Certificate], rules: dict[str,
         tracks = list(rules.get(person.role, ())) + [t for t in person.due if t not in rules.get(person.role, ())]
         for track in tracks:
             due = person.due.get(track)
-            cert = _current(by_person.get((person.employee_id, track), []), as_of)
+            cert = current.get((person.employee_id, track))
             fresh = passed.get((person.employee_id, track))
             code, passed_on, valid_until = "", None, None
             if cert is not None and (fresh is None or fresh.passed_on <= cert.passed_on):
                 code, passed_on, valid_until = cert.code, cert.passed_on, cert.valid_until
-                state = cert.state(as_of, warning_days)
+                state = cert.state(as_of, warning_days, snap.zone)
                 status, detail = {"valid": ("met", "certificate valid"),
                                   "expiring": ("due", f"refresher due: certificate expires {cert.valid_until}"),
                                   "expired": ("expired", f"certificate expired {cert.valid_until}")}[state]

@@ -3,24 +3,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from ..results import Snapshot, load_snapshot
-from ..grading.config import gradebook_url
+from ..results import Snapshot, load_snapshot, locate_course, modules_per_track
 from ..settings import Settings
 from ..tracks import TRACKS
 
 
 def lesson_modules(settings: Settings) -> dict[str, int]:
-    """Lesson modules per track: the dashboard's own count."""
+    """Lesson modules per track: the count the dashboard uses too."""
     from ..banks import load_catalog
-    from ..dashboard.app import lesson_modules as dashboard_count
 
-    return dashboard_count(load_catalog(settings.banks_dir))
+    return modules_per_track(load_catalog(settings.banks_dir))
 
 
 def load_records(settings: Settings) -> Snapshot:
     """The whole company's records, with day boundaries in the configured time zone."""
-    course = Path(settings.course_root)
-    return load_snapshot(settings.effective_db_url, gradebook_url(course, settings), course,
+    course = locate_course(settings)
+    return load_snapshot(settings.effective_db_url, course.db_url, course.root,
                          lesson_modules(settings), {t: settings.pass_mark(t) for t in TRACKS}, settings.zone())

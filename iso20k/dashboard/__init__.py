@@ -1,7 +1,7 @@
 """The read-only training-completion dashboard management opens in Voila, and the demo company."""
 
 from .app import Dashboard, DataSource
-from .figures import Filters, View, build_view
+from ..results.views import Filters, View, build_view
 from .serve import DashboardServer, dashboard_server
 from ..results import Reader, Snapshot, load_snapshot
 from ..results import STATUSES, status_of, statuses

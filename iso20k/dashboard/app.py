@@ -7,12 +7,10 @@ from __future__ import annotations
 import os
 import time
 from datetime import date, datetime
-from pathlib import Path
 
 import ipywidgets as w
 
 from ..banks import load_catalog
-from ..grading.config import gradebook_url
 from ..grading.exam_model import load_exams
 from ..settings import LANGUAGES, Settings, get_settings
 from ..texts import LANGUAGE_NAMES, role_label, t
@@ -20,26 +18,17 @@ from ..texts.templating import Markup, html_parts
 from ..tracks import TRACKS, track_title
 from .certificates_panel import certificate_panel, read_certificates
 from .charts import completion_chart, department_bars, legend, score_histograms
-from .figures import Filters, View, build_view, options
+from ..results.views import Filters, View, build_view, options
 from .kernel_log import log
 from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
 from .controls import Choice, Day, Toggle
 from .outlook import clause_table, completion_history, readiness
-from ..results import Reader, Snapshot
+from ..results import Reader, Snapshot, locate_course, modules_per_track
 from .viewer import NotAllowed, Viewer, parse_manager_departments, viewer_for
 from ..results import status_of, statuses
 from .tables import department_cells, download_link, html_table, people_cells, percent_text
 
-
-
-def lesson_modules(catalog) -> dict[str, int]:
-    """Lesson modules per track (from the question banks: one bank per module)."""
-    counts = {track: 0 for track in TRACKS}
-    for bank in catalog.banks.values():
-        if bank.track in counts:
-            counts[bank.track] += 1
-    return counts
 
 
 def exam_item_clauses(settings: Settings) -> dict[tuple[str, str], list[str]]:
@@ -59,8 +48,8 @@ class DataSource:
 
     def __init__(self, settings: Settings):
         self.progress_url = settings.effective_db_url
-        self.course_root = Path(settings.course_root)
-        self.gradebook_url = gradebook_url(self.course_root, settings)
+        course = locate_course(settings)
+        self.course_root, self.gradebook_url = course.root, course.db_url
         self.warning_days = settings.certificate_warning_days
         self.certificates: list = []
         self._certificates_stamp: tuple | None = None  # of the certificates read (None: not read)
@@ -88,7 +77,7 @@ class DataSource:
             self.refresh()  # what changed since it was kept; and the certificates, which are not kept
             return
         catalog = load_catalog(settings.banks_dir)
-        self.modules = lesson_modules(catalog)
+        self.modules = modules_per_track(catalog)
         self.reader = Reader(self.progress_url, self.gradebook_url, self.course_root, self.modules,
                              self.pass_marks, self.zone,
                              {qid: list(q.clauses) for qid, q in catalog.questions.items()},
@@ -361,7 +350,7 @@ class Dashboard:
         self.scores.value = page().scores(lang, self.version, Markup(histograms))
         # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
-                                             self.source.warning_days, lang, self.version)
+                                             self.source.warning_days, lang, self.version, self.source.zone)
 
     def _headline(self, view: View) -> str:
         tracks = [(track, track_title(track, self.language, short=True), percent_text(view.total.tracks[track]),

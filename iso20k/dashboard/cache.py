@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .kernel_log import log
 
-VERSION = 2  # 2: the reader knows which learners the last refresh changed
+VERSION = 3  # 2: the reader knows which learners the last refresh changed; 3: change counters
 
 
 def cache_file(data_dir: Path, runtime_dir: Path | None = None) -> Path:

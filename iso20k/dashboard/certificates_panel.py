@@ -14,6 +14,7 @@ from ..texts.templating import html_parts
 from ..tracks import track_title
 from ..results import Person, Snapshot
 from ..results.reader import read_only
+from ..results.rules import current_certificates
 from .tables import html_table
 
 _STATES = {"expiring": N_("expiring"), "expired": N_("expired")}
@@ -44,19 +45,12 @@ def read_certificates(url: str, snap: Snapshot, after: tuple | None = None) -> t
 
 
 def certificate_panel(certs: list[Certificate], people: list[Person], as_of: date, warning_days: int,
-                      language: str, version: int) -> str:
+                      language: str, version: int, zone=None) -> str:
     """HTML for the people shown: counts and the expiring or expired certificates."""
-    ids = {p.employee_id for p in people}
-    latest: dict[tuple[str, str], Certificate] = {}
-    for cert in certs:
-        live = cert.revoked_at is None or cert.revoked_at.date() > as_of
-        if cert.employee_id in ids and cert.passed_on <= as_of and live:
-            key = (cert.employee_id, cert.track)
-            if key not in latest or cert.passed_on > latest[key].passed_on:
-                latest[key] = cert
+    latest = current_certificates(certs, as_of, zone, {p.employee_id for p in people})
     if not latest:
         return ""
-    states = {key: cert.state(as_of, warning_days) for key, cert in latest.items()}
+    states = {key: cert.state(as_of, warning_days, zone) for key, cert in latest.items()}
     counts = {s: sum(1 for v in states.values() if v == s) for s in ("valid", "expiring", "expired")}
     rows = [[c.employee_id, c.employee_name, c.department, track_title(c.track, language),
              c.valid_until.isoformat(), t(_STATES[states[key]], language)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from html import escape
 from statistics import median
 
-from .figures import View
+from ..results.views import View
 from ..texts import status_label, t
 from ..tracks import track_title
 from ..results import STATUSES
@@ -71,8 +71,8 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         # Each 10-point bar is split at the pass mark: the part at or above it is drawn as
         # passed, the part below as failed (with a 65 % mark the 60-70 bar holds both).
         passed, failed = [0] * 10, [0] * 10
-        for v in values:
-            (passed if v >= mark - 1e-9 else failed)[min(9, int(v // 10))] += 1
+        for v, ok in zip(values, view.scores_passed.get(track, ())):  # the pass rule's verdicts
+            (passed if ok else failed)[min(9, int(v // 10))] += 1
         bins = [p + f for p, f in zip(passed, failed)]
         w, h, left, bottom = 340, 190, 34, 36
         top = max(bins)

@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .figures import View
+from ..results.views import View
 from ..results import Snapshot
 
 #: The completion pace is the passes of this many days before the "as of" day.
@@ -40,7 +40,7 @@ class Readiness:
 def readiness(view: View, audit: date | None) -> list[Readiness]:
     """Per department in the view: required and passed track enrolments, the recent pace, the
     day all would be passed at that pace, and whether that is by the audit.  From the counts
-    :func:`~.figures.build_view` made, without going through the people again."""
+    :func:`~iso20k.results.views.build_view` made, without going through the people again."""
     as_of = view.filters.as_of
     since = as_of - timedelta(days=PACE_DAYS)
     out = []

@@ -7,31 +7,10 @@ import base64
 import csv
 import io
 
-from .figures import TrackCell, View
+from ..results.views import View, department_cells, percent_text  # noqa: F401 - the page's table
 from ..texts import role_label, status_label, t
 from ..texts.templating import Markup, macros
 from ..tracks import track_title
-
-
-def percent_text(cell: TrackCell) -> str:
-    return "—" if cell.percent is None else f"{cell.percent:.0f}%"
-
-
-def department_cells(view: View, language: str) -> tuple[list[str], list[list[str]]]:
-    """Header and rows (the last row is the total) of the department × track table."""
-    header = [t("Department", language), t("Employees", language)]
-    for track in view.tracks:
-        name = track_title(track, language, short=True)
-        header += [t("{track} · required", language, track=name), t("{track} · trained", language, track=name),
-                   t("{track} · % trained", language, track=name), t("{track} · overdue", language, track=name)]
-    rows = []
-    for row in view.rows + [view.total]:
-        cells = [row.department or t("All shown", language), str(row.employees)]
-        for track in view.tracks:
-            c = row.tracks[track]
-            cells += [str(c.enrolled), str(c.passed), percent_text(c), str(c.overdue)]
-        rows.append(cells)
-    return header, rows
 
 
 def people_cells(view: View, language: str) -> tuple[list[str], list[list[str]]]:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ..results.rules import id_in_roster, hub_user_name
 
 COMPANY_ROLES = frozenset({"management-representative", "executive"})
 
@@ -69,13 +70,13 @@ def viewer_for(identity: Identity | None, roster: dict[str, tuple[str, str]], *,
     if identity.operator:
         return Viewer(identity.name, None, "operator of this dashboard")
     # Employee ids are unique ignoring case; the hub's user names are the ids in lower case.
-    name = identity.name.casefold()
-    if name in {t.casefold() for t in trainers} or set(identity.groups) & set(trainer_groups):
+    name = hub_user_name(identity.name)
+    if name in {hub_user_name(t) for t in trainers} or set(identity.groups) & set(trainer_groups):
         return Viewer(identity.name, None, "trainer")
-    role, department = {k.casefold(): v for k, v in roster.items()}.get(name, (None, None))
+    role, department = roster.get(id_in_roster(roster)(name), (None, None))
     if role in COMPANY_ROLES:
         return Viewer(identity.name, None, role)
     if role == "manager":
-        extra = {k.casefold(): v for k, v in (manager_departments or {}).items()}.get(name, set())
+        extra = {hub_user_name(k): v for k, v in (manager_departments or {}).items()}.get(name, set())
         return Viewer(identity.name, frozenset({department, *extra}), "department manager")
     raise NotAllowed(f"{identity.name} is not a manager, executive, management representative or trainer")

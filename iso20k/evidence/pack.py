@@ -32,7 +32,7 @@ from ..banks.loader import keyed_catalog_if_readable
 from ..certificates import certificates, pdf_bytes
 from ..competence import competence_matrix, counts, load_requirements
 from ..competence.records import load_records
-from ..grading.config import gradebook_url
+from ..results import locate_course
 from ..settings import Settings
 from ..store import ProgressStore, tables as store_tables
 from ..xapi import build_statements
@@ -76,10 +76,10 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
     people = {p.employee_id for p in snap.people if not department or p.department == department}
     certs = [c for c in certificates(store) if c.employee_id in people and c.passed_on <= as_of]
     matrix = competence_matrix(snap, certs, load_requirements(settings), as_of, warning, department)
-    report = verify_trail(store, gradebook_url(Path(settings.course_root)), anchor_path(settings))
+    report = verify_trail(store, locate_course(settings).db_url, anchor_path(settings))
 
     tables = [completion_table(snap, as_of, department), matrix_table(matrix), results_table(snap, as_of, department),
-              certificates_table(certs, as_of, warning), exceptions_table(matrix)]
+              certificates_table(certs, as_of, warning, snap.zone), exceptions_table(matrix)]
     figures = {f"requirements_{k}": v for k, v in counts(matrix).items()}
     figures["employees"] = len(people)
     figures["certificates"] = len(certs)

@@ -8,10 +8,9 @@ from datetime import date
 
 from ..certificates.model import Certificate
 from ..competence.matrix import STATUS_ZH, Requirement
-from ..dashboard.figures import Filters, build_view
+from ..results.views import Filters, build_view, department_cells
 from ..results import Snapshot
 from ..results import statuses
-from ..dashboard.tables import department_cells
 from ..tracks import TRACK_TITLES
 
 
@@ -56,9 +55,7 @@ def results_table(snap: Snapshot, as_of: date, department: str | None) -> Table:
         if department and p.department != department:
             continue
         for track in p.due:
-            sub = snap.submissions.get((p.employee_id, track))
-            if sub is not None and sub.submitted_on is not None and sub.submitted_on > as_of:
-                sub = None
+            sub = snap.submission(p.employee_id, track, as_of)
             graded = sub is not None and sub.score is not None and not sub.needs_manual
             rows.append([p.employee_id, p.name, p.department, track, str(snap.modules_done(p.employee_id, track, as_of)),
                          str(snap.modules.get(track, 0)), _d(sub.submitted_on) if sub else "",
@@ -68,13 +65,13 @@ def results_table(snap: Snapshot, as_of: date, department: str | None) -> Table:
     return Table("results", "Lessons and assessment results", "课程与考核成绩", header, rows)
 
 
-def certificates_table(certs: list[Certificate], as_of: date, warning_days: int) -> Table:
+def certificates_table(certs: list[Certificate], as_of: date, warning_days: int, zone=None) -> Table:
     header = ["code / 验证码", "employee_id / 员工编号", "name / 姓名", "department / 部门", "track / 课程",
               "score / 得分", "passed_on / 通过日期", "valid_until / 有效期至", "state / 状态", "issued_at / 发证时间",
               "sha256"]
     rows = [[c.code, c.employee_id, c.employee_name, c.department,
              f"{TRACK_TITLES[c.track]['en']} / {TRACK_TITLES[c.track]['zh']}", f"{c.score:g}/{c.max_score:g}",
-             _d(c.passed_on), _d(c.valid_until), c.state(as_of, warning_days), c.issued_at.isoformat(timespec="seconds"),
+             _d(c.passed_on), _d(c.valid_until), c.state(as_of, warning_days, zone), c.issued_at.isoformat(timespec="seconds"),
              c.sha256] for c in certs]
     return Table("certificates", "Certificates issued", "已发证书", header, rows)
 

@@ -34,7 +34,12 @@ def open_gradebook(db_url: str, course_id: str = COURSE_ID):
     from nbgrader.api import Gradebook
 
     ensure_bin_on_path()
-    return Gradebook(db_url, course_id)
+    gradebook = Gradebook(db_url, course_id)
+    if gradebook.engine.dialect.name == "postgresql":  # the dashboard's change signal (store/changes.py)
+        from ..store.changes import watch_gradebook
+
+        watch_gradebook(gradebook.engine)
+    return gradebook
 
 
 def course_gradebook(course_root):

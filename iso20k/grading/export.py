@@ -7,6 +7,7 @@ import csv
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
+from ..results.rules import passed, submission_score
 from ..settings import get_settings
 from ..tracks import TRACK_OF_ASSESSMENT
 
@@ -19,7 +20,7 @@ def result_of(score: float, max_score: float, pass_mark: float, needs_manual: bo
         return "not submitted"
     if needs_manual:
         return "awaiting grading"
-    return "passed" if max_score and score >= pass_mark * max_score - 1e-9 else "failed"
+    return "passed" if passed(score, max_score, pass_mark) else "failed"
 
 
 class PassFailExportPlugin(ExportPlugin):
@@ -52,7 +53,7 @@ class PassFailExportPlugin(ExportPlugin):
                                    needs_manual_grade=False,
                                    result=result_of(0, assignment.max_score, pass_mark, False, False))
                     else:
-                        score = max(0.0, sub.score - sub.late_submission_penalty)
+                        score = submission_score(sub.score, sub.late_submission_penalty)
                         row.update(timestamp=sub.timestamp, raw_score=sub.score,
                                    late_submission_penalty=sub.late_submission_penalty, score=score,
                                    needs_manual_grade=sub.needs_manual_grade,

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 import csv
-import math
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,15 +40,13 @@ class ItemStats:
 
 
 def _pearson(xs: list[float], ys: list[float]) -> float | None:
-    n = len(xs)
-    if n < 3:
+    """Pearson's r (None under three pairs, or when either side does not vary)."""
+    if len(xs) < 3:
         return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
+    try:
+        return statistics.correlation(xs, ys)
+    except statistics.StatisticsError:  # a constant side
         return None
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
 
 
 def item_scores(db_url: str, assignment: str) -> tuple[list[str], dict[str, float], dict[str, dict[str, float]]]:

@@ -9,12 +9,10 @@ import time
 
 from sqlalchemy import select
 
+from ..results.rules import id_in_roster, hub_user_name
 from ..store import ProgressStore, tables
 
-
-def hub_user_name(employee_id: str) -> str:
-    """The hub (and operating-system) user name of an employee."""
-    return employee_id.strip().lower()
+__all__ = ["LearnerNames", "hub_user_name"]
 
 
 class LearnerNames:
@@ -23,17 +21,18 @@ class LearnerNames:
     def __init__(self, store: ProgressStore, max_age_s: float = 60.0):
         self.store = store
         self.max_age_s = max_age_s
-        self._map: dict[str, str] = {}
+        self._map = id_in_roster(())
+        self._names: set[str] = set()
         self._read_at = 0.0
 
     def _refresh(self) -> None:
         e = tables.employees
         with self.store.engine.connect() as conn:
             ids = [r[0] for r in conn.execute(select(e.c.employee_id))]
-        self._map = {hub_user_name(i): i for i in ids}
+        self._map, self._names = id_in_roster(ids), {hub_user_name(i) for i in ids}
         self._read_at = time.monotonic()
 
     def learner_id(self, hub_name: str) -> str:
-        if hub_name not in self._map or time.monotonic() - self._read_at > self.max_age_s:
+        if hub_name not in self._names or time.monotonic() - self._read_at > self.max_age_s:
             self._refresh()
-        return self._map.get(hub_name, hub_name)
+        return self._map(hub_name)

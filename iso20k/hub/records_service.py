@@ -375,7 +375,7 @@ class Completed(_Api):
 
 class Training(_Api):
     async def get(self):
-        from ..learner.summary import summary_to_json
+        from ..results.training import summary_to_json
         from ..records.local import own_training_summary
 
         async def compute():

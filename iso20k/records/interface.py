@@ -69,7 +69,7 @@ class Records(ABC):
     @abstractmethod
     def training_summary(self):
         """The learner's "My training": tracks, due dates, modules, results, next step
-        (:class:`iso20k.learner.summary.TrainingSummary`)."""
+        (:class:`iso20k.results.training.TrainingSummary`)."""
 
     @abstractmethod
     def language(self) -> str | None:

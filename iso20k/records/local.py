@@ -13,14 +13,14 @@ from .judge import judge_and_record, start_order
 
 def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
     """One learner's training summary from the store and the course's gradebook (the settings')."""
-    from ..grading.config import gradebook_url
-    from ..learner.summary import training_summary
+    from ..results.training import training_summary
+    from ..results import locate_course
     from ..settings import get_settings
 
     settings = get_settings()
+    course = locate_course(settings)
     return training_summary(store, learner_id, cached_catalog(banks_dir), course_dir=settings.course_dir,
-                            gradebook_url=gradebook_url(settings.course_root, settings),
-                            course_root=settings.course_root)
+                            gradebook_url=course.db_url, course_root=course.root)
 
 
 class LocalRecords(Records):

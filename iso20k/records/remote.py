@@ -53,7 +53,7 @@ class ServiceRecords(Records):
         return set(self._call("GET", "api/completed")["modules"])
 
     def training_summary(self):
-        from ..learner.summary import summary_from_json
+        from ..results.training import summary_from_json
 
         return summary_from_json(self._call("GET", "api/training"))
 

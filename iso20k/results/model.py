@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timezone, tzinfo
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,12 @@ class Submission:
             return None
         return 100.0 * self.score / self.max_score
 
+    def passed(self, mark: float) -> bool | None:
+        """True or False once graded, None while waiting (see :func:`~.rules.passed`)."""
+        from .rules import passed
+
+        return passed(self.score, self.max_score, mark, self.needs_manual)
+
 
 @dataclass
 class Snapshot:
@@ -46,9 +52,24 @@ class Snapshot:
     notes: list[str] = field(default_factory=list)  # what could not be read, for the page
     #: (department, clause) -> [answers or exam items, wrong ones, source ("quiz"/"exam")]
     clause_results: dict[tuple[str, str, str], list[int]] = field(default_factory=dict)
+    #: the zone whose days the dates above are (see :func:`~.moments.day_in`)
+    zone: tzinfo = timezone.utc
 
     def modules_done(self, employee_id: str, track: str, as_of: date) -> int:
         return bisect_right(self.completions.get((employee_id, track), ()), as_of)
+
+    def submission(self, employee_id: str, track: str, as_of: date) -> Submission | None:
+        """The track's assessment as handed in on or before ``as_of`` (None: not by then).
+        nbgrader does not record when a grade was given, so a grade counts from the hand-in day."""
+        sub = self.submissions.get((employee_id, track))
+        if sub is not None and sub.submitted_on is not None and sub.submitted_on > as_of:
+            return None
+        return sub
+
+    def passed(self, employee_id: str, track: str, as_of: date) -> bool | None:
+        """The track's assessment passed (True), failed (False), or not graded by ``as_of`` (None)."""
+        sub = self.submission(employee_id, track, as_of)
+        return None if sub is None else sub.passed(self.pass_marks.get(track, 1.0))
 
     def scoped(self, departments: frozenset[str] | None) -> "Snapshot":
         """Only the rows of ``departments`` (None: everything).  Every figure a page shows is
@@ -57,7 +78,7 @@ class Snapshot:
             return self
         if not departments:  # nobody's rows: nothing to look through
             return Snapshot(modules=dict(self.modules), pass_marks=dict(self.pass_marks),
-                            loaded_at=self.loaded_at, stamp=self.stamp, notes=list(self.notes))
+                            loaded_at=self.loaded_at, stamp=self.stamp, notes=list(self.notes), zone=self.zone)
         people = [p for p in self.people if p.department in departments]
         ids = {p.employee_id for p in people}
         return Snapshot(
@@ -68,4 +89,16 @@ class Snapshot:
             submissions={k: v for k, v in self.submissions.items() if k[0] in ids},
             pass_marks=dict(self.pass_marks), loaded_at=self.loaded_at, stamp=self.stamp,
             notes=list(self.notes),
-            clause_results={k: v for k, v in self.clause_results.items() if k[0] in departments})
+            clause_results={k: v for k, v in self.clause_results.items() if k[0] in departments},
+            zone=self.zone)
+
+
+def modules_per_track(catalog) -> dict[str, int]:
+    """Lesson modules per track (from the question banks: one bank per module)."""
+    from ..tracks import TRACKS
+
+    counts = {track: 0 for track in TRACKS}
+    for bank in catalog.banks.values():
+        if bank.track in counts:
+            counts[bank.track] += 1
+    return counts

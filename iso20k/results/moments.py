@@ -15,9 +15,17 @@ def parse_moment(text_: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-def day_in(value, zone) -> date | None:
+def configured_zone():
+    """The zone whose days count (the ``time_zone`` setting, else the server's own)."""
+    from ..settings import get_settings
+
+    return get_settings().zone()
+
+
+def day_in(value, zone=None) -> date | None:
     """The day (in ``zone``) a stored moment falls on.  Moments without a zone are UTC: the
-    progress store writes UTC, SQLite drops the offset, and nbgrader keeps naive UTC."""
+    progress store writes UTC, SQLite drops the offset, and nbgrader keeps naive UTC.  Without
+    ``zone``: the configured zone."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -25,7 +33,7 @@ def day_in(value, zone) -> date | None:
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(zone).date()
+        return value.astimezone(zone or configured_zone()).date()
     if isinstance(value, date):
         return value
     raise ValueError(f"not a moment: {value!r}")

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..store import make_engine, tables
+from ..store import changes, make_engine, tables
+from . import gradebook
 from .model import Person, Snapshot, Submission
-from .moments import day_in, parse_moment
-from ..tracks import ASSESSMENTS, TRACK_OF_ASSESSMENT, TRACKS
+from .moments import day_in
+from .rules import id_in_roster
+from ..tracks import TRACK_OF_ASSESSMENT, TRACKS
 
 
 def sqlite_files(url: str) -> list[Path]:
@@ -48,10 +50,8 @@ def file_stamp(paths: list[Path]) -> tuple:
 
 
 def roster_ids(people):
-    """nbgrader's student id -> the roster's employee id.  On the hub nbgrader knows each learner
-    by their user name, the employee id in lower case; ids are unique ignoring case."""
-    by_fold = {p.employee_id.casefold(): p.employee_id for p in people}
-    return lambda student: by_fold.get(str(student).casefold(), student)
+    """nbgrader's student id -> the roster's employee id (see :func:`.rules.id_in_roster`)."""
+    return id_in_roster(p.employee_id for p in people)
 
 
 def collected_stamp(course_root: Path) -> tuple:
@@ -65,33 +65,42 @@ def collected_stamp(course_root: Path) -> tuple:
         return ()
 
 
-# Cheap questions that change whenever the rows the dashboard reads change.  Asked only when the
-# database as a whole changed (its files, or the server's write-ahead-log position).
+# What the reader asks when a database has no change signal it can trust (SQLite, whose files
+# are the signal instead; a store or gradebook without the counters of store/changes.py): cheap
+# questions that change whenever the rows the reader reads change.
 _PROGRESS_STAMP = text("""
 SELECT (SELECT COALESCE(MAX(id), 0) FROM answers), (SELECT COUNT(*) FROM answers),
        (SELECT COUNT(*) FROM module_completions), (SELECT COUNT(*) FROM employees),
        (SELECT MAX(updated_at) FROM employees), (SELECT COUNT(*) FROM enrolments)
 """)
 # One pass over each gradebook table (nbgrader's grade table has a row per item per submission:
-# 660,000 at 10,000 employees).  On PostgreSQL the write-ahead-log position is the whole
-# server's, so with the progress store on the same server this is asked after every answer.
+# 660,000 at 10,000 employees): only where the gradebook has no change signal.
 _GRADEBOOK_STAMP = text("""
 SELECT s.n, s.newest, g.n, g.manual, g.manual_sum, g.waiting
 FROM (SELECT COUNT(*) AS n, MAX(timestamp) AS newest FROM submitted_assignment) s,
      (SELECT COUNT(*) AS n, COUNT(manual_score) AS manual, SUM(manual_score) AS manual_sum,
              SUM(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END) AS waiting FROM grade) g
 """)
+_NEWEST_ANSWER = text("SELECT COALESCE(MAX(id), 0) FROM answers")
+_ANSWERS_AFTER = text("SELECT COUNT(*) FROM answers WHERE id > :after")
 
 
-def database_position(conn, url: str) -> tuple:
-    """Changes with every write to the database: its files (SQLite) or the server's current
-    write-ahead-log position (PostgreSQL; cheap, and readable by a read-only login)."""
+def _roster_part(stamp: tuple) -> tuple:
+    """The part of a progress stamp that changes with the roster or enrolments (and how it was
+    found: a switch between counting and the change counters reads everything again)."""
+    return stamp[4:] if stamp[-1] == "signal" else stamp[3:]
+
+
+#: Where each database's change signal is kept (store/changes.py).
+_SIGNALS = {"progress": (changes.STORE_COUNTERS, changes.STORE_WATCHED),
+            "gradebook": (changes.GRADEBOOK_COUNTERS, changes.GRADEBOOK_WATCHED)}
+
+
+def database_position(url: str) -> tuple:
+    """Changes with every write to a SQLite database: its files; () for a server, which is asked
+    its tables' change counters instead (see :class:`Reader`)."""
     files = sqlite_files(url)
-    if files:
-        return file_stamp(files)
-    if conn.dialect.name == "postgresql":
-        return (str(conn.execute(text("SELECT pg_current_wal_insert_lsn()")).scalar()),)
-    return ()
+    return file_stamp(files) if files else ()
 
 
 @contextmanager
@@ -120,40 +129,6 @@ def read_only(url: str, what: str, snap: Snapshot):
         engine.dispose()
 
 
-# nbgrader's gradebook has no index that leads with a submission's id, so joining grades to
-# submissions is slow at company scale.  Each table is read once and joined here instead.
-_GRADE_TOTALS = text("""
-SELECT notebook_id,
-       SUM(CASE WHEN manual_score IS NOT NULL THEN manual_score + COALESCE(extra_credit, 0)
-                WHEN auto_score IS NOT NULL THEN auto_score + COALESCE(extra_credit, 0)
-                ELSE 0 END),
-       MAX(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END)
-FROM grade GROUP BY notebook_id
-""")
-# Exam items answered wrong (fewer points than the item's maximum), for the clause table.
-_WRONG_ITEMS = text("""
-SELECT g.notebook_id, g.cell_id FROM grade g JOIN grade_cells gc ON gc.id = g.cell_id
-WHERE NOT g.needs_manual_grade
-  AND COALESCE(g.manual_score, g.auto_score, 0) + COALESCE(g.extra_credit, 0) < gc.max_score
-""")
-_CELLS = text("""
-SELECT bc.id, bc.name, gc.max_score FROM base_cell bc JOIN grade_cells gc ON gc.id = bc.id
-UNION ALL
-SELECT bc.id, bc.name, tc.max_score FROM base_cell bc JOIN task_cells tc ON tc.id = bc.id
-""")
-_SUBMITTED_NOTEBOOKS = text("SELECT id, assignment_id, COALESCE(late_submission_penalty, 0) FROM submitted_notebook")
-_SUBMISSIONS = text("""
-SELECT sa.id, a.name, sa.student_id, sa.timestamp
-FROM submitted_assignment sa JOIN assignment a ON a.id = sa.assignment_id
-""")
-_MAX_SCORES = text("""
-SELECT a.name,
-       COALESCE((SELECT SUM(gc.max_score) FROM grade_cells gc JOIN base_cell bc ON bc.id = gc.id
-                  JOIN notebook n ON bc.notebook_id = n.id WHERE n.assignment_id = a.id), 0)
-     + COALESCE((SELECT SUM(tc.max_score) FROM task_cells tc JOIN base_cell bc ON bc.id = tc.id
-                  JOIN notebook n ON bc.notebook_id = n.id WHERE n.assignment_id = a.id), 0)
-FROM assignment a
-""")
 _NEW_FIRST = text("""
 SELECT learner_id, track, MIN(answered_at) FROM answers WHERE id > :after GROUP BY learner_id, track
 """)
@@ -189,13 +164,130 @@ class Reader:
         self._quiz_clauses: dict[tuple[str, str, str], list[int]] = {}
         self._answered: set[str] = set()  # the learners whose answers the last read read
         self.changed_learners: set[str] | None = None
+        self._certificates: tuple = ()  # the certificates' change counter when last looked at
+        self._signal_ok: dict[str, bool] = {}  # per database: its change counters can be read
+        self._links: dict[str, tuple] = {}  # per database: the kept engine (one connection)
+
+    # -- the kept connections (never kept with the reading: see __getstate__) -----------------
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_links"] = {}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._links = {}
+        self._signal_ok = {}  # this kernel's login may read what the last one could not
+
+    def close(self) -> None:
+        """Close the kept connections (a new refresh opens them again)."""
+        for name in list(self._links):
+            self._drop(name)
+
+    def _drop(self, name: str) -> None:
+        link = self._links.pop(name, None)
+        if link is not None:
+            link[0].dispose()
+
+    def _engine(self, name: str, url: str):
+        """The kept read-only engine for database ``name``: its pool keeps the one connection
+        every refresh uses.  PostgreSQL: each transaction is REPEATABLE READ (one snapshot); a
+        SQLite file replaced by another (a new inode) gets a new engine."""
+        files = sqlite_files(url)
+        ident = None
+        if files:
+            try:
+                st = files[0].stat()
+                ident = (st.st_dev, st.st_ino)
+            except OSError:
+                ident = None
+        link = self._links.get(name)
+        if link is not None and link[2] == (url, ident):
+            return link[1]
+        self._drop(name)
+        engine = make_engine(url, read_only=True)
+        reading = engine
+        if engine.dialect.name == "postgresql":  # every question of one refresh sees one moment
+            reading = engine.execution_options(isolation_level="REPEATABLE READ")
+        self._links[name] = (engine, reading, (url, ident))
+        return reading
+
+    @contextmanager
+    def _transaction(self, name: str, url: str, what: str, snap: Snapshot | None):
+        """One read transaction (one snapshot) on the kept connection to ``url``; None when its
+        SQLite file does not exist (yet).  A database that cannot be read becomes a note on
+        ``snap`` (None: no note), and its connection is dropped."""
+        files = sqlite_files(url)
+        try:
+            missing = bool(files) and not files[0].is_file()
+        except OSError as exc:  # e.g. a folder this account may not enter: a note, never an error
+            if snap is not None:
+                snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {exc.strerror}")
+            yield None
+            return
+        if missing:
+            yield None
+            return
+        try:
+            with self._engine(name, url).connect() as conn, conn.begin():
+                yield conn
+        except SQLAlchemyError as exc:
+            self._drop(name)
+            if snap is not None:
+                snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+
+    def _counters(self, conn, name: str) -> dict | None:
+        """The database's change counters in this transaction's snapshot, or None (none there, or
+        not readable by this login: then never asked again by this reader)."""
+        if conn.dialect.name != "postgresql" or self._signal_ok.get(name) is False:
+            return None
+        counters, watched = _SIGNALS[name]
+        if self._signal_ok.get(name):
+            found = changes.read(conn, counters, watched)
+        else:  # first time: inside a savepoint, so a refused question leaves the snapshot usable
+            try:
+                with conn.begin_nested():
+                    found = changes.read(conn, counters, watched)
+                self._signal_ok[name] = True
+            except SQLAlchemyError:
+                self._signal_ok[name] = False
+                return None
+        return found
+
+    def _progress_stamp(self, conn) -> tuple:
+        """What the progress store holds, as this transaction sees it: (newest answer id, answers,
+        completions, [the answers' counter,] then what changes with the roster (see
+        :func:`_roster_part`), then how it was found).  With counters, nothing is counted."""
+        counted = self._counters(conn, "progress")
+        if counted is None:
+            self._certificates = ()
+            return tuple(conn.execute(_PROGRESS_STAMP).one()) + ("counted",)
+        self._certificates = counted["certificates"]
+        before = self._stamps.get("progress")
+        if before is not None and before[-1] == "signal" and before[3] == counted["answers"]:
+            newest = before[0]  # no answer added or removed since: no need to ask
+        else:
+            newest = conn.execute(_NEWEST_ANSWER).scalar()
+        return (newest, counted["answers"][1], counted["module_completions"][1], counted["answers"],
+                counted["employees"][0], counted["enrolments"][0], "signal")
+
+    def _gradebook_stamp(self, conn) -> tuple:
+        counted = self._counters(conn, "gradebook")
+        if counted is None:
+            return tuple(conn.execute(_GRADEBOOK_STAMP).one()) + ("counted",)
+        return tuple(sorted(counted.items())) + ("signal",)
 
     # -- the whole read ----------------------------------------------------------------------
     def load(self) -> Snapshot:
-        snap = Snapshot(modules={t: self.modules.get(t, 0) for t in TRACKS}, pass_marks=dict(self.pass_marks))
+        snap = Snapshot(modules={t: self.modules.get(t, 0) for t in TRACKS}, pass_marks=dict(self.pass_marks),
+                        zone=self.zone)
         self._last_answer = 0
         self._quiz_clauses = {}
-        self._read_progress(snap, full=True)
+        with self._transaction("progress", self.progress_url, "progress store", snap) as conn:
+            if conn is not None:
+                position = database_position(self.progress_url)
+                self._read_progress(conn, snap, self._progress_stamp(conn), full=True)
+                self._positions["progress"] = position
         self._read_gradebook(snap)
         self._read_collected(snap)
         snap.stamp = self.stamp()
@@ -206,77 +298,106 @@ class Reader:
 
     @property
     def progress_position(self) -> tuple:
-        """The progress store's position when last looked at (see :func:`database_position`):
-        it moves with every write, also to tables this reader does not read."""
+        """Moves when the store's certificates may have changed since the last look: their change
+        counter (store/changes.py), or where there is none the store's files (SQLite: every
+        write) or () (always look)."""
+        if self._certificates:
+            return ("certificates",) + tuple(self._certificates)
         return self._positions.get("progress", ())
 
     # -- keeping it fresh --------------------------------------------------------------------
     def refresh(self, snap: Snapshot) -> tuple[Snapshot, list[str]]:
         """Bring ``snap`` up to date; returns the snapshot (a new one after a full read) and what
         was read again (empty: nothing had changed).  Afterwards :attr:`changed_learners` holds
-        the learners whose answers, completions or submissions changed (None: anyone's may have)."""
+        the learners whose answers, completions or submissions changed (None: anyone's may have).
+
+        Each database is asked in one transaction (one snapshot on PostgreSQL) on its kept
+        connection: first its change signal, then, only if it moved, what changed."""
         done = []
         self.changed_learners: set[str] | None = set()
-        progress = self._changed("progress", self.progress_url, _PROGRESS_STAMP)
-        if progress == "roster":
+        original = snap
+        copy: list[Snapshot] = []
+
+        def fresh() -> Snapshot:
+            if not copy:
+                copy.append(self._copy(original))
+            return copy[0]
+
+        progress = self._refresh_progress(fresh)
+        if progress in ("roster", "order"):
             self.changed_learners = None
-            return self.load(), ["everything (the roster changed)"]
-        gradebook = self._changed("gradebook", self.gradebook_url, _GRADEBOOK_STAMP)
-        collected = collected_stamp(self.course_root)
-        if progress or gradebook or collected != self._collected:
-            snap = self._copy(snap)
-        if progress and not self._read_progress(snap, full=False):
-            self.changed_learners = None
-            return self.load(), ["everything (answers were committed out of id order)"]
+            why = "the roster changed" if progress == "roster" else "answers were committed out of id order"
+            return self.load(), [f"everything ({why})"]
         if progress:
             done.append("new answers")
             self.changed_learners |= self._answered
-        before = snap.submissions
-        if gradebook:
-            snap.submissions = {}
-            self._read_gradebook(snap)
-            self._read_collected(snap)
+        collected = collected_stamp(self.course_root)
+        gradebook_read = self._refresh_gradebook(fresh)
+        if gradebook_read is not None:
+            before, after = gradebook_read
+            self._read_collected(after_snap := fresh())
             done.append("gradebook")
         elif collected != self._collected:
-            snap.submissions = dict(self._graded)
-            self._read_collected(snap)
+            after_snap = fresh()
+            before = after_snap.submissions
+            after_snap.submissions = dict(self._graded)
+            self._read_collected(after_snap)
             done.append("hand-ins")
-        if snap.submissions is not before:
-            after = snap.submissions
+        if "gradebook" in done or "hand-ins" in done:
+            after = after_snap.submissions
             self.changed_learners |= {key[0] for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
         if done:
+            snap = fresh()
             snap.stamp = self.stamp()
             snap.loaded_at = datetime.now(timezone.utc)
             snap.clause_results = self._clause_results()
         return snap, done
 
-    def _changed(self, name: str, url: str, question) -> str:
-        """'' (unchanged), 'rows' (new rows) or 'roster' (employees or enrolments changed)."""
-        files = sqlite_files(url)
+    def _refresh_progress(self, fresh) -> str:
+        """'' (unchanged), 'rows' (new answers read), 'roster' (employees or enrolments changed,
+        or something does not add up) or 'order' (answers committed out of id order)."""
+        files = sqlite_files(self.progress_url)
+        position = database_position(self.progress_url)
         if files and not files[0].is_file():
-            return "" if self._stamps.get(name) is None else "roster"
-        engine = make_engine(url, read_only=True)
-        try:
-            with engine.connect() as conn:
-                position = database_position(conn, url)
-                if position and position == self._positions.get(name):
-                    return ""
-                try:
-                    stamp = tuple(conn.execute(question).one())
-                except SQLAlchemyError:
-                    stamp = None
-                self._positions[name] = position
-        except SQLAlchemyError:
-            return ""
-        finally:
-            engine.dispose()
-        if stamp == self._stamps.get(name):
-            return ""
-        before = self._stamps.get(name)
-        if name == "progress" and (before is None or stamp is None or stamp[3:] != before[3:]
-                                   or stamp[0] < before[0] or stamp[1] < before[1] or stamp[2] < before[2]):
-            return "roster"
-        return "rows"
+            return "" if self._stamps.get("progress") is None else "roster"
+        if position and position == self._positions.get("progress"):
+            return ""  # SQLite: not written to since
+        outcome = ""
+        with self._transaction("progress", self.progress_url, "progress store", None) as conn:
+            if conn is None:
+                return ""
+            stamp = self._progress_stamp(conn)
+            before = self._stamps.get("progress")
+            if stamp == before:
+                self._positions["progress"] = position
+                return ""
+            if (before is None or _roster_part(stamp) != _roster_part(before) or stamp[0] < before[0] or stamp[1] < before[1]
+                    or stamp[2] < before[2]):
+                return "roster"
+            outcome = "rows" if self._read_progress(conn, fresh(), stamp, full=False) else "order"
+            self._positions["progress"] = position
+        return outcome
+
+    def _refresh_gradebook(self, fresh):
+        """Read the gradebook again, in the snapshot its change signal was read in, if it changed;
+        (submissions before, the snapshot read into) or None."""
+        position = database_position(self.gradebook_url)
+        if position and position == self._positions.get("gradebook"):
+            return None
+        with self._transaction("gradebook", self.gradebook_url, "gradebook", None) as conn:
+            if conn is None:
+                return None
+            stamp = self._gradebook_stamp(conn)
+            if stamp == self._stamps.get("gradebook"):
+                self._positions["gradebook"] = position
+                return None
+            snap = fresh()
+            before = snap.submissions
+            snap.submissions = {}
+            self._read_gradebook_in(conn, snap, stamp)
+            self._positions["gradebook"] = position
+            return before, snap
+        return None
 
     @staticmethod
     def _copy(snap: Snapshot) -> Snapshot:
@@ -285,57 +406,53 @@ class Reader:
         return Snapshot(people=snap.people, first_activity=dict(snap.first_activity),
                         completions=dict(snap.completions), modules=snap.modules,
                         submissions=dict(snap.submissions), pass_marks=snap.pass_marks,
-                        notes=list(snap.notes), clause_results=dict(snap.clause_results))
+                        notes=list(snap.notes), clause_results=dict(snap.clause_results), zone=snap.zone)
 
     # -- the parts -------------------------------------------------------------------------
-    def _read_progress(self, snap: Snapshot, full: bool) -> bool:
-        """Read the progress store (``full``) or what was added since; False when the addition
-        does not add up and everything must be read again."""
+    def _read_progress(self, conn, snap: Snapshot, stamp: tuple, full: bool) -> bool:
+        """Read the progress store (``full``) or what was added since, in the transaction whose
+        ``stamp`` (see :meth:`_progress_stamp`) was just read; False when the addition does not
+        add up and everything must be read again."""
         e, en, mc = tables.employees, tables.enrolments, tables.module_completions
         zone = self.zone
-        with read_only(self.progress_url, "progress store", snap) as conn:
-            if conn is None:
-                return True
-            position = database_position(conn, self.progress_url)
-            stamp = tuple(conn.execute(_PROGRESS_STAMP).one())
-            after = self._last_answer
-            if full:
-                due: dict[str, dict] = {}
-                for eid, track, due_date in conn.execute(select(en.c.employee_id, en.c.track, en.c.due_date)):
-                    due.setdefault(eid, {})[track] = due_date
-                rows = conn.execute(select(e.c.employee_id, e.c.name, e.c.department, e.c.role)
-                                    .where(e.c.active).order_by(e.c.department, e.c.employee_id))
-                snap.people = [Person(eid, name, dept, role, due.get(eid, {})) for eid, name, dept, role in rows]
-            if not full:
-                # PostgreSQL hands out ids before commit, so a transaction with a lower id may
-                # commit after a higher one was read.  Every answer counted must be one read.
-                new = conn.execute(text("SELECT COUNT(*) FROM answers WHERE id > :after"), {"after": after}).scalar()
-                if stamp[1] != self._stamps["progress"][1] + new:
-                    return False
-            learners = set()
-            for lid, track, at in conn.execute(_NEW_FIRST, {"after": after}):
-                day = day_in(at, zone)
-                learners.add(lid)
-                known = snap.first_activity.get((lid, track))
-                if known is None or day < known:
-                    snap.first_activity[(lid, track)] = day
-            for dept, qid, n, wrong in conn.execute(_NEW_CLAUSE_ANSWERS, {"after": after}):
-                for clause in self.question_clauses.get(qid, ()):
-                    entry = self._quiz_clauses.setdefault((dept, clause, "quiz"), [0, 0])
-                    entry[0] += int(n)
-                    entry[1] += int(wrong or 0)
-            query = select(mc.c.learner_id, mc.c.track, mc.c.completed_at)
-            if not full:  # a module is completed only by an answer: look at those who answered
-                for lid in learners:
-                    for track in TRACKS:
-                        snap.completions.pop((lid, track), None)
-                query = query.where(mc.c.learner_id.in_(sorted(learners) or [""]))
-            for lid, track, at in conn.execute(query):
-                snap.completions.setdefault((lid, track), []).append(day_in(at, zone))
-            self._answered = learners
-            self._last_answer = stamp[0]
-            self._stamps["progress"] = stamp
-            self._positions["progress"] = position
+        after = self._last_answer
+        if full:
+            due: dict[str, dict] = {}
+            for eid, track, due_date in conn.execute(select(en.c.employee_id, en.c.track, en.c.due_date)):
+                due.setdefault(eid, {})[track] = due_date
+            rows = conn.execute(select(e.c.employee_id, e.c.name, e.c.department, e.c.role)
+                                .where(e.c.active).order_by(e.c.department, e.c.employee_id))
+            snap.people = [Person(eid, name, dept, role, due.get(eid, {})) for eid, name, dept, role in rows]
+        if not full:
+            # PostgreSQL hands out ids before commit, so a transaction with a lower id may
+            # commit after a higher one was read.  Every answer counted must be one read.
+            # The one count of a refresh: the new answers, over the primary key's range.
+            new = conn.execute(_ANSWERS_AFTER, {"after": after}).scalar()
+            if stamp[1] != self._stamps["progress"][1] + new:
+                return False
+        learners = set()
+        for lid, track, at in conn.execute(_NEW_FIRST, {"after": after}):
+            day = day_in(at, zone)
+            learners.add(lid)
+            known = snap.first_activity.get((lid, track))
+            if known is None or day < known:
+                snap.first_activity[(lid, track)] = day
+        for dept, qid, n, wrong in conn.execute(_NEW_CLAUSE_ANSWERS, {"after": after}):
+            for clause in self.question_clauses.get(qid, ()):
+                entry = self._quiz_clauses.setdefault((dept, clause, "quiz"), [0, 0])
+                entry[0] += int(n)
+                entry[1] += int(wrong or 0)
+        query = select(mc.c.learner_id, mc.c.track, mc.c.completed_at)
+        if not full:  # a module is completed only by an answer: look at those who answered
+            for lid in learners:
+                for track in TRACKS:
+                    snap.completions.pop((lid, track), None)
+            query = query.where(mc.c.learner_id.in_(sorted(learners) or [""]))
+        for lid, track, at in conn.execute(query):
+            snap.completions.setdefault((lid, track), []).append(day_in(at, zone))
+        self._answered = learners
+        self._last_answer = stamp[0]
+        self._stamps["progress"] = stamp
         for key in (snap.completions if full else [(l, t) for l in learners for t in TRACKS]):
             if key in snap.completions:
                 snap.completions[key].sort()
@@ -343,85 +460,68 @@ class Reader:
         return True
 
     def _read_gradebook(self, snap: Snapshot) -> None:
-        """Submissions, scores and exam items per clause (only the three track assessments)."""
+        """The whole gradebook, in one transaction on the kept connection."""
+        self._graded, self._exam_clauses = {}, {}
+        with self._transaction("gradebook", self.gradebook_url, "gradebook", snap) as conn:
+            if conn is None:
+                return
+            position = database_position(self.gradebook_url)
+            self._read_gradebook_in(conn, snap, self._gradebook_stamp(conn))
+            self._positions["gradebook"] = position
+
+    def _read_gradebook_in(self, conn, snap: Snapshot, stamp: tuple) -> None:
+        """Submissions, scores and exam items per clause (only the three track assessments), in
+        the transaction whose ``stamp`` was just read."""
         zone = self.zone
         departments = {p.employee_id: p.department for p in snap.people}
         self._graded, self._exam_clauses = {}, {}
-        with read_only(self.gradebook_url, "gradebook", snap) as conn:
-            if conn is None:
-                return
-            position = database_position(conn, self.gradebook_url)
-            stamp = tuple(conn.execute(_GRADEBOOK_STAMP).one())
-            max_scores = {name: float(total) for name, total in conn.execute(_MAX_SCORES)}
-            cells = {cid: (name.rsplit("-", 1)[0], float(mx or 0)) for cid, name, mx in conn.execute(_CELLS)}
-            notebooks = {nb: (sub_id, float(penalty)) for nb, sub_id, penalty in conn.execute(_SUBMITTED_NOTEBOOKS)}
-            roster_id = roster_ids(snap.people)
-            subs = {sub_id: (name, roster_id(student), stamp_)
-                    for sub_id, name, student, stamp_ in conn.execute(_SUBMISSIONS)}
-            per_submission: dict[str, list] = {}
-            for nb, score, manual in conn.execute(_GRADE_TOTALS):
-                sub_id, _ = notebooks.get(nb, (None, 0.0))
-                entry = per_submission.setdefault(sub_id, [0.0, False])
-                entry[0] += float(score or 0)
-                entry[1] = entry[1] or bool(manual)
-            # Clause table: every graded submission answered each of its assessment's items once
-            # (nbgrader keeps a grade per item); the wrong ones are read one by one.
-            items_of: dict[str, list[str]] = {}
-            for assignment, item in self.item_clauses:
-                items_of.setdefault(assignment, []).append(item)
-            for sub_id, (name, student, _) in subs.items():
+        hand_ins, notebooks = gradebook.company_hand_ins(conn)
+        roster_id = id_in_roster(departments)
+        subs = {h.id: (h.assignment, roster_id(h.student)) for h in hand_ins}
+        waiting = {h.id for h in hand_ins if h.needs_manual or not h.graded}  # no items counted
+        # Clause table: every graded submission answered each of its assessment's items once
+        # (nbgrader keeps a grade per item); the wrong ones are read one by one.
+        items_of: dict[str, list[str]] = {}
+        for assignment, item in self.item_clauses:
+            items_of.setdefault(assignment, []).append(item)
+        for sub_id, (name, student) in subs.items():
+            dept = departments.get(student)
+            if dept is None or sub_id in waiting:
+                continue
+            for item in items_of.get(name, ()):
+                for clause in self.item_clauses[(name, item)]:
+                    self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])[0] += 1
+        if self.item_clauses:
+            cells = gradebook.cell_names(conn)
+            for nb, cell in gradebook.wrong_items(conn):
+                sub_id = notebooks.get(nb)
+                name, student = subs.get(sub_id, (None, None))
                 dept = departments.get(student)
-                if dept is None or per_submission.get(sub_id, (0, True))[1]:
+                if dept is None or sub_id in waiting:
                     continue
-                for item in items_of.get(name, ()):
-                    for clause in self.item_clauses[(name, item)]:
-                        self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])[0] += 1
-            for nb, cell in conn.execute(_WRONG_ITEMS):
-                sub_id, _ = notebooks.get(nb, (None, 0.0))
-                name, student, _ = subs.get(sub_id, (None, None, None))
-                dept = departments.get(student)
-                item = cells.get(cell, (None, 0.0))[0]
-                if dept is None or per_submission.get(sub_id, (0, True))[1]:
-                    continue
+                item = cells.get(cell, "").rsplit("-", 1)[0]
                 for clause in self.item_clauses.get((name, item), ()):
                     counts = self._exam_clauses.get((dept, clause, "exam"))
                     if counts is not None:
                         counts[1] += 1
-            penalties: dict[str, float] = {}
-            for sub_id, penalty in notebooks.values():
-                penalties[sub_id] = penalties.get(sub_id, 0.0) + penalty
-            for sub_id, (name, student, when) in subs.items():
-                track = TRACK_OF_ASSESSMENT.get(name)
-                if track is None:
-                    continue
-                score, manual = per_submission.get(sub_id, (0.0, False))
-                self._graded[(student, track)] = Submission(
-                    track, day_in(when, zone), max(0.0, score - penalties.get(sub_id, 0.0)),
-                    max_scores.get(name, 0.0), manual)
-            self._stamps["gradebook"] = stamp
-            self._positions["gradebook"] = position
+        for h in hand_ins:
+            track = TRACK_OF_ASSESSMENT.get(h.assignment)
+            if track is None:
+                continue
+            self._graded[(roster_id(h.student), track)] = Submission(
+                track, day_in(h.timestamp, zone), h.score, h.max_score, h.needs_manual)
+        self._stamps["gradebook"] = stamp
         snap.submissions.update(self._graded)
         snap.clause_results = self._clause_results()
 
     def _read_collected(self, snap: Snapshot) -> None:
         """Submissions collected into ``submitted/`` that the gradebook does not know yet."""
         self._collected = collected_stamp(self.course_root)
-        base = self.course_root / "submitted"
-        if not base.is_dir():
-            return
-        roster_id = roster_ids(snap.people)
-        for student in os.scandir(base):
-            learner = roster_id(student.name)
-            for track, assignment in ASSESSMENTS.items():
-                if (learner, track) in self._graded:
-                    continue
-                stamp = Path(student.path) / assignment / "timestamp.txt"
-                if stamp.is_file():
-                    try:
-                        day = day_in(parse_moment(stamp.read_text(encoding="utf-8")), self.zone)
-                    except (ValueError, OverflowError):
-                        day = None
-                    snap.submissions[(learner, track)] = Submission(track, day, None, 0.0, True)
+        roster_id = id_in_roster(p.employee_id for p in snap.people)
+        for (student, track), day in gradebook.collected(self.course_root, zone=self.zone).items():
+            learner = roster_id(student)
+            if (learner, track) not in self._graded:
+                snap.submissions[(learner, track)] = Submission(track, day, None, 0.0, True)
 
     def _clause_results(self) -> dict:
         return {**self._quiz_clauses, **self._exam_clauses}

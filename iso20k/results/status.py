@@ -26,12 +26,9 @@ def status_of(snap: Snapshot, person: Person, track: str, as_of: date) -> str:
     given, so a graded submission counts from the day it was handed in.
     """
     eid = person.employee_id
-    sub = snap.submissions.get((eid, track))
-    if sub is not None and sub.submitted_on is not None and sub.submitted_on > as_of:
-        sub = None
-    if sub is not None and sub.score is not None and not sub.needs_manual:
-        if sub.max_score and sub.score >= snap.pass_marks.get(track, 1.0) * sub.max_score - 1e-9:
-            return "passed"
+    sub = snap.submission(eid, track, as_of)
+    if sub is not None and sub.passed(snap.pass_marks.get(track, 1.0)):
+        return "passed"
     due = person.due.get(track)
     waiting = sub is not None and (sub.score is None or sub.needs_manual)
     on_time = sub is not None and (due is None or sub.submitted_on is None or sub.submitted_on <= due)

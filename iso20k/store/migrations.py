@@ -101,11 +101,22 @@ def _evidence_links(conn: Connection) -> None:
             conn.execute(text(statement))
 
 
+def _change_counters(conn: Connection) -> None:
+    """The change signal of the tables the company's record reads (changes.py): the counters'
+    table everywhere, kept by triggers on PostgreSQL."""
+    from .changes import STORE_COUNTERS, STORE_WATCHED, install
+
+    tables.store_changes.create(conn, checkfirst=True)
+    install(conn, STORE_COUNTERS, STORE_WATCHED)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: roster, enrolments, answers, module completions, preferences", _initial),
     Migration(2, "audit trail (hash-chained) and issued certificates", _audit_and_certificates),
     Migration(3, "answers and module completions as evidence: per-learner hash chain, completions name "
                  "their answers; PostgreSQL: the trail append-only", _evidence_links),
+    Migration(4, "a change counter per table the company's record reads (PostgreSQL: kept by statement-level "
+                 "triggers), so a reader knows what changed without counting", _change_counters),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

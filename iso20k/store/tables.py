@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
+    BigInteger, Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, String, Table, Text,
     UniqueConstraint,
 )
 
@@ -114,4 +114,15 @@ certificates = Table(
     Column("revoked_by", String(200), nullable=True),
     Column("revoke_reason", Text, nullable=True),
     UniqueConstraint("employee_id", "track", "passed_on", name="uq_certificate_pass"),
+)
+
+# How often each table the company's record reads has changed, and how many rows it holds: the
+# sums over a table's slots (PostgreSQL: kept by statement-level triggers, see changes.py; read in
+# the reader's snapshot they say whether anything changed without counting or scanning a table).
+store_changes = Table(
+    "store_changes", metadata,
+    Column("name", String(64), primary_key=True),
+    Column("slot", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False, default=0),
+    Column("row_count", BigInteger, nullable=False, default=0),
 )

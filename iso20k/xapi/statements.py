@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from ..banks import Catalog
 from ..banks.model import Question
-from ..results import Snapshot
+from ..results import Snapshot, day_in
 from ..tracks import ASSESSMENTS, TRACK_TITLES
 
 VERSION = "1.0.3"
@@ -183,26 +183,19 @@ def build_statements(snap: Snapshot, answers: Iterable[dict], completions: Itera
     builder = Builder(home_page, catalog, {eid: p.name for eid, p in people.items()})
     out = []
     for row in answers:
-        if row["learner_id"] in people and _day(row["answered_at"]) <= as_of:
+        if row["learner_id"] in people and day_in(row["answered_at"], snap.zone) <= as_of:
             out.append(builder.answered(row))
     for learner, track, module, at in completions:
-        if learner in people and _day(at) <= as_of:
+        if learner in people and day_in(at, snap.zone) <= as_of:
             out.append(builder.completed(learner, track, module, at))
     for (eid, track), sub in sorted(snap.submissions.items()):
-        if eid not in people or sub.score is None or sub.needs_manual or not sub.max_score:
+        if eid not in people or sub.submitted_on is None:
             continue
-        if sub.submitted_on is None or sub.submitted_on > as_of:
+        verdict = snap.passed(eid, track, as_of)
+        if verdict is None:
             continue
-        mark = snap.pass_marks.get(track, 1.0)
-        out.append(builder.assessed(eid, track, sub.score, sub.max_score,
-                                    sub.score >= mark * sub.max_score - 1e-9, sub.submitted_on, mark))
+        out.append(builder.assessed(eid, track, sub.score, sub.max_score, verdict, sub.submitted_on,
+                                    snap.pass_marks.get(track, 1.0)))
     out.sort(key=lambda s: s["timestamp"])
     return [validate(s) for s in out]
 
-
-def _day(value) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return datetime.fromisoformat(str(value)[:19]).date()

@@ -1,5 +1,6 @@
-"""The dashboard's numbers for one choice of filters: headline, department × track table,
-status counts per department, one department's employees, and assessment scores."""
+"""The figures for one choice of filters, for the dashboard and the evidence pack alike: headline,
+department × track table, status counts per department, one department's employees, and
+assessment scores."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
-from ..tracks import TRACKS
-from ..results import Person, Snapshot
+from ..texts import t
+from ..tracks import TRACKS, track_title
+from .model import Person, Snapshot
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,8 @@ class View:
     overdue_people: int
     drilldown: list[tuple[Person, dict[str, str]]]
     scores: dict[str, list[float]]
+    #: per track, whether each score in :attr:`scores` passed (the pass rule's verdict, in order)
+    scores_passed: dict[str, list[bool]] = field(default_factory=dict)
 
     @property
     def employees(self) -> int:
@@ -93,6 +97,7 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
     overdue_people = 0
     drilldown = []
     scores: dict[str, list[float]] = {t: [] for t in tracks}
+    scores_passed: dict[str, list[bool]] = {t: [] for t in tracks}
     for p in people:
         row = rows.get(p.department)
         if row is None:
@@ -113,9 +118,32 @@ def build_view(snap: Snapshot, status: dict[tuple[str, str], str], filters: Filt
             if sub is not None and s in ("passed", "failed", "overdue") and sub.percent() is not None \
                     and not sub.needs_manual and (sub.submitted_on is None or sub.submitted_on <= filters.as_of):
                 scores[t].append(sub.percent())
+                scores_passed[t].append(bool(sub.passed(snap.pass_marks.get(t, 1.0))))
         overdue_people += "overdue" in mine.values()
         if filters.department:
             drilldown.append((p, mine))
     drilldown.sort(key=lambda item: (item[0].name, item[0].employee_id))
     return View(filters, tracks, people, [rows[d] for d in sorted(rows)], total, overdue_people,
-                drilldown, scores)
+                drilldown, scores, scores_passed)
+
+
+# -- the department × track table as text (the dashboard's page and CSV, the evidence pack) --------
+def percent_text(cell: TrackCell) -> str:
+    return "—" if cell.percent is None else f"{cell.percent:.0f}%"
+
+
+def department_cells(view: View, language: str) -> tuple[list[str], list[list[str]]]:
+    """Header and rows (the last row is the total) of the department × track table."""
+    header = [t("Department", language), t("Employees", language)]
+    for track in view.tracks:
+        name = track_title(track, language, short=True)
+        header += [t("{track} · required", language, track=name), t("{track} · trained", language, track=name),
+                   t("{track} · % trained", language, track=name), t("{track} · overdue", language, track=name)]
+    rows = []
+    for row in view.rows + [view.total]:
+        cells = [row.department or t("All shown", language), str(row.employees)]
+        for track in view.tracks:
+            c = row.tracks[track]
+            cells += [str(c.enrolled), str(c.passed), percent_text(c), str(c.overdue)]
+        rows.append(cells)
+    return header, rows
