@@ -65,14 +65,14 @@ def due(store: ProgressStore, record, as_of: date, learners: Iterable[str] | Non
     """The passes of ``learners`` (all when None; nbgrader's student ids or employee ids, in any
     case) in ``tracks`` (all when None) on or before ``as_of`` that have no certificate yet (a
     refresher pass, later than the certificate on record, is due again)."""
-    from ..results.reader import roster_ids
+    from ..results.rules import id_in_roster
     from .registry import certificates
 
     found = passes(record, as_of)
     if tracks is not None:
         found = [p for p in found if p.track in set(tracks)]
     if learners is not None:
-        roster_id = roster_ids(record.people)
+        roster_id = id_in_roster(p.employee_id for p in record.people)
         wanted = {roster_id(name) for name in learners}
         found = [p for p in found if p.employee_id in wanted]
         if not found:
