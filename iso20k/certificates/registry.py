@@ -26,6 +26,10 @@ class CertificateError(RuntimeError):
     pass
 
 
+class AlreadyIssued(CertificateError):
+    """This pass has its certificate already (issued by another worker first)."""
+
+
 def _aware(value):
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -85,7 +89,7 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
             return cert, entry
         except IntegrityError as exc:
             if _exists(store, employee_id, track, passed_on):
-                raise CertificateError(f"{employee_id} already has a {track} certificate for the pass of "
+                raise AlreadyIssued(f"{employee_id} already has a {track} certificate for the pass of "
                                        f"{passed_on}.") from exc
             continue  # a code collision: draw another
     raise CertificateError("could not draw an unused certificate code")
@@ -134,3 +138,24 @@ def latest_by_track(certs: list[Certificate], as_of: date, zone=None) -> dict[tu
     return current_certificates(certs, as_of, zone)
 
 
+def remove_of(store: ProgressStore, employee_ids: list[str], actor: str, reason: str) -> tuple[list[str], Entry | None]:
+    """Delete every certificate of these employees, with one trail entry naming each code and the
+    reason, in one transaction: only for the made-up demo company, whose people are rebuilt or
+    removed (a real certificate is revoked, never deleted).  The codes removed and the entry."""
+    from sqlalchemy import delete
+
+    c = tables.certificates
+    ids = sorted(set(employee_ids))
+    codes: list[tuple[str, str, str]] = []
+    entry = None
+    with store.engine.begin() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            codes += [tuple(r) for r in conn.execute(select(c.c.code, c.c.employee_id, c.c.track)
+                                                     .where(c.c.employee_id.in_(chunk)))]
+            conn.execute(delete(c).where(c.c.employee_id.in_(chunk)))
+        if codes:
+            removed = [{"code": code, "employee_id": eid, "track": track} for code, eid, track in sorted(codes)]
+            entry = append_in(conn, actor, "certificates-removed", f"{len(codes)} certificate(s)",
+                              {"reason": reason, "certificates": removed})
+    return [code for code, _, _ in codes], entry
