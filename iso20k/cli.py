@@ -233,7 +233,8 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     tampered submissions.  Answers are read as data and judged by the course's own checks (no
     learner code runs); an assessment that needs learners' code runs it isolated and limited.
     Grades that change are recorded in the audit trail."""
-    from .audit import autograde_audited, current_actor
+    from .audit import current_actor
+    from .audit.autograde import autograde_certified
     from .audit.trail_client import TrailWriteFailed
     from .grading.sandbox import SandboxUnavailable
     from .store import trail_writer
@@ -242,18 +243,24 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     try:
         course_dir = _course(course)
         store = None if settings.trail_url else trail_writer(settings)  # on the hub: the trail writer records
-        summary, entries = autograde_audited(course_dir.root, assignment, store, current_actor(settings),
-                                             gradebook=course_dir.db_url,
-                                             trail_url=settings.trail_url,
-                                             jobs=jobs or settings.grading_jobs,
-                                             time_limit=time_limit or settings.grading_time_limit_s,
-                                             memory_mb=memory_limit or settings.grading_memory_limit_mb,
-                                             isolation=not without_isolation)
+        done = autograde_certified(settings, course_dir.root, assignment, store, current_actor(settings),
+                                   gradebook=course_dir.db_url,
+                                   jobs=jobs or settings.grading_jobs,
+                                   time_limit=time_limit or settings.grading_time_limit_s,
+                                   memory_mb=memory_limit or settings.grading_memory_limit_mb,
+                                   isolation=not without_isolation)
     except (SandboxUnavailable, FileNotFoundError, TrailWriteFailed) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(summary.text())
-    click.echo(f"Report: {summary.report_path}")
-    click.echo(f"Audit trail: {len(entries)} submission(s) with changed grades recorded.")
+    click.echo(done.summary.text())
+    click.echo(f"Report: {done.summary.report_path}")
+    click.echo(f"Audit trail: {len(done.entries)} submission(s) with changed grades recorded.")
+    for cert in done.certificates:
+        click.echo(f"Certificate issued: {cert['code']}\t{cert['employee_id']}\t{cert['track']}\t"
+                   f"valid until {cert['valid_until']}")
+    click.echo(f"Certificates: {len(done.certificates)} issued for the passes these grades complete.")
+    if done.certificate_problem:
+        raise click.ClickException(f"the grades are saved, but the certificates they complete were not issued: "
+                                   f"{done.certificate_problem}. Run 'iso20k certificates issue' once that is fixed.")
 
 
 @main.command("quarantine")
@@ -479,15 +486,15 @@ def certificates_group() -> None:
 @_AS_OF
 def certificates_issue(as_of: str | None) -> None:
     """Issue a certificate for every track passed (lessons complete and assessment at its pass
-    mark) that has none yet; refresher passes get a new one."""
+    mark) that has none yet; refresher passes get a new one.  Grading issues them already (autograde,
+    a grade in formgrader): this catches up on any that could not be issued then."""
     from .audit import current_actor
-    from .certificates import issue_due
-    from .competence.records import load_records
+    from .certificates.workflow import issue_for
     from .store import trail_writer
 
     settings = get_settings()
     store = trail_writer(settings)  # each issue moves the trail's anchor
-    issued = issue_due(store, settings, load_records(settings), _as_of(as_of), current_actor(settings))
+    issued = issue_for(store, settings, current_actor(settings), as_of=_as_of(as_of) if as_of else None)
     for cert in issued:
         click.echo(f"{cert.code}\t{cert.employee_id}\t{cert.employee_name}\t{cert.track}\tvalid until {cert.valid_until}")
     click.echo(f"{len(issued)} certificate(s) issued.")

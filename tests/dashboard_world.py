@@ -25,7 +25,7 @@ ASSIGNMENT_TRACK = {"all-staff-exam": "all-staff", "key-personnel-assessment": "
 
 
 def make_world(base: Path, employees: int = 80, departments: int = 5, autograde_count: int = 2,
-               force: bool = False):
+               force: bool = False, certificates: bool = True):
     """Folders and settings of a demo company built by the real ``build_demo``."""
     from iso20k.demo import build_demo
 
@@ -36,7 +36,7 @@ def make_world(base: Path, employees: int = 80, departments: int = 5, autograde_
     settings = Settings(data_dir=base / "data", course_root=course)
     build_sources(settings.exams_dir, course / "source", settings)
     summary = build_demo(settings, employees=employees, departments=departments,
-                         autograde_count=autograde_count, progress=False, force=force)
+                         autograde_count=autograde_count, progress=False, force=force, certificates=certificates)
     return settings, env, summary
 
 

@@ -1,5 +1,5 @@
-"""A small demo company (real progress store, real nbgrader gradebook) built once per test module
-and copied for each test that changes it."""
+"""A small demo company (real progress store, real nbgrader gradebook), its certificates not yet
+issued, built once per test module and copied for each test that changes it."""
 
 from __future__ import annotations
 
@@ -14,10 +14,11 @@ from iso20k.settings import Settings
 ISO20K = str(Path(sys.executable).with_name("iso20k"))
 
 
-def build(base: Path, employees: int = 30, departments: int = 3) -> Path:
+def build(base: Path, employees: int = 30, departments: int = 3, certificates: bool = False) -> Path:
     from dashboard_world import make_world
 
-    make_world(base, employees=employees, departments=departments, autograde_count=0)
+    # certificates still to be issued unless asked for: most of these worlds test issuing them
+    make_world(base, employees=employees, departments=departments, autograde_count=0, certificates=certificates)
     return base
 
 

@@ -41,8 +41,9 @@ def standard_tokens(grader_user: str) -> dict[str, dict]:
 
 
 @contextmanager
-def trail_writer(data_dir: Path, tokens: dict[str, dict], port: int | None = None):
-    """Yields (base URL of the records service, the settings it runs with)."""
+def trail_writer(data_dir: Path, tokens: dict[str, dict], port: int | None = None, **overrides):
+    """Yields (base URL of the records service, the settings it runs with; ``overrides`` are more
+    settings, e.g. the course folder whose gradebook it reads)."""
     from tornado.ioloop import IOLoop
 
     from iso20k.hub.records_service import make_app
@@ -50,7 +51,7 @@ def trail_writer(data_dir: Path, tokens: dict[str, dict], port: int | None = Non
 
     port = port or free_port()
     settings = Settings(data_dir=data_dir, db_url=f"sqlite:///{data_dir / 'progress.sqlite'}",
-                        hub_grader_user="gr-test")
+                        **{"hub_grader_user": "gr-test", **overrides})
     ready, box = threading.Event(), {}
 
     def run():

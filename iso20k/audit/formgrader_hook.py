@@ -18,6 +18,12 @@ Where the entry goes, and who it names:
 - on a single server, the entry is written to the progress store directly, under the identity of
   the server process (ISO20K_AUDIT_ACTOR, JUPYTERHUB_USER or the operating-system user).
 
+Once the gradebook has committed a grade, the certificates it completes are issued in the same
+workflow (``after_commit``): on the hub by the trail writer, asked with the same two tokens (it
+reads the record itself and issues only what was earned); on a single server in this process
+(:func:`iso20k.certificates.workflow.issue_for`).  A failure there is logged and does not undo
+the grade: ``iso20k certificates issue`` catches up.
+
 A grade must not be saved without its entry: the entry is written *before* the gradebook commits
 (in SQLAlchemy's ``before_commit``, after a flush so every change is known).  If it cannot be
 written (trail writer unreachable, the trainer's token refused), the commit fails, the gradebook's
@@ -41,6 +47,7 @@ from .grades import GradeKey
 
 log = logging.getLogger(__name__)
 _PENDING = "iso20k_audit_pending"
+_CERTIFY = "iso20k_certify_students"
 _installed = False
 
 
@@ -83,12 +90,59 @@ def _before_commit(session) -> None:
     if not pending:
         return
     try:
-        _record(session, pending)
+        students = _record(session, pending)
     except Exception as exc:
         _roll_back_soon(session)
         log.error("iso20k: the grade change was NOT saved, because it could not be recorded in the audit trail: %s",
                   exc)
         raise
+    if students:
+        session.info.setdefault(_CERTIFY, set()).update(students)
+
+
+def _after_commit(session) -> None:
+    """The grades are in the gradebook now: issue the certificates they complete."""
+    graded = session.info.pop(_CERTIFY, None)
+    if graded:
+        try:
+            issued = issue_certificates(sorted({s for s, _ in graded}), sorted({t for _, t in graded}))
+        except Exception as exc:  # noqa: BLE001 - the grade is saved; the catch-up command issues later
+            log.error("iso20k: the grade is saved, but the certificates it may complete were not issued (%s); "
+                      "run 'iso20k certificates issue' to catch up", exc)
+        else:
+            if issued:
+                log.info("iso20k: %d certificate(s) issued after the grade: %s", len(issued),
+                         ", ".join(c["code"] for c in issued))
+
+
+def _after_rollback(session, *_previous) -> None:
+    session.info.pop(_CERTIFY, None)
+
+
+def issue_certificates(students: list[str], tracks: list[str] | None = None) -> list[dict]:
+    """Issue the certificates ``students``' saved grades complete in ``tracks``: through the trail
+    writer on the hub (with the signed-in trainer's token, so the trail names the trainer), else
+    in this process.  The certificates issued (code, employee, track, valid until)."""
+    from ..settings import get_settings
+    from .actor import REQUEST_TOKEN, current_actor
+
+    settings = get_settings()
+    if settings.trail_url:
+        from .trail_client import request_certificates
+
+        return request_certificates(settings, students, tracks, trainer_token=REQUEST_TOKEN.get())
+    from ..certificates.workflow import issue_for
+    from ..store import ProgressStore
+    from .verify import anchor_path
+
+    store = ProgressStore(settings.effective_db_url)
+    try:
+        issued = issue_for(store, settings, current_actor(settings), students, anchor=anchor_path(settings),
+                           tracks=tracks)
+    finally:
+        store.close()
+    return [{"code": c.code, "employee_id": c.employee_id, "track": c.track,
+             "valid_until": c.valid_until.isoformat()} for c in issued]
 
 
 def _roll_back_soon(session) -> None:
@@ -116,14 +170,20 @@ def _changes(session, pending) -> list[dict]:
     return submissions_changed(before, after, stamps)
 
 
-def _record(session, pending) -> None:
+def _record(session, pending) -> set[tuple[str, str]]:
+    """Record the changes in the trail; the students whose grades changed (not removed), each with
+    the tracks of the changed assessments."""
     from ..settings import get_settings
     from .actor import REQUEST_TOKEN, current_actor
 
     settings = get_settings()
     submissions = _changes(session, pending)
     if not submissions:
-        return
+        return set()
+    from ..certificates.workflow import graded
+
+    students, tracks = graded(submissions)
+    students = {(student, track) for student in students for track in tracks}
     if settings.trail_url:
         from .trail_client import TrailWriteFailed, send_grades
 
@@ -132,7 +192,7 @@ def _record(session, pending) -> None:
             raise TrailWriteFailed("no signed-in trainer for this grade (the formgrader's identity provider "
                                    "passes the trainer's hub token)")
         send_grades(settings, "formgrader", submissions, trainer_token=trainer_token)
-        return
+        return students
     from ..store.progress import trail_writer
     from .grades import write_submissions
 
@@ -141,6 +201,7 @@ def _record(session, pending) -> None:
         write_submissions(store, submissions, current_actor(settings), "formgrader")
     finally:
         store.close()
+    return students
 
 
 def install() -> None:
@@ -152,6 +213,8 @@ def install() -> None:
 
     event.listen(Grade, "after_update", _after_update)
     event.listen(Session, "before_commit", _before_commit)
+    event.listen(Session, "after_commit", _after_commit)
+    event.listen(Session, "after_soft_rollback", _after_rollback)
     _installed = True
 
 
@@ -164,4 +227,6 @@ def uninstall() -> None:
 
     event.remove(Grade, "after_update", _after_update)
     event.remove(Session, "before_commit", _before_commit)
+    event.remove(Session, "after_commit", _after_commit)
+    event.remove(Session, "after_soft_rollback", _after_rollback)
     _installed = False

@@ -61,3 +61,30 @@ def send_grades(settings: Settings, source: str, submissions: list[dict], traine
         raise TrailWriteFailed(f"the trail writer refused the grade change ({exc.status}): {exc.message}") from None
     except (HttpUnreachable, TypeError, KeyError) as exc:
         raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None
+
+
+def request_certificates(settings: Settings, students: list[str], tracks: list[str] | None = None,
+                         trainer_token: str | None = None, claimed_by: str | None = None,
+                         timeout: float = 120) -> list[dict]:
+    """Ask the trail writer to issue the certificates ``students`` (nbgrader student ids) have
+    earned in ``tracks`` (all when None), after their grades were saved; the certificates it
+    issued (``code``, ``employee_id``, ``track``, ``valid_until``).  The records service reads the
+    record itself (the gradebook read-only) and issues only what it shows was earned: asking can
+    cause nothing else.  Raises :class:`TrailWriteFailed` with the reason."""
+    token = service_token()
+    if not token:
+        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail "
+                               "writer with: run this in the trainers' formgrader (its terminal) on the hub")
+    body: dict = {"students": list(students)}
+    if tracks is not None:
+        body["tracks"] = list(tracks)
+    if claimed_by:
+        body["claimed_by"] = claimed_by
+    url = settings.trail_url.rstrip("/") + "/api/trail/certificates"
+    try:
+        return call_json(url, token, "POST", body, timeout,
+                         headers={TRAINER_HEADER: trainer_token} if trainer_token else None)["certificates"]
+    except HttpRefused as exc:
+        raise TrailWriteFailed(f"the trail writer did not issue the certificates ({exc.status}): {exc.message}") from None
+    except (HttpUnreachable, TypeError, KeyError) as exc:
+        raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None

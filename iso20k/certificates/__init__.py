@@ -9,8 +9,9 @@ _EXPORTS = {
     "CodeError": ".codes", "new_code": ".codes", "normalise": ".codes",
     "Pass": ".eligibility", "issue_due": ".eligibility", "passes": ".eligibility",
     "STATES": ".model", "Certificate": ".model", "add_months": ".model",
-    "CertificateError": ".registry", "certificates": ".registry", "find": ".registry", "issue": ".registry",
+    "AlreadyIssued": ".registry", "CertificateError": ".registry", "certificates": ".registry", "find": ".registry", "issue": ".registry",
     "latest_by_track": ".registry", "pdf_bytes": ".registry", "revoke": ".registry",
+    "issue_for": ".workflow",
     "Verification": ".verify", "verify_code": ".verify", "verify_file": ".verify",
 }
 __all__ = sorted(_EXPORTS)

@@ -23,6 +23,10 @@ class CertificateError(RuntimeError):
     pass
 
 
+class AlreadyIssued(CertificateError):
+    """This pass has its certificate already (issued by another worker first)."""
+
+
 def _aware(value):
     if isinstance(value, datetime) and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
@@ -72,7 +76,7 @@ def issue(store: ProgressStore, settings: Settings, *, employee_id: str, employe
             return cert, entry
         except stored.IntegrityError as exc:
             if stored.exists(store, employee_id, track, passed_on):
-                raise CertificateError(f"{employee_id} already has a {track} certificate for the pass of "
+                raise AlreadyIssued(f"{employee_id} already has a {track} certificate for the pass of "
                                        f"{passed_on}.") from exc
             continue  # a code collision: draw another
     raise CertificateError("could not draw an unused certificate code")
@@ -99,3 +103,9 @@ def latest_by_track(certs: list[Certificate], as_of: date, zone=None) -> dict[tu
     return current_certificates(certs, as_of, zone)
 
 
+def remove_of(store: ProgressStore, employee_ids: list[str], actor: str, reason: str,
+              anchor: Path | None = None) -> tuple[list[str], Entry | None]:
+    """Delete every certificate of these employees, with one trail entry naming each code and the
+    reason, in one transaction: only for the made-up demo company, whose people are rebuilt or
+    removed (a real certificate is revoked, never deleted).  The codes removed and the entry."""
+    return stored.remove_of(store, employee_ids, actor, reason, anchor)

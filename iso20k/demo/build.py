@@ -48,11 +48,13 @@ class DemoSummary:
     results: int
     autograded: int
     seconds: float
+    certificates: int = 0
 
     def __str__(self) -> str:
         return (f"Demo company ready in {self.seconds:.0f}s: {self.employees} employees in {self.departments} "
                 f"departments, {self.events} quiz answers, {self.results} assessment results "
-                f"({self.autograded} of them handed in and autograded by nbgrader).")
+                f"({self.autograded} of them handed in and autograded by nbgrader), "
+                f"{self.certificates} certificates for its passes.")
 
 
 def real_people(store: ProgressStore) -> int:
@@ -62,8 +64,10 @@ def real_people(store: ProgressStore) -> int:
 
 def build_demo(settings: Settings | None = None, employees: int = 300, departments: int = 8,
                today: date | None = None, autograde_count: int = 6, force: bool = False,
-               progress: bool = True) -> DemoSummary:
-    """Build (or rebuild) the demo company.  Refuses to mix with a real roster unless ``force``."""
+               progress: bool = True, certificates: bool = True) -> DemoSummary:
+    """Build (or rebuild) the demo company.  Refuses to mix with a real roster unless ``force``.
+    Its passes get their certificates (unless ``certificates`` is false: a company whose
+    certificates are still to be issued, as tests of issuing want)."""
     from ..grading.parallel import autograde
 
     started = time.monotonic()
@@ -85,6 +89,7 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
 
     write_employees(people + [lab], store)
     store.forget(ids)
+    _remove_certificates(store, settings, ids, "the demo company is rebuilt: its made-up people's certificates go")
     count, results = record_progress(store, people, catalog, today)
 
     ensure_assignments(course)
@@ -106,9 +111,10 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
             # no sandbox on this machine they may be graded without one.
             autograde(course, assignment, isolation=False, **grade)
     _record_in_trail(store, course, "the demo company's made-up results", ids + [LAB_LEARNER])
+    issued = _issue_certificates(store, settings, ids, today) if certificates else []
     store.close()
     return DemoSummary(len(people) + 1, len({p.department for p in people}), count, len(results), len(real),
-                       time.monotonic() - started)
+                       time.monotonic() - started, len(issued))
 
 
 def remove_demo(settings: Settings | None = None) -> int:
@@ -126,6 +132,7 @@ def remove_demo(settings: Settings | None = None) -> int:
                 if sid in known:
                     gb.remove_student(sid)
     _record_in_trail(store, course, "the demo company was removed", ids)
+    _remove_certificates(store, settings, ids, "the demo company was removed")
     store.forget([i for i in ids if i != LAB_LEARNER])
     delete_employees(store, ids)
     store.close()
@@ -139,6 +146,22 @@ def _record_in_trail(store: ProgressStore, course: Path, reason: str, ids: list[
 
     if (course / "gradebook.db").exists():
         record_from_trail_state(store, gradebook_url(course), "iso20k demo", "grade-baseline", reason, set(ids))
+
+
+def _remove_certificates(store: ProgressStore, settings: Settings, ids: list[str], reason: str) -> None:
+    from ..certificates.registry import remove_of
+    from ..store.trail import anchor_path
+
+    remove_of(store, ids, "iso20k demo", reason, anchor=anchor_path(settings))  # the store moves the anchor
+
+
+def _issue_certificates(store: ProgressStore, settings: Settings, ids: list[str], today: date) -> list:
+    """The demo's passes get their certificates, as grading gives a real company's (the same
+    workflow, recorded in the trail), dated by their passes; judged as of the demo's ``today``."""
+    from ..certificates.workflow import issue_for
+    from ..store.trail import anchor_path
+
+    return issue_for(store, settings, "iso20k demo", ids, as_of=today, anchor=anchor_path(settings))
 
 
 def _pick_handful(results, count: int) -> list:

@@ -443,21 +443,27 @@ class TrailGrades(web.RequestHandler):
         if not caller or caller.get("kind") != "service" or caller.get("name") != FORMGRADER:
             raise web.HTTPError(403, "only the trainers' formgrader service may send grades to the audit trail")
 
+    async def _trainer(self) -> str | None:
+        """The trainer the hub says owns ``X-ISO20K-Trainer-Token`` (None without one; 403 when
+        it is not the hub token of a trainer)."""
+        from .accounts import GRADERS_GROUP
+
+        trainer_token = self.request.headers.get("X-ISO20K-Trainer-Token")
+        if not trainer_token:
+            return None
+        model = await self._owner(trainer_token)
+        if (not model or model.get("kind", "user") != "user" or GRADERS_GROUP not in (model.get("groups") or [])
+                or model.get("name") == self.iso20k.hub_grader_user):
+            raise web.HTTPError(403, "the trainer's token is not the hub token of a trainer")
+        return model["name"]
+
     async def post(self):
         from ..audit.grades import write_submissions
         from ..store.trail import anchor_path
-        from .accounts import GRADERS_GROUP
         from .config import FORMGRADER
 
         await self._formgrader()
-        trainer = None
-        trainer_token = self.request.headers.get("X-ISO20K-Trainer-Token")
-        if trainer_token:
-            model = await self._owner(trainer_token)
-            if (not model or model.get("kind", "user") != "user" or GRADERS_GROUP not in (model.get("groups") or [])
-                    or model.get("name") == self.iso20k.hub_grader_user):
-                raise web.HTTPError(403, "the trainer's token is not the hub token of a trainer")
-            trainer = model["name"]
+        trainer = await self._trainer()
         data = json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH)
         source = data.get("source")
         if source not in ("formgrader", "autograde"):
@@ -477,6 +483,51 @@ class TrailGrades(web.RequestHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"entries": [{"seq": e.seq, "hash": e.hash, "action": e.action, "actor": e.actor}
                                             for e in written]}))
+
+
+class TrailCertificates(TrailGrades):
+    """``POST api/trail/certificates``: after grades were saved, the trainers' formgrader (or
+    ``iso20k autograde`` in its terminal) asks the trail writer to issue the certificates they
+    complete, ``{"students": [nbgrader student ids], "tracks": [the graded assessments' tracks]}``.  The grader account may not write the
+    store, so the records service issues: it reads the record itself (the gradebook read-only)
+    and issues only the certificates it shows were earned and not yet issued
+    (:func:`iso20k.certificates.workflow.issue_for`), each in the trail under the trainer the hub
+    names for the trainer token, else the formgrader service.  Asking again issues nothing new."""
+
+    MAX_BODY = 256 * 1024
+
+    async def post(self):
+        from ..certificates.workflow import issue_for
+        from .config import FORMGRADER
+
+        await self._formgrader()
+        trainer = await self._trainer()
+        from ..tracks import TRACKS
+
+        data = json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH)
+        students, tracks = data.get("students"), data.get("tracks")
+        if (not isinstance(students, list) or not 1 <= len(students) <= 5000
+                or not all(isinstance(s, str) and 0 < len(s) <= 200 for s in students)):
+            raise web.HTTPError(400, "students must be a list of 1 to 5000 nbgrader student ids")
+        if tracks is not None and (not isinstance(tracks, list) or not all(t in TRACKS for t in tracks)):
+            raise web.HTTPError(400, f"tracks must be a list of tracks ({', '.join(TRACKS)})")
+        actor = trainer or f"service:{FORMGRADER}"
+        if not hasattr(self.application, "iso20k_issuing"):
+            self.application.iso20k_issuing = asyncio.Lock()
+        async with self.application.iso20k_issuing:  # one at a time: each reads the record after the last one's
+            try:
+                issued = await ioloop.IOLoop.current().run_in_executor(
+                    self.executor, partial(issue_for, self.store, self.iso20k, actor, students, tracks=tracks))
+            except Exception as exc:  # noqa: BLE001 - said to the caller; 'iso20k certificates issue' catches up
+                log.exception("certificates: issuing for %d learner(s) failed", len(set(students)))
+                self.send_error(500, reason_text=f"the certificates could not be issued ({type(exc).__name__}); "
+                                                 "the grades are saved: see the records service's log")
+                return
+        log.info("certificates: %d issued for %d learner(s) asked by %s", len(issued), len(set(students)), actor)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"certificates": [
+            {"code": c.code, "employee_id": c.employee_id, "track": c.track, "valid_until": c.valid_until.isoformat()}
+            for c in issued]}))
 
 
 class TrailRoster(TrailGrades):
@@ -597,6 +648,7 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
                            + [(prefix + "api/trail/grades", TrailGrades, trail),
                               (prefix + "api/trail/roster", TrailRoster, trail),
+                              (prefix + "api/trail/certificates", TrailCertificates, trail),
                               (prefix + "api/trail/hand-ins", TrailHandIns, trail)]
                            + [(r"/.*", NotFound, kwargs)])
 
