@@ -49,10 +49,10 @@ def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
     elif exams_dir is None or not Path(exams_dir).is_dir():
         note = f" No exams at {exams_dir}: exam items not compared."
     else:
-        from .grading.exam_model import ExamError
+        from .grading.exam_model import ExamError, load_exams
 
         try:
-            duplicates = exam_problems(catalog, exams_dir)
+            duplicates = exam_problems(catalog, load_exams(Path(exams_dir)))
         except ExamError as exc:
             raise SystemExit(str(exc))
         for line in duplicates:
@@ -138,18 +138,18 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
     anything is wrong, every problem is listed with its line number and nothing is imported.
     Re-importing keeps everyone's progress; every import is recorded in the audit trail.
     See docs/roster.md."""
-    from .audit import anchor_path, current_actor, import_roster_audited
+    from .audit import current_actor, import_roster_audited
     from .roster import ConfirmationNeeded, RosterError
     from .roster.importer import preview_store
-    from .store import ProgressStore
+    from .store import trail_writer
 
     limit = None if show_all else 20
     options = dict(sheet=sheet, role_map=role_map, default_role=default_role, departments=departments,
                    partial=partial, dry_run=dry_run, yes=yes, encoding=encoding)
-    store = preview_store() if dry_run else ProgressStore()
+    store = preview_store() if dry_run else trail_writer()  # the trail's anchor moves with the entry
     try:
         try:
-            result, entry = import_roster_audited(path, store, current_actor(), anchor_path(), **options)
+            result, entry = import_roster_audited(path, store, current_actor(), **options)
         except ConfirmationNeeded as exc:
             click.echo(exc.result.text(limit))
             if not click.get_text_stream("stdin").isatty():
@@ -157,7 +157,7 @@ def import_roster_cmd(path: Path, sheet: str | None, role_map: Path | None, defa
             n = len(exc.result.deactivated)
             if not click.confirm(f"Mark these {n} people inactive and import the roster?", default=False):
                 raise SystemExit("Nothing was imported.") from None
-            result, entry = import_roster_audited(path, store, current_actor(), anchor_path(), **options,
+            result, entry = import_roster_audited(path, store, current_actor(), **options,
                                                   confirmed=exc.result)
     except (RosterError, ConfirmationNeeded) as exc:
         raise SystemExit(str(exc)) from None
@@ -233,18 +233,18 @@ def autograde_cmd(assignment: str, jobs: int | None, course: Path | None, time_l
     tampered submissions.  Answers are read as data and judged by the course's own checks (no
     learner code runs); an assessment that needs learners' code runs it isolated and limited.
     Grades that change are recorded in the audit trail."""
-    from .audit import anchor_path, current_actor
+    from .audit import current_actor
     from .audit.autograde import autograde_certified
     from .audit.trail_client import TrailWriteFailed
     from .grading.sandbox import SandboxUnavailable
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
     try:
         course_dir = _course(course)
-        store = None if settings.trail_url else ProgressStore()  # on the hub: the trail writer records
+        store = None if settings.trail_url else trail_writer(settings)  # on the hub: the trail writer records
         done = autograde_certified(settings, course_dir.root, assignment, store, current_actor(settings),
-                                   anchor_path(settings), gradebook=course_dir.db_url,
+                                   gradebook=course_dir.db_url,
                                    jobs=jobs or settings.grading_jobs,
                                    time_limit=time_limit or settings.grading_time_limit_s,
                                    memory_mb=memory_limit or settings.grading_memory_limit_mb,
@@ -467,16 +467,13 @@ def audit_trail_accept(reason: str) -> None:
 
 
 def _record_gradebook(action: str, reason: str) -> None:
-    from .audit import anchor_path, current_actor, record_from_trail_state
-    from .audit.chain import write_anchor
+    from .audit import current_actor, record_from_trail_state
     from .results import locate_course
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
-    written = record_from_trail_state(ProgressStore(), locate_course(settings).db_url,
-                                      current_actor(settings), action, reason)
-    if written:
-        write_anchor(anchor_path(settings), written[-1])
+    written = record_from_trail_state(trail_writer(settings), locate_course(settings).db_url,
+                                      current_actor(settings), action, reason)  # the store moves the anchor
     click.echo(f"{len(written)} submission(s) recorded as {action}.")
 
 
@@ -491,14 +488,13 @@ def certificates_issue(as_of: str | None) -> None:
     """Issue a certificate for every track passed (lessons complete and assessment at its pass
     mark) that has none yet; refresher passes get a new one.  Grading issues them already (autograde,
     a grade in formgrader): this catches up on any that could not be issued then."""
-    from .audit import anchor_path, current_actor
+    from .audit import current_actor
     from .certificates.workflow import issue_for
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
-    store = ProgressStore()
-    issued = issue_for(store, settings, current_actor(settings), as_of=_as_of(as_of) if as_of else None,
-                       anchor=anchor_path(settings))
+    store = trail_writer(settings)  # each issue moves the trail's anchor
+    issued = issue_for(store, settings, current_actor(settings), as_of=_as_of(as_of) if as_of else None)
     for cert in issued:
         click.echo(f"{cert.code}\t{cert.employee_id}\t{cert.employee_name}\t{cert.track}\tvalid until {cert.valid_until}")
     click.echo(f"{len(issued)} certificate(s) issued.")
@@ -543,17 +539,15 @@ def certificates_export(code: str, target: Path) -> None:
 @click.option("--reason", required=True, help="Why (goes into the audit trail and onto the verification page).")
 def certificates_revoke(code: str, reason: str) -> None:
     """Revoke a certificate: it stays on record, and verification reports it revoked."""
-    from .audit import anchor_path, current_actor
-    from .audit.chain import write_anchor
+    from .audit import current_actor
     from .certificates import CertificateError, CodeError, revoke
-    from .store import ProgressStore
+    from .store import trail_writer
 
     settings = get_settings()
     try:
-        cert, entry = revoke(ProgressStore(), code, reason, current_actor(settings))
+        cert, entry = revoke(trail_writer(settings), code, reason, current_actor(settings))  # moves the anchor
     except (CertificateError, CodeError) as exc:
         raise SystemExit(str(exc))
-    write_anchor(anchor_path(settings), entry)
     click.echo(f"Certificate {cert.code} of {cert.employee_name} ({cert.track}) revoked. Audit trail entry #{entry.seq}.")
 
 
@@ -656,11 +650,10 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
     """Export the learning records as validated xAPI 1.0.3 statements; optionally send them to an LRS."""
     import json
 
-    from sqlalchemy import select
-
     from .banks.loader import keyed_catalog_if_readable
     from .competence.records import load_records
-    from .store import ProgressStore, tables
+    from .store import ProgressStore
+    from .store.company import module_completions
     from .xapi import LrsError, build_statements
     from .xapi import send as send_statements
 
@@ -668,9 +661,7 @@ def xapi_cmd(out_file: Path | None, department: str | None, send: bool, as_of: s
     if not out_file and not send:
         raise click.UsageError("Give --out FILE, --send, or both.")
     store = ProgressStore()
-    mc = tables.module_completions
-    with store.engine.connect() as conn:
-        completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
+    completions = module_completions(store)
     statements = build_statements(load_records(settings), store.answers(), completions, keyed_catalog_if_readable(settings),
                                   settings.company_home_page, _as_of(as_of), department)
     if out_file:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from iso20k.audit import anchor_path, append, entries, verify_trail
+from iso20k.audit.chain import read_anchor
 from iso20k.grading.config import gradebook_url
 from iso20k.store import ProgressStore
 from records_world import build, copy_world, iso20k
@@ -109,6 +110,7 @@ def test_a_grade_changed_in_the_gradebook_is_found_and_named(world, tmp_path):
     assert iso20k(settings, "audit-trail", "verify").returncode == 0
     last = list(entries(store))[-1]
     assert (last.action, last.actor, last.details["reason"]) == ("grade-accepted", "lead", "re-marked after appeal")
+    assert read_anchor(anchor_path(settings)) == (last.seq, last.hash)  # the store moved it, not the command
     assert list(last.details["grades"].values()) == [[score, 0.0]]
 
 
@@ -133,7 +135,49 @@ def test_roster_imports_are_recorded_with_who_and_what_changed(tmp_path):
     assert two.details["changed"]["E1"] == {"department": ["服务台", "运维部"]}
     assert two.details["changed"]["E2"] == {"active": [True, False]}
     assert len(two.details["sha256"]) == 64
+    assert read_anchor(anchor_path(settings)) == (two.seq, two.hash)
     assert verify_trail(store, None, anchor_path(settings)).ok
+
+
+def test_the_trails_anchor_is_written_in_one_place_after_the_commit(tmp_path):
+    """Every append moves the anchor of the store it goes through (a store opened as the trail
+    writer knows its anchor); a failed transaction moves nothing; and no module but
+    iso20k/store/trail.py names the anchor file or writes it."""
+    import ast
+
+    import iso20k
+    from iso20k.settings import Settings
+    from iso20k.store import trail_writer
+    from iso20k.store.trail import append_all, recording
+
+    settings = Settings(data_dir=tmp_path / "data", course_root=tmp_path / "course")
+    store = trail_writer(settings)
+    anchor = anchor_path(settings)
+    first = append(store, "tester", "note", "one", {"n": 1})
+    assert read_anchor(anchor) == (first.seq, first.hash)
+    both = append_all(store, [("tester", "note", "two", {"n": 2}), ("tester", "note", "three", {"n": 3})])
+    assert read_anchor(anchor) == (both[-1].seq, both[-1].hash) == (3, list(entries(store))[-1].hash)
+    with pytest.raises(RuntimeError):
+        with recording(store) as rec:
+            rec.append("tester", "note", "four", {"n": 4})
+            raise RuntimeError("the change it records failed")
+    assert read_anchor(anchor)[0] == 3 and len(list(entries(store))) == 3
+    plain = ProgressStore(settings.effective_db_url)  # no anchor named: none kept
+    append(plain, "tester", "note", "five", {"n": 5})
+    assert read_anchor(anchor)[0] == 3
+
+    writers = []
+    package = Path(iso20k.__file__).resolve().parent
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package.parent).as_posix()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            named = isinstance(node, ast.Constant) and node.value == "audit-trail-head.json"
+            called = isinstance(node, ast.Name) and node.id in ("_move_anchor", "write_anchor")
+            called |= isinstance(node, ast.Attribute) and node.attr in ("_move_anchor", "write_anchor")
+            if (named or called) and rel != "iso20k/store/trail.py":
+                writers.append(f"{rel}:{node.lineno}")
+    assert writers == []
 
 
 @pytest.mark.slow

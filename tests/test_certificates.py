@@ -139,6 +139,9 @@ def test_revocation_and_expiry_are_reported(world, tmp_path):
     assert again.returncode != 0 and "already revoked" in again.stderr
     last = list(entries(store))[-1]
     assert (last.action, last.actor, last.details["code"]) == ("certificate-revoked", "auditor-liaison", cert.code)
+    from iso20k.store.trail import read_anchor
+
+    assert read_anchor(anchor_path(settings)) == (last.seq, last.hash)  # moved by the store after the commit
     assert verify_trail(store, gradebook_url(settings.course_root), anchor_path(settings)).ok
 
 

@@ -181,3 +181,46 @@ def test_an_unsupported_database_is_refused_without_showing_its_password():
     with pytest.raises(UnsupportedDatabase, match="SQLite or PostgreSQL") as caught:
         ProgressStore("mysql+pymysql://trainer:hunter2@db.internal/iso20k")
     assert "hunter2" not in str(caught.value) and "trainer:***@db.internal" in str(caught.value)
+
+
+def test_the_company_reads_give_what_plain_sql_on_the_tables_gives(store):
+    """store.company: the rows the record's readers (iso20k.results) read, on both databases, the
+    same as plain SQL over the tables, for the whole company and for one learner."""
+    from datetime import date as _date
+
+    from iso20k.roster import write_employees
+    from iso20k.roster.validate import Employee
+    from iso20k.store import company
+
+    write_employees([Employee("E1", "王伟", "服务台", "staff", "e1@x.example", ("all-staff",), {"all-staff": _date(2026, 12, 1)}),
+                     Employee("E2", "李娜", "运维部", "manager", None, ("all-staff", "key-personnel"), {})], store)
+    store.record_answer("E1", "all-staff", "m1", "all-staff/m1/q1", "A", True, "zh", ["all-staff/m1/q1"])
+    store.record_answer("E2", "key-personnel", "m2", "key-personnel/m2/q1", "B", False, "en")
+    store.record_answer("E2", "key-personnel", "m2", "key-personnel/m2/q1", "C", True, "en")
+    with store.reading() as conn:
+        raw = lambda sql, **p: [tuple(r) for r in conn.execute(text(sql), p)]  # noqa: E731
+        stamp = company.progress_stamp(conn)
+        plain = raw("SELECT (SELECT COALESCE(MAX(id), 0) FROM answers), (SELECT COUNT(*) FROM answers), "
+                    "(SELECT COUNT(*) FROM module_completions), (SELECT COUNT(*) FROM employees), "
+                    "(SELECT COUNT(*) FROM enrolments)")[0]
+        assert stamp[:4] + stamp[5:] == plain and plain[1:] == (3, 1, 2, 3)
+        assert stamp[4] is not None  # the newest roster change (its type is the driver's)
+        assert company.answers_after(conn, 0) == 3 and company.answers_after(conn, stamp[0]) == 0
+        assert [p[:4] for p in company.people(conn)] == [("E1", "王伟", "服务台", "staff"), ("E2", "李娜", "运维部", "manager")]
+        assert company.people(conn)[0][4] == {"all-staff": _date(2026, 12, 1)}
+        first = {(lid, track): at for lid, track, at in company.first_answers(conn)}
+        assert set(first) == {("E1", "all-staff"), ("E2", "key-personnel")}
+        assert all(isinstance(at, datetime) for at in first.values())
+        assert sorted(company.answers_by_department(conn)) == sorted(
+            (d, q, int(n), int(w)) for d, q, n, w in raw(
+                "SELECT e.department, a.question_id, COUNT(*), SUM(CASE WHEN a.correct THEN 0 ELSE 1 END) "
+                "FROM answers a JOIN employees e ON e.employee_id = a.learner_id WHERE a.id > :after AND e.active "
+                "GROUP BY e.department, a.question_id", after=0))
+        assert [(lid, track) for lid, track, _ in company.completions(conn)] == [("E1", "all-staff")]
+        assert company.completions(conn, []) == [] and len(company.completions(conn, ["E1"])) == 1
+    assert [row[:3] for row in company.module_completions(store)] == [("E1", "all-staff", "m1")]
+    one = company.learner_progress(store, "E2")
+    assert (one.name, one.due) == ("李娜", {"all-staff": None, "key-personnel": None})
+    assert one.correct == {"key-personnel/m2": {"key-personnel/m2/q1"}} and one.completed == {}
+    assert set(one.first_answer) == {"key-personnel"}
+    assert company.learner_progress(store.engine, "nobody").name is None

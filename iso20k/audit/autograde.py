@@ -11,7 +11,6 @@ from pathlib import Path
 from ..grading.config import gradebook_url
 from ..settings import Settings
 from ..store import ProgressStore
-from .chain import write_anchor
 from .grades import read_grades, record_changes, submissions_changed
 
 
@@ -32,9 +31,7 @@ def _autograde(course: Path, assignment: str, store: ProgressStore | None, actor
         settings = get_settings().model_copy(update={"trail_url": trail_url})
         return summary, submissions, (send_grades(settings, "autograde", submissions, claimed_by=actor)
                                       if submissions else [])
-    written = record_changes(store, before, after, stamps, actor, "autograde")
-    if written and anchor is not None:
-        write_anchor(anchor, written[-1])
+    written = record_changes(store, before, after, stamps, actor, "autograde", anchor=anchor)
     return summary, submissions, written
 
 

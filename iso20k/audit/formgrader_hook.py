@@ -193,18 +193,14 @@ def _record(session, pending) -> set[tuple[str, str]]:
                                    "passes the trainer's hub token)")
         send_grades(settings, "formgrader", submissions, trainer_token=trainer_token)
         return students
-    from ..store import ProgressStore
-    from .chain import write_anchor
+    from ..store.progress import trail_writer
     from .grades import write_submissions
-    from .verify import anchor_path
 
-    store = ProgressStore(settings.effective_db_url)
+    store = trail_writer(settings)  # moves the trail's anchor after the entries commit
     try:
-        written = write_submissions(store, submissions, current_actor(settings), "formgrader")
+        write_submissions(store, submissions, current_actor(settings), "formgrader")
     finally:
         store.close()
-    if written:
-        write_anchor(anchor_path(settings), written[-1])
     return students
 
 

@@ -16,7 +16,7 @@ from ..results.gradebook import grade_rows
 from ..results.rules import grade_score
 from ..store import ProgressStore, make_engine
 from ..store.engine import make_url
-from .chain import Entry, append_in, entries
+from ..store.trail import Entry, append_all, entries
 
 GRADE_ACTIONS = ("grade", "regrade", "manual-grade", "grade-baseline", "grade-removed", "grade-accepted")
 
@@ -141,31 +141,32 @@ def entry_kind(source: str, removed: bool, grades: dict, action: str | None = No
 
 
 def write_submissions(store: ProgressStore, submissions: list[dict], actor: str, source: str,
-                      action: str | None = None, reason: str | None = None, extra: dict | None = None) -> list[Entry]:
-    """Append one entry per submission item (see :func:`submissions_changed`), in one transaction."""
-    written = []
-    if not submissions:
-        return written
-    with store.engine.begin() as conn:
-        for item in submissions:
-            assignment, student = item["assignment"], item["student"]
-            details = {"assignment": assignment, "student": student, "source": source,
-                       "submission": item.get("submission", ""), "grades": item["grades"]}
-            if reason:
-                details["reason"] = reason
-            details.update(extra or {})
-            kind = entry_kind(source, bool(item.get("removed")), item["grades"], action)
-            written.append(append_in(conn, actor, kind, f"{student}/{assignment}", details))
-    return written
+                      action: str | None = None, reason: str | None = None, extra: dict | None = None,
+                      anchor: Path | None = None) -> list[Entry]:
+    """Append one entry per submission item (see :func:`submissions_changed`), in one transaction
+    (the store moves the trail's anchor after it; ``anchor`` names another file)."""
+    items = []
+    for item in submissions:
+        assignment, student = item["assignment"], item["student"]
+        details = {"assignment": assignment, "student": student, "source": source,
+                   "submission": item.get("submission", ""), "grades": item["grades"]}
+        if reason:
+            details["reason"] = reason
+        details.update(extra or {})
+        kind = entry_kind(source, bool(item.get("removed")), item["grades"], action)
+        items.append((actor, kind, f"{student}/{assignment}", details))
+    return append_all(store, items, anchor)
 
 
 def record_changes(store: ProgressStore, before: dict[GradeKey, float | None],
                    after: dict[GradeKey, float | None], stamps: dict[str, str], actor: str,
-                   source: str, action: str | None = None, reason: str | None = None) -> list[Entry]:
+                   source: str, action: str | None = None, reason: str | None = None,
+                   anchor: Path | None = None) -> list[Entry]:
     """Append one entry per submission whose grades changed between ``before`` and ``after``
     (``source``: 'autograde', 'formgrader', ...).  Without ``action``: a submission that had
     scores before is a regrade, a first score a grade, a grader's change a manual grade."""
-    return write_submissions(store, submissions_changed(before, after, stamps), actor, source, action, reason)
+    return write_submissions(store, submissions_changed(before, after, stamps), actor, source, action, reason,
+                             anchor=anchor)
 
 
 def untracked(store: ProgressStore, gradebook_url: str) -> tuple[dict, dict[GradeKey, float | None], dict[str, str]]:

@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from ..store import tables
-from ..store.evidence import GENESIS, AnswerAnchors, answer_hash, completion_hash
+from ..store.evidence import GENESIS, AnswerAnchors, answer_hash, answer_rows, completion_hash, completion_rows
 
 
 def _where(row) -> str:
@@ -18,14 +17,13 @@ def _where(row) -> str:
 
 def check_records(conn: Connection, anchors: AnswerAnchors | None = None) -> tuple[list[str], int, int]:
     """Every problem found, naming the row; and how many answers and completions were checked."""
-    a, mc = tables.answers, tables.module_completions
     problems: list[str] = []
     heads: dict[str, tuple[int, str]] = {}
     hashes: dict[str, dict[str, object]] = defaultdict(dict)  # learner -> hash -> row
     attempts: dict[tuple[str, str], list[int]] = defaultdict(list)
     last_row: dict[str, object] = {}
     count = 0
-    for row in conn.execute(select(a).order_by(a.c.learner_id, a.c.lseq, a.c.id)):
+    for row in answer_rows(conn):
         count += 1
         attempts[(row.learner_id, row.question_id)].append(row.attempt)
         if row.hash is None or row.lseq is None:
@@ -67,7 +65,7 @@ def check_records(conn: Connection, anchors: AnswerAnchors | None = None) -> tup
                 problems.append(f"learner {learner}: answer #{lseq} is not the answer that was written (its hash "
                                 "differs from the anchor file): the learner's answers were rewritten")
     completions = 0
-    for row in conn.execute(select(mc).order_by(mc.c.learner_id, mc.c.track, mc.c.module)):
+    for row in completion_rows(conn):
         completions += 1
         where = f"completion of {row.track}/{row.module} by learner {row.learner_id}"
         try:

@@ -5,16 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..settings import Settings, get_settings
 from ..store import ProgressStore
-from .chain import ChainProblem, check_anchor, check_chain, entries, raw_details, read_anchor
+from ..store.trail import anchor_path, entries, raw_details, read_anchor
+from .chain import ChainProblem, check_anchor, check_chain
 from .grades import differences, read_grades, trail_state
 
-
-def anchor_path(settings: Settings | None = None) -> Path:
-    """The file that keeps a copy of the trail's newest head outside the database."""
-    settings = settings or get_settings()
-    return Path(settings.data_dir) / "audit-trail-head.json"
+__all__ = ["TrailReport", "anchor_path", "verify_trail"]
 
 
 @dataclass
@@ -92,7 +88,7 @@ def verify_trail(store: ProgressStore, gradebook_url: str | None, anchor: Path |
 
     if answer_anchors is None and anchor is not None:
         answer_anchors = Path(anchor).parent / "audit-anchors" / "answers"
-    with store.engine.connect() as conn:
+    with store.reading() as conn:  # one moment: the chain, its details and the answers
         rows = list(entries(conn))
         raw = raw_details(conn)
         records, n_answers, n_completions = check_records(

@@ -36,7 +36,6 @@ import re
 import string
 import unicodedata
 from dataclasses import dataclass
-from pathlib import Path
 
 from .loader import Catalog
 from .model import Question
@@ -190,12 +189,10 @@ def near_duplicates(catalog: Catalog, exams) -> list[NearDuplicate]:
     return sorted(out.values(), key=lambda d: (d.exam_item, d.formative))
 
 
-def exam_problems(catalog: Catalog, exams_dir: Path | None) -> list[str]:
-    """check-banks' similarity check: one line per near-identical pair."""
-    from ..grading.exam_model import load_exams
-
-    if exams_dir is None or not Path(exams_dir).is_dir():
-        return []
+def exam_problems(catalog: Catalog, exams) -> list[str]:
+    """check-banks' similarity check: one line per near-identical pair of a formative question and
+    an item of ``exams`` (the assessments, loaded by :func:`iso20k.grading.exam_model.load_exams`:
+    the banks sit below grading and do not read exams themselves)."""
     return [f"{d}: rewrite the exam item so that its key does not follow from the formative question "
             "(see docs/question-banks.md, 'Exam items and formative questions')"
-            for d in near_duplicates(catalog, load_exams(Path(exams_dir)))]
+            for d in near_duplicates(catalog, list(exams))]

@@ -69,14 +69,10 @@ def verify_code(store: ProgressStore, code: str, as_of: date, warning_days: int)
 
 def verify_file(store: ProgressStore, data: bytes, as_of: date, warning_days: int) -> Verification:
     """Check a PDF someone shows: is it byte for byte a certificate this product issued?"""
-    from sqlalchemy import select
-
-    from ..store import tables
+    from ..store.certificates import code_of_sha256
 
     digest = hashlib.sha256(data).hexdigest()
-    c = tables.certificates
-    with store.engine.connect() as conn:
-        code = conn.execute(select(c.c.code).where(c.c.sha256 == digest)).scalar()
+    code = code_of_sha256(store, digest)
     if code is None:
         return Verification("", False, "this file is not a certificate issued here, or it was changed after issue "
                             f"(SHA-256 {digest}).")

@@ -20,7 +20,7 @@ Issuing is idempotent: a pass that already has its certificate issues nothing, a
 racing for the same pass issue one certificate (the store's unique (employee, track, pass day)
 constraint decides; the loser's transaction, trail entry included, is rolled back and it issues
 nothing).  Each certificate is appended to the audit trail in the same transaction as the
-certificate itself, and the trail's anchor is moved once at the end."""
+certificate itself, and the store moves the trail's anchor after each commit."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ def issue_passes(store: ProgressStore, settings: Settings, todo: list[Pass], act
     return [cert for cert, _entry in _issue(store, settings, todo, actor, now)]
 
 
-def _issue(store: ProgressStore, settings: Settings, todo: list[Pass], actor: str, now: datetime | None):
+def _issue(store: ProgressStore, settings: Settings, todo: list[Pass], actor: str, now: datetime | None,
+           anchor: Path | None = None):
     from .fonts import prepare_subset
     from .pdf import FIXED_TEXT
     from .registry import AlreadyIssued, issue
@@ -107,7 +108,7 @@ def _issue(store: ProgressStore, settings: Settings, todo: list[Pass], actor: st
             try:
                 cert, entry = issue(store, settings, employee_id=p.employee_id, employee_name=p.name,
                                 department=p.department, track=p.track, score=p.score, max_score=p.max_score,
-                                passed_on=p.passed_on, actor=actor, now=now, font=font)
+                                passed_on=p.passed_on, actor=actor, now=now, font=font, anchor=anchor)
             except AlreadyIssued:
                 log.info("certificate for %s/%s (pass of %s) was issued by another worker", p.employee_id,
                          p.track, p.passed_on)
@@ -124,8 +125,7 @@ def issue_for(store: ProgressStore, settings: Settings, actor: str, learners: It
     configured zone) and not yet received; the certificates issued.  ``record`` is the
     company's record when the caller has read it already.  The trail's anchor (default: the
     settings') is moved to the last entry written."""
-    from ..audit.chain import write_anchor
-    from ..audit.verify import anchor_path
+    from ..store.trail import anchor_path
 
     learners = None if learners is None else sorted(set(learners))
     tracks = None if tracks is None else sorted(set(tracks))
@@ -133,8 +133,9 @@ def issue_for(store: ProgressStore, settings: Settings, actor: str, learners: It
         return []
     record = record if record is not None else company_record(settings)
     todo = due(store, record, as_of or today(settings), learners, tracks)
-    issued = _issue(store, settings, todo, actor, now)
+    # each certificate's commit moves the trail's anchor (the store's, else the settings')
+    target = anchor or getattr(store, "trail_anchor", None) or anchor_path(settings)
+    issued = _issue(store, settings, todo, actor, now, target)
     if issued:
-        write_anchor(anchor or anchor_path(settings), max((entry for _cert, entry in issued), key=lambda e: e.seq))
         log.info("%d certificate(s) issued by %s", len(issued), actor)
     return [cert for cert, _entry in issued]

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import inspect, select, text
-
 from ..certificates.model import Certificate
 from ..texts import N_, pt, t
 from ..texts.templating import html_parts
@@ -18,29 +16,21 @@ from ..results.rules import current_certificates
 from .tables import html_table
 
 _STATES = {"expiring": N_("expiring"), "expired": N_("expired")}
-_FIELDS = ("code", "employee_id", "employee_name", "department", "track", "score", "max_score", "passed_on",
-           "valid_until", "issued_at", "company", "sha256", "revoked_at", "revoked_by", "revoke_reason")
-
-
-#: Changes whenever a certificate is issued or revoked (certificates are never deleted).
-_STAMP = text("SELECT COUNT(*), MAX(issued_at), COUNT(revoked_at), MAX(revoked_at) FROM certificates")
 
 
 def read_certificates(url: str, snap: Snapshot, after: tuple | None = None) -> tuple[tuple, list[Certificate] | None]:
     """(stamp, every certificate's metadata, not the PDF).  The list is [] when the store has no
     certificates table yet, and None when the stamp is still ``after`` (nothing was issued or
     revoked since the stamp was taken: nothing read)."""
-    from ..store import tables
+    from ..store import certificates as stored
 
-    c = tables.certificates
     with read_only(url, "certificates", snap) as conn:
-        if conn is None or not inspect(conn).has_table("certificates"):
+        if conn is None or not stored.has_table(conn):
             return (), []
-        stamp = tuple(conn.execute(_STAMP).one())
+        stamp = stored.stamp(conn)
         if stamp == after:
             return stamp, None
-        return stamp, [Certificate(**{f: getattr(r, f) for f in _FIELDS})
-                       for r in conn.execute(select(*[c.c[f] for f in _FIELDS]))]
+        return stamp, [Certificate(**row) for row in stored.rows_in(conn)]
     return (), []  # the store could not be read: a note on the page says so
 
 

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import func, or_, select
-
 from ..banks import load_catalog
 from ..grading.config import gradebook_url
 from ..grading.environment import course_gradebook
@@ -20,8 +18,8 @@ from ..grading.students import sync_students
 from ..roster import write_employees
 from ..roster.validate import Employee
 from ..settings import Settings, get_settings
-from ..store import ProgressStore, tables
-from ..store.evidence import answer_anchor_dir
+from ..store import ProgressStore, trail_writer
+from ..store.roster import active_outside_domain, delete_employees, ids_with_email_domain
 from ..tracks import ASSESSMENTS
 from .company import DEMO_DOMAIN, make_company
 from .gradebook import ensure_assignments, hand_in, record_results, remove_demo_work
@@ -61,10 +59,7 @@ class DemoSummary:
 
 def real_people(store: ProgressStore) -> int:
     """How many people in the store are not demo employees."""
-    e = tables.employees
-    with store.engine.connect() as conn:
-        return conn.execute(select(func.count()).where(
-            e.c.active, or_(e.c.email.is_(None), ~e.c.email.like(f"%@{DEMO_DOMAIN}")))).scalar() or 0
+    return active_outside_domain(store, DEMO_DOMAIN)
 
 
 def build_demo(settings: Settings | None = None, employees: int = 300, departments: int = 8,
@@ -79,7 +74,7 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
     settings = settings or get_settings()
     today = today or date.today()
     course = Path(settings.course_root).resolve()
-    store = ProgressStore(settings.effective_db_url, anchor_dir=answer_anchor_dir(settings))
+    store = trail_writer(settings)  # the answers' and the trail's anchors move with what it writes
     others = real_people(store)
     if others and not force:
         raise DemoRefused(
@@ -125,14 +120,10 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
 def remove_demo(settings: Settings | None = None) -> int:
     """Take the demo company out again: its employees, their progress, their submissions and
     grades, and their nbgrader student records.  Real people are not touched.  Returns how many."""
-    from sqlalchemy import delete
-
     settings = settings or get_settings()
     course = Path(settings.course_root).resolve()
-    store = ProgressStore(settings.effective_db_url, anchor_dir=answer_anchor_dir(settings))
-    e = tables.employees
-    with store.engine.connect() as conn:
-        ids = [r[0] for r in conn.execute(select(e.c.employee_id).where(e.c.email.like(f"%@{DEMO_DOMAIN}")))]
+    store = trail_writer(settings)  # the answers' and the trail's anchors move with what it writes
+    ids = ids_with_email_domain(store, DEMO_DOMAIN)
     if settings.gradebook_url or (course / "gradebook.db").exists():
         remove_demo_work(course, ids)
         with course_gradebook(course) as gb:
@@ -143,9 +134,7 @@ def remove_demo(settings: Settings | None = None) -> int:
     _record_in_trail(store, course, "the demo company was removed", ids)
     _remove_certificates(store, settings, ids, "the demo company was removed")
     store.forget([i for i in ids if i != LAB_LEARNER])
-    with store.engine.begin() as conn:
-        for start in range(0, len(ids), 500):
-            conn.execute(delete(e).where(e.c.employee_id.in_(ids[start:start + 500])))
+    delete_employees(store, ids)
     store.close()
     return len(ids)
 
@@ -160,20 +149,17 @@ def _record_in_trail(store: ProgressStore, course: Path, reason: str, ids: list[
 
 
 def _remove_certificates(store: ProgressStore, settings: Settings, ids: list[str], reason: str) -> None:
-    from ..audit.chain import write_anchor
-    from ..audit.verify import anchor_path
     from ..certificates.registry import remove_of
+    from ..store.trail import anchor_path
 
-    _codes, entry = remove_of(store, ids, "iso20k demo", reason)
-    if entry is not None:
-        write_anchor(anchor_path(settings), entry)
+    remove_of(store, ids, "iso20k demo", reason, anchor=anchor_path(settings))  # the store moves the anchor
 
 
 def _issue_certificates(store: ProgressStore, settings: Settings, ids: list[str], today: date) -> list:
     """The demo's passes get their certificates, as grading gives a real company's (the same
     workflow, recorded in the trail), dated by their passes; judged as of the demo's ``today``."""
-    from ..audit.verify import anchor_path
     from ..certificates.workflow import issue_for
+    from ..store.trail import anchor_path
 
     return issue_for(store, settings, "iso20k demo", ids, as_of=today, anchor=anchor_path(settings))
 

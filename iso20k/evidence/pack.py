@@ -25,8 +25,6 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
-
 from ..audit import anchor_path, verify_trail
 from ..banks.loader import keyed_catalog_if_readable
 from ..certificates import certificates, pdf_bytes
@@ -34,7 +32,8 @@ from ..competence import competence_matrix, counts, load_requirements
 from ..competence.records import load_records
 from ..results import locate_course
 from ..settings import Settings
-from ..store import ProgressStore, tables as store_tables
+from ..store import ProgressStore
+from ..store.company import module_completions
 from ..xapi import build_statements
 from .summary_pdf import render_summary
 from .tables import certificates_table, completion_table, exceptions_table, matrix_table, results_table
@@ -93,9 +92,7 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
         files.append(target)
 
     answers = [a for a in store.answers() if a["learner_id"] in people]
-    mc = store_tables.module_completions
-    with store.engine.connect() as conn:
-        completions = [tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module, mc.c.completed_at))]
+    completions = module_completions(store)
     statements = build_statements(snap, answers, completions, keyed_catalog_if_readable(settings),
                                   settings.company_home_page, as_of, department)
     xapi = folder / "xapi-statements.json"

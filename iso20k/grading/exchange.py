@@ -236,19 +236,18 @@ def record_in_trail(claimed: str, assignment: str, details: dict) -> str | None:
     else it is appended with the product's trail API.  Returns an error text when the trail could
     not be written (collect goes on: the hand-in is quarantined either way, and says so loudly)."""
     try:
-        from ..audit import anchor_path, append, current_actor
+        from ..audit import append, current_actor
         from ..settings import get_settings
-        from ..store import ProgressStore
+        from ..store import trail_writer
 
         settings = get_settings()
         trail_url = getattr(settings, "trail_url", None)
         if trail_url:
             return _send_to_trail_writer(trail_url, {**details, "claimed_student": claimed, "assignment": assignment,
                                                      "claimed_by": current_actor(settings)})
-        store = ProgressStore(settings.effective_db_url)
+        store = trail_writer(settings)  # moves the trail's anchor after the entry commits
         try:
-            append(store, current_actor(settings), TRAIL_ACTION, f"{claimed}/{assignment}", details,
-                   anchor=anchor_path(settings))
+            append(store, current_actor(settings), TRAIL_ACTION, f"{claimed}/{assignment}", details)
         finally:
             store.close()
     except Exception as exc:  # noqa: BLE001 - reported, never hides the quarantine itself

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import time
 
-from sqlalchemy import select
-
 from ..results.rules import id_in_roster, hub_user_name
-from ..store import ProgressStore, tables
+from ..store import ProgressStore
+from ..store.roster import employee_ids
 
 __all__ = ["LearnerNames", "hub_user_name"]
 
@@ -26,9 +25,7 @@ class LearnerNames:
         self._read_at = 0.0
 
     def _refresh(self) -> None:
-        e = tables.employees
-        with self.store.engine.connect() as conn:
-            ids = [r[0] for r in conn.execute(select(e.c.employee_id))]
+        ids = employee_ids(self.store)
         self._map, self._names = id_in_roster(ids), {hub_user_name(i) for i in ids}
         self._read_at = time.monotonic()
 

@@ -458,9 +458,8 @@ class TrailGrades(web.RequestHandler):
         return model["name"]
 
     async def post(self):
-        from ..audit.chain import write_anchor
         from ..audit.grades import write_submissions
-        from ..audit.verify import anchor_path
+        from ..store.trail import anchor_path
         from .config import FORMGRADER
 
         await self._formgrader()
@@ -477,9 +476,8 @@ class TrailGrades(web.RequestHandler):
             extra = {"claimed_by": data["claimed_by"][:200]}  # said by the caller, not checked
         actor = trainer or f"service:{FORMGRADER}"
         written = await ioloop.IOLoop.current().run_in_executor(
-            self.executor, write_submissions, self.store, submissions, actor, source, None, None, extra)
-        if written:
-            write_anchor(anchor_path(self.iso20k), written[-1])
+            self.executor, write_submissions, self.store, submissions, actor, source, None, None, extra,
+            anchor_path(self.iso20k))  # the store moves this writer's anchor after the commit
         log.info("trail: %d grade entr%s from %s by %s", len(written), "y" if len(written) == 1 else "ies",
                  source, actor)
         self.set_header("Content-Type", "application/json")
@@ -607,8 +605,7 @@ class TrailHandIns(TrailGrades):
     MAX_BODY = trail_handins.MAX_BODY
 
     async def post(self):
-        from ..audit.chain import append
-        from ..audit.verify import anchor_path
+        from ..store.trail import anchor_path, append
 
         await self._formgrader()
         report = trail_handins.checked_report(json_body(b"".join(self._chunks), TRAIL_JSON_DEPTH))
@@ -635,10 +632,10 @@ def keyed_catalog(settings: Settings) -> Catalog:
 
 def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None) -> web.Application:
     """The service's Tornado application, mounted under ``prefix``."""
-    from ..store.evidence import answer_anchor_dir
+    from ..store.progress import trail_writer
 
     # the trail writer keeps each learner's newest answer link beside the trail's anchor
-    store = ProgressStore(settings=settings, anchor_dir=answer_anchor_dir(settings))
+    store = trail_writer(settings)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),

@@ -6,11 +6,11 @@ from dataclasses import replace
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import make_url
 
 from ..settings import Settings, get_settings
-from ..store import ProgressStore, tables
+from ..store import ProgressStore
+from ..store.roster import changing
 from .problems import ConfirmationNeeded, RosterError, RosterProblem
 from .result import FieldChange, ImportResult, PersonChange
 from .role_map import RoleMap, load_role_map
@@ -86,13 +86,10 @@ def _tracks_text(tracks: dict[str, date | None]) -> str:
 def _write(employees: tuple[Employee, ...], store: ProgressStore, *, source: str, info: dict, scope: str,
            departments: tuple[str, ...], dry_run: bool, yes: bool, confirmed: ImportResult | None,
            share_limit: float) -> ImportResult:
-    e, en = tables.employees, tables.enrolments
     now = datetime.now(timezone.utc)
-    with store.engine.begin() as conn:
-        current = {r.employee_id: r for r in conn.execute(select(e))}
-        enrolled: dict[str, dict[str, date | None]] = {}
-        for r in conn.execute(select(en)):
-            enrolled.setdefault(r.employee_id, {})[r.track] = r.due_date
+    with changing(store) as change:
+        current = change.employees()
+        enrolled = change.enrolments()
         _check_case_clashes(employees, current, source)
 
         added, updated, unchanged = [], [], []
@@ -141,18 +138,10 @@ def _write(employees: tuple[Employee, ...], store: ProgressStore, *, source: str
         for emp in employees:
             if emp.employee_id in same:
                 continue
-            values = dict(name=emp.name, department=emp.department, role=emp.role, email=emp.email,
-                          active=True, updated_at=now)
-            if emp.employee_id not in current:
-                conn.execute(insert(e).values(employee_id=emp.employee_id, **values))
-            else:
-                conn.execute(update(e).where(e.c.employee_id == emp.employee_id).values(**values))
-                conn.execute(delete(en).where(en.c.employee_id == emp.employee_id))
-            conn.execute(insert(en), [dict(employee_id=emp.employee_id, track=t, due_date=emp.due_dates.get(t))
-                                      for t in emp.tracks])
-        if deactivated:
-            conn.execute(update(e).where(e.c.employee_id.in_([p.employee_id for p in deactivated]))
-                         .values(active=False, updated_at=now))
+            change.put(emp.employee_id, name=emp.name, department=emp.department, role=emp.role, email=emp.email,
+                       tracks={t: emp.due_dates.get(t) for t in emp.tracks}, now=now,
+                       new=emp.employee_id not in current)
+        change.deactivate([p.employee_id for p in deactivated], now)
     return result
 
 

@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from ..store import ProgressStore, tables
+from ..store import ProgressStore
+from ..store.roster import roster as _stored_roster
 
 
 def roster(store: ProgressStore, include_inactive: bool = False) -> list[dict]:
     """Employees with their tracks and due dates."""
-    e, en = tables.employees, tables.enrolments
-    with store.engine.connect() as conn:
-        query = select(e).order_by(e.c.employee_id)
-        if not include_inactive:
-            query = query.where(e.c.active)
-        people = [dict(r._mapping) for r in conn.execute(query)]
-        tracks: dict[str, dict] = {}
-        for r in conn.execute(select(en)):
-            tracks.setdefault(r.employee_id, {})[r.track] = r.due_date
-    for p in people:
-        p["tracks"] = tracks.get(p["employee_id"], {})
-    return people
+    return _stored_roster(store, include_inactive)

@@ -80,6 +80,18 @@ def completing_answers(conn: Connection, learner_id: str, track: str, module: st
     return [first[q] for q in sorted(first)]
 
 
+def answer_rows(conn: Connection):
+    """Every answer row as stored, learner by learner in chain order (for the check)."""
+    a = tables.answers
+    return conn.execute(select(a).order_by(a.c.learner_id, a.c.lseq, a.c.id))
+
+
+def completion_rows(conn: Connection):
+    """Every module completion row as stored (for the check)."""
+    mc = tables.module_completions
+    return conn.execute(select(mc).order_by(mc.c.learner_id, mc.c.track, mc.c.module))
+
+
 # -- the anchors of the learners' chains ------------------------------------------------------
 def answer_anchor_dir(settings) -> Path:
     """Where the trail writer keeps the learners' newest answer links (beside the trail's anchor)."""

@@ -36,16 +36,24 @@ class ProgressStore:
     """The progress store.  Safe to use from many processes at once."""
 
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
-                 read_only: bool = False, anchor_dir=None):
+                 read_only: bool = False, anchor_dir=None, trail_anchor=None):
         """``anchor_dir``: where the writer keeps each learner's newest answer link outside the
-        database (store/evidence.py); None keeps none (tests, tools that do not record answers)."""
+        database (store/evidence.py); None keeps none (tests, tools that do not record answers).
+        ``trail_anchor``: the file the audit trail's newest head is copied to after every append
+        (store/trail.py); None keeps none.  :func:`trail_writer` opens the store with both."""
         settings = settings or get_settings()
         self.url = url or settings.effective_db_url
         self.read_only = read_only
         self.anchors = AnswerAnchors(anchor_dir) if anchor_dir else None
+        self.trail_anchor = trail_anchor
         self.engine: Engine = make_engine(self.url, settings.busy_timeout_ms, read_only=read_only)
         if not read_only:
             migrate(self.engine)
+
+    def reading(self):
+        """A connection for reading several things in one go (``with store.reading() as conn``);
+        the store's modules take it (e.g. :func:`iso20k.store.trail.entries`)."""
+        return self.engine.connect()
 
     # -- answers -------------------------------------------------------------------------
     def record_answer(self, learner_id: str, track: str, module: str, question_id: str,
@@ -243,6 +251,18 @@ class ProgressStore:
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
+
+
+def trail_writer(settings: Settings | None = None, url: str | None = None) -> ProgressStore:
+    """The store as the trail writer opens it (the records service, the CLI commands, the demo,
+    a formgrader on one machine): each learner's newest answer link and the trail's newest head
+    are kept beside each other in the settings' data folder."""
+    from .evidence import answer_anchor_dir
+    from .trail import anchor_path
+
+    settings = settings or get_settings()
+    return ProgressStore(url or settings.effective_db_url, settings=settings,
+                         anchor_dir=answer_anchor_dir(settings), trail_anchor=anchor_path(settings))
 
 
 _default: dict[str, ProgressStore] = {}

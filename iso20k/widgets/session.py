@@ -10,7 +10,6 @@ from traitlets import HasTraits, Unicode, validate
 from ..banks import Catalog, cached_catalog
 from ..records import LocalRecords, Records, default_records
 from ..settings import LANGUAGES, get_settings
-from ..store import ProgressStore
 
 
 class QuizSession(HasTraits):
@@ -19,12 +18,13 @@ class QuizSession(HasTraits):
 
     language = Unicode("en")
 
-    def __init__(self, records: Records | ProgressStore, learner_id: str | None = None,
+    def __init__(self, records, learner_id: str | None = None,
                  banks_dir: Path | None = None, language: str | None = None):
-        """``records`` is where answers go; a :class:`ProgressStore` with a ``learner_id`` is
-        shorthand for that store's in-process records."""
+        """``records`` is where answers go (:class:`~iso20k.records.Records`); a progress store
+        (:class:`~iso20k.store.ProgressStore`) with a ``learner_id`` is shorthand for that store's
+        in-process records.  The widgets reach the store only through :mod:`iso20k.records`."""
         super().__init__()
-        if isinstance(records, ProgressStore):
+        if not isinstance(records, Records):
             if not learner_id:
                 raise ValueError("a learner id is needed to record into a progress store")
             records = LocalRecords(records, learner_id, banks_dir)
