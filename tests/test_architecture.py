@@ -47,15 +47,9 @@ _SQL_ON_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(" + "|".join(S
 #: tables themselves; iso20k.store.company offers the same reads (tests/test_store.py checks them
 #: against plain SQL on both databases).  Delete an entry when its import is gone: the test fails on
 #: an entry that no longer occurs, so the list only shrinks.
-PENDING: dict[tuple[str, str], str] = {
-    ("iso20k.results.reader", "iso20k.store.tables"): "company path: store.company.people, progress_stamp, "
-                                                      "first_answers, answers_by_department, completions",
-    ("iso20k.results.learner", "iso20k.store.tables"): "one-learner path: store.company.learner_progress",
-}
+PENDING: dict[tuple[str, str], str] = {}
 #: Modules with SQL on store tables outside store/ (same owner and rule as PENDING).
-PENDING_SQL: dict[str, str] = {
-    "iso20k.results.reader": "the answers' counts and per-department clause answers: store.company",
-}
+PENDING_SQL: dict[str, str] = {}
 
 
 def layer_of(unit: str) -> int:

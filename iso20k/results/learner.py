@@ -8,9 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import and_, func, select
-
-from ..store import tables
+from ..store import company
 from ..tracks import TRACK_OF_ASSESSMENT, TRACKS
 from . import gradebook
 from .model import Person, Snapshot, Submission
@@ -36,18 +34,10 @@ def read_learner(engine, learner_id: str, *, modules: dict[str, int], pass_marks
     ``gradebook_url`` / hand-ins under ``course_root``, when given).  A learner who is not in the
     roster (yet) has the all-staff track without a due date, as everyone takes it."""
     zone = zone or configured_zone()
-    e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
-    with engine.connect() as conn:
-        name = conn.execute(select(e.c.name).where(and_(e.c.employee_id == learner_id, e.c.active))).scalar()
-        due = {t: d for t, d in conn.execute(select(en.c.track, en.c.due_date).where(en.c.employee_id == learner_id))}
-        completed = {(t, m): day_in(at, zone) for t, m, at in conn.execute(
-            select(mc.c.track, mc.c.module, mc.c.completed_at).where(mc.c.learner_id == learner_id))}
-        correct: dict[str, set[str]] = {}
-        for track, module, qid in conn.execute(select(a.c.track, a.c.module, a.c.question_id).distinct()
-                                               .where(and_(a.c.learner_id == learner_id, a.c.correct))):
-            correct.setdefault(f"{track}/{module}", set()).add(qid)
-        first = {t: day_in(at, zone) for t, at in conn.execute(
-            select(a.c.track, func.min(a.c.answered_at)).where(a.c.learner_id == learner_id).group_by(a.c.track))}
+    rows = company.learner_progress(engine, learner_id)  # this learner's rows only
+    name, due, correct = rows.name, dict(rows.due), rows.correct
+    completed = {key: day_in(at, zone) for key, at in rows.completed.items()}
+    first = {t: day_in(at, zone) for t, at in rows.first_answer.items()}
     if name is None:
         due = {"all-staff": None}
     person = Person(learner_id, name or learner_id, "", "", {t: due[t] for t in TRACKS if t in due})

@@ -1,8 +1,10 @@
 """Read the company's record, read-only: the roster and progress (the progress store)
 and assessment results (nbgrader's gradebook, plus submissions collected but not yet graded).
 
-Nothing here writes: SQLite files are opened with ``mode=ro`` and nbgrader's gradebook is read
-with plain SQL rather than nbgrader's ``Gradebook`` class (which creates and migrates tables)."""
+Nothing here writes: SQLite files are opened with ``mode=ro``; the progress store is read through
+:mod:`iso20k.store.company` and nbgrader's gradebook through nbgrader's own models on a read-only
+session (:mod:`.gradebook`), not through its ``Gradebook`` class (which creates and migrates
+tables)."""
 
 from __future__ import annotations
 
@@ -11,11 +13,11 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..store import changes, make_engine, tables
+from ..store import changes, company, make_engine
 from . import gradebook
 from .model import Person, Snapshot, Submission
 from .moments import day_in
@@ -68,11 +70,6 @@ def collected_stamp(course_root: Path) -> tuple:
 # What the reader asks when a database has no change signal it can trust (SQLite, whose files
 # are the signal instead; a store or gradebook without the counters of store/changes.py): cheap
 # questions that change whenever the rows the reader reads change.
-_PROGRESS_STAMP = text("""
-SELECT (SELECT COALESCE(MAX(id), 0) FROM answers), (SELECT COUNT(*) FROM answers),
-       (SELECT COUNT(*) FROM module_completions), (SELECT COUNT(*) FROM employees),
-       (SELECT MAX(updated_at) FROM employees), (SELECT COUNT(*) FROM enrolments)
-""")
 # One pass over each gradebook table (nbgrader's grade table has a row per item per submission:
 # 660,000 at 10,000 employees): only where the gradebook has no change signal.
 _GRADEBOOK_STAMP = text("""
@@ -81,8 +78,6 @@ FROM (SELECT COUNT(*) AS n, MAX(timestamp) AS newest FROM submitted_assignment) 
      (SELECT COUNT(*) AS n, COUNT(manual_score) AS manual, SUM(manual_score) AS manual_sum,
              SUM(CASE WHEN needs_manual_grade THEN 1 ELSE 0 END) AS waiting FROM grade) g
 """)
-_NEWEST_ANSWER = text("SELECT COALESCE(MAX(id), 0) FROM answers")
-_ANSWERS_AFTER = text("SELECT COUNT(*) FROM answers WHERE id > :after")
 
 
 def _roster_part(stamp: tuple) -> tuple:
@@ -129,14 +124,6 @@ def read_only(url: str, what: str, snap: Snapshot):
         engine.dispose()
 
 
-_NEW_FIRST = text("""
-SELECT learner_id, track, MIN(answered_at) FROM answers WHERE id > :after GROUP BY learner_id, track
-""")
-_NEW_CLAUSE_ANSWERS = text("""
-SELECT e.department, a.question_id, COUNT(*), SUM(CASE WHEN a.correct THEN 0 ELSE 1 END)
-FROM answers a JOIN employees e ON e.employee_id = a.learner_id
-WHERE a.id > :after AND e.active GROUP BY e.department, a.question_id
-""")
 
 
 class Reader:
@@ -261,13 +248,13 @@ class Reader:
         counted = self._counters(conn, "progress")
         if counted is None:
             self._certificates = ()
-            return tuple(conn.execute(_PROGRESS_STAMP).one()) + ("counted",)
+            return company.progress_stamp(conn) + ("counted",)
         self._certificates = counted["certificates"]
         before = self._stamps.get("progress")
         if before is not None and before[-1] == "signal" and before[3] == counted["answers"]:
             newest = before[0]  # no answer added or removed since: no need to ask
         else:
-            newest = conn.execute(_NEWEST_ANSWER).scalar()
+            newest = company.newest_answer(conn)
         return (newest, counted["answers"][1], counted["module_completions"][1], counted["answers"],
                 counted["employees"][0], counted["enrolments"][0], "signal")
 
@@ -413,42 +400,34 @@ class Reader:
         """Read the progress store (``full``) or what was added since, in the transaction whose
         ``stamp`` (see :meth:`_progress_stamp`) was just read; False when the addition does not
         add up and everything must be read again."""
-        e, en, mc = tables.employees, tables.enrolments, tables.module_completions
         zone = self.zone
         after = self._last_answer
         if full:
-            due: dict[str, dict] = {}
-            for eid, track, due_date in conn.execute(select(en.c.employee_id, en.c.track, en.c.due_date)):
-                due.setdefault(eid, {})[track] = due_date
-            rows = conn.execute(select(e.c.employee_id, e.c.name, e.c.department, e.c.role)
-                                .where(e.c.active).order_by(e.c.department, e.c.employee_id))
-            snap.people = [Person(eid, name, dept, role, due.get(eid, {})) for eid, name, dept, role in rows]
+            snap.people = [Person(*row) for row in company.people(conn)]
         if not full:
             # PostgreSQL hands out ids before commit, so a transaction with a lower id may
             # commit after a higher one was read.  Every answer counted must be one read.
             # The one count of a refresh: the new answers, over the primary key's range.
-            new = conn.execute(_ANSWERS_AFTER, {"after": after}).scalar()
+            new = company.answers_after(conn, after)
             if stamp[1] != self._stamps["progress"][1] + new:
                 return False
         learners = set()
-        for lid, track, at in conn.execute(_NEW_FIRST, {"after": after}):
+        for lid, track, at in company.first_answers(conn, after):
             day = day_in(at, zone)
             learners.add(lid)
             known = snap.first_activity.get((lid, track))
             if known is None or day < known:
                 snap.first_activity[(lid, track)] = day
-        for dept, qid, n, wrong in conn.execute(_NEW_CLAUSE_ANSWERS, {"after": after}):
+        for dept, qid, n, wrong in company.answers_by_department(conn, after):
             for clause in self.question_clauses.get(qid, ()):
                 entry = self._quiz_clauses.setdefault((dept, clause, "quiz"), [0, 0])
                 entry[0] += int(n)
                 entry[1] += int(wrong or 0)
-        query = select(mc.c.learner_id, mc.c.track, mc.c.completed_at)
         if not full:  # a module is completed only by an answer: look at those who answered
             for lid in learners:
                 for track in TRACKS:
                     snap.completions.pop((lid, track), None)
-            query = query.where(mc.c.learner_id.in_(sorted(learners) or [""]))
-        for lid, track, at in conn.execute(query):
+        for lid, track, at in company.completions(conn, None if full else learners):
             snap.completions.setdefault((lid, track), []).append(day_in(at, zone))
         self._answered = learners
         self._last_answer = stamp[0]

@@ -53,6 +53,12 @@ def progress_stamp(conn: Connection) -> tuple:
     )).one())
 
 
+def newest_answer(conn: Connection) -> int:
+    """The highest answer id (0 when there is none)."""
+    a = tables.answers
+    return conn.execute(select(func.coalesce(func.max(a.c.id), 0))).scalar()
+
+
 def answers_after(conn: Connection, after: int) -> int:
     """How many answers have an id above ``after``."""
     a = tables.answers
