@@ -109,6 +109,8 @@ class LearnerProgress:
 
     learner_id: str
     name: str | None
+    department: str = ""
+    role: str = ""
     due: dict[str, date | None] = field(default_factory=dict)
     completed: dict[tuple[str, str], datetime] = field(default_factory=dict)  # (track, module) -> when
     correct: dict[str, set[str]] = field(default_factory=dict)  # "track/module" -> question ids
@@ -120,8 +122,9 @@ def learner_progress(source, learner_id: str) -> LearnerProgress:
     answer per track, in one connection (``source``: a store, its engine, or a connection)."""
     e, en, a, mc = tables.employees, tables.enrolments, tables.answers, tables.module_completions
     with _reading(source) as conn:
-        name = conn.execute(select(e.c.name).where(and_(e.c.employee_id == learner_id, e.c.active))).scalar()
-        out = LearnerProgress(learner_id, name)
+        row = conn.execute(select(e.c.name, e.c.department, e.c.role)
+                           .where(and_(e.c.employee_id == learner_id, e.c.active))).first()
+        out = LearnerProgress(learner_id, *row) if row else LearnerProgress(learner_id, None)
         out.due = {t: d for t, d in conn.execute(select(en.c.track, en.c.due_date)
                                                  .where(en.c.employee_id == learner_id))}
         out.completed = {(t, m): at for t, m, at in conn.execute(
