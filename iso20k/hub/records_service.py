@@ -37,7 +37,7 @@ from tornado.httpserver import HTTPServer
 from ..banks import Catalog, cached_catalog
 from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
 from ..records.judge import short_repr, start_order
-from ..settings import LANGUAGES, Settings, get_settings
+from ..settings import Settings, check_language, get_settings
 from ..store import ProgressStore
 from .config import FORMGRADER, RECORDS, enter_service_account
 from .guard import BadBody, RateLimit, parse_json_object
@@ -616,8 +616,10 @@ def _submissions(items) -> list[dict]:
 class Language(_Api):
     async def put(self):
         language = self.body().get("language")
-        if not isinstance(language, str) or language not in LANGUAGES:
-            raise web.HTTPError(400, f"language must be one of {', '.join(LANGUAGES)}")
+        try:
+            check_language(language)
+        except ValueError as exc:
+            raise web.HTTPError(400, "%s", str(exc)) from None
         await self.in_pool(self.store.set_language, self.learner_id, language)
         self.reply({"language": language})
 
