@@ -24,6 +24,15 @@ from .course_files import checkout_folder, default_course_root, editable_checkou
 REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
+
+
+def check_language(value) -> str:
+    """``value`` when it is one of :data:`LANGUAGES`; else ValueError saying which are (the one
+    language check: settings, the store, the records' judge and the records service use it)."""
+    if not isinstance(value, str) or value not in LANGUAGES:
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:60] + "..."
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {shown}")
+    return value
 #: Every setting is the environment variable of this prefix and the field's name in capitals.
 ENV_PREFIX = "ISO20K_"
 #: nbgrader's course id; its graders' group (``formgrade-<course>``: the formgrader and the
@@ -604,9 +613,7 @@ class Settings(BaseSettings):
     @field_validator("language")
     @classmethod
     def _known_language(cls, value: str) -> str:
-        if value not in LANGUAGES:
-            raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {value!r}")
-        return value
+        return check_language(value)
 
     def certificate_validity_months(self, track: str) -> int:
         """Months a certificate of ``track`` stays valid."""

@@ -361,3 +361,56 @@ def test_a_manual_grade_in_formgrader_that_completes_the_pass_issues_the_certifi
     assert "were not issued" not in (tmp_path / "lab-server.log").read_text()
     report = verify_trail(store, url, anchor_path(settings))
     assert report.ok, report.text()
+
+
+def test_the_lesson_that_completes_a_pass_issues_the_certificate_on_the_hub(world, tmp_path):
+    """A learner whose assessment was graded at the mark before the lessons were finished gets the
+    certificate when the last lesson is completed, through the records service (the learner's
+    own token, answers judged by the service), in the service's name, once."""
+    import time
+
+    from iso20k.hub.records_service import keyed_catalog
+    from iso20k.store import tables
+    from sqlalchemy import delete
+    from trail_world import standard_tokens, trail_writer
+
+    settings = copy_world(world, tmp_path / "w")
+    _, passed = _all_staff_passes(settings)
+    learner = passed[0]
+    catalog = keyed_catalog(settings)
+    module = sorted(k for k in catalog.banks if k.startswith("all-staff/"))[-1]
+    store = ProgressStore(settings.effective_db_url)
+    with store.engine.begin() as conn:  # the last lesson not finished yet (as if the exam came first)
+        mc = tables.module_completions
+        conn.execute(delete(mc).where(mc.c.learner_id == learner, mc.c.track == "all-staff",
+                                      mc.c.module == module.split("/", 1)[1]))
+        conn.execute(delete(tables.answers).where(tables.answers.c.learner_id == learner,
+                                                  tables.answers.c.question_id.like(module + "/%")))
+    _, now_passed = _all_staff_passes(settings)
+    assert learner not in now_passed
+    tokens = {**standard_tokens("gr-test"), "tok-me": {"kind": "user", "name": learner.lower(), "groups": []}}
+    with trail_writer(settings.data_dir, tokens, course_root=settings.course_root,
+                      records_answers_per_minute=10_000) as (base, service):
+        store = ProgressStore(service.effective_db_url)
+        questions = catalog.banks[module].questions
+        for q in questions:
+            body = json.dumps({"question_id": q.full_id, "response": q.answer, "language": "en"}).encode()
+            request = urllib.request.Request(base + "api/answers", data=body, method="POST",
+                                             headers={"Authorization": "token tok-me",
+                                                      "Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=60) as reply:
+                verdict = json.loads(reply.read())
+            assert verdict["correct"], verdict
+        assert verdict["module_completed"]
+        deadline = time.monotonic() + 120
+        while not certificates(store) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        [cert] = certificates(store)
+        assert (cert.employee_id, cert.track) == (learner, "all-staff")
+        [entry] = [e for e in _trail(store) if e.action == "certificate-issued"]
+        assert entry.actor == "service:records" and entry.details["code"] == cert.code
+        report = verify_trail(store, gradebook_url(settings.course_root), anchor_path(service))
+        # the set-up rewound this learner's answers, which the answers' own chain reports (as it
+        # must); the trail itself is whole and its anchor is at the certificate's entry
+        assert report.chain == [] and report.grades == [] and report.anchor == (entry.seq, entry.hash), report.text()
+        store.close()

@@ -37,6 +37,7 @@ import string
 import unicodedata
 from dataclasses import dataclass
 
+from ..settings import LANGUAGES
 from .loader import Catalog
 from .model import Question
 
@@ -45,7 +46,6 @@ SAME_KEY = 0.85
 MIN_KEY_TOKENS = 3
 REVERSED_KEY = 0.75
 REVERSED_BACK = 0.5
-LANGUAGES = ("en", "zh")
 
 _STOP = frozenset(
     "a an the and or but of to in on for with by at is are was were be been it its as that this these "

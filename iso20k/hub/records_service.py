@@ -37,9 +37,9 @@ from tornado.httpserver import HTTPServer
 from ..banks import Catalog, cached_catalog
 from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
 from ..records.judge import short_repr, start_order
-from ..settings import LANGUAGES, Settings, get_settings
+from ..settings import Settings, check_language, get_settings
 from ..store import ProgressStore
-from .config import FORMGRADER, enter_service_account
+from .config import FORMGRADER, RECORDS, enter_service_account
 from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 from . import trail_handins
@@ -150,9 +150,9 @@ class _Api(HubAuthenticated, web.RequestHandler):
     rest (chunked bodies).  Every refusal is a JSON ``{"status", "message"}``."""
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
-                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits):
+                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits, issuing: "Issuing"):
         self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
-        self.executor, self.catalog_dir, self.limits = executor, catalog_dir, limits
+        self.executor, self.catalog_dir, self.limits, self.issuing = executor, catalog_dir, limits, issuing
         self._chunks: list[bytes] = []
         self._received = 0
         self._close_after = False  # refused before the body was read: the connection ends
@@ -344,6 +344,37 @@ class Answers(_Api):
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
+        if verdict.module_completed:  # the last lesson may complete a pass graded earlier
+            ioloop.IOLoop.current().spawn_callback(self.issuing.after_lesson, verdict.learner_id,
+                                                   verdict.question_id.split("/", 1)[0])
+
+
+class Issuing:
+    """This service's certificate issuing (:func:`iso20k.certificates.workflow.issue_for`), one at
+    a time: each reads the record after the last one's certificates are in."""
+
+    def __init__(self, store: ProgressStore, settings: Settings, executor: ThreadPoolExecutor):
+        self.store, self.settings, self.executor = store, settings, executor
+        self.lock = asyncio.Lock()
+
+    async def issue(self, actor: str, learners: list[str], tracks: list[str] | None):
+        from ..certificates.workflow import issue_for
+
+        async with self.lock:
+            return await ioloop.IOLoop.current().run_in_executor(
+                self.executor, partial(issue_for, self.store, self.settings, actor, learners, tracks=tracks))
+
+    async def after_lesson(self, learner_id: str, track: str) -> None:
+        """A learner completed a lesson module of ``track``: when that completes a pass (the
+        assessment graded at the mark before the last lesson), its certificate is issued now,
+        in the records service's name; nothing else to remember."""
+        try:
+            issued = await self.issue(f"service:{RECORDS}", [learner_id], [track])
+        except Exception:  # noqa: BLE001 - the answer is stored; 'iso20k certificates issue' catches up
+            log.exception("certificates: issuing after %s's lesson in %s failed", learner_id, track)
+            return
+        if issued:
+            log.info("certificates: %d issued after %s completed a lesson of %s", len(issued), learner_id, track)
 
 
 class StartOrder(_Api):
@@ -494,10 +525,13 @@ class TrailCertificates(TrailGrades):
     (:func:`iso20k.certificates.workflow.issue_for`), each in the trail under the trainer the hub
     names for the trainer token, else the formgrader service.  Asking again issues nothing new."""
 
+    def initialize(self, issuing: Issuing, **kwargs):
+        super().initialize(**kwargs)
+        self.issuing = issuing
+
     MAX_BODY = 256 * 1024
 
     async def post(self):
-        from ..certificates.workflow import issue_for
         from .config import FORMGRADER
 
         await self._formgrader()
@@ -512,17 +546,13 @@ class TrailCertificates(TrailGrades):
         if tracks is not None and (not isinstance(tracks, list) or not all(t in TRACKS for t in tracks)):
             raise web.HTTPError(400, f"tracks must be a list of tracks ({', '.join(TRACKS)})")
         actor = trainer or f"service:{FORMGRADER}"
-        if not hasattr(self.application, "iso20k_issuing"):
-            self.application.iso20k_issuing = asyncio.Lock()
-        async with self.application.iso20k_issuing:  # one at a time: each reads the record after the last one's
-            try:
-                issued = await ioloop.IOLoop.current().run_in_executor(
-                    self.executor, partial(issue_for, self.store, self.iso20k, actor, students, tracks=tracks))
-            except Exception as exc:  # noqa: BLE001 - said to the caller; 'iso20k certificates issue' catches up
-                log.exception("certificates: issuing for %d learner(s) failed", len(set(students)))
-                self.send_error(500, reason_text=f"the certificates could not be issued ({type(exc).__name__}); "
-                                                 "the grades are saved: see the records service's log")
-                return
+        try:
+            issued = await self.issuing.issue(actor, students, tracks)
+        except Exception as exc:  # noqa: BLE001 - said to the caller; 'iso20k certificates issue' catches up
+            log.exception("certificates: issuing for %d learner(s) failed", len(set(students)))
+            self.send_error(500, reason_text=f"the certificates could not be issued ({type(exc).__name__}); "
+                                             "the grades are saved: see the records service's log")
+            return
         log.info("certificates: %d issued for %d learner(s) asked by %s", len(issued), len(set(students)), actor)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps({"certificates": [
@@ -586,8 +616,10 @@ def _submissions(items) -> list[dict]:
 class Language(_Api):
     async def put(self):
         language = self.body().get("language")
-        if not isinstance(language, str) or language not in LANGUAGES:
-            raise web.HTTPError(400, f"language must be one of {', '.join(LANGUAGES)}")
+        try:
+            check_language(language)
+        except ValueError as exc:
+            raise web.HTTPError(400, "%s", str(exc)) from None
         await self.in_pool(self.store.set_language, self.learner_id, language)
         self.reply({"language": language})
 
@@ -637,18 +669,21 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     # the trail writer keeps each learner's newest answer link beside the trail's anchor
     store = trail_writer(settings)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
+    executor = ThreadPoolExecutor(8, thread_name_prefix="records-db")
+    issuing = Issuing(store, settings, executor)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
-                  hub_auth=hub_auth, executor=ThreadPoolExecutor(8, thread_name_prefix="records-db"),
-                  catalog_dir=settings.keyed_banks_dir, limits=Limits(settings))
+                  hub_auth=hub_auth, executor=executor, catalog_dir=settings.keyed_banks_dir,
+                  limits=Limits(settings), issuing=issuing)
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
               ("api/training", Training)]
-    trail = dict(store=store, hub_auth=hub_auth, executor=kwargs["executor"], settings=settings)
+    trail = dict(store=store, hub_auth=hub_auth, executor=executor, settings=settings)
+    certs = dict(trail, issuing=issuing)
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
                            + [(prefix + "api/trail/grades", TrailGrades, trail),
                               (prefix + "api/trail/roster", TrailRoster, trail),
-                              (prefix + "api/trail/certificates", TrailCertificates, trail),
+                              (prefix + "api/trail/certificates", TrailCertificates, certs),
                               (prefix + "api/trail/hand-ins", TrailHandIns, trail)]
                            + [(r"/.*", NotFound, kwargs)])
 

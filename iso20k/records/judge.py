@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from ..banks import Catalog, Question
-from ..settings import LANGUAGES, TRACKS
+from ..settings import TRACKS, check_language
 from ..store import ProgressStore
 from ..shuffle import ordering_start
 from .interface import RecordsError, Verdict
@@ -104,8 +104,10 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     of a track the learner is not enrolled in; nothing is stored then.  ``before_write`` is called
     once everything is checked, just before the answer is stored (it may raise to store nothing:
     the records service takes a token of the learner's answer rate there)."""
-    if not isinstance(language, str) or language not in LANGUAGES:
-        raise ResponseError(f"language must be one of {', '.join(LANGUAGES)}, not {short_repr(language)}")
+    try:
+        check_language(language)
+    except ValueError as exc:
+        raise ResponseError(str(exc)) from None
     question = keyed_question(catalog, question_id)
     response = check_response(question, response)
     if not open_enrolment:

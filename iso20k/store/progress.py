@@ -9,7 +9,7 @@ from typing import Any, Iterable
 
 from sqlalchemy import Engine, and_, func, insert, select, update
 
-from ..settings import LANGUAGES, Settings, get_settings
+from ..settings import Settings, check_language, get_settings
 from . import tables
 from .engine import make_engine
 from .evidence import AnswerAnchors, GENESIS, answer_hash, completing_answers, completion_hash, learner_head, utc
@@ -61,8 +61,7 @@ class ProgressStore:
                       module_question_ids: Iterable[str] = ()) -> AnswerRecord:
         """Store one checked answer; mark the module complete when every question in
         ``module_question_ids`` has now been answered correctly at least once."""
-        if language not in LANGUAGES:
-            raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+        check_language(language)
         a = tables.answers
         with self.engine.begin() as conn:
             lock_learner(conn, learner_id)  # the next attempt number is read after the last one committed
@@ -148,8 +147,7 @@ class ProgressStore:
             return conn.execute(select(p.c.language).where(p.c.learner_id == learner_id)).scalar()
 
     def set_language(self, learner_id: str, language: str) -> None:
-        if language not in LANGUAGES:
-            raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
+        check_language(language)
         p = tables.preferences
         with self.engine.begin() as conn:
             lock_learner(conn, learner_id)
@@ -195,8 +193,7 @@ class ProgressStore:
                 done |= {tuple(r) for r in conn.execute(select(mc.c.learner_id, mc.c.track, mc.c.module)
                                                         .where(mc.c.learner_id.in_(chunk)))}
             for e in events:
-                if e["language"] not in LANGUAGES:
-                    raise ValueError(f"language must be one of {LANGUAGES}, not {e['language']!r}")
+                check_language(e["language"])
                 key = (e["learner_id"], e["question_id"])
                 attempts[key] = attempts.get(key, 0) + 1
                 lseq, prev = heads.get(e["learner_id"], (0, GENESIS))
