@@ -46,21 +46,10 @@ def send_grades(settings: Settings, source: str, submissions: list[dict], traine
     """Post ``submissions`` (see :func:`iso20k.audit.grades.submissions_changed`) to the trail
     writer; the entries written (``seq``, ``hash``, ``action``, ``actor``).  Raises
     :class:`TrailWriteFailed` with the reason."""
-    token = service_token()
-    if not token:
-        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail "
-                               "writer with: run this in the trainers' formgrader (its terminal) on the hub")
-    body = {"source": source, "submissions": submissions}
+    body: dict = {"source": source, "submissions": submissions}
     if claimed_by:
         body["claimed_by"] = claimed_by
-    url = settings.trail_url.rstrip("/") + "/api/trail/grades"
-    try:
-        return call_json(url, token, "POST", body, timeout,
-                         headers={TRAINER_HEADER: trainer_token} if trainer_token else None)["entries"]
-    except HttpRefused as exc:
-        raise TrailWriteFailed(f"the trail writer refused the grade change ({exc.status}): {exc.message}") from None
-    except (HttpUnreachable, TypeError, KeyError) as exc:
-        raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None
+    return _post(settings, "grades", body, "entries", trainer_token, timeout, "refused the grade change")
 
 
 def request_certificates(settings: Settings, students: list[str], tracks: list[str] | None = None,
@@ -71,20 +60,30 @@ def request_certificates(settings: Settings, students: list[str], tracks: list[s
     issued (``code``, ``employee_id``, ``track``, ``valid_until``).  The records service reads the
     record itself (the gradebook read-only) and issues only what it shows was earned: asking can
     cause nothing else.  Raises :class:`TrailWriteFailed` with the reason."""
-    token = service_token()
-    if not token:
-        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail "
-                               "writer with: run this in the trainers' formgrader (its terminal) on the hub")
     body: dict = {"students": list(students)}
     if tracks is not None:
         body["tracks"] = list(tracks)
     if claimed_by:
         body["claimed_by"] = claimed_by
-    url = settings.trail_url.rstrip("/") + "/api/trail/certificates"
+    return _post(settings, "certificates", body, "certificates", trainer_token, timeout,
+                 "did not issue the certificates")
+
+
+def _post(settings: Settings, door: str, body: dict, key: str, trainer_token: str | None, timeout: float,
+          refused: str) -> list[dict]:
+    """POST ``body`` to the trail writer's ``api/trail/<door>`` with the formgrader service's hub
+    token (and the trainer's, when given); the reply's ``key``.  Raises :class:`TrailWriteFailed`
+    saying what went wrong and what to do."""
+    token = service_token()
+    if not token:
+        raise TrailWriteFailed("no hub token of the formgrader service (JUPYTERHUB_API_TOKEN) to reach the trail "
+                               "writer with: run this in the trainers' formgrader (its terminal) on the hub")
+    url = settings.trail_url.rstrip("/") + f"/api/trail/{door}"
     try:
         return call_json(url, token, "POST", body, timeout,
-                         headers={TRAINER_HEADER: trainer_token} if trainer_token else None)["certificates"]
+                         headers={TRAINER_HEADER: trainer_token} if trainer_token else None)[key]
     except HttpRefused as exc:
-        raise TrailWriteFailed(f"the trail writer did not issue the certificates ({exc.status}): {exc.message}") from None
+        raise TrailWriteFailed(f"the trail writer {refused} ({exc.status}): {exc.message}") from None
     except (HttpUnreachable, TypeError, KeyError) as exc:
         raise TrailWriteFailed(f"the trail writer ({settings.trail_url}) could not be reached: {exc}") from None
+

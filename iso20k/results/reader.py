@@ -98,18 +98,23 @@ def database_position(url: str) -> tuple:
     return file_stamp(files) if files else ()
 
 
+def _absent(url: str, what: str, snap: Snapshot | None) -> bool:
+    """True when the SQLite file behind ``url`` does not exist (yet) or cannot be looked at (a
+    note on ``snap`` then, e.g. a folder this account may not enter: never an error)."""
+    files = sqlite_files(url)
+    try:
+        return bool(files) and not files[0].is_file()
+    except OSError as exc:
+        if snap is not None:
+            snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {exc.strerror}")
+        return True
+
+
 @contextmanager
 def read_only(url: str, what: str, snap: Snapshot):
     """A read-only connection to ``url``, or None when its SQLite file does not exist yet; a
     database that cannot be read becomes a note on the page instead of an error."""
-    files = sqlite_files(url)
-    try:
-        missing = bool(files) and not files[0].is_file()
-    except OSError as exc:  # e.g. a folder this account may not enter: a note, never an error
-        snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {exc.strerror}")
-        yield None
-        return
-    if missing:
+    if _absent(url, what, snap):
         yield None
         return
     engine = make_engine(url, read_only=True)
@@ -204,15 +209,7 @@ class Reader:
         """One read transaction (one snapshot) on the kept connection to ``url``; None when its
         SQLite file does not exist (yet).  A database that cannot be read becomes a note on
         ``snap`` (None: no note), and its connection is dropped."""
-        files = sqlite_files(url)
-        try:
-            missing = bool(files) and not files[0].is_file()
-        except OSError as exc:  # e.g. a folder this account may not enter: a note, never an error
-            if snap is not None:
-                snap.notes.append(f"{what} unreadable: {type(exc).__name__}: {exc.strerror}")
-            yield None
-            return
-        if missing:
+        if _absent(url, what, snap):
             yield None
             return
         try:
