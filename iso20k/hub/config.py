@@ -29,7 +29,7 @@ from ..launch import AUDIT_EXTENSION
 from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
                              own_tree_without_following, remove_without_following)
 from ..settings import GRADERS_GROUP, Settings, env_name, read_settings
-from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, ROSTER_SYNC,  # noqa: F401 - named here too
+from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, REMINDERS, ROSTER_SYNC,  # noqa: F401
                     ROSTER_SYNC_SCOPES, SERVER_TOKEN_SCOPES, VERIFY, load_roles)
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
@@ -276,7 +276,7 @@ def prepare_state(settings: Settings) -> Path:
         runtime.mkdir(mode=0o711, exist_ok=True)
         os.lchown(runtime, 0, 0)
         runtime.chmod(0o711)
-        for service, account in ((RECORDS, records), (DASHBOARD, dashboard)):
+        for service, account in ((RECORDS, records), (DASHBOARD, dashboard), (REMINDERS, records)):
             fresh_owned_dir(runtime / service, account.pw_uid, account.pw_gid, 0o700)
         own_data_folder(Path(settings.data_dir), records.pw_uid, dashboard.pw_gid)
         close_home(grader)
@@ -523,6 +523,12 @@ def configure(c, settings: Settings) -> None:
          "user": settings.hub_dashboard_user, "cwd": "/",
          "command": [str(settings.hub_python), "-m", "iso20k.hub.verify_service"],
          "environment": dashboard_environment(settings)},
+        # The daily reminders (iso20k.hub.reminders_service): no address, no hub token; as the records
+        # account, the trail writer, with the store as its role (it adds trail entries and reminders).
+        {"name": REMINDERS, "display": False,
+         "user": settings.hub_records_user, "cwd": str(runtime_dir(settings, REMINDERS)),
+         "command": [str(settings.hub_python), "-m", "iso20k.hub.reminders_service"],
+         "environment": records_environment(settings, runtime_dir(settings, REMINDERS))},
     ]
     c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
                                 **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}
