@@ -202,6 +202,27 @@ def test_the_right_people_get_the_right_messages_on_the_right_days_in_their_lang
     entries = [e for e in trail.entries(store) if e.action in ("reminder-sent", "escalation-sent", "digest-sent")]
     assert sorted((e.details["rule"], e.details["to"], e.details["step"]) for e in entries) == sorted(keys)
     assert all(e.actor and e.recorded_at for e in entries)
+    # ... which the evidence pack lists (follow-up.csv), a department's pack that department's only
+    from iso20k.evidence.tables import follow_up_table
+
+    listed = follow_up_table(trail.entries(store), FIXED + timedelta(days=7), None)
+    assert sorted(int(r[0]) for r in listed.rows) == sorted(e.seq for e in entries)
+    department = company["people"][-1].department
+    mine = follow_up_table(trail.entries(store), FIXED + timedelta(days=7), department).rows
+    assert mine and all(r[5] == department or department in {people[i].department for i in r[7].split()}
+                        for r in mine)
+    assert follow_up_table(trail.entries(store), FIXED - timedelta(days=1), None).rows == []
+
+    # the dashboard's follow-up panel: per department, reminders and escalations sent
+    from iso20k.dashboard.follow_up_panel import follow_up_panel, read_follow_up
+    from iso20k.results import Snapshot
+
+    html = follow_up_panel(read_follow_up(settings.effective_db_url, Snapshot()), {department}, FIXED + timedelta(days=7),
+                           "zh", 1)
+    sent_there = [r for r in stored.rows(store) if r["department"] == department and r["state"] == "sent"]
+    escalated = sum(r["rule"] == "escalation" for r in sent_there)
+    assert f'data-reminders="{len(sent_there) - escalated}" data-escalations="{escalated}"' in html
+    assert "升级" in html
     store.close()
 
 

@@ -17,6 +17,7 @@ from ..texts import LANGUAGE_NAMES, role_label, t
 from ..texts.templating import Markup, html_parts
 from ..tracks import TRACKS, track_title
 from .certificates_panel import certificate_panel, read_certificates
+from .follow_up_panel import follow_up_panel, read_follow_up
 from .charts import completion_chart, department_bars, legend, score_histograms
 from ..results.views import Filters, View, build_view, options
 from .kernel_log import log
@@ -203,8 +204,9 @@ class Dashboard:
         self.outlook = w.HTML()
         self.message = w.HTML()
         self.certs = w.HTML()
+        self.follow_up = w.HTML()  # reminders and escalations per department (follow_up_panel.py)
         self.body = w.VBox([self.headline, self.table, self.outlook, self.chart, self.people, self.scores,
-                            self.certs])
+                            self.certs, self.follow_up])
         self.controls = w.HBox([self.track, self.department, self.role, self.as_of, self.reload_button],
                                layout=w.Layout(flex_flow="row wrap", gap="8px", margin="6px 0"))
         self.widget = w.VBox([w.HBox([self.lang]), self.header, self.controls, self.message, self.body],
@@ -334,7 +336,8 @@ class Dashboard:
         if not view.people:
             self.table.value = page().no_match(lang, self.version)
             for widget, name in ((self.chart, "chart"), (self.people, "people"), (self.scores, "scores"),
-                                 (self.outlook, "outlook"), (self.certs, "certificates")):
+                                 (self.outlook, "outlook"), (self.certs, "certificates"),
+                                 (self.follow_up, "follow-up")):
                 widget.value = page().blank(name, self.version)
             return
         header, rows = department_cells(view, lang)
@@ -351,6 +354,9 @@ class Dashboard:
         # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
                                              self.source.warning_days, lang, self.version, self.source.zone)
+        self.follow_up.value = follow_up_panel(read_follow_up(self.source.progress_url, snap),
+                                               {row.department for row in view.rows}, view.filters.as_of, lang,
+                                               self.version, self.source.zone)
 
     def _headline(self, view: View) -> str:
         tracks = [(track, track_title(track, self.language, short=True), percent_text(view.total.tracks[track]),

@@ -175,8 +175,9 @@ def _text(p: Part) -> str:
     lines = [p.greeting, ""]
     for para in p.paragraphs:
         lines += [para, ""]
+    colon = "：" if p.language == "zh" else ": "
     for label, url in p.links:
-        lines += [f"{label}: {url}", ""]
+        lines += [f"{label}{colon}{url}", ""]
     for table in p.tables:
         lines.append(table.caption)
         lines.append(" | ".join(table.header))
