@@ -437,7 +437,10 @@ def test_the_store_keeps_each_step_once_on_postgresql(postgres_url, tmp_path):
     assert stored.mark_failed(store, other, "421 later", False, 2) == "retry"
     assert stored.claim(store, "digest", "x@example.com", "week-of-2026-12-07", "x@example.com", "", []) == other
     assert stored.mark_failed(store, other, "421 later", False, 2) == "refused"
-    assert stored.refused_addresses(store) == {"x@example.com": "421 later"}
+    assert stored.refused_addresses(store) == {}  # given up: this message only, not the address
+    third = stored.claim(store, "overdue", "E2", "all-staff:2026-11-27:overdue-1", "e2@example.com", "Ops", [])
+    assert stored.mark_failed(store, third, "550 5.1.1 no such mailbox", True, 3) == "refused"
+    assert stored.refused_addresses(store) == {"e2@example.com": "550 5.1.1 no such mailbox"}
     store.close()
 
 

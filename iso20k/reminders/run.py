@@ -138,6 +138,12 @@ def _send(settings: Settings, store: ProgressStore, report: RunReport, lessons, 
     try:
         first = True
         for m in report.to_send:
+            try:
+                msg = compose(m, settings, lessons)
+            except (ValueError, TypeError) as exc:  # an address the e-mail library cannot write
+                report.held.append((m, f"the message could not be written ({exc}); correct the address in the roster"))
+                continue
+            subject = str(msg["Subject"])
             rid = stored.claim(store, m.rule, m.recipient, m.step, m.address, m.department,
                                [i.as_json() for i in m.items])
             if rid is None:  # another run took it meanwhile
@@ -145,8 +151,6 @@ def _send(settings: Settings, store: ProgressStore, report: RunReport, lessons, 
             if not first and settings.remind_pause_s:
                 sleep(settings.remind_pause_s)
             first = False
-            msg = compose(m, settings, lessons)
-            subject = str(msg["Subject"])
             try:
                 outcome = mailer.send(msg)
             except ConnectionLost as exc:

@@ -113,6 +113,8 @@ def mark_failed(store: "ProgressStore", reminder_id: int, detail: str, refused: 
 
 
 def refused_addresses(store: "ProgressStore") -> dict[str, str]:
-    """Addresses a mail server refused, with its answer: nothing more is sent to them until the
-    roster gives the person another address."""
-    return {x["address"].lower(): x["detail"] for x in rows(store) if x["state"] == "refused"}
+    """Addresses a mail server refused for good (a 5xx answer), with its answer: nothing more is
+    sent to them until the roster gives the person another address.  (A message given up after
+    its attempts holds back only itself.)"""
+    return {x["address"].lower(): x["detail"] for x in rows(store)
+            if x["state"] == "refused" and x["detail"][:1] == "5"}
