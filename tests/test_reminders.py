@@ -207,22 +207,28 @@ def test_the_right_people_get_the_right_messages_on_the_right_days_in_their_lang
 
     listed = follow_up_table(trail.entries(store), FIXED + timedelta(days=7), None)
     assert sorted(int(r[0]) for r in listed.rows) == sorted(e.seq for e in entries)
-    department = company["people"][-1].department
+    department = next(p.department for p in company["people"] if p.role == "manager" and p.due_dates["all-staff"] < FIXED)
     mine = follow_up_table(trail.entries(store), FIXED + timedelta(days=7), department).rows
-    assert mine and all(r[5] == department or department in {people[i].department for i in r[7].split()}
-                        for r in mine)
+    assert mine and all(r[2] == "digest" or r[5] == department or department in {people[i].department
+                                                                                  for i in r[7].split()} for r in mine)
+    assert {r[2] for r in mine} == {"before-due", "overdue", "escalation", "digest"}
     assert follow_up_table(trail.entries(store), FIXED - timedelta(days=1), None).rows == []
 
-    # the dashboard's follow-up panel: per department, reminders and escalations sent
-    from iso20k.dashboard.follow_up_panel import follow_up_panel, read_follow_up
-    from iso20k.results import Snapshot
+    # the dashboard's follow-up section: per department the viewer sees, reminders and escalations sent
+    from iso20k.dashboard import Dashboard, DataSource, Identity
 
-    html = follow_up_panel(read_follow_up(settings.effective_db_url, Snapshot()), {department}, FIXED + timedelta(days=7),
-                           "zh", 1)
+    manager = next(p for p in company["people"] if p.role == "manager" and p.department == department)
+    page = Dashboard(DataSource(_settings(world)), language="zh")
+    page.open_for(Identity(manager.employee_id.lower(), groups=("role-manager",)))
+    page.as_of.value = FIXED + timedelta(days=7)
     sent_there = [r for r in stored.rows(store) if r["department"] == department and r["state"] == "sent"]
     escalated = sum(r["rule"] == "escalation" for r in sent_there)
-    assert f'data-reminders="{len(sent_there) - escalated}" data-escalations="{escalated}"' in html
-    assert "升级" in html
+    assert f'data-reminders="{len(sent_there) - escalated}" data-escalations="{escalated}"' in page.follow_up.value
+    assert "升级" in page.follow_up.value and escalated
+    others = {p.department for p in company["people"]} - {department}
+    assert not any(d in page.follow_up.value for d in others)  # a manager sees their own department's only
+    page.as_of.value = FIXED - timedelta(days=1)
+    assert page.follow_up.value == ""  # nothing had gone out by then
     store.close()
 
 

@@ -37,7 +37,7 @@ from ..store import ProgressStore
 from ..store.company import module_completions
 from ..xapi import build_statements
 from .summary_pdf import render_summary
-from ..store import trail
+from ..store.trail import entries as trail_entries
 from .tables import (certificates_table, completion_table, exceptions_table, follow_up_table, matrix_table,
                      results_table)
 from .workbook import write_csv, write_xlsx
@@ -82,7 +82,7 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
 
     tables = [completion_table(snap, as_of, department), matrix_table(matrix), results_table(snap, as_of, department),
               certificates_table(certs, as_of, warning, snap.zone), exceptions_table(matrix),
-              follow_up_table(trail.entries(store), as_of, department, snap.zone)]
+              follow_up_table(trail_entries(store), as_of, department, snap.zone)]
     figures = {f"requirements_{k}": v for k, v in counts(matrix).items()}
     figures["employees"] = len(people)
     figures["certificates"] = len(certs)
