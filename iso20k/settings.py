@@ -546,51 +546,6 @@ class Settings(BaseSettings):
         "whether required training will be complete by then at the current pace.",
     )
 
-    @field_validator("time_zone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        if value:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"time_zone {value!r} is not a known IANA time zone (e.g. Asia/Shanghai)")
-        return value
-
-    def zone(self):
-        """The time zone for day boundaries (``time_zone``, else the server's own)."""
-        from datetime import datetime
-        from zoneinfo import ZoneInfo
-
-        return ZoneInfo(self.time_zone) if self.time_zone else datetime.now().astimezone().tzinfo
-
-    worker_results: Path | None = Field(
-        default=None,
-        description="Folder of grading workers' runs (<student>/<notebook>.ipynb) that nbgrader's "
-        "autograde, run with the course's configuration, takes instead of running the notebooks itself "
-        "('iso20k autograde' gives nbgrader its own folder). Empty: autograde runs them.",
-    )
-    jupyterhub_user: str = Field(
-        default="",
-        validation_alias=AliasChoices(JUPYTERHUB_USER, "jupyterhub_user"),
-        description="Set by JupyterHub (JUPYTERHUB_USER, not an ISO20K_ setting): the signed-in hub user whose "
-        "server this is; answers are recorded under this name (it wins over ISO20K_LEARNER_ID).",
-    )
-    jupyterhub_api_token: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices(JUPYTERHUB_API_TOKEN, "jupyterhub_api_token"),
-        description="Set by JupyterHub (JUPYTERHUB_API_TOKEN, not an ISO20K_ setting): this server's or "
-        "service's hub token, sent to the records service and the trail writer; never printed.",
-    )
-
-    lab_config_dir: Path | None = Field(
-        default=None,
-        description="Folder where 'iso20k lab' writes the learner JupyterLab configuration (news "
-        "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
-        "<data_dir>/lab-config.",
-    )
-
     # -- reminders and escalations (docs/reminders.md) ----------------------------------------------
     remind_rules: str = Field(
         default="before-due,overdue,escalation,certificate,digest",
@@ -716,6 +671,51 @@ class Settings(BaseSettings):
     def remind_before(self) -> list[int]:
         """The days before a due date on which employees are reminded, largest first."""
         return sorted({int(p) for p in _parse_list(self.remind_before_days)}, reverse=True)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        if value:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"time_zone {value!r} is not a known IANA time zone (e.g. Asia/Shanghai)")
+        return value
+
+    def zone(self):
+        """The time zone for day boundaries (``time_zone``, else the server's own)."""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.time_zone) if self.time_zone else datetime.now().astimezone().tzinfo
+
+    worker_results: Path | None = Field(
+        default=None,
+        description="Folder of grading workers' runs (<student>/<notebook>.ipynb) that nbgrader's "
+        "autograde, run with the course's configuration, takes instead of running the notebooks itself "
+        "('iso20k autograde' gives nbgrader its own folder). Empty: autograde runs them.",
+    )
+    jupyterhub_user: str = Field(
+        default="",
+        validation_alias=AliasChoices(JUPYTERHUB_USER, "jupyterhub_user"),
+        description="Set by JupyterHub (JUPYTERHUB_USER, not an ISO20K_ setting): the signed-in hub user whose "
+        "server this is; answers are recorded under this name (it wins over ISO20K_LEARNER_ID).",
+    )
+    jupyterhub_api_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices(JUPYTERHUB_API_TOKEN, "jupyterhub_api_token"),
+        description="Set by JupyterHub (JUPYTERHUB_API_TOKEN, not an ISO20K_ setting): this server's or "
+        "service's hub token, sent to the records service and the trail writer; never printed.",
+    )
+
+    lab_config_dir: Path | None = Field(
+        default=None,
+        description="Folder where 'iso20k lab' writes the learner JupyterLab configuration (news "
+        "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
+        "<data_dir>/lab-config.",
+    )
 
     @model_validator(mode="after")
     def _one_list_of_trainers(self) -> Settings:
