@@ -32,6 +32,7 @@ A true/false formative question has no key text; only rule 1 applies to it, with
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import string
 import unicodedata
@@ -60,8 +61,10 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").lower()
 
 
+@functools.lru_cache(maxsize=65536)
 def tokens(text: str, language: str) -> frozenset[str]:
-    """English: content words; Chinese: character bigrams (see the module's rule)."""
+    """English: content words; Chinese: character bigrams (see the module's rule).  Cached: the
+    check compares every exam item with every formative question, so each text recurs often."""
     text = normalise(text)
     if language == "en":
         return frozenset(w for w in _WORD.findall(text) if w not in _STOP)
