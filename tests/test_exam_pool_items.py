@@ -38,7 +38,8 @@ KEYS = {"id", "kind", "points", "difficulty", "clauses", "scenario", "prompt", "
 DIFFICULTIES = ("easy", "medium", "hard")
 #: Share of items whose keyed option is strictly the longest, per language, at most.
 MAX_LONGEST_KEY = 0.35
-ALL_NONE_EN = re.compile(r"\b(all|none|both|neither) of (the )?(above|these|them|the options|the others)\b", re.I)
+ALL_NONE_EN = re.compile(r"\b(all|none|both|neither) of (the )?(above|options|other options|others)\b"
+                         r"|^(all|none|both|neither) of (them|these)\W*$", re.I)
 ALL_NONE_ZH = re.compile(r"以上(都|皆|均|全)|都不(对|正确)|均不(对|正确)|全部正确")
 #: ASCII punctuation a Chinese text must not use (a colon or full stop between ASCII characters,
 #: as in "ISO/IEC 20000-1:2018" or "8.6.1", is part of a name or number).
