@@ -36,7 +36,7 @@ AREAS = {
 }
 KEYS = {"id", "kind", "points", "difficulty", "clauses", "scenario", "prompt", "options", "answer", "explanation"}
 DIFFICULTIES = ("easy", "medium", "hard")
-#: Share of items whose keyed option is strictly the longest, per language, at most.
+#: Share of items whose keyed option is strictly the longest (or strictly the shortest), per language, at most.
 MAX_LONGEST_KEY = 0.35
 ALL_NONE_EN = re.compile(r"\b(all|none|both|neither) of (the )?(above|options|other options|others)\b"
                          r"|^(all|none|both|neither) of (them|these)\W*$", re.I)
@@ -52,7 +52,7 @@ def pool_files() -> list[Path]:
 
 @lru_cache(maxsize=None)
 def load(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 def items_of(assignment: str) -> list[tuple[Path, dict]]:
@@ -124,18 +124,24 @@ def test_key_letters_and_difficulties_are_spread(assignment):
 
 
 @pytest.mark.parametrize("assignment", sorted(AREAS))
-def test_the_key_is_not_the_only_long_option(assignment):
+def test_the_key_is_not_the_only_long_or_short_option(assignment):
+    """Length must not give the key away: strictly the longest option, or strictly the shortest (the
+    over-correction), each in at most MAX_LONGEST_KEY of the items, per language (chance is ~25 %)."""
     items = items_of(assignment)
     for lang in ("en", "zh"):
-        longest = []
+        longest, shortest = [], []
         for path, item in items:
             lengths = [len(o[lang]) for o in item["options"]]
             key = "ABCD".index(item["answer"])
-            if all(lengths[key] > n for i, n in enumerate(lengths) if i != key):
+            others = [n for i, n in enumerate(lengths) if i != key]
+            if all(lengths[key] > n for n in others):
                 longest.append(item["id"])
-        assert len(longest) <= MAX_LONGEST_KEY * len(items), (
-            f"{assignment} ({lang}): the keyed option is strictly the longest in {len(longest)} of {len(items)} "
-            f"items (at most {MAX_LONGEST_KEY:.0%}); lengthen a distractor in some of: {longest}")
+            if all(lengths[key] < n for n in others):
+                shortest.append(item["id"])
+        for which, ids in (("longest", longest), ("shortest", shortest)):
+            assert len(ids) <= MAX_LONGEST_KEY * len(items), (
+                f"{assignment} ({lang}): the keyed option is strictly the {which} in {len(ids)} of {len(items)} "
+                f"items (at most {MAX_LONGEST_KEY:.0%}); rebalance option lengths in some of: {ids}")
 
 
 def test_no_all_or_none_of_the_above_and_clean_chinese():
