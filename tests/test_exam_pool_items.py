@@ -118,9 +118,10 @@ def test_key_letters_and_difficulties_are_spread(assignment):
             m = len(load(path)["items"])
             assert all(abs(per_file[c] - m / 4) <= 2 for c in "ABCD"), f"{path}: key letters {dict(per_file)}"
     share = Counter(it["difficulty"] for it in items)
-    assert 0.2 <= share["easy"] / n <= 0.4, f"{assignment}: {dict(share)} (aim ~30 % easy)"
+    # Aim ~30/50/20; the key-personnel and document-writing blueprints draw 30 % hard, so up to 35 %.
+    assert 0.15 <= share["easy"] / n <= 0.4, f"{assignment}: {dict(share)} (aim ~30 % easy)"
     assert 0.4 <= share["medium"] / n <= 0.6, f"{assignment}: {dict(share)} (aim ~50 % medium)"
-    assert 0.1 <= share["hard"] / n <= 0.3, f"{assignment}: {dict(share)} (aim ~20 % hard)"
+    assert 0.1 <= share["hard"] / n <= 0.35, f"{assignment}: {dict(share)} (aim ~20 % hard, up to 35 %)"
 
 
 @pytest.mark.parametrize("assignment", sorted(AREAS))
