@@ -212,6 +212,23 @@ class Settings(BaseSettings):
         description="Seconds after which a dashboard kernel with no page open is shut down (Voila "
         "cannot shut it down itself when a tab is closed).",
     )
+    dashboard_max_kernels: int = Field(
+        default=12, ge=1,
+        description="Most dashboard pages served at once, each with a kernel of its own (about 120 MB "
+        "with a company's record: 12 take about 1.5 GB, plus the prepared ones of dashboard_pool_size). "
+        "A viewer beyond it gets a short 'the dashboard is busy' page in both languages that retries "
+        "by itself and opens the dashboard as soon as a page is closed or culled.",
+    )
+    dashboard_busy_retry_s: int = Field(
+        default=5, ge=1,
+        description="Seconds between the retries of the 'dashboard is busy' page (dashboard_max_kernels).",
+    )
+    dashboard_cull_open_pages: bool = Field(
+        default=True,
+        description="Also shut down the kernel of a page still open but unused for dashboard_cull_idle_s "
+        "(a tab left open overnight does not hold one of the dashboard_max_kernels; its charts stay "
+        "on screen, and reloading the page gives fresh ones).",
+    )
     roster_confirm_inactive_share: float = Field(
         default=0.10, ge=0, le=1,
         description="A roster import that would mark more than this share of the active employees "
