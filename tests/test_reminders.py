@@ -477,21 +477,21 @@ def test_the_schedule_runs_every_day_at_its_time_with_an_injected_clock():
     assert next_run(datetime(2026, 12, 7, 7, 0, tzinfo=zone), "07:00", zone) == datetime(2026, 12, 7, 7, 0, tzinfo=zone)
 
 
-def test_the_hub_starts_the_reminders_service_with_the_hub(tmp_path, monkeypatch):
-    """The service is declared in the hub's configuration: started with the hub, as the records
-    account, with the store and its own runtime folder, no address and no token."""
-    import ast
+def test_the_hub_starts_the_reminders_service_with_the_hub(tmp_path):
+    """The service is in the hub's configuration: started with the hub, as the records account,
+    with the records service's store and its own runtime folder, no address; tests/test_hub.py
+    sees it running under a real hub."""
+    from iso20k.hub.config import hub_services
 
-    from iso20k.hub import config
-
-    source = Path(config.__file__).read_text(encoding="utf-8")
-    assert '"command": [str(settings.hub_python), "-m", "iso20k.hub.reminders_service"]' in source
-    tree = ast.parse(source)
-    services = next(n for n in ast.walk(tree) if isinstance(n, ast.Assign)
-                    and ast.unparse(n.targets[0]) == "c.JupyterHub.services")
-    mine = next(d for d in services.value.elts if "REMINDERS" in ast.unparse(d))
-    text = ast.unparse(mine)
-    assert "settings.hub_records_user" in text and "records_environment" in text and "url" not in text
+    settings = Settings(env_file="", hub_state_dir=tmp_path / "state", db_url="postgresql+psycopg://o@db/x",
+                        hub_records_db_url="postgresql+psycopg://rec:pw@db/x", smtp_host="smtp.example.com")
+    (tmp_path / "state").mkdir()
+    mine = next(s for s in hub_services(settings, tmp_path / "state") if s["name"] == "reminders")
+    assert mine["user"] == settings.hub_records_user and "url" not in mine
+    assert mine["command"][-2:] == ["-m", "iso20k.hub.reminders_service"]
+    assert mine["environment"]["ISO20K_DB_URL"] == settings.hub_records_db_url
+    assert mine["environment"]["ISO20K_SMTP_HOST"] == "smtp.example.com"
+    assert mine["cwd"].endswith("run/reminders")
     import iso20k.hub.reminders_service as service
 
     assert service.ACTOR == "reminders service"

@@ -569,9 +569,10 @@ def hub_services(settings: Settings, state: Path) -> list[dict]:
     ]
     if settings.hub_services_managed:
         return services
-    # on their own: the hub knows each by its address and its token (which its deployment holds too)
+    # on their own: the hub knows each by its address and its token (which its deployment holds too);
+    # the reminders need neither (they run beside the records service: docs/reminders.md)
     return [{**{k: v for k, v in service.items() if k not in ("user", "cwd", "command", "environment")},
-             "api_token": token(service["name"])} for service in services]
+             "api_token": token(service["name"])} for service in services if service["name"] != REMINDERS]
 
 
 def external_service_token(settings: Settings, service: str) -> str:
