@@ -98,7 +98,7 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
         ticks = nice_ticks(max(bins))
         size = 11
         left = 8 + max(text_width(str(v), size) for v in ticks)
-        w, h, top, bottom, right = 340, 200, 24, 36, 8  # the band above ``top`` holds the pass-mark label
+        w, h, top, bottom, right = 340, 200, 24, 36, 14  # the band above ``top`` holds the pass-mark label
         plot_h = h - bottom - top
         bar = (w - left - right) / 10
         summary = t("{n} graded · median {median}%", language, n=len(values), median=f"{median(values):.0f}")
@@ -121,7 +121,8 @@ def score_histograms(view: View, pass_marks: dict[str, float], language: str) ->
                            f'<title>{i * 10}–{i * 10 + 10}%: {count} {escape(status_label(part, language))}'
                            f'</title></rect>')
                 y0 -= bh
-            svg.append(f'<text class="iso20k-tick" x="{x + bar / 2:.1f}" y="{h - bottom + 13}" '
+        for i in range(0, 11, 2):  # the bins' edges: 0, 20, ..., 100
+            svg.append(f'<text class="iso20k-tick" x="{left + i * bar:.1f}" y="{h - bottom + 15}" '
                        f'text-anchor="middle">{i * 10}</text>')
         mx = left + (w - left - right) * mark / 100
         label = t("pass mark {mark}%", language, mark=f"{mark:g}")
@@ -166,8 +167,8 @@ def completion_chart(history: list, language: str) -> str:
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{COLOURS["passed"]}" '
                      f'data-day="{day.isoformat()}" data-passed="{passed}" data-required="{required}">'
                      f'<title>{day.isoformat()}: {passed} / {required} ({100 * share:.0f}%)</title></circle>')
-    parts.append(f'<text class="iso20k-tick" x="{left:.1f}" y="{h - 8}">{history[0][0].isoformat()}</text>')
-    parts.append(f'<text class="iso20k-tick" x="{w - right}" y="{h - 8}" text-anchor="end">'
+    parts.append(f'<text class="iso20k-day" x="{left:.1f}" y="{h - 8}">{history[0][0].isoformat()}</text>')
+    parts.append(f'<text class="iso20k-day" x="{w - right}" y="{h - 8}" text-anchor="end">'
                  f'{history[-1][0].isoformat()}</text>')
     axis = t("passed, % of required", language)
     parts.append(f'<text x="{left:.1f}" y="{top - 12}" fill="#555">{escape(axis)}</text></svg>')
