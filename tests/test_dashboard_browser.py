@@ -295,7 +295,9 @@ MEASURE_LABELS = """() => {
   for (const hist of document.querySelectorAll('.iso20k-hist')) {
     const svg = hist.querySelector('svg');
     if (!svg) continue;
-    const mark = svg.querySelector('.iso20k-passmark').getBoundingClientRect();
+    const label = svg.querySelector('.iso20k-passmark');
+    if (!label) { problems.push(`${hist.dataset.track}: no pass-mark label`); continue; }
+    const mark = label.getBoundingClientRect();
     for (const rect of svg.querySelectorAll('rect')) {
       const r = rect.getBoundingClientRect();
       if (r.left < mark.right && mark.left < r.right && r.top < mark.bottom && mark.top < r.bottom)
