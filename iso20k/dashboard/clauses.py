@@ -9,6 +9,9 @@ from ..texts import N_, t
 
 #: clause number -> its title in the standard (English, translated through the catalogue).
 TITLES = {
+    "1": N_("Scope"),
+    "2": N_("Normative references"),
+    "3": N_("Terms and definitions"),
     "4": N_("Context of the organization"),
     "4.1": N_("Understanding the organization and its context"),
     "4.2": N_("Understanding the needs and expectations of interested parties"),
