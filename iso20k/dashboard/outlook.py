@@ -11,7 +11,9 @@ from datetime import date, timedelta
 from ..results.views import View
 from ..results import Snapshot
 # readiness for the audit is the record's (the reminders' digest shows the same figures)
-from ..results.readiness import PACE_DAYS, Readiness, pass_days, readiness  # noqa: F401 - re-exported
+from ..results.readiness import (  # noqa: F401 - re-exported
+    PACE_DAYS, Readiness, Verdict, latest_due_dates, pass_days, readiness, verdict,
+)
 
 #: A clause needs this many answers before its share of wrong answers is shown.
 MIN_ANSWERS = 5

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from urllib.parse import quote
 
 from ..results.due_steps import due_text
+from ..results.readiness import readiness_cells
 from ..results.views import department_cells
 from ..settings import LANGUAGES, Settings
 from ..texts import t
@@ -144,17 +145,7 @@ def part(reminder: Reminder, lang: str, settings: Settings, lessons: dict[tuple[
                     day=view.filters.as_of.isoformat(), employees=view.employees, overdue=view.overdue_people)]
     header, rows = department_cells(view, lang)
     tables = [Table(t("Completion by department and track", lang), header, rows)]
-    ready_header = [t("Department", lang), t("required", lang), t("trained", lang),
-                    t("passed per week (last 4 weeks)", lang), t("all trained by, at this pace", lang)]
-    if audit is not None:
-        ready_header.append(t("ready by {audit}?", lang, audit=audit.isoformat()))
-    ready_rows = []
-    for r in ready:
-        row = [r.department, str(r.required), str(r.passed), f"{r.per_week:.1f}",
-               r.finish.isoformat() if r.finish else t("not at this pace", lang)]
-        if audit is not None:
-            row.append(t("on track", lang) if r.ready else t("NOT on track", lang))
-        ready_rows.append(row)
+    ready_header, ready_rows = readiness_cells(ready, audit, lang)  # the dashboard's own table
     tables.append(Table(t("Readiness for the audit", lang), ready_header, ready_rows))
     if reminder.items:
         tables.append(_overdue_table(reminder.items, lang))
