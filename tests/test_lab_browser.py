@@ -31,7 +31,7 @@ def lab(tmp_path):
 
 @pytest.mark.parametrize("language, prompt, check, verdict", [
     ("en", "Who in the company needs to know", "Check answer", "Correct!"),
-    ("zh", "公司里哪些人需要了解", "检查答案", "回答正确"),
+    ("zh", "公司里哪些人需要了解", "提交答案", "回答正确"),
 ])
 def test_quiz_renders_and_records_in_jupyterlab(lab, language, prompt, check, verdict):
     base, db = lab

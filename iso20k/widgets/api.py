@@ -57,7 +57,7 @@ def language_picker(*, session: QuizSession | None = None) -> w.HBox:
     label = w.HTML()
 
     def show(_=None):
-        label.value = f"<b>{html.escape(t('Language', session.language))}:</b>"
+        label.value = f"<b>{html.escape(t('Language:', session.language))}</b>"
         buttons.value = session.language
 
     buttons.observe(lambda c: session.set_language(c["new"]), names="value")
