@@ -7,7 +7,7 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..texts import N_, t
+from ..texts import N_, html_lang, t
 from ..tracks import track_title
 from ..sections import heading_text
 from .diagrams import img_tag
@@ -62,10 +62,21 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         else:
             cells.append(new_markdown_cell(t("**You have reached the end of this track.** Go back to the "
                                              "[start page](../START_HERE.ipynb).", lang)))
+    if not source.meta.get("bilingual"):
+        for cell in cells:
+            if cell.cell_type == "markdown":
+                cell.source = in_language(cell.source, lang)
     nb = new_notebook(cells=cells, metadata=dict(METADATA))
     for index, cell in enumerate(nb.cells):
         cell["id"] = _cell_id(source, index)
     return nb
+
+
+def in_language(markdown: str, language: str) -> str:
+    """``markdown`` inside ``<div lang="...">``: the browser then draws Chinese with Simplified
+    Chinese glyphs whatever JupyterLab's own language (its sanitizer keeps ``lang``).  The blank
+    lines around it keep the Markdown inside a Markdown block (CommonMark's HTML block ends there)."""
+    return f'<div lang="{html_lang(language)}">\n\n{markdown}\n\n</div>'
 
 
 def _code(source: str):
