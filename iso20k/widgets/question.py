@@ -9,6 +9,7 @@ import ipywidgets as w
 from ..banks import Question
 from .answer_area import LiveRegion
 from .inputs import make_input
+from .language_mark import carry_language
 from ..sections import heading_anchor, heading_text
 from .session import QuizSession
 from ..texts import N_, t
@@ -47,6 +48,7 @@ class QuestionWidget(w.VBox):
                                  layout=w.Layout(align_items="center", grid_gap="12px")),
                           self.feedback], layout=_CARD)
         self.add_class("iso20k-question")
+        carry_language(self, session)
         session.observe(self._on_language, names="language")
         self.relabel(session.language)
 
