@@ -7,6 +7,7 @@ test_lab_browser."""
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -196,6 +197,7 @@ def test_lesson_markdown_cells_carry_their_language_and_still_render():
     course = REPO_ROOT / "course"
     lessons = sorted(course.glob("*/*.??.ipynb"))
     assert len(lessons) >= 34
+    pictures = 0
     for path in lessons:
         lang = html_lang(path.suffixes[-2].lstrip("."))
         for index, source in _markdown_cells(json.loads(path.read_text(encoding="utf-8"))):
@@ -204,6 +206,11 @@ def test_lesson_markdown_cells_carry_their_language_and_still_render():
             rendered = MARKDOWN.render(source)
             assert rendered.startswith(f'<div lang="{lang}">\n<') and rendered.rstrip().endswith("</div>")
             assert not re.search(r"^\s*(#|\*\*|- )", _plain(rendered), flags=re.M), (path, index)
+            for picture in re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', source):
+                # a picture is a document of its own: its text needs its own lang
+                assert f'<svg xml:lang="{lang}" lang="{lang}" ' in base64.b64decode(picture).decode(), (path, index)
+            pictures += source.count("<img ")
+    assert pictures >= 20
 
 
 # -- wording --------------------------------------------------------------------------------------

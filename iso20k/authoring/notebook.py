@@ -103,7 +103,7 @@ def _body_cells(source: ModuleSource, toc: str, sections: bool = False) -> list:
             else:
                 cells.append(_code(f"quiz({json.dumps(block.question_id)})"))
         elif isinstance(block, Diagram):
-            cells.append(new_markdown_cell(img_tag(block.spec)))
+            cells.append(new_markdown_cell(img_tag(block.spec, source.language)))
         elif isinstance(block, Code):
             cells.append(_code(block.source))
         elif isinstance(block, Toc):
