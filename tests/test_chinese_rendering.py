@@ -12,6 +12,7 @@ import html
 import json
 import re
 from functools import cache
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -211,6 +212,44 @@ def test_lesson_markdown_cells_carry_their_language_and_still_render():
                 assert f'<svg xml:lang="{lang}" lang="{lang}" ' in base64.b64decode(picture).decode(), (path, index)
             pictures += source.count("<img ")
     assert pictures >= 20
+
+
+class _LangOfText(HTMLParser):
+    """Each text of an HTML fragment with the ``lang`` of its closest element that has one."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+    def __init__(self, outer: str):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, str]] = [("", outer)]
+        self.texts: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag not in self.VOID:
+            self.stack.append((tag, dict(attrs).get("lang") or self.stack[-1][1]))
+
+    def handle_endtag(self, tag):
+        while len(self.stack) > 1:
+            if self.stack.pop()[0] == tag:
+                break
+
+    def handle_data(self, data):
+        if data.strip():
+            self.texts.append((self.stack[-1][1], data))
+
+
+def test_every_chinese_word_of_the_course_is_marked_chinese():
+    """In every notebook of course/ (the bilingual start page and English lessons quoting Chinese
+    terms included), Chinese text sits inside ``lang="zh-Hans"`` when rendered, the way JupyterLab
+    shows the page with its English interface (``lang="en"``)."""
+    unmarked = []
+    for path in sorted((REPO_ROOT / "course").rglob("*.ipynb")):
+        for index, source in _markdown_cells(json.loads(path.read_text(encoding="utf-8"))):
+            parser = _LangOfText("en")
+            parser.feed(MARKDOWN.render(source))
+            unmarked += [f"{path.relative_to(REPO_ROOT)}, cell {index}: {text.strip()[:40]!r} in lang={lang}"
+                         for lang, text in parser.texts if lang != "zh-Hans" and re.search(f"[{HAN}]", text)]
+    assert unmarked == [], "\n".join(unmarked)
 
 
 # -- wording --------------------------------------------------------------------------------------
