@@ -44,9 +44,9 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         minutes = t("about {n} minutes", lang, n=source.meta.get("minutes", 15))
         start = t("[Start page](../START_HERE.ipynb)", lang)
         how = t("**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once (with Chinese "
-                "menus: <span lang=\"zh-Hans\">**运行 ▸ 运行所有单元格**</span>). Then answer each question and press **Check answer**; your "
-                "progress is saved automatically. A wrong answer links back to the part of the lesson that explains "
-                "it.", lang)
+                "menus: <span lang=\"zh-Hans\">**运行 ▸ 运行所有单元格**</span>). Then answer each question and "
+                "press **Check answer**; your progress is saved automatically. A wrong answer links back to the part "
+                "of the lesson that explains it.", lang)
         header = (f"# {source.meta['title']}\n\n*{track_title(source.track, lang)} · {module} {source.order} · "
                   f"{minutes}* · [<span lang=\"{html_lang(other)}\">{t(VERSION_NAMES[other], other)}</span>]"
                   f"({source.stem}.{other}.ipynb) · {start}\n\n{how}")
