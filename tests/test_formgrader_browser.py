@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 
-from browser import TOKEN, chromium_page, jupyter_lab
+from browser import LOCAL_HOSTS, TOKEN, chromium_page, jupyter_lab, outside_requests
 from iso20k.grading.parallel import autograde
 from iso20k.settings import REPO_ROOT
 from nbgrader_course import fill, new_course, submit
@@ -22,7 +22,6 @@ pytestmark = pytest.mark.slow
 A = "key-personnel-assessment"
 STUDENT = "E900"
 ANSWER = "Written answer of E900: clause 8.5.1 requires approval before implementation; 3 of 20 changes had none."
-LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
 
 def api(base: str, endpoint: str):
@@ -100,7 +99,6 @@ def test_a_written_task_is_graded_beside_its_answer_with_the_rubric_and_no_inter
         else:
             raise AssertionError(f"the score typed in formgrader was not saved: {task}")
 
-    outside = [u for u in requests if urllib.parse.urlsplit(u).hostname not in LOCAL_HOSTS | {None}]
-    assert not outside, f"requests to the internet: {outside}"
+    assert requests and not outside_requests(requests), f"requests to the internet: {outside_requests(requests)}"
     assert any("/static/jupyter_server_mathjax/MathJax.js" in u for u in requests)
     assert not [e for e in console_errors if "MathJax" in e], console_errors
