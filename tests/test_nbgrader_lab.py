@@ -129,6 +129,7 @@ def test_a_written_task_is_graded_beside_its_answer_with_the_rubric_and_no_inter
             page.goto(f"{base}{path}?token={TOKEN}", wait_until="networkidle")
         page.goto(f"{base}/formgrader/submissions/{submission['id']}/?token={TOKEN}", wait_until="networkidle")
         answer = page.locator(".iso20k-answer", has_text=ANSWER)  # labelled as the learner's
+        assert page.locator(".nbgrader_cell .nbgrader-label", has_text="Score and rubric").count() == 1
         score = page.locator("input.score#t1-task")
         answer_box, score_box = answer.bounding_box(), score.bounding_box()
         gap = score_box["y"] - (answer_box["y"] + answer_box["height"])
