@@ -89,14 +89,16 @@ def _question_markdown(number: int, item: Item) -> str:
 
 def written_task_cells(number: int, item: Item) -> list:
     """The task, the learner's answer, then the scored task cell with the rubric (for the grader
-    only: generate_assignment removes the mark-scheme region, leaving learners the note above it)."""
+    only: generate_assignment removes the mark-scheme region, leaving learners the note above it).
+    The box's tags share the markers' lines, so the region's own lines are the rubric's text only
+    (feedback redacts any output quoting one of them)."""
     pts = _pts(item.points)
     task = (f"### {number}. Written task · 书面题 ({pts} points · {pts} 分)\n\n"
             f"{item.prompt.en.strip()}\n\n---\n\n{item.prompt.zh.strip()}")
     scored = (f"*Your trainer marks this written task ({pts} points). · 本书面题由培训负责人评分（{pts} 分）。*\n\n"
-              f"{SCHEME_BEGIN}\n<div class=\"{RUBRIC_CLASS}\">\n\n"
+              f"{SCHEME_BEGIN}<div class=\"{RUBRIC_CLASS}\">\n\n"
               f"**Rubric (graders only) · 评分标准（仅评分人可见）**\n\n"
-              f"{item.rubric.en.strip()}\n\n{item.rubric.zh.strip()}\n\n</div>\n{SCHEME_END}")
+              f"{item.rubric.en.strip()}\n\n{item.rubric.zh.strip()}\n\n</div>{SCHEME_END}")
     return [new_markdown_cell(task, metadata=_meta(f"{item.id}-text", locked=True)),
             new_markdown_cell("*Double-click here and write your answer. · 双击此处，写下您的答案。*"),
             new_markdown_cell(scored, metadata=_meta(f"{item.id}-task", locked=True, task=True, points=item.points))]
