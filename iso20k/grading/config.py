@@ -60,6 +60,30 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     if worker_results:
         use_worker_results(c, worker_results)
     c.ExportApp.plugin_class = "iso20k.grading.export.PassFailExportPlugin"
+    use_course_templates(c)
+
+
+#: The course's nbconvert templates for nbgrader's pages (see the templates' own notes).
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+
+def nbgrader_templates() -> str:
+    """nbgrader's own formgrader templates (``formgrade/``, ``feedback/``), found without
+    importing nbgrader's server code."""
+    import importlib.util
+
+    package = importlib.util.find_spec("nbgrader").submodule_search_locations[0]
+    return os.path.join(package, "server_extensions", "formgrader", "templates")
+
+
+def use_course_templates(c) -> None:
+    """Formgrader's grading view (template ``formgrade``) and the feedback pages (``feedback``)
+    look first in the course's templates, then in nbgrader's (which nbgrader itself names, and
+    which the course's pages extend as ``formgrade/index.html.j2``): MathJax from the local
+    server in formgrader, off in feedback, so no page asks the internet; the rubric as a box."""
+    ours, theirs = TEMPLATES, nbgrader_templates()
+    c.HTMLExporter.extra_template_basedirs = [ours, theirs]
+    c.HTMLExporter.extra_template_paths = [theirs]
 
 
 #: nbgrader's exchange plugins of the course (:mod:`iso20k.grading.exchange`), by ExchangeFactory trait.
