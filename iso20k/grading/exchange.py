@@ -77,6 +77,19 @@ def _name_of(uid: int) -> str:
         return f"uid {uid}"
 
 
+def student_account(student: str) -> int | None:
+    """The operating-system account (uid) hand-ins and feedback of nbgrader student ``student``
+    belong to: the account of that name; on one machine (the ISO20K_EXCHANGE_ONE_ACCOUNT setting)
+    a learner without an account of their own learns under this one.  None: nobody's."""
+    try:
+        return pwd.getpwnam(student).pw_uid
+    except KeyError:
+        pass
+    from ..settings import read_settings
+
+    return os.geteuid() if read_settings().one_account_exchange else None
+
+
 def quarantine_folder(exchange_root: str | os.PathLike, course_id: str) -> Path:
     return Path(exchange_root) / course_id / QUARANTINE
 
@@ -325,10 +338,7 @@ class OwnedCollect(ExchangeCollect):
         self.src_records = [recs[0] for recs in self.candidates.values()]
 
     def _student_uid(self, student: str) -> int | None:
-        try:
-            return pwd.getpwnam(student).pw_uid
-        except KeyError:
-            return None
+        return student_account(student)
 
     def _open_hand_in(self, rec: dict) -> int:
         """The hand-in's folder, opened without following a link, checked to be the student's."""
@@ -582,9 +592,8 @@ class PrivateReleaseFeedback(ExchangeReleaseFeedback):
             student_id, notebook_id = m.group("student_id"), m.group("notebook_id")
             if student_id in exclude:
                 continue
-            try:
-                uid = pwd.getpwnam(student_id).pw_uid
-            except KeyError:
+            uid = student_account(student_id)
+            if uid is None:
                 self.log.error(f"Feedback for '{student_id}' not released: there is no account of that name")
                 continue
             feedback_dir = os.path.dirname(html_file)
