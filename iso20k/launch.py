@@ -127,7 +127,8 @@ def learner_nbgrader_config(settings: Settings, learner_id: str) -> Path:
     """nbgrader's configuration for the learner's Assignment List on one machine (a folder for
     ``JUPYTER_CONFIG_PATH``): the course, its exchange, the course's exchange plugins, and the
     learner id as nbgrader's student id, so a hand-in is named for the learner (not for the
-    operating-system account every learner of this machine shares)."""
+    operating-system account every learner of this machine shares), and the learner's own nbgrader
+    cache (where nbgrader keeps copies of hand-ins and finds the feedback to fetch)."""
     import json
 
     from .grading.config import EXCHANGE_FACTORY, exchange_root
@@ -135,10 +136,14 @@ def learner_nbgrader_config(settings: Settings, learner_id: str) -> Path:
 
     folder = Path(learner_lab_config_dir(settings)) / "nbgrader" / learner_id
     folder.mkdir(parents=True, exist_ok=True)
+    # nbgrader keeps a copy of each hand-in in its cache and looks there for the feedback to
+    # fetch, whoever handed it in: each learner of this machine has a cache of their own.
+    cache = Path(settings.data_dir).resolve() / "nbgrader-cache" / learner_id
+    cache.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = json.dumps({
         "CourseDirectory": {"course_id": COURSE_ID, "student_id": learner_id},
         "Exchange": {"root": str(exchange_root(Path(settings.course_root).resolve(), settings)),
-                     "path_includes_course": True},
+                     "path_includes_course": True, "cache": str(cache)},
         "ExchangeFactory": EXCHANGE_FACTORY,
     }, indent=1, sort_keys=True) + "\n"
     target = folder / "nbgrader_config.json"
