@@ -734,7 +734,8 @@ def lab_cmd(learner: str | None, trainer: bool, no_browser: bool) -> None:
     from .grading.environment import nbgrader_env
     from .lab_settings import write_learner_lab_config
     from .launch import (as_root_checked, deliver_learner_folder, lab_command, learner_lab_config_dir,
-                         learner_nbgrader_config, learner_url, trainer_lab_command, trainer_token, trainer_url, workspaces_dir)
+                         learner_nbgrader_config, learner_start_url, learner_url, trainer_lab_command,
+                         trainer_token, trainer_url, workspaces_dir)
     from .private_paths import require_trusted
 
     settings = get_settings()
@@ -780,7 +781,7 @@ def lab_cmd(learner: str | None, trainer: bool, no_browser: bool) -> None:
         if settings.one_account_exchange:  # hand-ins named for this learner, in the course's exchange
             folder = learner_nbgrader_config(settings, learner_id)
             env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(folder), env["JUPYTER_CONFIG_PATH"]])
-        argv = lab_command(settings, open_browser=not no_browser, root=root, default_url="/lab/tree/START_HERE.ipynb",
+        argv = lab_command(settings, open_browser=not no_browser, root=root, default_url=learner_start_url(settings),
                            extra_args=[*launch.args, f"--LabApp.workspaces_dir={workspaces_dir(settings, learner_id)}"])
         who = f"JupyterLab for learner '{learner_id}'"
         click.echo(f"Learner {learner_id}: JupyterLab at {learner_url(settings)}, in the learner's own folder {root} "

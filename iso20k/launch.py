@@ -110,9 +110,12 @@ def learner_folder(settings: Settings, learner_id: str) -> Path:
 
 def deliver_learner_folder(settings: Settings, learner_id: str):
     """Deliver the course notebooks (``ISO20K_COURSE_DIR``) into the learner's folder exactly as the
-    hub delivers them into a home (:func:`iso20k.hub.deliver.deliver`: new and unchanged lessons
-    updated, a lesson the learner changed kept with the new version beside it).  Only the learners'
-    notebooks and pictures are copied: no answer keys, exams, gradebook or hand-ins.  Returns the
+    hub delivers them into a home: into its ``ISO20K_HUB_HOME_COURSE_FOLDER`` (``iso20k-course``)
+    with :func:`iso20k.hub.deliver.deliver` (new and unchanged lessons updated, a lesson the learner
+    changed kept with the new version beside it).  Only the learners' notebooks and pictures are
+    copied: no answer keys, exams, gradebook or hand-ins.  nbgrader fetches assessments beside it,
+    into ``iso20k/`` (the course id), which is why the course is one folder down: a notebook run
+    in a folder holding ``iso20k/`` would import that folder instead of the package.  Returns the
     folder and what was delivered."""
     from .hub.deliver import deliver
 
@@ -120,7 +123,12 @@ def deliver_learner_folder(settings: Settings, learner_id: str):
     folder.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     folder.mkdir(exist_ok=True, mode=0o700)
     folder.chmod(0o700)  # the learner's work is theirs (other accounts of the machine never read it)
-    return folder, deliver(Path(settings.course_dir).resolve(), folder)
+    return folder, deliver(Path(settings.course_dir).resolve(), folder / settings.hub_home_course_folder)
+
+
+def learner_start_url(settings: Settings) -> str:
+    """The start page in the learner's lab (rooted at the learner's folder), as on the hub."""
+    return f"/lab/tree/{settings.hub_home_course_folder}/START_HERE.ipynb"
 
 
 def learner_nbgrader_config(settings: Settings, learner_id: str) -> Path:
@@ -189,7 +197,7 @@ def trainer_url(settings: Settings) -> str:
 
 def learner_url(settings: Settings) -> str:
     host = "127.0.0.1" if settings.lab_ip in ("0.0.0.0", "") else settings.lab_ip
-    return f"http://{host}:{settings.lab_port}/lab/tree/START_HERE.ipynb"
+    return f"http://{host}:{settings.lab_port}{learner_start_url(settings)}"
 
 
 def trainer_lab_command(settings: Settings, open_browser: bool = False) -> list[str]:

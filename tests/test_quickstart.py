@@ -36,9 +36,12 @@ def settings(tmp_path) -> Settings:
 
 
 def test_the_learner_works_in_a_delivered_copy_of_the_course_without_keys(settings):
-    folder, delivery = deliver_learner_folder(settings, "E321")
-    assert folder == Path(settings.data_dir).resolve() / "learners" / "E321"
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    home, delivery = deliver_learner_folder(settings, "E321")
+    assert home == Path(settings.data_dir).resolve() / "learners" / "E321"
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    # as on the hub: the course one folder down (nbgrader fetches into iso20k/ beside it)
+    assert [p.name for p in home.iterdir()] == ["iso20k-course"]
+    folder = home / "iso20k-course"
     names = {p.name for p in folder.iterdir() if not p.name.startswith(".")}
     assert names == {"START_HERE.ipynb", "all-staff", "key-personnel", "document-writing"}
     assert not names & TRAINERS_FILES
