@@ -111,7 +111,7 @@ def _add_journey_learners(env: dict) -> None:
     store.close()
 
 
-def _serve(stack: ExitStack, argv: list[str], env: dict, log: Path, ready: str, cwd: Path) -> subprocess.Popen:
+def _serve(stack: ExitStack, argv: list[str], env: dict, log: Path, cwd: Path) -> subprocess.Popen:
     handle = open(log, "w")
     stack.callback(handle.close)
     proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=handle, stderr=subprocess.STDOUT)
@@ -137,14 +137,14 @@ def quick_start(tmp_path_factory):
     timings = {"demo": time.monotonic() - started}
     with ExitStack() as stack:
         procs = {
-            "dashboard": _serve(stack, [ISO20K, "dashboard"], env, base / "dashboard.log", "", base),
-            "trainer": _serve(stack, [ISO20K, "lab", "--trainer", "--no-browser"], env, base / "trainer.log", "", base),
-            "verify": _serve(stack, [ISO20K, "verify-server"], env, base / "verify.log", "", base),
+            "dashboard": _serve(stack, [ISO20K, "dashboard"], env, base / "dashboard.log", base),
+            "trainer": _serve(stack, [ISO20K, "lab", "--trainer", "--no-browser"], env, base / "trainer.log", base),
+            "verify": _serve(stack, [ISO20K, "verify-server"], env, base / "verify.log", base),
         }
         for language, (eid, _name) in LEARNERS.items():
             procs[language] = _serve(stack, [ISO20K, "lab", "--learner", eid, "--no-browser"],
                                      {**env, "ISO20K_LAB_PORT": str(ports[language]), "JUPYTER_TOKEN": TOKEN},
-                                     base / f"learner-{language}.log", "", base)
+                                     base / f"learner-{language}.log", base)
         urls = {name: f"http://127.0.0.1:{ports[name]}" for name in ports}
         trainer_token = None
         for name, ready in (("trainer", "/api/status"), ("en", "/api/status"), ("zh", "/api/status"),
@@ -423,6 +423,13 @@ def learner_sees_feedback_pass_and_certificate(page, world, language: str) -> No
     url = world["urls"][language]
     folder = Path(world["env"]["ISO20K_DATA_DIR"]) / "learners" / eid
     _open_lab(page, url, f"{COURSE}/START_HERE.ipynb")
+    _show_my_training(page)
+    if language == "zh":
+        page.locator(".widget-toggle-button", has_text="简体中文").click()
+    row = page.locator(".iso20k-training tr", has_text=_track_title(language)).first
+    row.wait_for(timeout=30_000)
+    assert t("Passed", language) in row.inner_text(), row.inner_text()
+
     panel = _assignment_list(page)
     submitted = _row(panel, "submitted_assignments_list")
     submitted.get_by_role("button", name="Fetch Feedback").click()
@@ -432,14 +439,6 @@ def learner_sees_feedback_pass_and_certificate(page, world, language: str) -> No
     shown = page.inner_text("body")
     score, total = _expected_score()
     assert f"{score:g}" in shown and f"{total:g}" in shown, shown[:500]
-
-    _open_lab(page, url, f"{COURSE}/START_HERE.ipynb")
-    _show_my_training(page)
-    if language == "zh":
-        page.locator(".widget-toggle-button", has_text="简体中文").click()
-    row = page.locator(".iso20k-training tr", has_text=_track_title(language)).first
-    row.wait_for(timeout=30_000)
-    assert t("Passed", language) in row.inner_text(), row.inner_text()
 
     page.goto(f"{world['urls']['verify']}/verify/{_certificate(world, eid)}")
     shown = page.inner_text("body")

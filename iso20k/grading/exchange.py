@@ -32,6 +32,11 @@ patched:
   ``system.posix_acl_access`` attribute; no ``setfacl`` needed); another learner cannot read it
   even knowing its name.  Where the student is the grader account itself (one machine), no ACL
   is needed.
+
+Whose account a student's hand-ins and feedback belong to is :func:`student_account`: the account
+named like the student; on one machine (``scripts/start.sh``, the ISO20K_EXCHANGE_ONE_ACCOUNT
+setting) every learner without an account of their own learns under the account that grades, so
+their hand-ins must belong to it, and a hand-in another account made is refused as on the hub.
 """
 
 from __future__ import annotations
