@@ -327,6 +327,14 @@ def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool, remo
         return
     if if_empty and roster(ProgressStore()):
         click.echo("The roster is not empty; the demo company was not built.")
+        settings = get_settings()
+        if settings.one_account_exchange:  # one machine: what the learners fetch is in the exchange
+            from .demo.build import real_people
+            from .grading.local_exchange import release_assessments
+
+            if not real_people(ProgressStore()):
+                for assignment in release_assessments(settings):
+                    click.echo(f"Released {assignment} into nbgrader's exchange.")
         return
     try:
         summary = build_demo(employees=employees, departments=departments, force=force)
@@ -717,35 +725,74 @@ def progress_cmd(learner_id: str | None) -> None:
 @main.command("lab")
 @click.option("--learner", default=None, help="Learner id to record answers under "
               "(default: ISO20K_LEARNER_ID, else 'demo-learner').")
+@click.option("--trainer", is_flag=True, help="The trainer's JupyterLab instead: on the course folder, with "
+              "nbgrader's formgrader, on ISO20K_TRAINER_LAB_PORT (one machine).")
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
-def lab_cmd(learner: str | None, no_browser: bool) -> None:
-    """Start JupyterLab on the course, opened at the start page."""
+def lab_cmd(learner: str | None, trainer: bool, no_browser: bool) -> None:
+    """Start JupyterLab: the learner's, in their own folder (a delivered copy of the course),
+    opened at the start page; or with --trainer the trainer's, with formgrader."""
     from .grading.environment import nbgrader_env
     from .lab_settings import write_learner_lab_config
-    from .launch import as_root_checked, lab_command, lab_root, learner_lab_config_dir
+    from .launch import (as_root_checked, deliver_learner_folder, lab_command, learner_lab_config_dir,
+                         learner_nbgrader_config, learner_start_url, learner_url, trainer_lab_command,
+                         trainer_token, trainer_url, workspaces_dir)
     from .private_paths import require_trusted
 
     settings = get_settings()
-    if os.geteuid() == 0:  # root reads no configuration another account could have written
+    if trainer and learner:
+        raise click.UsageError("--trainer and --learner do not go together: the trainer's lab records no answers.")
+    if os.geteuid() == 0 and not trainer:  # root reads no configuration another account could have written
         try:
             require_trusted(learner_lab_config_dir(settings), "the learner JupyterLab configuration "
                             "(ISO20K_LAB_CONFIG_DIR) of a lab run as root")
         except PermissionError as exc:
             raise click.ClickException(str(exc)) from exc
-    # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
-    # virtual environment was never activated (scripts/start.sh does not activate it).
-    env = nbgrader_env({env_name("learner_id"): learner or settings.learner_id or "demo-learner"})
-    # News notifications off, nbgrader's authoring and grading interface hidden.
-    launch = write_learner_lab_config(learner_lab_config_dir(settings))
-    env = launch.environ(env)
-    argv = lab_command(settings, open_browser=not no_browser, extra_args=launch.args)
+    if settings.one_account_exchange:  # one machine: the Assignment List and formgrader need the exchange
+        from .grading.local_exchange import lay_out_local_exchange
+
+        try:
+            lay_out_local_exchange(settings)
+        except PermissionError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if trainer:
+        env = nbgrader_env()
+        if not env.get("JUPYTER_TOKEN"):
+            token, token_file = trainer_token(settings)
+            env["JUPYTER_TOKEN"] = token  # in the environment, never on the command line
+            login = f"log in with the token in {token_file} (readable only by you)"
+        else:
+            login = "log in with the token in JUPYTER_TOKEN"
+        argv = trainer_lab_command(settings, open_browser=not no_browser)
+        root = Path(settings.course_root).resolve()
+        who = "JupyterLab for the trainer"
+        click.echo(f"Trainer: formgrader (Nbgrader > Formgrader) at {trainer_url(settings)}; {login}.")
+    else:
+        learner_id = learner or settings.learner_id or "demo-learner"
+        try:
+            root, delivery = deliver_learner_folder(settings, learner_id)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
+        # virtual environment was never activated (scripts/start.sh does not activate it).
+        env = nbgrader_env({env_name("learner_id"): learner_id})
+        # News notifications off, nbgrader's authoring and grading interface hidden.
+        launch = write_learner_lab_config(learner_lab_config_dir(settings))
+        env = launch.environ(env)
+        if settings.one_account_exchange:  # hand-ins named for this learner, in the course's exchange
+            folder = learner_nbgrader_config(settings, learner_id)
+            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(folder), env["JUPYTER_CONFIG_PATH"]])
+        argv = lab_command(settings, open_browser=not no_browser, root=root, default_url=learner_start_url(settings),
+                           extra_args=[*launch.args, f"--LabApp.workspaces_dir={workspaces_dir(settings, learner_id)}"])
+        who = f"JupyterLab for learner '{learner_id}'"
+        click.echo(f"Learner {learner_id}: JupyterLab at {learner_url(settings)}, in the learner's own folder {root} "
+                   f"(course {delivery.summary()}; progress saved in {settings.shown_db_url}).")
     try:
-        env = as_root_checked(env, lab_root(settings), settings.data_dir, settings.runtime_dir, "JupyterLab")
+        env = as_root_checked(env, root, settings.data_dir, settings.runtime_dir, "JupyterLab")
     except PermissionError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Starting JupyterLab for learner '{env[env_name('learner_id')]}' "
-               f"(progress saved in {settings.shown_db_url}) ...")
-    os.chdir(lab_root(settings))
+    click.echo(f"Starting {who} ...")
+    sys.stdout.flush()
+    os.chdir(root)
     os.execvpe(argv[0], argv, env)
 
 

@@ -818,6 +818,34 @@ class Settings(BaseSettings):
         "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
         "<data_dir>/lab-config.",
     )
+    learners_dir: Path | None = Field(
+        default=None,
+        description="Folder of the learners' own folders on one machine: 'iso20k lab' delivers the course "
+        "into <this>/<learner id> (as the hub delivers it into each home: new and unchanged lessons "
+        "updated, lessons the learner changed kept) and opens JupyterLab there, so the learner's file "
+        "browser reaches no answer keys, gradebook or hand-ins and autosaves never touch the installed "
+        "course. Empty means <data_dir>/learners.",
+    )
+    trainer_lab_port: int = Field(
+        default=8889,
+        description="Port for 'iso20k lab --trainer': the trainer's JupyterLab on one machine, on the course "
+        "folder (ISO20K_COURSE_ROOT), with nbgrader's formgrader at /formgrader.",
+    )
+    exchange_one_account: bool | None = Field(
+        default=None,
+        description="One machine, one account: every learner learns under the operating-system account that "
+        "also grades (scripts/start.sh), so 'nbgrader collect' takes a hand-in named for a learner who has no "
+        "account of their own when that hand-in belongs to the collecting account (another account's is "
+        "refused, as always), and feedback for such a learner is released to that account. Empty: on when "
+        "ISO20K_EXCHANGE_DIR is empty (the exchange in the course folder, one machine), off otherwise (the "
+        "hub, where every learner has an account).",
+    )
+
+    @property
+    def one_account_exchange(self) -> bool:
+        """Whether learners without an account of their own hand in under this account
+        (``exchange_one_account``, by default on exactly when no exchange folder is set)."""
+        return self.exchange_dir is None if self.exchange_one_account is None else self.exchange_one_account
 
     @model_validator(mode="after")
     def _one_list_of_trainers(self) -> Settings:

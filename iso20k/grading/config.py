@@ -26,6 +26,15 @@ def gradebook_url(root, settings: Settings | None = None) -> str:
     return "sqlite:///" + os.path.join(str(root), "gradebook.db")
 
 
+def exchange_root(root, settings: Settings | None = None):
+    """nbgrader's exchange folder: ISO20K_EXCHANGE_DIR, else ``exchange`` in the course folder ``root``
+    (one machine)."""
+    from pathlib import Path
+
+    settings = settings or read_settings()
+    return Path(settings.exchange_dir) if settings.exchange_dir else Path(str(root)) / "exchange"
+
+
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
@@ -33,7 +42,7 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
     c.CourseDirectory.db_url = gradebook_url(root, settings)
-    c.Exchange.root = str(settings.exchange_dir) if settings.exchange_dir else os.path.join(root, "exchange")
+    c.Exchange.root = str(exchange_root(root, settings))
     c.Exchange.path_includes_course = True
     # A hand-in belongs to the person who made it (collect refuses and quarantines the rest, never
     # follows links); hand-ins and feedback are readable by their learner and the grader only.
