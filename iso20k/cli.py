@@ -321,15 +321,20 @@ def quarantine_cmd(exchange: Path | None) -> None:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
 def item_analysis_cmd(assignment: str, course: Path | None, csv_path: Path | None) -> None:
     """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
-    from .grading.item_analysis import analyse, write_csv
+    from .grading.item_analysis import analyse_forms, flagged, write_csv
 
-    stats = analyse(_course(course).db_url, assignment)
+    found = _course(course)
+    stats = analyse_forms(found.db_url, assignment, found.root)
     if not stats:
         raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
-    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
+    review = dict((s.item, why) for s, why in flagged(stats, get_settings()))
+    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8} {'cand.':>5}  verdict")
     for s in stats:
         d = "-" if s.discrimination is None else f"{s.discrimination:.2f}"
-        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8}  {s.verdict}")
+        flag = f"  REVIEW: {review[s.item]}" if s.item in review else ""
+        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8} {s.candidates:5d}  {s.verdict}{flag}")
+    click.echo(f"{len(review)} item(s) flagged for review (bounds: ISO20K_ITEM_FACILITY_MIN/MAX, "
+               "ISO20K_ITEM_DISCRIMINATION_MIN).")
     if csv_path:
         write_csv(stats, csv_path)
         click.echo(f"Written: {csv_path}")

@@ -85,10 +85,39 @@ class World:
         nbgrader(self.course, "release_assignment", A, "--force", env=self.env)
 
     def fetch(self, learner: str, check: bool = True) -> subprocess.CompletedProcess:
+        """nbgrader's fetch as the course configures it (ExchangeFactory.fetch_assignment), in this
+        process (a subprocess per fetch costs seconds); the outcome as a CompletedProcess."""
+        from nbgrader.auth import Authenticator
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange import ExchangeError
+        from traitlets.config import Config
+        from traitlets.utils.importstring import import_item
+
+        from iso20k.grading.config import apply_course_config
+        from iso20k.settings import reload_settings
+
         home = self.base / "learners" / learner
         home.mkdir(parents=True, exist_ok=True)
-        return nbgrader(self.course, "fetch_assignment", A, f"--CourseDirectory.student_id={learner}",
-                        f"--Exchange.assignment_dir={home}", env=self.env, check=check)
+        with pytest.MonkeyPatch.context() as mp:
+            for k, v in self.env.items():
+                mp.setenv(k, v)
+            reload_settings()
+            config = Config()
+            apply_course_config(config, str(self.course))
+            config.CourseDirectory.student_id = learner
+            config.CourseDirectory.assignment_id = A
+            config.Exchange.assignment_dir = str(home)
+            coursedir = CourseDirectory(config=config)
+            fetch = import_item(config.ExchangeFactory.fetch_assignment)(
+                coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
+            try:
+                fetch.start()
+                result = subprocess.CompletedProcess([], 0, "", "")
+            except ExchangeError as exc:
+                result = subprocess.CompletedProcess([], 1, "", str(exc))
+        if check and result.returncode:
+            raise AssertionError(result.stderr)
+        return result
 
     def fetched(self, learner: str) -> dict:
         return json.loads((self.base / "learners" / learner / "iso20k" / A / f"{A}.ipynb").read_text(encoding="utf-8"))
@@ -147,3 +176,126 @@ def test_forms_differ_between_learners_repeat_for_one_and_renew_for_a_retake(wor
     world.hand_in("e900")
     refused = world.fetch("e900", check=False)
     assert refused.returncode != 0 and "attempts are used" in refused.stdout + refused.stderr
+
+
+FORMS = (str.lower, str.upper, lambda s: f" {s} ", lambda s: s.translate({c: c + 0xFEE0 for c in range(65, 91)}))
+
+
+@pytest.fixture(scope="module")
+def graded(world):
+    """LEARNERS fetch their forms and hand in honest answers (all right, all wrong, mixed, in the
+    friendly forms); three more hand in attacks; everything graded by 'iso20k autograde'."""
+    from iso20k.grading.form_grading import forget
+    from iso20k.grading.parallel import autograde
+
+    rng = random.Random(11)
+    deserved: dict[str, dict[str, float]] = {}
+    for n, learner in enumerate(LEARNERS + ["swapper", "keyfaker", "latecomer"]):
+        world.fetch(learner)
+        nb = world.fetched(learner)
+        keys = reference_keys(nb, world.exams)
+        mode = ("right", "wrong", "mixed")[n % 3]
+        answers, marks = {}, {}
+        for slot, key in keys.items():
+            right = mode == "right" or (mode == "mixed" and rng.random() < 0.5)
+            answers[slot] = rng.choice(FORMS)(key if right else rng.choice([x for x in "ABCD" if x != key]))
+            marks[f"{slot}-test"] = 1.0 if right else 0.0
+        answers["q02"] = "cab"
+        marks["q02-test"] = 2.0
+        if learner == "swapper":  # claims another learner's (all-easy) form and its questions
+            other = world.fetched(LEARNERS[0])
+            nb["metadata"]["iso20k_form"] = other["metadata"]["iso20k_form"]
+            for mine, theirs in zip(nb["cells"], other["cells"]):
+                if re.fullmatch(r"s\d\d-text", (mine["metadata"].get("nbgrader") or {}).get("grade_id", "")):
+                    mine["source"] = theirs["source"]
+            theirs_keys = reference_keys(other, world.exams)
+            answers = {**{s: k for s, k in theirs_keys.items()}, "q02": "cab"}
+            marks = {f"{s}-test": float(theirs_keys[s] == keys[s]) for s in keys} | {"q02-test": 2.0}
+        filled = fill(nb, answers)
+        if learner == "keyfaker":  # sets the keys the tests use to its own wrong answer
+            wrong = next(x for x in "ABCD" if x != keys["s01"])
+            for cell in filled["cells"]:
+                if "".join(cell["source"]).startswith("answer_s01"):
+                    cell["source"] = f'FORM_KEYS = {{"s01": "{wrong}"}}\nanswer_s01 = "{wrong}"'
+            marks["s01-test"] = 0.0
+        stamp = "2026-11-20 10:00:00.000000 UTC"
+        if learner == "latecomer":
+            import datetime as dt
+
+            started = dt.datetime.fromisoformat(nb["metadata"]["iso20k_form"]["started_at"])
+            stamp = (started + dt.timedelta(minutes=30 + 5 + 20)).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        elif learner != "swapper":
+            world.hand_in(learner)
+        submit(world.course, A, learner, filled, timestamp=stamp if learner == "latecomer" else
+               _now_stamp())
+        deserved[learner] = marks
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in world.env.items():
+            mp.setenv(k, v)
+        from iso20k.settings import reload_settings
+
+        reload_settings()
+        forget()
+        summary = autograde(world.course, A, jobs=2, progress=False)
+        forget()
+    return summary, deserved
+
+
+def _now_stamp() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+def test_every_form_is_graded_against_the_learners_own_form(world, graded):
+    from nbgrader_course import grades
+
+    summary, deserved = graded
+    got = grades(world.course, A)
+    for learner, marks in deserved.items():
+        scores = {g: s for g, (s, _) in got[learner].items() if g.endswith("-test")}
+        assert scores == marks, learner
+    findings = {o.student: " ".join(o.tamper) for o in summary.outcomes}
+    assert "not this learner's form" in findings["swapper"]
+    assert "LATE" in findings["latecomer"] and "graded and flagged late" in findings["latecomer"]
+    assert "LATE" not in findings[LEARNERS[0]]
+    # feedback and formgrader read the autograded notebook: it shows the learner's own questions
+    autograded = json.loads((world.course / "autograded" / "swapper" / A / f"{A}.ipynb").read_text(encoding="utf-8"))
+    mine = world.fetched("swapper")
+    assert ["".join(c["source"]) for c in autograded["cells"] if "-text" in str(c["metadata"])][:6] == \
+        ["".join(c["source"]) for c in mine["cells"] if re.fullmatch(r"s\d\d-text", str(
+            (c["metadata"].get("nbgrader") or {}).get("grade_id")))]
+
+
+def test_item_analysis_across_forms_matches_a_hand_computation(world, graded):
+    """Each pool item over exactly the candidates whose form held it, computed here by hand from
+    the gradebook and the forms the learners fetched."""
+    import statistics
+
+    from nbgrader_course import grades
+
+    from iso20k.grading.item_analysis import analyse_forms, flagged
+    from iso20k.settings import Settings
+
+    got = grades(world.course, A)
+    per_item: dict[str, list[tuple[float, float]]] = {}
+    for learner, cells in got.items():
+        total = sum(s for g, (s, _) in cells.items() if g.endswith("-test"))
+        slots = {f"{s['slot']}-test": s["item"] for s in world.fetched(learner)["metadata"]["iso20k_form"]["slots"]}
+        for cell, (score, _) in cells.items():
+            if cell.endswith("-test"):
+                per_item.setdefault(slots.get(cell, cell), []).append((score, total - score))
+    stats = {s.item: s for s in analyse_forms(f"sqlite:///{world.course / 'gradebook.db'}", A, world.course)}
+    assert set(stats) == set(per_item)
+    for name, pairs in per_item.items():
+        xs, rest = [x for x, _ in pairs], [r for _, r in pairs]
+        points = 2.0 if name == "q02-test" else 1.0
+        assert stats[name].candidates == len(xs)
+        assert stats[name].facility == pytest.approx(sum(xs) / (len(xs) * points))
+        try:
+            r = statistics.correlation(xs, rest) if len(xs) >= 3 else None
+        except statistics.StatisticsError:
+            r = None
+        assert stats[name].discrimination == (pytest.approx(r) if r is not None else None)
+    review = dict((s.item, why) for s, why in flagged(list(stats.values()), Settings(item_facility_max=0.95)))
+    assert "q02-test" in review and "facility 1.00 above 0.95" in review["q02-test"]  # everyone got it right
