@@ -86,8 +86,14 @@ class FormSubmit(PrivateSubmit):
         super().copy_files()
         from nbgrader.utils import find_all_notebooks
 
-        if not any("iso20k_form" in json.load(open(os.path.join(self.src_path, nb), encoding="utf-8"))
-                   .get("metadata", {}) for nb in find_all_notebooks(self.src_path)):
+        def has_form(name: str) -> bool:
+            try:
+                with open(os.path.join(self.src_path, name), encoding="utf-8") as fh:
+                    return "iso20k_form" in (json.load(fh).get("metadata") or {})
+            except (OSError, ValueError, AttributeError):
+                return False
+
+        if not any(has_form(nb) for nb in find_all_notebooks(self.src_path)):
             return
         from ..settings import read_settings
         from .sittings import RetakeRefused, record_hand_in
