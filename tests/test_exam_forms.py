@@ -5,68 +5,15 @@ check-banks' pool check, the time limit, and item analysis across forms."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-import yaml
-
 from nbgrader_course import fill, nbgrader, new_course, submit
 
-A = "all-staff-exam"
-LEARNERS = [f"e{n:03d}" for n in range(12)]
-AREAS = {"alpha": ["4"], "beta": ["8"]}
-
-
-def item(area: str, difficulty: str, n: int, rng: random.Random) -> dict:
-    tag = f"{area}-{difficulty}-{n:02d}"
-    return {"id": f"{area}-{difficulty[0]}{n:02d}", "kind": "choice", "points": 1, "clauses": [AREAS[area][0] + ".1"],
-            "difficulty": difficulty, "prompt": {"en": f"Question {tag}?", "zh": f"题目 {tag}？"},
-            "options": [{"en": f"Option {k} of {tag}", "zh": f"{tag} 的选项 {k}"} for k in "1234"],
-            "answer": rng.choice("ABCD")}
-
-
-def write_exams(folder: Path, per_cell: int = 6) -> Path:
-    rng = random.Random(7)
-    exam = {"assignment": A, "title": {"en": "Generated exam", "zh": "生成的考试"}, "minutes": 30,
-            "blueprint": {"item_points": 1, "pool_factor": 2, "difficulty": {"easy": 50, "medium": 50, "hard": 0},
-                          "areas": [{"id": "alpha", "weight": 66.67, "draw": 4, "clauses": AREAS["alpha"]},
-                                    {"id": "beta", "weight": 33.33, "draw": 2, "clauses": AREAS["beta"]}]},
-            "items": [{**item("alpha", "easy", 0, rng), "id": "q01", "area": "alpha"},
-                      {"id": "q02", "kind": "order", "points": 2, "clauses": ["8.5"],
-                       "prompt": {"en": "Order these.", "zh": "排序。"},
-                       "steps": [{"en": f"Step {k}", "zh": f"步骤 {k}"} for k in "123"], "answer": "CAB"}]}
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{A}.yaml").write_text(yaml.safe_dump(exam, allow_unicode=True), encoding="utf-8")
-    for area in AREAS:
-        items = [item(area, d, n, rng) for d in ("easy", "medium") for n in range(1, per_cell + 1)]
-        target = folder / "pool" / A / f"{area}.yaml"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump({"area": area, "items": items}, allow_unicode=True), encoding="utf-8")
-    return folder
-
-
-def reference_keys(nb: dict, exams: Path) -> dict[str, str]:
-    """What each slot's right letter is, judged from the question as the learner's notebook shows
-    it: the letter in front of the text of the item's right option (independent of forms.py)."""
-    texts = {}
-    for path in [exams / f"{A}.yaml", *sorted((exams / "pool" / A).glob("*.yaml"))]:
-        for it in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
-            if it["kind"] == "choice":
-                texts[it["prompt"]["en"]] = it["options"]["ABCD".index(it["answer"])]["en"]
-    keys = {}
-    for cell in nb["cells"]:
-        grade_id = (cell["metadata"].get("nbgrader") or {}).get("grade_id", "")
-        if re.fullmatch(r"s\d\d-text", grade_id):
-            source = "".join(cell["source"])
-            prompt = next(t for t in texts if f"**{t}**" in source)
-            letter = re.search(r"- \*\*([A-D])\.\*\* " + re.escape(texts[prompt]) + " ·", source).group(1)
-            keys[grade_id[:3]] = letter
-    return keys
+from form_pool import A, LEARNERS, fetch_in_process, reference_keys, write_exams
 
 
 class World:
@@ -85,36 +32,7 @@ class World:
         nbgrader(self.course, "release_assignment", A, "--force", env=self.env)
 
     def fetch(self, learner: str, check: bool = True) -> subprocess.CompletedProcess:
-        """nbgrader's fetch as the course configures it (ExchangeFactory.fetch_assignment), in this
-        process (a subprocess per fetch costs seconds); the outcome as a CompletedProcess."""
-        from nbgrader.auth import Authenticator
-        from nbgrader.coursedir import CourseDirectory
-        from nbgrader.exchange import ExchangeError
-        from traitlets.config import Config
-        from traitlets.utils.importstring import import_item
-
-        from iso20k.grading.config import apply_course_config
-        from iso20k.settings import reload_settings
-
-        home = self.base / "learners" / learner
-        home.mkdir(parents=True, exist_ok=True)
-        with pytest.MonkeyPatch.context() as mp:
-            for k, v in self.env.items():
-                mp.setenv(k, v)
-            reload_settings()
-            config = Config()
-            apply_course_config(config, str(self.course))
-            config.CourseDirectory.student_id = learner
-            config.CourseDirectory.assignment_id = A
-            config.Exchange.assignment_dir = str(home)
-            coursedir = CourseDirectory(config=config)
-            fetch = import_item(config.ExchangeFactory.fetch_assignment)(
-                coursedir=coursedir, authenticator=Authenticator(config=config), config=config)
-            try:
-                fetch.start()
-                result = subprocess.CompletedProcess([], 0, "", "")
-            except ExchangeError as exc:
-                result = subprocess.CompletedProcess([], 1, "", str(exc))
+        result = fetch_in_process(self.course, learner, self.base / "learners" / learner, self.env)
         if check and result.returncode:
             raise AssertionError(result.stderr)
         return result

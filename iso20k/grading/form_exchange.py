@@ -33,14 +33,14 @@ class FormFetch(ExchangeFetchAssignment):
         if not os.path.isfile(self.form_pool):
             return super().init_dest()
         from ..settings import read_settings
-        from .sittings import RetakeRefused, start_or_resume
+        from .sittings import RetakeRefused, open_sitting
 
         root = os.path.join(self.coursedir.course_id, self.coursedir.assignment_id) if self.path_includes_course \
             else self.coursedir.assignment_id
         self.dest_path = os.path.abspath(os.path.join(self.assignment_dir, root))
         pool = read_released_pool(self.form_pool)
         try:
-            self.sitting, new = start_or_resume(read_settings(), _learner(self.coursedir),
+            self.sitting, new = open_sitting(read_settings(), _learner(self.coursedir),
                                                 self.coursedir.assignment_id, pool.exam.minutes)
         except RetakeRefused as exc:
             self.fail(str(exc))
@@ -96,9 +96,9 @@ class FormSubmit(PrivateSubmit):
         if not any(has_form(nb) for nb in find_all_notebooks(self.src_path)):
             return
         from ..settings import read_settings
-        from .sittings import RetakeRefused, record_hand_in
+        from .sittings import RetakeRefused, close_sitting
 
         try:
-            record_hand_in(read_settings(), _learner(self.coursedir), self.coursedir.assignment_id)
+            close_sitting(read_settings(), _learner(self.coursedir), self.coursedir.assignment_id)
         except RetakeRefused as exc:
             self.log.error(str(exc))

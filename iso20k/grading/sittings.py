@@ -7,7 +7,10 @@ grader counts the time limit from it and takes the attempt (which decides the fo
 A hand-in counts from the later of its own time stamp and the trail's ``exam-handed-in`` entry,
 so nothing the learner writes can make it earlier.  On one machine the learner's account is also
 the trail writer's (as for every record there); on the hub the fetch runs as the learner, who may
-not write the trail, so it needs a door of the records service (not built yet: see :func:`_store`).
+not write the trail: the fetch and the hand-in ask the records service (the hub's trail writer,
+``POST api/exam/sittings`` with the learner's own server token: the service takes the learner's
+name from the hub, the assessment's minutes from the release and the moment from its own clock),
+and the grader reads the sittings from it (``GET api/trail/sittings``, the formgrader's token).
 """
 
 from __future__ import annotations
@@ -49,13 +52,21 @@ def _subject(learner: str, assignment: str) -> str:
     return f"{learner}/{assignment}"
 
 
-def _store(settings):
-    from ..store import trail_writer
+class _Opened:
+    """The store given, or the trail writer's opened (and closed) here."""
 
-    if getattr(settings, "trail_url", None):
-        raise RetakeRefused("timed per-learner forms record the start through the trail writer, which on the hub "
-                            "needs a door of the records service that is not built yet; fetch is refused")
-    return trail_writer(settings)
+    def __init__(self, settings, store):
+        self.given, self.settings = store, settings
+
+    def __enter__(self):
+        from ..store import trail_writer
+
+        self.store = self.given if self.given is not None else trail_writer(self.settings)
+        return self.store
+
+    def __exit__(self, *exc):
+        if self.given is None:
+            self.store.close()
 
 
 def _parse(text: str) -> dt.datetime:
@@ -86,16 +97,15 @@ def read_sittings(store) -> dict[tuple[str, str], list[Sitting]]:
     return out
 
 
-def start_or_resume(settings, learner: str, assignment: str, minutes: int,
-                    now: dt.datetime | None = None) -> tuple[Sitting, bool]:
+def start_or_resume(settings, learner: str, assignment: str, minutes: int, now: dt.datetime | None = None,
+                    store=None, actor: str | None = None) -> tuple[Sitting, bool]:
     """The sitting a fetch by ``learner`` opens: the open attempt (resumed: same form, same clock),
     else a new one when the retake rule allows (recorded in the trail now), else RetakeRefused.
     Returns (sitting, whether it is new)."""
     from ..audit import append, current_actor
 
-    store = _store(settings)
-    try:
-        mine = read_sittings(store).get((learner, assignment), [])
+    with _Opened(settings, store) as opened:
+        mine = read_sittings(opened).get((learner, assignment), [])
         if mine and mine[-1].handed_in_at is None:
             return mine[-1], False
         if mine:
@@ -108,30 +118,85 @@ def start_or_resume(settings, learner: str, assignment: str, minutes: int,
                 when = allowed.astimezone().strftime("%Y-%m-%d %H:%M")
                 raise RetakeRefused(f"{assignment}: a retake can be fetched from {when} · {assignment}：{when} 起可以补考")
         attempt = len(mine) + 1
-        entry = append(store, current_actor(settings), STARTED, _subject(learner, assignment),
+        entry = append(opened, actor or current_actor(settings), STARTED, _subject(learner, assignment),
                        {"attempt": attempt, "minutes": minutes})
         return Sitting(learner, assignment, attempt, _parse(entry.recorded_at), minutes), True
-    finally:
-        store.close()
 
 
-def record_hand_in(settings, learner: str, assignment: str) -> Sitting | None:
-    """Record the hand-in of ``learner``'s open attempt (None when no attempt is open)."""
+def record_hand_in(settings, learner: str, assignment: str, store=None, actor: str | None = None) -> Sitting | None:
+    """Record the hand-in of ``learner``'s open attempt, late or not (None when no attempt is open)."""
     from ..audit import append, current_actor
 
-    store = _store(settings)
-    try:
-        mine = read_sittings(store).get((learner, assignment), [])
+    with _Opened(settings, store) as opened:
+        mine = read_sittings(opened).get((learner, assignment), [])
         if not mine:
             return None
         sitting = mine[-1]
         now = dt.datetime.now(dt.timezone.utc)
         late = sitting.minutes_late(now, settings.exam_grace_minutes)
-        append(store, current_actor(settings), HANDED_IN, _subject(learner, assignment),
+        append(opened, actor or current_actor(settings), HANDED_IN, _subject(learner, assignment),
                {"attempt": sitting.attempt, "minutes_late": late, "late": late > 0})
         return sitting
-    finally:
-        store.close()
+
+
+def to_json(sitting: Sitting) -> dict:
+    return {**sitting.as_dict(), "learner": sitting.learner, "assignment": sitting.assignment,
+            "handed_in_at": sitting.handed_in_at.isoformat() if sitting.handed_in_at else None}
+
+
+def from_json(data: dict) -> Sitting:
+    return Sitting(str(data["learner"]), str(data["assignment"]), int(data["attempt"]), _parse(data["started_at"]),
+                   int(data["minutes"]), _parse(data["handed_in_at"]) if data.get("handed_in_at") else None)
+
+
+def _service(settings, action: str, assignment: str) -> dict:
+    """Ask the hub's records service (the trail writer) to open or hand in the learner's sitting."""
+    from ..audit.trail_client import service_token
+    from ..http_json import HttpRefused, HttpUnreachable, call_json
+
+    token = service_token()
+    if not token:
+        raise RetakeRefused("no hub token (JUPYTERHUB_API_TOKEN) to reach the records service with; fetch from "
+                            "your own server on the hub")
+    try:
+        return call_json(settings.records_url.rstrip("/") + "/api/exam/sittings", token, "POST",
+                         {"assignment": assignment, "action": action}, 30)
+    except HttpRefused as exc:
+        raise RetakeRefused(f"the records service refused: {exc}") from None
+    except HttpUnreachable as exc:
+        raise RetakeRefused(f"the records service ({settings.records_url}) could not be reached: {exc}") from None
+
+
+def open_sitting(settings, learner: str, assignment: str, minutes: int) -> tuple[Sitting, bool]:
+    """:func:`start_or_resume` where the trail is: the records service on the hub, else the store."""
+    if settings.records_url:
+        reply = _service(settings, "start", assignment)
+        return from_json(reply["sitting"]), bool(reply["new"])
+    return start_or_resume(settings, learner, assignment, minutes)
+
+
+def close_sitting(settings, learner: str, assignment: str) -> None:
+    """:func:`record_hand_in` where the trail is."""
+    if settings.records_url:
+        _service(settings, "hand-in", assignment)
+    else:
+        record_hand_in(settings, learner, assignment)
+
+
+def fetch_all(settings) -> dict[tuple[str, str], list[Sitting]]:
+    """Every sitting, for the grader: from the trail writer on the hub, else from the store."""
+    if settings.trail_url:
+        from ..audit.trail_client import service_token
+        from ..http_json import call_json
+
+        reply = call_json(settings.trail_url.rstrip("/") + "/api/trail/sittings", service_token(), timeout_s=120)
+        out: dict[tuple[str, str], list[Sitting]] = {}
+        for data in reply["sittings"]:
+            sitting = from_json(data)
+            out.setdefault((sitting.learner, sitting.assignment), []).append(sitting)
+        return out
+    with _Opened(settings, None) as opened:
+        return read_sittings(opened)
 
 
 def sitting_of_hand_in(sittings: list[Sitting], handed_in_at: dt.datetime) -> Sitting | None:
