@@ -173,7 +173,9 @@ def test_every_form_is_graded_against_the_learners_own_form(world, graded):
     for learner, marks in deserved.items():
         scores = {g: s for g, (s, _) in got[learner].items() if g.endswith("-test")}
         assert scores == marks, learner
-    findings = {o.student: " ".join(o.tamper) for o in summary.outcomes}
+    findings = {o.student: " ".join(o.tamper + o.problems) for o in summary.outcomes}
+    late = next(o for o in summary.outcomes if o.student == "latecomer")
+    assert late.status == "graded" and not late.tamper and "LATE" in " ".join(late.problems)
     assert "not this learner's form" in findings["swapper"]
     assert "LATE" in findings["latecomer"] and "graded and flagged late" in findings["latecomer"]
     assert "LATE" not in findings[LEARNERS[0]]

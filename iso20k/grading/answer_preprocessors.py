@@ -185,10 +185,11 @@ class JudgeAnswers(_Findings):
         from ..settings import read_settings
 
         case = learner_form(self.config, resources)
-        keys, answers, form_findings = {}, sheet.answers, []
+        keys, answers, form_findings, late_notes = {}, sheet.answers, [], []
         if case is not None:
             keys = {"FORM_KEYS": case.form.keys(case.pool)}
-            form_findings = case.findings
+            form_findings = [f for f in case.findings if not f.startswith("LATE")]
+            late_notes = [f for f in case.findings if f.startswith("LATE")]
             if case.minutes_late and read_settings().exam_late_rule == "ungraded":
                 answers = {}  # late under the 'ungraded' rule: nothing is judged right
         outputs = judge(trusted, answers, keys)
@@ -200,7 +201,8 @@ class JudgeAnswers(_Findings):
                 count += grade_id in outputs
                 cell.execution_count = count if grade_id in outputs else None
         record = self._read(resources)
-        record.update(findings=form_findings + record.get("protected", []) + sheet.findings, answers=sheet.answers,
+        record.update(late=late_notes,
+                      findings=form_findings + record.get("protected", []) + sheet.findings, answers=sheet.answers,
                       failed=sorted(g for g, outs in outputs.items()
                                     if any(o.get("output_type") == "error" for o in outs)))
         self._write(resources, record)
