@@ -603,9 +603,9 @@ class Settings(BaseSettings):
     )
     exam_late_rule: str = Field(
         default="flag",
-        description="What happens to a hand-in after the time limit plus grace: 'flag' (graded, marked "
-        "late for trainers and on the dashboard) or 'ungraded' (scores 0 and waits for a trainer, marked "
-        "late). Either way the trail records it.",
+        description="What happens to a hand-in after the time limit plus grace: 'flag' (graded, reported "
+        "late by 'iso20k autograde') or 'ungraded' (its answers are not judged: it scores 0, reported late; "
+        "a trainer may still grade it by hand). Either way the trail's hand-in entry records it as late.",
     )
     exam_retake_wait_days: float = Field(
         default=1, ge=0,

@@ -89,7 +89,7 @@ def learner_form(config, resources) -> FormCase | None:
         if moment is not None:
             late = sitting.minutes_late(moment, settings.exam_grace_minutes)
         if late:
-            rule = ("scored 0, waiting for a trainer" if settings.exam_late_rule == "ungraded"
+            rule = ("not judged: scored 0" if settings.exam_late_rule == "ungraded"
                     else "graded and flagged late")
             findings.append(f"LATE: handed in {late:g} min after the time limit ({sitting.minutes} min from the fetch "
                             f"at {sitting.started_at:%Y-%m-%d %H:%M} UTC) plus {settings.exam_grace_minutes} min "
