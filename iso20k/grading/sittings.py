@@ -74,15 +74,16 @@ def _parse(text: str) -> dt.datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
 
 
-def read_sittings(store) -> dict[tuple[str, str], list[Sitting]]:
-    """Every sitting in the trail: (learner, assignment) -> sittings by attempt."""
-    from ..audit import entries
+def read_sittings(store, learner: str | None = None, assignment: str | None = None
+                  ) -> dict[tuple[str, str], list[Sitting]]:
+    """Every sitting in the trail (of ``learner`` at ``assignment``, when both are given):
+    (learner, assignment) -> sittings by attempt."""
+    from ..store.trail import entries_of
 
     started: dict[tuple[str, str], dict[int, Sitting]] = {}
     handed: dict[tuple[str, str, int], dt.datetime] = {}
-    for entry in entries(store):
-        if entry.action not in (STARTED, HANDED_IN):
-            continue
+    subject = _subject(learner, assignment) if learner and assignment else None
+    for entry in entries_of(store, (STARTED, HANDED_IN), subject):
         learner, _, assignment = entry.subject.partition("/")
         attempt = int(entry.details.get("attempt", 0))
         if entry.action == STARTED:
@@ -105,7 +106,7 @@ def start_or_resume(settings, learner: str, assignment: str, minutes: int, now: 
     from ..audit import append, current_actor
 
     with _Opened(settings, store) as opened:
-        mine = read_sittings(opened).get((learner, assignment), [])
+        mine = read_sittings(opened, learner, assignment).get((learner, assignment), [])
         if mine and mine[-1].handed_in_at is None:
             return mine[-1], False
         if mine:
@@ -128,7 +129,7 @@ def record_hand_in(settings, learner: str, assignment: str, store=None, actor: s
     from ..audit import append, current_actor
 
     with _Opened(settings, store) as opened:
-        mine = read_sittings(opened).get((learner, assignment), [])
+        mine = read_sittings(opened, learner, assignment).get((learner, assignment), [])
         if not mine:
             return None
         sitting = mine[-1]
