@@ -72,3 +72,36 @@ class ExamSittingsTest(AsyncHTTPTestCase):
         read = json.loads(self.fetch("/api/trail/sittings", headers={"Authorization": "token svc-formgrader"}).body)
         assert [(s["learner"], s["attempt"], bool(s["handed_in_at"])) for s in read["sittings"]] == \
             [("ann", 1, True), ("ann", 2, True)]
+
+
+def test_a_late_hand_in_is_in_the_trail_and_on_the_dashboard(tmp_path):
+    """The hand-in after the limit plus grace is recorded late in the trail; the dashboard's
+    drill-down list says so next to the person's status, in both languages."""
+    import datetime as dt
+
+    from iso20k.dashboard import Filters, Snapshot, build_view, statuses
+    from iso20k.dashboard.tables import people_cells
+    from iso20k.grading.sittings import record_hand_in, start_or_resume
+    from iso20k.results import Person
+    from iso20k.results.late import late_marks
+
+    settings = Settings(data_dir=tmp_path, exam_grace_minutes=5, _env_file=None)
+    store = ProgressStore(f"sqlite:///{tmp_path / 'progress.sqlite'}")
+    for learner, after in (("e1", 50), ("e2", 20)):
+        sitting, new = start_or_resume(settings, learner, A, 30, store=store)
+        record_hand_in(settings, learner, A, store=store, now=sitting.started_at + dt.timedelta(minutes=after))
+    handed = {e.subject: e.details for e in entries(store) if e.action == "exam-handed-in"}
+    assert handed == {f"e1/{A}": {"attempt": 1, "late": True, "minutes_late": 15.0},
+                      f"e2/{A}": {"attempt": 1, "late": False, "minutes_late": 0.0}}
+    late = late_marks(store, ["E1", "E2"])  # hub names map to the roster's ids
+    assert late == {("E1", "all-staff"): 15.0}
+    people = [Person(e, f"Name {e}", "Desk", "staff", {"all-staff": None}) for e in ("E1", "E2")]
+    snap = Snapshot(people=people, modules={"all-staff": 2, "key-personnel": 3, "document-writing": 3},
+                    pass_marks={"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7})
+    day = dt.date(2026, 12, 7)
+    view = build_view(snap, statuses(snap, day), Filters(day, department="Desk"))
+    _, rows = people_cells(view, "en", late)
+    assert "handed in 15 min late" in rows[0][3] and "late" not in rows[1][3]
+    _, rows = people_cells(view, "zh", late)
+    assert "迟交 15 分钟" in rows[0][3]
+    store.close()

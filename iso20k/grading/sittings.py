@@ -124,7 +124,8 @@ def start_or_resume(settings, learner: str, assignment: str, minutes: int, now: 
         return Sitting(learner, assignment, attempt, _parse(entry.recorded_at), minutes), True
 
 
-def record_hand_in(settings, learner: str, assignment: str, store=None, actor: str | None = None) -> Sitting | None:
+def record_hand_in(settings, learner: str, assignment: str, store=None, actor: str | None = None,
+                   now: dt.datetime | None = None) -> Sitting | None:
     """Record the hand-in of ``learner``'s open attempt, late or not (None when no attempt is open)."""
     from ..audit import append, current_actor
 
@@ -133,8 +134,7 @@ def record_hand_in(settings, learner: str, assignment: str, store=None, actor: s
         if not mine:
             return None
         sitting = mine[-1]
-        now = dt.datetime.now(dt.timezone.utc)
-        late = sitting.minutes_late(now, settings.exam_grace_minutes)
+        late = sitting.minutes_late(now or dt.datetime.now(dt.timezone.utc), settings.exam_grace_minutes)
         append(opened, actor or current_actor(settings), HANDED_IN, _subject(learner, assignment),
                {"attempt": sitting.attempt, "minutes_late": late, "late": late > 0})
         return sitting
