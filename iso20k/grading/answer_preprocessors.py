@@ -182,7 +182,6 @@ class JudgeAnswers(_Findings):
         for position, new in sorted(inserts, key=lambda item: item[0], reverse=True):
             nb.cells.insert(position, new)
         from .form_grading import learner_form
-        from ..settings import read_settings
 
         case = learner_form(self.config, resources)
         keys, answers, form_findings, late_notes = {}, sheet.answers, [], []
@@ -190,7 +189,7 @@ class JudgeAnswers(_Findings):
             keys = {"FORM_KEYS": case.form.keys(case.pool)}
             form_findings = [f for f in case.findings if not f.startswith("LATE")]
             late_notes = [f for f in case.findings if f.startswith("LATE")]
-            if case.minutes_late and read_settings().exam_late_rule == "ungraded":
+            if case.ungraded:
                 answers = {}  # late under the 'ungraded' rule: nothing is judged right
         outputs = judge(trusted, answers, keys)
         count = 0

@@ -23,17 +23,29 @@ class FormCase:
     sitting: Sitting | None
     minutes_late: float = 0.0
     findings: list[str] = field(default_factory=list)
+    ungraded: bool = False  # late under the 'ungraded' rule: its answers are not judged
+
+
+_SETTING: list = []
+
+
+def _settings():
+    """The settings, read once per grading process (reading them costs a fifth of a second)."""
+    if not _SETTING:
+        from ..settings import read_settings
+
+        _SETTING.append(read_settings())
+    return _SETTING[0]
 
 
 def all_sittings(settings=None) -> dict:
     """Every sitting in the trail, read once per grading process ({} when the trail cannot be read)."""
     global _SITTINGS
     if _SITTINGS is None:
-        from ..settings import read_settings
         from .sittings import fetch_all
 
         try:
-            _SITTINGS = fetch_all(settings or read_settings())
+            _SITTINGS = fetch_all(settings or _settings())
         except Exception:  # noqa: BLE001 - no trail: every hand-in is graded as attempt 1, and says so
             _SITTINGS = {}
     return _SITTINGS
@@ -44,6 +56,7 @@ def forget() -> None:
     global _SITTINGS
     _SITTINGS = None
     _CASES.clear()
+    _SETTING.clear()
 
 
 def _handed_in(root: Path, coursedir, student: str, assignment: str) -> dt.datetime | None:
@@ -61,7 +74,6 @@ def learner_form(config, resources) -> FormCase | None:
     """The form of the submission being graded, or None when its assessment has no forms."""
     from nbgrader.coursedir import CourseDirectory
 
-    from ..settings import read_settings
     from .form_notebook import read_keyed_pool
 
     info = resources["nbgrader"]
@@ -74,7 +86,7 @@ def learner_form(config, resources) -> FormCase | None:
     key = (student, assignment, handed, pool.digest())
     if key in _CASES:
         return _CASES[key]
-    settings = read_settings()
+    settings = _settings()
     sittings = all_sittings(settings).get((student, assignment), [])
     sitting = sitting_of_hand_in(sittings, handed) if handed else (sittings[-1] if sittings else None)
     findings = []
@@ -94,7 +106,7 @@ def learner_form(config, resources) -> FormCase | None:
             findings.append(f"LATE: handed in {late:g} min after the time limit ({sitting.minutes} min from the fetch "
                             f"at {sitting.started_at:%Y-%m-%d %H:%M} UTC) plus {settings.exam_grace_minutes} min "
                             f"grace; {rule} (ISO20K_EXAM_LATE_RULE={settings.exam_late_rule})")
-    case = FormCase(form, pool, sitting, late, findings)
+    case = FormCase(form, pool, sitting, late, findings, bool(late) and settings.exam_late_rule == "ungraded")
     _CASES[key] = case
     return case
 

@@ -42,7 +42,14 @@ class Pool:
 
     def digest(self) -> str:
         """A short fingerprint of what forms are drawn from (ids, areas, difficulties, option texts):
-        a form records it, so the grader can tell a pool that changed since the learner fetched."""
+        a form records it, so the grader can tell a pool that changed since the learner fetched.
+        Worked out once per set of items."""
+        ids = tuple(self.items)
+        if getattr(self, "_digest", (None,))[0] != ids:
+            self._digest = (ids, self._fingerprint())
+        return self._digest[1]
+
+    def _fingerprint(self) -> str:
         text = json.dumps([(i.id, i.area, i.difficulty, [o.en for o in i.options])
                            for i in sorted(self.items.values(), key=lambda i: i.id)], ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
