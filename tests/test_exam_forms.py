@@ -219,3 +219,33 @@ def test_item_analysis_across_forms_matches_a_hand_computation(world, graded):
         assert stats[name].discrimination == (pytest.approx(r) if r is not None else None)
     review = dict((s.item, why) for s, why in flagged(list(stats.values()), Settings(item_facility_max=0.95)))
     assert "q02-test" in review and "facility 1.00 above 0.95" in review["q02-test"]  # everyone got it right
+
+
+def test_check_banks_names_every_bad_pool_item_and_every_area_short_of_items(tmp_path):
+    """All or nothing: each problem names its file and item; a pool too small for pool_factor
+    forms names the area, the difficulty and what to add."""
+    import yaml
+
+    from iso20k.grading.item_pool import PoolError, load_pools, shortfalls
+
+    exams = write_exams(tmp_path / "exams", per_cell=3)
+    beta = tmp_path / "exams" / "pool" / A / "beta.yaml"
+    data = yaml.safe_load(beta.read_text(encoding="utf-8"))
+    data["items"][0]["clauses"] = ["4.1"]  # beta covers clause 8 only
+    data["items"][1]["id"] = "q01"  # the exam file's id
+    data["items"][2]["options"] = data["items"][2]["options"][:3]
+    beta.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (beta.parent / "gamma.yaml").write_text(yaml.safe_dump({"area": "gamma", "items": []}), encoding="utf-8")
+    with pytest.raises(PoolError) as caught:
+        load_pools(exams)
+    text = "\n".join(caught.value.problems)
+    assert f"{beta}: item beta-e01: none of its clauses (4.1) is covered by area 'beta' (8)" in text
+    assert f"{beta}: item q01: id 'q01' is already used in" in text
+    assert f"{beta}: item beta-e03: a choice item needs exactly 4 options (A-D)" in text
+    assert "gamma.yaml: area 'gamma' is not in the blueprint" in text
+    assert len(caught.value.problems) == 4
+    exams = write_exams(tmp_path / "small", per_cell=3)
+    [pool] = load_pools(exams)
+    assert shortfalls(pool) == [
+        f"{A}: area 'alpha', medium: 3 item(s) in the pool, a form draws 2, so at least 4 are needed (2 times "
+        f"over); add 1 medium item(s) to exams/pool/{A}/alpha.yaml"]
