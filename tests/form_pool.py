@@ -46,14 +46,20 @@ def write_exams(folder: Path, per_cell: int = 6, scale: int = 1) -> Path:
     return folder
 
 
-def reference_keys(nb: dict, exams: Path) -> dict[str, str]:
-    """What each slot's right letter is, judged from the question as the learner's notebook shows
-    it: the letter in front of the text of the item's right option (independent of forms.py)."""
+def answer_texts(exams: Path) -> dict[str, str]:
+    """Every choice item's English prompt -> the English text of its right option."""
     texts = {}
     for path in [exams / f"{A}.yaml", *sorted((exams / "pool" / A).glob("*.yaml"))]:
         for it in yaml.safe_load(path.read_text(encoding="utf-8"))["items"]:
             if it["kind"] == "choice":
                 texts[it["prompt"]["en"]] = it["options"]["ABCD".index(it["answer"])]["en"]
+    return texts
+
+
+def reference_keys(nb: dict, exams: Path, texts: dict | None = None) -> dict[str, str]:
+    """What each slot's right letter is, judged from the question as the learner's notebook shows
+    it: the letter in front of the text of the item's right option (independent of forms.py)."""
+    texts = texts or answer_texts(exams)
     keys = {}
     for cell in nb["cells"]:
         grade_id = (cell["metadata"].get("nbgrader") or {}).get("grade_id", "")
@@ -65,40 +71,69 @@ def reference_keys(nb: dict, exams: Path) -> dict[str, str]:
     return keys
 
 
-def fetch_in_process(course: Path, learner: str, home: Path, env: dict) -> subprocess.CompletedProcess:
-    """nbgrader's fetch as the course configures it (``ExchangeFactory.fetch_assignment``) for
-    ``learner`` into ``home``, in this process (a subprocess per fetch costs seconds), with the
-    settings ``env``; the outcome as a CompletedProcess (1 and the message when refused)."""
+def release_in_process(course: Path, env: dict) -> None:
+    """``nbgrader release_assignment`` of the exam as the course configures it, in this process."""
+    saved = {k: os.environ.get(k) for k in env}
+    try:
+        exchange(course, env, "release_assignment", None, None).start()
+    finally:
+        _restore(saved)
+
+
+def _restore(saved: dict) -> None:
+    from iso20k.settings import reload_settings
+
+    for k, v in saved.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+    reload_settings()
+
+
+def exchange(course: Path, env: dict, step: str, learner: str | None, home: Path | None):
+    """The course's nbgrader exchange plugin for ``step`` (ExchangeFactory), configured as nbgrader
+    would configure it for ``learner`` (None: the trainer)."""
     from nbgrader.auth import Authenticator
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.exchange import ExchangeError
     from traitlets.config import Config
     from traitlets.utils.importstring import import_item
 
     from iso20k.grading.config import apply_course_config
+
+    os.environ.update(env)
+    config = Config()
+    apply_course_config(config, str(course))
+    if learner:
+        config.CourseDirectory.student_id = learner
+    config.CourseDirectory.assignment_id = A
+    if home is not None:
+        config.Exchange.assignment_dir = str(home)
+    config.ExchangeReleaseAssignment.force = True
+    plugin = config.ExchangeFactory[step] if step in config.ExchangeFactory else \
+        f"nbgrader.exchange.default.{step}.Exchange" + "".join(w.title() for w in step.split("_"))
+    return import_item(plugin)(coursedir=CourseDirectory(config=config), authenticator=Authenticator(config=config),
+                               config=config)
+
+
+def fetch_in_process(course: Path, learner: str, home: Path, env: dict) -> subprocess.CompletedProcess:
+    """nbgrader's fetch as the course configures it (``ExchangeFactory.fetch_assignment``) for
+    ``learner`` into ``home``, in this process (a subprocess per fetch costs seconds), with the
+    settings ``env``; the outcome as a CompletedProcess (1 and the message when refused)."""
+    from nbgrader.exchange import ExchangeError
+
     from iso20k.settings import reload_settings
 
     home.mkdir(parents=True, exist_ok=True)
     saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
     try:
+        os.environ.update(env)
         reload_settings()
-        config = Config()
-        apply_course_config(config, str(course))
-        config.CourseDirectory.student_id = learner
-        config.CourseDirectory.assignment_id = A
-        config.Exchange.assignment_dir = str(home)
-        fetch = import_item(config.ExchangeFactory.fetch_assignment)(
-            coursedir=CourseDirectory(config=config), authenticator=Authenticator(config=config), config=config)
+        fetch = exchange(course, env, "fetch_assignment", learner, home)
         try:
             fetch.start()
             return subprocess.CompletedProcess([], 0, "", "")
         except ExchangeError as exc:
             return subprocess.CompletedProcess([], 1, "", str(exc))
     finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-        reload_settings()
+        _restore(saved)

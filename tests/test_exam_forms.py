@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from nbgrader_course import fill, nbgrader, new_course, submit
+from nbgrader_course import fill, new_course, submit
 
-from form_pool import A, LEARNERS, fetch_in_process, reference_keys, write_exams
+from form_pool import A, LEARNERS, fetch_in_process, reference_keys, release_in_process, write_exams
 
 
 class World:
@@ -29,7 +29,7 @@ class World:
 
             reload_settings()
             self.course = new_course(base / "course", self.exams)
-        nbgrader(self.course, "release_assignment", A, "--force", env=self.env)
+        release_in_process(self.course, self.env)
 
     def fetch(self, learner: str, check: bool = True) -> subprocess.CompletedProcess:
         result = fetch_in_process(self.course, learner, self.base / "learners" / learner, self.env)
