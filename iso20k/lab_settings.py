@@ -83,10 +83,16 @@ def write_learner_lab_config(folder: Path) -> LabLaunch:
     _write_json(settings_dir / "page_config.json", {"disabledExtensions": list(DISABLED_LAB_PLUGINS)})
     _write_json(folder / "jupyter_server_config.json",
                 {"ServerApp": {"jpserver_extensions": {name: False for name in DISABLED_SERVER_EXTENSIONS}}})
+    return learner_lab_launch(folder)
+
+
+def learner_lab_launch(folder: Path) -> LabLaunch:
+    """How to start a server on the learner configuration written into ``folder`` (here, or when
+    a learners' image was built: deploy/kubernetes)."""
     return LabLaunch(
-        folder=folder,
+        folder=Path(folder),
         # Jupyter reads jupyter_server_config.json from every JUPYTER_CONFIG_PATH folder, and
         # those come before the environment's own (where nbgrader turns its extensions on).
         env={"JUPYTER_CONFIG_PATH": str(folder)},
-        args=[f"--LabApp.app_settings_dir={settings_dir}"],
+        args=[f"--LabApp.app_settings_dir={Path(folder) / 'settings'}"],
     )

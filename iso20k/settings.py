@@ -212,6 +212,23 @@ class Settings(BaseSettings):
         description="Seconds after which a dashboard kernel with no page open is shut down (Voila "
         "cannot shut it down itself when a tab is closed).",
     )
+    dashboard_max_kernels: int = Field(
+        default=12, ge=1,
+        description="Most dashboard pages served at once, each with a kernel of its own (about 120 MB "
+        "with a company's record: 12 take about 1.5 GB, plus the prepared ones of dashboard_pool_size). "
+        "A viewer beyond it gets a short 'the dashboard is busy' page in both languages that retries "
+        "by itself and opens the dashboard as soon as a page is closed or culled.",
+    )
+    dashboard_busy_retry_s: int = Field(
+        default=5, ge=1,
+        description="Seconds between the retries of the 'dashboard is busy' page (dashboard_max_kernels).",
+    )
+    dashboard_cull_open_pages: bool = Field(
+        default=True,
+        description="Also shut down the kernel of a page still open but unused for dashboard_cull_idle_s "
+        "(a tab left open overnight does not hold one of the dashboard_max_kernels; its charts stay "
+        "on screen, and reloading the page gives fresh ones).",
+    )
     roster_confirm_inactive_share: float = Field(
         default=0.10, ge=0, le=1,
         description="A roster import that would mark more than this share of the active employees "
@@ -419,6 +436,91 @@ class Settings(BaseSettings):
     )
     hub_proxy_api_port: int = Field(
         default=8001, description="Port (127.0.0.1) of the hub proxy's own API (used by the hub only).",
+    )
+    hub_api_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the hub's own API is reached by ('iso20k hub-sync', the services). One server: "
+        "127.0.0.1. In a cluster: the hub's Service name (the Zero to JupyterHub chart's is 'hub').",
+    )
+    hub_records_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the records service is reached by (from the hub, learners' servers and the "
+        "formgrader). One server: 127.0.0.1. In a cluster: its Service name (deploy/kubernetes: iso20k-records).",
+    )
+    hub_dashboard_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the dashboard service is reached by (from the hub's proxy). In a cluster: its "
+        "Service name (deploy/kubernetes: iso20k-dashboard).",
+    )
+    hub_formgrader_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the trainers' formgrader is reached by (from the hub's proxy). In a cluster: "
+        "its Service name (deploy/kubernetes: iso20k-formgrader).",
+    )
+    hub_verify_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the certificate verification service is reached by (from the hub's proxy). In "
+        "a cluster: its Service name (deploy/kubernetes: iso20k-verify).",
+    )
+    hub_services_bind_ip: str = Field(
+        default="",
+        description="Address the product's hub services listen on. Empty: the host of their own address "
+        "(127.0.0.1 on one server). In a cluster, where each service is its own pod reached through its "
+        "Service: 0.0.0.0.",
+    )
+    hub_services_managed: bool = Field(
+        default=True,
+        description="The hub starts the product's services itself (records, dashboard, formgrader, "
+        "verification), each as its own account (one server). Off: they run on their own (a cluster's "
+        "deployments, deploy/kubernetes) and the hub only routes to them and knows their tokens "
+        "(ISO20K_HUB_SERVICE_TOKENS_DIR).",
+    )
+    hub_service_tokens_dir: Path | None = Field(
+        default=None,
+        description="Folder of the services' hub API tokens, one file '<service>.token' each, when the "
+        "services run on their own (hub_services_managed off; in a cluster: a Secret mounted as files). "
+        "Empty: the hub's state folder, where the hub creates them.",
+    )
+    hub_k8s_image: str = Field(
+        default="iso20k-singleuser:latest",
+        description="Kubernetes only: the image of learners' servers (deploy/kubernetes/Dockerfile.singleuser, "
+        "built from this package's wheel: the course and the learners' copies of the banks, no keys).",
+    )
+    hub_k8s_course_dir: Path = Field(
+        default=Path("/opt/iso20k/course"),
+        description="Kubernetes only: where the course notebooks are inside the learners' image; the init "
+        "container delivers them into the learner's home from there.",
+    )
+    hub_k8s_uid_base: int = Field(
+        default=200000, ge=1000,
+        description="Kubernetes only: each learner's server and its init container run as user id "
+        "<this> + the learner's hub user id (never 0, one per learner), so on the shared exchange volume "
+        "one learner's hand-ins are not another's files, as with one operating-system account each on one server.",
+    )
+    hub_k8s_fs_gid: int = Field(
+        default=100, ge=1,
+        description="Kubernetes only: group id the learner's volumes are given (fsGroup).",
+    )
+    hub_k8s_cpu_limit: float = Field(
+        default=1.0, gt=0, description="Kubernetes only: CPU cores one learner's server may use at most.",
+    )
+    hub_k8s_cpu_guarantee: float = Field(
+        default=0.05, ge=0,
+        description="Kubernetes only: CPU cores reserved for each learner's server (a lesson is idle most "
+        "of the time; 0.05 lets about 20 learners share a core).",
+    )
+    hub_k8s_mem_limit: str = Field(
+        default="1G", description="Kubernetes only: memory one learner's server may use at most (e.g. 1G).",
+    )
+    hub_k8s_mem_guarantee: str = Field(
+        default="256M",
+        description="Kubernetes only: memory reserved for each learner's server (a lesson's kernel and "
+        "server take about 200 MB).",
+    )
+    hub_k8s_exchange_claim: str = Field(
+        default="iso20k-exchange",
+        description="Kubernetes only: the PersistentVolumeClaim (ReadWriteMany) of nbgrader's exchange, "
+        "mounted at ISO20K_EXCHANGE_DIR in learners' servers and the formgrader.",
     )
 
     company_name: str = Field(

@@ -140,7 +140,7 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
         },
         "VoilaKernelManager": {"fill_delay": settings.dashboard_refill_delay_s},
         "MappingKernelManager": {"cull_idle_timeout": cull, "cull_interval": max(2, min(60, cull // 4)),
-                                 "cull_connected": False},
+                                 "cull_connected": settings.dashboard_cull_open_pages},
     }
     config_dir = private_config_dir(settings, port)
     config["Voila"]["connection_dir_root"] = str(kernels_dir(config_dir))
