@@ -81,7 +81,7 @@ def shown_item(pool: Pool, slot: Slot):
     when the pool is keyed)."""
     item = pool.items[slot.item]
     options = [item.options[LETTERS.index(letter)] for letter in slot.order]
-    update = {"options": options}
+    update = {"options": options, "points": pool.exam.blueprint.item_points}  # what a slot is worth
     if item.answer:
         update["answer"] = slot.key(pool)
     return item.model_copy(update=update)
