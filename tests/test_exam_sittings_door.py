@@ -100,8 +100,9 @@ def test_a_late_hand_in_is_in_the_trail_and_on_the_dashboard(tmp_path):
                     pass_marks={"all-staff": 0.65, "key-personnel": 0.7, "document-writing": 0.7})
     day = dt.date(2026, 12, 7)
     view = build_view(snap, statuses(snap, day), Filters(day, department="Desk"))
-    _, rows = people_cells(view, "en", late)
-    assert "handed in 15 min late" in rows[0][3] and "late" not in rows[1][3]
-    _, rows = people_cells(view, "zh", late)
-    assert "迟交 15 分钟" in rows[0][3]
+    header, rows = people_cells(view, "en", late=late)
+    column = len(header) - len(view.tracks) + view.tracks.index("all-staff")
+    assert "handed in 15 min late" in rows[0][column] and "late" not in rows[1][column]
+    _, rows = people_cells(view, "zh", late=late)
+    assert "迟交 15 分钟" in rows[0][column]
     store.close()
