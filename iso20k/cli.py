@@ -49,10 +49,13 @@ def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
     elif exams_dir is None or not Path(exams_dir).is_dir():
         note = f" No exams at {exams_dir}: exam items not compared."
     else:
-        from .grading.exam_model import ExamError, load_exams
+        from .grading.exam_model import ExamError
+        from .grading.item_pool import load_pools
 
         try:
-            duplicates = exam_problems(catalog, load_exams(Path(exams_dir)))
+            pools = load_pools(Path(exams_dir))
+            duplicates = exam_problems(catalog, [p.exam.model_copy(update={"items": [
+                *p.items.values(), *(i for i in p.exam.items if i.id not in p.items)]}) for p in pools])
         except ExamError as exc:
             raise SystemExit(str(exc))
         for line in duplicates:
@@ -61,7 +64,30 @@ def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
             raise SystemExit(f"{len(duplicates)} exam item(s) near-identical to formative questions; rewrite them "
                              "and run 'iso20k check-banks' again.")
         note = " No exam item is near-identical to a formative question."
+    if exams_dir is not None and Path(exams_dir).is_dir():
+        note += _check_pools(Path(exams_dir))
     click.echo(f"All {len(catalog.banks)} banks are valid: {len(catalog.questions)} questions ({kinds}).{note}")
+
+
+def _check_pools(exams_dir: Path) -> str:
+    """check-banks' pool check: every blueprint can be filled pool_factor times over (SystemExit
+    naming each area and difficulty short of items, and every bad item by file and id)."""
+    from .grading.exam_model import ExamError
+    from .grading.item_pool import distinct_forms_log10, load_pools, shortfalls
+
+    try:
+        pools = load_pools(exams_dir)
+    except ExamError as exc:
+        raise SystemExit(f"{exc}\nFix the exam or pool file named and run 'iso20k check-banks' again.")
+    short = [line for p in pools for line in shortfalls(p)]
+    for line in short:
+        click.echo(line, err=True)
+    if short:
+        raise SystemExit(f"{len(short)} area/difficulty pair(s) cannot be filled; add the items named and run "
+                         "'iso20k check-banks' again.")
+    forms = [f"{p.exam.assignment}: {len(p.items)} items, about 10^{distinct_forms_log10(p):.0f} forms"
+             for p in pools if p.exam.blueprint is not None]
+    return (" Every blueprint can be filled its pool_factor times over (" + "; ".join(forms) + ").") if forms else ""
 
 
 @main.command("build-course")
@@ -295,15 +321,20 @@ def quarantine_cmd(exchange: Path | None) -> None:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
 def item_analysis_cmd(assignment: str, course: Path | None, csv_path: Path | None) -> None:
     """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
-    from .grading.item_analysis import analyse, write_csv
+    from .grading.item_analysis import analyse_forms, flagged, write_csv
 
-    stats = analyse(_course(course).db_url, assignment)
+    found = _course(course)
+    stats = analyse_forms(found.db_url, assignment, found.root)
     if not stats:
         raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
-    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
+    review = dict((s.item, why) for s, why in flagged(stats, get_settings()))
+    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8} {'cand.':>5}  verdict")
     for s in stats:
         d = "-" if s.discrimination is None else f"{s.discrimination:.2f}"
-        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8}  {s.verdict}")
+        flag = f"  REVIEW: {review[s.item]}" if s.item in review else ""
+        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8} {s.candidates:5d}  {s.verdict}{flag}")
+    click.echo(f"{len(review)} item(s) flagged for review (bounds: ISO20K_ITEM_FACILITY_MIN/MAX, "
+               "ISO20K_ITEM_DISCRIMINATION_MIN).")
     if csv_path:
         write_csv(stats, csv_path)
         click.echo(f"Written: {csv_path}")

@@ -97,7 +97,8 @@ def use_course_templates(c) -> None:
 
 #: nbgrader's exchange plugins of the course (:mod:`iso20k.grading.exchange`), by ExchangeFactory trait.
 EXCHANGE_FACTORY = {"collect": "iso20k.grading.exchange.OwnedCollect",
-                    "submit": "iso20k.grading.exchange.PrivateSubmit",
+                    "submit": "iso20k.grading.form_exchange.FormSubmit",
+                    "fetch_assignment": "iso20k.grading.form_exchange.FormFetch",
                     "release_feedback": "iso20k.grading.exchange.PrivateReleaseFeedback"}
 #: The grader-only folder of refused hand-ins, beside ``inbound`` in the exchange's course folder.
 QUARANTINE = "quarantine"

@@ -40,8 +40,8 @@ def header(exam: Exam, pass_mark: float) -> str:
     auto = exam.auto_points
     need = auto * pass_mark if exam.auto_points == exam.total_points else exam.total_points * pass_mark
     written = exam.total_points - auto
-    parts_en = f"{len(exam.items)} questions, {_pts(exam.total_points)} points"
-    parts_zh = f"共 {len(exam.items)} 题，{_pts(exam.total_points)} 分"
+    parts_en = f"{exam.question_count} questions, {_pts(exam.total_points)} points"
+    parts_zh = f"共 {exam.question_count} 题，{_pts(exam.total_points)} 分"
     if written:
         parts_en += f" ({_pts(written)} of them marked by your trainer)"
         parts_zh += f"（其中 {_pts(written)} 分由培训负责人人工评分）"
@@ -72,6 +72,10 @@ def header(exam: Exam, pass_mark: float) -> str:
 5. 保存（**Ctrl + S**）。点击工具栏中的 **Validate** 检查是否所有题目都已作答。
 6. 提交：打开 **Assignments** 标签页（*Nbgrader ▸ Assignment List*），点击本考核旁边的 **Submit**。截止前可以重复提交，以最后一次提交为准。
 """
+
+
+#: The text of a form's question cell in the release, before the fetch puts the learner's item there.
+SLOT_PLACEHOLDER = ("### {number}. (your question appears when you fetch this assessment · 获取本考核后显示您的题目)")
 
 
 def _question_markdown(number: int, item: Item) -> str:
@@ -109,7 +113,21 @@ def build_source_notebook(exam: Exam, pass_mark: float):
              new_code_cell("# Run this cell first (Shift + Enter). · 请先运行本单元格（Shift + Enter）。\n"
                            "from iso20k.exam_checks import assert_key, check_letter, check_order",
                            metadata=_meta("setup", locked=True))]
-    for number, item in enumerate(exam.items, 1):
+    number = 0
+    if exam.blueprint is not None:
+        from .forms import slot_name
+
+        cells.append(new_code_cell("from iso20k.exam_checks import show_time_left\nshow_time_left()",
+                                   metadata=_meta("time-left", locked=True)))
+        for number in range(1, exam.blueprint.draw + 1):
+            slot = slot_name(number)
+            cells.append(new_markdown_cell(SLOT_PLACEHOLDER.format(number=number), metadata=_meta(f"{slot}-text", locked=True)))
+            cells.append(new_code_cell(f'answer_{slot} = ""  # type your answer between the quotes, e.g. "A" · 在引号中输入答案'))
+            cells.append(new_code_cell(
+                f"# Checks the format of your answer only. · 仅检查答案格式。\ncheck_letter(answer_{slot}, {number})\n"
+                f"{HIDDEN_BEGIN}\nassert_key(answer_{slot}, FORM_KEYS[{slot!r}])\n{HIDDEN_END}",
+                metadata=_meta(f"{slot}-test", grade=True, locked=True, points=exam.blueprint.item_points)))
+    for number, item in enumerate(exam.fixed_items, number + 1):
         if item.kind == "written":
             cells += written_task_cells(number, item)
             continue
@@ -118,12 +136,12 @@ def build_source_notebook(exam: Exam, pass_mark: float):
         # A plain cell (no nbgrader metadata): nbgrader would replace a solution cell that has
         # no solution region with "raise NotImplementedError()", which learners cannot edit.
         cells.append(new_code_cell(
-            f'answer_{item.id} = ""  # type your answer between the quotes, e.g. "{example}" · 在引号中输入答案'))
-        check = (f"check_letter(answer_{item.id}, {number})" if item.kind == "choice"
-                 else f"check_order(answer_{item.id}, {number}, {item.letters!r})")
+            f'{item.variable} = ""  # type your answer between the quotes, e.g. "{example}" · 在引号中输入答案'))
+        check = (f"check_letter({item.variable}, {number})" if item.kind == "choice"
+                 else f"check_order({item.variable}, {number}, {item.letters!r})")
         cells.append(new_code_cell(
             f"# Checks the format of your answer only. · 仅检查答案格式。\n{check}\n"
-            f"{HIDDEN_BEGIN}\nassert_key(answer_{item.id}, {item.answer!r})\n{HIDDEN_END}",
+            f"{HIDDEN_BEGIN}\nassert_key({item.variable}, {item.answer!r})\n{HIDDEN_END}",
             metadata=_meta(f"{item.id}-test", grade=True, locked=True, points=item.points)))
     cells.append(new_markdown_cell(
         "**End of the assessment.** Save (Ctrl + S), press **Validate**, then **Submit** in the Assignments tab.\n\n"
