@@ -75,7 +75,10 @@ def test_the_learners_assignment_list_names_the_learner_and_the_exchange(setting
     config = json.loads((folder / "nbgrader_config.json").read_text())
     assert config["CourseDirectory"] == {"course_id": "iso20k", "student_id": "E321"}
     assert config["Exchange"]["root"] == str(Path(settings.course_root).resolve() / "exchange")
-    assert config["ExchangeFactory"]["submit"] == "iso20k.grading.exchange.PrivateSubmit"
+    from iso20k.grading.config import EXCHANGE_FACTORY
+
+    # the course's exchange plugins, as on the hub (private hand-ins, per-learner forms)
+    assert config["ExchangeFactory"] == EXCHANGE_FACTORY
     # feedback is looked for in nbgrader's cache of hand-ins, whoever made them: one per learner
     assert config["Exchange"]["cache"] == str(Path(settings.data_dir).resolve() / "nbgrader-cache" / "E321")
 
