@@ -24,6 +24,8 @@ from .course_files import checkout_folder, default_course_root, editable_checkou
 REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
+#: The reminder rules (docs/reminders.md), in the order a run sends them.
+REMIND_RULES = ("before-due", "overdue", "certificate", "escalation", "digest")
 
 
 def check_language(value) -> str:
@@ -645,6 +647,132 @@ class Settings(BaseSettings):
         description="Day of the certification audit (YYYY-MM-DD). The dashboard projects, per department, "
         "whether required training will be complete by then at the current pace.",
     )
+
+    # -- reminders and escalations (docs/reminders.md) ----------------------------------------------
+    remind_rules: str = Field(
+        default="before-due,overdue,escalation,certificate,digest",
+        description="Which reminder rules 'iso20k remind' applies (comma-separated; leave one out to switch it "
+        "off): before-due (to the employee before a track's due date), overdue (to the employee on the day it "
+        "becomes overdue, then weekly), escalation (to the department's managers), certificate (to the holder "
+        "before a certificate expires), digest (weekly, to the training office). Empty: none.",
+    )
+    remind_before_days: str = Field(
+        default="14,7,1",
+        description="Days before a track's due date on which the employee is reminded (comma-separated).",
+    )
+    remind_overdue_every_days: int = Field(
+        default=7, ge=1,
+        description="After the day a track becomes overdue, the employee is reminded again every this many days.",
+    )
+    remind_escalate_after_days: int = Field(
+        default=7, ge=1,
+        description="From this many days overdue the department's managers (roster role manager) are told too, "
+        "one message per manager listing their overdue people, again every ISO20K_REMIND_OVERDUE_EVERY_DAYS.",
+    )
+    remind_digest_weekday: int = Field(
+        default=0, ge=0, le=6,
+        description="Day of the week of the training office's digest (0 Monday ... 6 Sunday); a week whose day "
+        "was missed gets its digest at the next run.",
+    )
+    remind_digest_to: str = Field(
+        default="",
+        description="Comma-separated addresses the weekly digest goes to. Empty: the trainers' (ISO20K_TRAINERS) "
+        "e-mail addresses from the roster.",
+    )
+    remind_time: str = Field(
+        default="07:00",
+        description="Local time (HH:MM, in ISO20K_TIME_ZONE) at which the hub's reminders service runs "
+        "'iso20k remind' every day.",
+    )
+    remind_max_per_run: int = Field(
+        default=200, ge=1,
+        description="Most messages one run sends; the rest wait for the next run.",
+    )
+    remind_pause_s: float = Field(
+        default=1.0, ge=0,
+        description="Seconds between two messages of a run (spares the mail server).",
+    )
+    remind_max_attempts: int = Field(
+        default=3, ge=1,
+        description="Runs in which a message the mail server put off (4xx) or lost is tried; then it is reported "
+        "as refused and not tried again. A refused (5xx) address is not tried again at all.",
+    )
+    hub_url: str = Field(
+        default="",
+        description="Public address of the company hub (e.g. https://training.example.com); reminders link to "
+        "each person's lesson or assessment there. Empty: messages carry no links.",
+    )
+    mail_from: str = Field(
+        default="training@example.com",
+        description="Sender address of reminders (the training office's mailbox; replies go there).",
+    )
+    mail_from_name: str = Field(
+        default="",
+        description="Sender name of reminders. Empty: '<company name> Training Office' in the message's "
+        "language (ISO20K_COMPANY_NAME, ISO20K_COMPANY_NAME_ZH).",
+    )
+    smtp_host: str = Field(default="", description="Mail server reminders are sent through. Empty: none "
+                           "('iso20k remind' then only works with --dry-run).")
+    smtp_port: int = Field(default=587, description="Port of the mail server (587 STARTTLS, 465 implicit TLS).")
+    smtp_security: str = Field(
+        default="starttls",
+        description="'starttls' (plain connection upgraded to TLS before logging in), 'tls' (implicit TLS, "
+        "usually port 465) or 'none' (only for a mail server on 127.0.0.1).",
+    )
+    smtp_username: str = Field(default="", description="User name to log in to the mail server. Empty: no login.")
+    smtp_password_file: Path | None = Field(
+        default=None,
+        description="File holding the mail server's password (one line; readable by its owner only, mode 0600). "
+        "The password is never a setting, an option or printed.",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) the mail server's certificate is checked against. Empty: the "
+        "system's. The server's name is always checked.",
+    )
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="Seconds to wait for the mail server.")
+
+    @field_validator("remind_rules")
+    @classmethod
+    def _known_rules(cls, value: str) -> str:
+        unknown = [r for r in _parse_list(value) if r not in REMIND_RULES]
+        if unknown:
+            raise ValueError(f"unknown reminder rule(s) {', '.join(unknown)}; known: {', '.join(REMIND_RULES)}")
+        return value
+
+    @field_validator("remind_before_days")
+    @classmethod
+    def _day_list(cls, value: str) -> str:
+        for part in _parse_list(value):
+            if not part.isdigit():
+                raise ValueError(f"remind_before_days: {part!r} is not a number of days (write e.g. 14,7,1)")
+        return value
+
+    @field_validator("remind_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"remind_time {value!r} is not a time of day; write it as HH:MM, e.g. 07:00")
+        return value.strip()
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _security(cls, value: str) -> str:
+        if value not in ("starttls", "tls", "none"):
+            raise ValueError(f"smtp_security must be starttls, tls or none, not {value!r}")
+        return value
+
+    @property
+    def remind_rule_set(self) -> set[str]:
+        """The reminder rules switched on."""
+        return set(_parse_list(self.remind_rules))
+
+    @property
+    def remind_before(self) -> list[int]:
+        """The days before a due date on which employees are reminded, largest first."""
+        return sorted({int(p) for p in _parse_list(self.remind_before_days)}, reverse=True)
 
     @field_validator("time_zone")
     @classmethod
