@@ -796,16 +796,21 @@ def test_a_learner_answers_through_the_records_and_gets_the_explanation_afterwar
         f"first = w.select({wrong!r}).check(); after_wrong = w.feedback.value",
         f"second = w.select({q.answer!r}).check(); after_right = w.feedback.value",
         f"o = quiz({order_q.full_id!r})",
+        f"again = quiz({q.full_id!r})",  # as after a reload: the last answer and its feedback again
         "print(json.dumps({'records': type(w.session.records).__name__, 'results': [first, second],",
         "                  'before': shown_before, 'wrong': after_wrong, 'right': after_right,",
-        "                  'attempts': w.attempts, 'start': o.input.order}))"])
+        "                  'attempts': w.attempts, 'start': o.input.order,",
+        "                  'again': [again.input.value, again.feedback.value, again.attempts]}))"])
     out = run_in_kernel(hub, a.user, token, code)
     assert out["error"] is None, out
     got = json.loads(out["stdout"].strip().splitlines()[-1])
     assert got["records"] == "ServiceRecords" and got["results"] == [False, True], got
     import html
 
-    assert html.escape(q.explanation.en) not in got["before"]
+    if before == 0:  # the explanation only once there is an answer
+        assert html.escape(q.explanation.en) not in got["before"]
+    assert got["again"][0] == q.answer and html.escape(q.explanation.en) in got["again"][1], got
+    assert got["again"][2] == before + 2, got
     assert html.escape(q.explanation.en) in got["wrong"] and html.escape(q.explanation.en) in got["right"], got
     assert got["attempts"] == before + 2
     assert got["start"] == ordering_start([o.id for o in order_q.options], order_q.answer, a.employee_id,
