@@ -43,30 +43,39 @@
     return !!(meta && meta.lesson === true);
   }
 
+  function isLessonCode(source) {
+    return source.split("\n").every(function (line) { return LESSON_LINE.test(line.trim()); });
+  }
+
   function onlyLessonCalls(notebook) {
     return notebook.widgets.every(function (cell) {
-      if (cell.model.type !== "code") return true;
-      return cell.model.sharedModel.getSource().split("\n").every(function (line) {
-        return LESSON_LINE.test(line.trim());
-      });
+      return cell.model.type !== "code" || isLessonCode(cell.model.sharedModel.getSource());
     });
   }
 
-  function removeValidateButton(panel) {
-    var found = [];
-    for (var item of panel.toolbar.children()) {
-      if (item && item.node.classList.contains("validate-button")) found.push(item);
-    }
+  // nbgrader's Validate button: the plain (not command) toolbar button nbgrader 0.9 inserts under
+  // the name "runAll", or any item drawing a .validate-button (its class is on the React
+  // component inside the item, drawn a frame later: looked for again then).  The style sheet
+  // hides it in lessons in any case.
+  function removeValidateButton(panel, again) {
+    var names = Array.from(panel.toolbar.names());
+    var found = Array.from(panel.toolbar.children()).filter(function (item, index) {
+      if (!item) return false;
+      var nbgrader = names[index] === "runAll" && !item.node.classList.contains("jp-CommandToolbarButton");
+      return nbgrader || item.node.classList.contains("validate-button") || !!item.node.querySelector(".validate-button");
+    });
     found.forEach(function (item) { item.dispose(); });
+    if (again) requestAnimationFrame(function () { removeValidateButton(panel, false); });
   }
 
-  // Each code cell in turn, as JupyterLab's own CodeCell.execute does it, minus what moves the
-  // view (no active-cell change, no scrolling).
+  // Every code cell, as JupyterLab's own CodeCell.execute runs one, minus what moves the view
+  // (no active-cell change, no scrolling).  The requests go out at once and the kernel runs them
+  // in order; after an error it skips the rest (stop_on_error), as Run All would.
   async function runLesson(panel) {
     var kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
     if (!kernel || panel.isDisposed) return;
+    var running = [];
     for (var cell of panel.content.widgets) {
-      if (panel.isDisposed) return;
       if (cell.model.type !== "code") continue;
       var model = cell.model;
       var code = model.sharedModel.getSource();
@@ -77,48 +86,69 @@
       var future = kernel.requestExecute({ code: code, stop_on_error: true }, false,
                                          { cellId: model.sharedModel.getId() });
       cell.outputArea.future = future;
-      var reply;
+      running.push([model, future]);
+    }
+    for (var pair of running) {
       try {
-        reply = await future.done;
-      } catch (reason) {  // the kernel went away or the cell was run again
-        model.executionState = "idle";
-        return;
+        var reply = await pair[1].done;
+        if (reply.content.status === "ok") pair[0].executionCount = reply.content.execution_count;
+        else pair[0].executionState = "idle";
+      } catch (reason) {  // the kernel went away, or the cell was run again meanwhile
+        pair[0].executionState = "idle";
       }
-      if (reply.content.status !== "ok") {
-        model.executionState = "idle";
-        break;
-      }
-      model.executionCount = reply.content.execution_count;
     }
     if (!panel.isDisposed) panel.context.model.dirty = false;  // what ran is not the learner's change
+  }
+
+  // Whether the lesson already ran in this kernel (the page was reloaded, or the notebook opened
+  // again while its kernel lived on): asked without running anything, as a user expression.
+  async function ranInThisKernel(kernel) {
+    var reply = await kernel.requestExecute({
+      code: "", silent: true, store_history: false,
+      user_expressions: { ran: "'iso20k.widgets' in __import__('sys').modules" }
+    }).done;
+    var ran = reply.content.user_expressions && reply.content.user_expressions.ran;
+    return !!(ran && ran.status === "ok" && ran.data["text/plain"] === "True");
   }
 
   function prepare(panel, context) {
     context.ready.then(function () {
       if (!isLesson(context.model)) return;
       panel.addClass(LESSON_CLASS);
-      removeValidateButton(panel);
+      removeValidateButton(panel, true);
       if (!onlyLessonCalls(panel.content)) {
         console.warn(NAME + ": " + context.path + " is marked as a lesson but holds other code; " +
                      "it is not run automatically");
         return;
       }
       var session = panel.sessionContext;
-      var run = function () {
-        session.ready.then(function () { return runLesson(panel); }).catch(function (reason) {
-          console.error(NAME + ": could not run " + context.path, reason);
-        });
+      var failed = function (reason) { console.error(NAME + ": could not run " + context.path, reason); };
+      // Run the lesson in a kernel that has not run it yet.  A kernel that did (the page was
+      // reloaded, or the notebook opened again while its kernel lived on) still holds all of its
+      // old widgets, and JupyterLab's widget manager, busy fetching those, would miss the new
+      // ones: it is restarted, and the lesson runs once the fresh kernel is idle.  The same after
+      // a restart the learner asked for.
+      var waiting = true, checking = false;
+      var check = function () {
+        var kernel = session.session && session.session.kernel;
+        if (!waiting || checking || !kernel || panel.isDisposed) return;
+        checking = true;
+        ranInThisKernel(kernel).then(function (ran) {
+          checking = false;
+          if (!waiting) return;
+          if (ran) {
+            session.restartKernel().catch(failed);
+          } else {
+            waiting = false;
+            runLesson(panel).catch(failed);
+          }
+        }, function () { checking = false; });  // a kernel going away mid-question: the next idle asks again
       };
-      var restarted = false;
       session.statusChanged.connect(function (_sender, status) {
-        if (status === "restarting" || status === "autorestarting") {
-          restarted = true;
-        } else if (status === "idle" && restarted) {
-          restarted = false;
-          run();
-        }
+        if (status === "restarting" || status === "autorestarting") waiting = true;
+        else if (status === "idle") check();
       });
-      run();
+      session.ready.then(check).catch(failed);
     });
   }
 
@@ -146,6 +176,7 @@
     get: function (request) {
       return modules[request] ? Promise.resolve(modules[request])
                               : Promise.reject(new Error(NAME + " has no module " + request));
-    }
+    },
+    isLessonCode: isLessonCode  // the rule, for tests (tests/test_learner_browser.py)
   };
 })();
