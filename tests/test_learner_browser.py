@@ -311,13 +311,18 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
             page.keyboard.press("ArrowDown")
         else:
             raise AssertionError(f"arrow keys never reached {wanted}")
-    elif question.type == "multiple":
+    elif question.type == "multiple":  # boxes may show the learner's last answer: tick or untick each
         for index in range(card.locator("input").count()):
-            value = page.evaluate("() => document.activeElement.value")
-            if value in answer:
+            value, checked = page.evaluate("() => [document.activeElement.value, document.activeElement.checked]")
+            if (value in answer) != checked:
                 page.keyboard.press("Space")
             page.keyboard.press("Tab")
     elif question.type == "ordering":
+        if card.locator("li").evaluate_all("els => els.map(e => e.dataset.optionId)") == list(answer):
+            # shown solved (the learner's last answer): move the first step down, then solve it again
+            _tab_to(page, f"button.iso20k-move[data-dir='1'][data-option-id='{answer[0]}']")
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(150)
         for target, option_id in enumerate(answer):
             order = card.locator("li").evaluate_all("els => els.map(e => e.dataset.optionId)")
             moves = order.index(option_id) - target
@@ -341,10 +346,16 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
     # ipywidgets holds back a widget's newest value while its previous one is unacknowledged;
     # a person takes longer than this between the last choice and "Check answer".
     page.wait_for_timeout(400)
+    attempts = card.locator(".widget-html").last  # the question may show an earlier answer's verdict
+    before = attempts.text_content()
     _tab_to(page, ".iso20k-question button.mod-primary")
     page.keyboard.press("Enter")
     verdict = "回答正确" if language == "zh" else "Correct!"
     try:
+        for _ in range(120):
+            if attempts.text_content() != before:
+                break
+            page.wait_for_timeout(250)
         card.locator(f"[role=status]:has-text('{verdict}')").wait_for(timeout=30_000)
     except Exception:
         raise AssertionError(f"{question.full_id} ({question.type}) not answered right: {card.inner_text()}") from None

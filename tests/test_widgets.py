@@ -226,3 +226,16 @@ def test_a_question_shown_again_shows_the_last_answer_and_its_feedback(session, 
     assert "回答正确" in single.feedback.value and "作答次数" in single.attempts_label.value
     untouched = quiz("all-staff/sample/q06", session=fresh)
     assert untouched.feedback.value == "" and untouched.attempts_label.value == "" and untouched.input.value is None
+
+
+def test_a_stored_response_the_question_no_longer_fits_shows_only_the_attempts(session, store, banks_dir):
+    """An ordering answer missing steps, an option that is gone: the controls start afresh and no
+    verdict is claimed for an answer not shown; the attempts still count."""
+    for qid, response in (("all-staff/sample/q04", ["demo"]), ("all-staff/sample/q01", "gone"),
+                          ("all-staff/sample/q05", {"manual": "nowhere"})):
+        track, module, _ = qid.split("/")
+        store.record_answer("alice", track, module, qid, response, False, "en")
+        shown = quiz(qid)
+        assert shown.attempts == 1 and "Attempts: 1" in shown.attempts_label.value
+        assert shown.feedback.value == "" and shown.last_correct is None
+        assert shown.input.response() != response

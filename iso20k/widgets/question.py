@@ -87,11 +87,10 @@ class QuestionWidget(w.VBox):
         with its feedback (the records' word, :meth:`iso20k.records.Records.last_answer`)."""
         if last is None:
             return
-        try:
-            self.input.set_response(last.response)
-        except (TypeError, ValueError, AttributeError):  # a response the question no longer takes
-            pass
         self.attempts = last.attempt
+        if not self.input.can_show(last.response):  # a response the question's options no longer fit
+            return
+        self.input.set_response(last.response)
         self.last_correct = last.correct
         self.explanation = last.explanation
         self._feedback_state = (last.correct, None, None)
