@@ -764,6 +764,31 @@ def hub_cmd() -> None:
         raise SystemExit(f"iso20k hub: {exc}")
 
 
+@main.command("remind")
+@click.option("--dry-run", is_flag=True, help="Print who would get which message; send nothing, write nothing.")
+@click.option("--today", "today", default=None, metavar="YYYY-MM-DD",
+              help="Run as on this day (default: today in ISO20K_TIME_ZONE).")
+def remind_cmd(dry_run: bool, today: str | None) -> None:
+    """Send the day's reminders, escalations to managers and the weekly digest (docs/reminders.md).
+
+    Each message goes at most once per person, rule and due step, also when a run stopped half-way
+    is run again; every one sent is an entry in the audit trail."""
+    from datetime import datetime
+
+    from .reminders import MailSetupError, run_reminders
+
+    settings = get_settings()
+    day = _as_of(today) if today else datetime.now(settings.zone()).date()
+    try:
+        report = run_reminders(settings, day, dry_run=dry_run)
+    except MailSetupError as exc:
+        raise SystemExit(f"iso20k remind: {exc}")
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise SystemExit(1)
+
+
 @main.command("hub-sync")
 @click.option("--dry-run", is_flag=True, help="Only say what would change on the hub.")
 @click.option("--yes", is_flag=True, help="Remove access even when many people would lose it at once.")

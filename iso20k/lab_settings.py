@@ -13,7 +13,8 @@ Learners are not programmers and not graders, so their JupyterLab:
   ``@jupyterlab/notebook-extension:tracker``), and never opens a Markdown editor on the
   lessons' read-only text (``showEditorForReadOnlyMarkdown``);
 - loads the course's own small JupyterLab extension, ``iso20k-lessons``
-  (``labextensions/iso20k-lessons/static/remoteEntry.js``, on ``LabApp.extra_labextensions_path``):
+  (``labextensions/iso20k-lessons/static/remoteEntry.js``, on ``LabApp.extra_labextensions_path``
+  in ``jupyter_server_config.json``):
   in a lesson notebook (marked by ``iso20k build-course``) no code, no collapsed-input "•••" bars,
   no collapsing by a click in the margin and no nbgrader *Validate* button (exams keep it), and
   the questions appear by themselves once the kernel is ready, with the learner left at the
@@ -90,21 +91,28 @@ def write_learner_lab_config(folder: Path) -> LabLaunch:
 
     - ``settings/overrides.json``: JupyterLab setting overrides (news off);
     - ``settings/page_config.json``: JupyterLab plugins disabled;
-    - ``jupyter_server_config.json``: server extensions disabled;
-
-    and the server is told where the lesson extension is (:data:`LAB_EXTENSIONS_DIR`).
+    - ``jupyter_server_config.json``: server extensions disabled, and where the lesson extension
+      is (:data:`LAB_EXTENSIONS_DIR`, JupyterLab's ``extra_labextensions_path``).
     """
     folder = Path(folder).resolve()
     settings_dir = folder / "settings"
     _write_json(settings_dir / "overrides.json", SETTING_OVERRIDES)
     _write_json(settings_dir / "page_config.json", {"disabledExtensions": list(DISABLED_LAB_PLUGINS)})
     _write_json(folder / "jupyter_server_config.json",
-                {"ServerApp": {"jpserver_extensions": {name: False for name in DISABLED_SERVER_EXTENSIONS}}})
+                {"ServerApp": {"jpserver_extensions": {name: False for name in DISABLED_SERVER_EXTENSIONS}},
+                 # where this installation keeps the lesson extension (written where the server
+                 # runs: a learners' image writes its own path, deploy/kubernetes)
+                 "LabApp": {"extra_labextensions_path": [str(LAB_EXTENSIONS_DIR)]}})
+    return learner_lab_launch(folder)
+
+
+def learner_lab_launch(folder: Path) -> LabLaunch:
+    """How to start a server on the learner configuration written into ``folder`` (here, or when
+    a learners' image was built: deploy/kubernetes)."""
     return LabLaunch(
-        folder=folder,
+        folder=Path(folder),
         # Jupyter reads jupyter_server_config.json from every JUPYTER_CONFIG_PATH folder, and
         # those come before the environment's own (where nbgrader turns its extensions on).
         env={"JUPYTER_CONFIG_PATH": str(folder)},
-        args=[f"--LabApp.app_settings_dir={settings_dir}",
-              f"--LabApp.extra_labextensions_path={LAB_EXTENSIONS_DIR}"],
+        args=[f"--LabApp.app_settings_dir={Path(folder) / 'settings'}"],
     )

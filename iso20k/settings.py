@@ -24,6 +24,8 @@ from .course_files import checkout_folder, default_course_root, editable_checkou
 REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
+#: The reminder rules (docs/reminders.md), in the order a run sends them.
+REMIND_RULES = ("before-due", "overdue", "certificate", "escalation", "digest")
 
 
 def check_language(value) -> str:
@@ -211,6 +213,23 @@ class Settings(BaseSettings):
         default=600, ge=5,
         description="Seconds after which a dashboard kernel with no page open is shut down (Voila "
         "cannot shut it down itself when a tab is closed).",
+    )
+    dashboard_max_kernels: int = Field(
+        default=12, ge=1,
+        description="Most dashboard pages served at once, each with a kernel of its own (about 120 MB "
+        "with a company's record: 12 take about 1.5 GB, plus the prepared ones of dashboard_pool_size). "
+        "A viewer beyond it gets a short 'the dashboard is busy' page in both languages that retries "
+        "by itself and opens the dashboard as soon as a page is closed or culled.",
+    )
+    dashboard_busy_retry_s: int = Field(
+        default=5, ge=1,
+        description="Seconds between the retries of the 'dashboard is busy' page (dashboard_max_kernels).",
+    )
+    dashboard_cull_open_pages: bool = Field(
+        default=True,
+        description="Also shut down the kernel of a page still open but unused for dashboard_cull_idle_s "
+        "(a tab left open overnight does not hold one of the dashboard_max_kernels; its charts stay "
+        "on screen, and reloading the page gives fresh ones).",
     )
     roster_confirm_inactive_share: float = Field(
         default=0.10, ge=0, le=1,
@@ -420,6 +439,91 @@ class Settings(BaseSettings):
     hub_proxy_api_port: int = Field(
         default=8001, description="Port (127.0.0.1) of the hub proxy's own API (used by the hub only).",
     )
+    hub_api_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the hub's own API is reached by ('iso20k hub-sync', the services). One server: "
+        "127.0.0.1. In a cluster: the hub's Service name (the Zero to JupyterHub chart's is 'hub').",
+    )
+    hub_records_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the records service is reached by (from the hub, learners' servers and the "
+        "formgrader). One server: 127.0.0.1. In a cluster: its Service name (deploy/kubernetes: iso20k-records).",
+    )
+    hub_dashboard_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the dashboard service is reached by (from the hub's proxy). In a cluster: its "
+        "Service name (deploy/kubernetes: iso20k-dashboard).",
+    )
+    hub_formgrader_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the trainers' formgrader is reached by (from the hub's proxy). In a cluster: "
+        "its Service name (deploy/kubernetes: iso20k-formgrader).",
+    )
+    hub_verify_host: str = Field(
+        default="127.0.0.1",
+        description="Host name the certificate verification service is reached by (from the hub's proxy). In "
+        "a cluster: its Service name (deploy/kubernetes: iso20k-verify).",
+    )
+    hub_services_bind_ip: str = Field(
+        default="",
+        description="Address the product's hub services listen on. Empty: the host of their own address "
+        "(127.0.0.1 on one server). In a cluster, where each service is its own pod reached through its "
+        "Service: 0.0.0.0.",
+    )
+    hub_services_managed: bool = Field(
+        default=True,
+        description="The hub starts the product's services itself (records, dashboard, formgrader, "
+        "verification), each as its own account (one server). Off: they run on their own (a cluster's "
+        "deployments, deploy/kubernetes) and the hub only routes to them and knows their tokens "
+        "(ISO20K_HUB_SERVICE_TOKENS_DIR).",
+    )
+    hub_service_tokens_dir: Path | None = Field(
+        default=None,
+        description="Folder of the services' hub API tokens, one file '<service>.token' each, when the "
+        "services run on their own (hub_services_managed off; in a cluster: a Secret mounted as files). "
+        "Empty: the hub's state folder, where the hub creates them.",
+    )
+    hub_k8s_image: str = Field(
+        default="iso20k-singleuser:latest",
+        description="Kubernetes only: the image of learners' servers (deploy/kubernetes/Dockerfile.singleuser, "
+        "built from this package's wheel: the course and the learners' copies of the banks, no keys).",
+    )
+    hub_k8s_course_dir: Path = Field(
+        default=Path("/opt/iso20k/course"),
+        description="Kubernetes only: where the course notebooks are inside the learners' image; the init "
+        "container delivers them into the learner's home from there.",
+    )
+    hub_k8s_uid_base: int = Field(
+        default=200000, ge=1000,
+        description="Kubernetes only: each learner's server and its init container run as user id "
+        "<this> + the learner's hub user id (never 0, one per learner), so on the shared exchange volume "
+        "one learner's hand-ins are not another's files, as with one operating-system account each on one server.",
+    )
+    hub_k8s_fs_gid: int = Field(
+        default=100, ge=1,
+        description="Kubernetes only: group id the learner's volumes are given (fsGroup).",
+    )
+    hub_k8s_cpu_limit: float = Field(
+        default=1.0, gt=0, description="Kubernetes only: CPU cores one learner's server may use at most.",
+    )
+    hub_k8s_cpu_guarantee: float = Field(
+        default=0.05, ge=0,
+        description="Kubernetes only: CPU cores reserved for each learner's server (a lesson is idle most "
+        "of the time; 0.05 lets about 20 learners share a core).",
+    )
+    hub_k8s_mem_limit: str = Field(
+        default="1G", description="Kubernetes only: memory one learner's server may use at most (e.g. 1G).",
+    )
+    hub_k8s_mem_guarantee: str = Field(
+        default="256M",
+        description="Kubernetes only: memory reserved for each learner's server (a lesson's kernel and "
+        "server take about 200 MB).",
+    )
+    hub_k8s_exchange_claim: str = Field(
+        default="iso20k-exchange",
+        description="Kubernetes only: the PersistentVolumeClaim (ReadWriteMany) of nbgrader's exchange, "
+        "mounted at ISO20K_EXCHANGE_DIR in learners' servers and the formgrader.",
+    )
 
     company_name: str = Field(
         default="Example IT Services Co., Ltd.",
@@ -543,6 +647,132 @@ class Settings(BaseSettings):
         description="Day of the certification audit (YYYY-MM-DD). The dashboard projects, per department, "
         "whether required training will be complete by then at the current pace.",
     )
+
+    # -- reminders and escalations (docs/reminders.md) ----------------------------------------------
+    remind_rules: str = Field(
+        default="before-due,overdue,escalation,certificate,digest",
+        description="Which reminder rules 'iso20k remind' applies (comma-separated; leave one out to switch it "
+        "off): before-due (to the employee before a track's due date), overdue (to the employee on the day it "
+        "becomes overdue, then weekly), escalation (to the department's managers), certificate (to the holder "
+        "before a certificate expires), digest (weekly, to the training office). Empty: none.",
+    )
+    remind_before_days: str = Field(
+        default="14,7,1",
+        description="Days before a track's due date on which the employee is reminded (comma-separated).",
+    )
+    remind_overdue_every_days: int = Field(
+        default=7, ge=1,
+        description="After the day a track becomes overdue, the employee is reminded again every this many days.",
+    )
+    remind_escalate_after_days: int = Field(
+        default=7, ge=1,
+        description="From this many days overdue the department's managers (roster role manager) are told too, "
+        "one message per manager listing their overdue people, again every ISO20K_REMIND_OVERDUE_EVERY_DAYS.",
+    )
+    remind_digest_weekday: int = Field(
+        default=0, ge=0, le=6,
+        description="Day of the week of the training office's digest (0 Monday ... 6 Sunday); a week whose day "
+        "was missed gets its digest at the next run.",
+    )
+    remind_digest_to: str = Field(
+        default="",
+        description="Comma-separated addresses the weekly digest goes to. Empty: the trainers' (ISO20K_TRAINERS) "
+        "e-mail addresses from the roster.",
+    )
+    remind_time: str = Field(
+        default="07:00",
+        description="Local time (HH:MM, in ISO20K_TIME_ZONE) at which the hub's reminders service runs "
+        "'iso20k remind' every day.",
+    )
+    remind_max_per_run: int = Field(
+        default=200, ge=1,
+        description="Most messages one run sends; the rest wait for the next run.",
+    )
+    remind_pause_s: float = Field(
+        default=1.0, ge=0,
+        description="Seconds between two messages of a run (spares the mail server).",
+    )
+    remind_max_attempts: int = Field(
+        default=3, ge=1,
+        description="Runs in which a message the mail server put off (4xx) or lost is tried; then it is reported "
+        "as refused and not tried again. A refused (5xx) address is not tried again at all.",
+    )
+    hub_url: str = Field(
+        default="",
+        description="Public address of the company hub (e.g. https://training.example.com); reminders link to "
+        "each person's lesson or assessment there. Empty: messages carry no links.",
+    )
+    mail_from: str = Field(
+        default="training@example.com",
+        description="Sender address of reminders (the training office's mailbox; replies go there).",
+    )
+    mail_from_name: str = Field(
+        default="",
+        description="Sender name of reminders. Empty: '<company name> Training Office' in the message's "
+        "language (ISO20K_COMPANY_NAME, ISO20K_COMPANY_NAME_ZH).",
+    )
+    smtp_host: str = Field(default="", description="Mail server reminders are sent through. Empty: none "
+                           "('iso20k remind' then only works with --dry-run).")
+    smtp_port: int = Field(default=587, description="Port of the mail server (587 STARTTLS, 465 implicit TLS).")
+    smtp_security: str = Field(
+        default="starttls",
+        description="'starttls' (plain connection upgraded to TLS before logging in), 'tls' (implicit TLS, "
+        "usually port 465) or 'none' (only for a mail server on 127.0.0.1).",
+    )
+    smtp_username: str = Field(default="", description="User name to log in to the mail server. Empty: no login.")
+    smtp_password_file: Path | None = Field(
+        default=None,
+        description="File holding the mail server's password (one line; readable by its owner only, mode 0600). "
+        "The password is never a setting, an option or printed.",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) the mail server's certificate is checked against. Empty: the "
+        "system's. The server's name is always checked.",
+    )
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="Seconds to wait for the mail server.")
+
+    @field_validator("remind_rules")
+    @classmethod
+    def _known_rules(cls, value: str) -> str:
+        unknown = [r for r in _parse_list(value) if r not in REMIND_RULES]
+        if unknown:
+            raise ValueError(f"unknown reminder rule(s) {', '.join(unknown)}; known: {', '.join(REMIND_RULES)}")
+        return value
+
+    @field_validator("remind_before_days")
+    @classmethod
+    def _day_list(cls, value: str) -> str:
+        for part in _parse_list(value):
+            if not part.isdigit():
+                raise ValueError(f"remind_before_days: {part!r} is not a number of days (write e.g. 14,7,1)")
+        return value
+
+    @field_validator("remind_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"remind_time {value!r} is not a time of day; write it as HH:MM, e.g. 07:00")
+        return value.strip()
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _security(cls, value: str) -> str:
+        if value not in ("starttls", "tls", "none"):
+            raise ValueError(f"smtp_security must be starttls, tls or none, not {value!r}")
+        return value
+
+    @property
+    def remind_rule_set(self) -> set[str]:
+        """The reminder rules switched on."""
+        return set(_parse_list(self.remind_rules))
+
+    @property
+    def remind_before(self) -> list[int]:
+        """The days before a due date on which employees are reminded, largest first."""
+        return sorted({int(p) for p in _parse_list(self.remind_before_days)}, reverse=True)
 
     @field_validator("time_zone")
     @classmethod

@@ -56,10 +56,11 @@ def kernel_socket(page, url: str):
     return ws, config["kernelId"]
 
 
-def forge_department(page, url: str, department: str, dropdowns_expected: int = 3) -> list[str]:
-    """On the page's kernel socket, ask for every widget's state, then set every dropdown to
-    ``department`` every way a browser could (index, value, label, options) and press every
-    button.  Returns the frames received meanwhile."""
+def forge_department(page, url: str, department: str, dropdowns_expected: int = 4) -> list[str]:
+    """On the page's kernel socket, ask for every widget's state, then tick every checkbox
+    ("Overdue only": everyone overdue the viewer may see), set every dropdown (track, department,
+    role, sort) to ``department`` every way a browser could (index, value, label, options) and
+    press every button.  Returns the frames received meanwhile."""
     ws, _ = kernel_socket(page, url)
     send(ws, "comm_info_request", {"target_name": "jupyter.widget"})
     comms = [c for m in drain(ws, 3) if '"comm_info_reply"' in m for c in json.loads(m)["content"]["comms"]]
@@ -69,6 +70,10 @@ def forge_department(page, url: str, department: str, dropdowns_expected: int = 
     dropdowns = [m["content"]["comm_id"] for m in states if m.get("msg_type") == "comm_msg"
                  and m["content"]["data"].get("state", {}).get("_model_name") == "DropdownModel"]
     assert len(dropdowns) == dropdowns_expected, f"found {len(dropdowns)} dropdowns"
+    for comm_id in [m["content"]["comm_id"] for m in states if m.get("msg_type") == "comm_msg"
+                    and m["content"]["data"].get("state", {}).get("_model_name") == "CheckboxModel"]:
+        send(ws, "comm_msg", {"comm_id": comm_id, "data": {"method": "update", "state": {"value": True},
+                                                            "buffer_paths": []}})
     forged = [{"index": i} for i in range(6)] + [
         {"value": department}, {"label": department}, {"_options_labels": ["All", department], "index": 1}]
     for comm_id in dropdowns:

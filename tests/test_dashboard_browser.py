@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from datetime import date
 from pathlib import Path
@@ -21,10 +22,28 @@ pytestmark = pytest.mark.slow
 TRACKS = ("all-staff", "key-personnel", "document-writing")
 
 
+#: A department name longer than any real one (the demo's longest is "网络与基础设施部 Network &
+#: Infrastructure"): the status chart must show it whole, inside the chart, in both languages.
+LONG_DEPARTMENT = ("信息技术服务管理体系持续改进与合规审计部 IT Service Management System Continual "
+                   "Improvement & Compliance Audit")
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
+    from datetime import timedelta
+
+    from iso20k.roster import write_employees
+    from iso20k.roster.validate import Employee
+    from iso20k.store import ProgressStore
+
     base = tmp_path_factory.mktemp("dashboard")
-    settings, env, summary = make_world(base)
+    settings, env, summary = make_world(base, departments=8)  # all the demo's real department names
+    store = ProgressStore(settings.effective_db_url)
+    due = date.today() - timedelta(days=3)
+    write_employees([Employee("E9001", "欧阳长名", LONG_DEPARTMENT, "manager", "e9001@demo.example.com",
+                              ("all-staff", "key-personnel"), {"all-staff": due, "key-personnel": due})],
+                    store, partial=True)
+    store.close()
     before = fingerprint(settings)
     with dashboard(env, base / "voila.log") as url:
         yield settings, url, base
@@ -201,7 +220,7 @@ def test_out_of_range_widget_messages_leak_no_traceback(world):
                 _send(ws, "shell", "comm_msg", {"comm_id": comm_id, "data": {
                     "method": "update", "state": bad[model], "buffer_paths": []}})
                 sent += 1
-        assert sent == 5, models
+        assert sent == 6, models  # track, department, role, sort; language; as-of day
         got = _drain(ws, 4)
         ws.close()
         page.wait_for_timeout(500)
@@ -247,3 +266,78 @@ def test_dashboard_needs_a_token_off_localhost(world, tmp_path):
             page.goto(url + "?token=s3cret-token")
             page.wait_for_selector("table.iso20k-table", timeout=90_000)
     assert "s3cret-token" not in (tmp_path / "voila.log").read_text()  # never in the log
+
+
+#: Every label of the charts whose box is not inside its chart's box, or whose text is cut; the
+#: pass-mark labels a bar covers; the y-axis ticks of each histogram and of the history.
+MEASURE_LABELS = """() => {
+  const problems = [];
+  const inside = (r, box) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5
+                             && r.top >= box.top - 0.5 && r.bottom <= box.bottom + 0.5;
+  const within = (chart, labels, what) => {
+    const box = chart.getBoundingClientRect();
+    for (const label of labels) {
+      const r = label.getBoundingClientRect();
+      const text = label.textContent;
+      if (!r.width || !r.height) problems.push(`${what}: "${text}" is not drawn`);
+      else if (!inside(r, box)) problems.push(`${what}: "${text}" [${r.left},${r.right}]x[${r.top},${r.bottom}] `
+                                              + `is outside [${box.left},${box.right}]x[${box.top},${box.bottom}]`);
+      if (label instanceof HTMLElement && label.scrollWidth > label.clientWidth + 1) problems.push(`${what}: "${text}" is cut`);
+    }
+  };
+  const chart = document.querySelector('.iso20k-chart');
+  const bars = chart.querySelector('.iso20k-bars');
+  within(bars, bars.querySelectorAll('.iso20k-bar-label, .iso20k-bar-total, text'), 'status chart');
+  within(chart, chart.querySelectorAll('h3, .iso20k-legend > span'), 'status chart title or legend');
+  const svgs = [...document.querySelectorAll('.iso20k-hist svg, svg.iso20k-history')];
+  for (const svg of svgs) within(svg, svg.querySelectorAll('text'), svg.querySelector('title').textContent);
+  const covered = [], ticks = {};
+  for (const hist of document.querySelectorAll('.iso20k-hist')) {
+    const svg = hist.querySelector('svg');
+    if (!svg) continue;
+    const label = svg.querySelector('.iso20k-passmark');
+    if (!label) { problems.push(`${hist.dataset.track}: no pass-mark label`); continue; }
+    const mark = label.getBoundingClientRect();
+    for (const rect of svg.querySelectorAll('rect')) {
+      const r = rect.getBoundingClientRect();
+      if (r.left < mark.right && mark.left < r.right && r.top < mark.bottom && mark.top < r.bottom)
+        covered.push(hist.dataset.track);
+    }
+    ticks[hist.dataset.track] = [...svg.querySelectorAll('text.iso20k-tick[text-anchor=end]')].map(t => t.textContent);
+  }
+  ticks.history = [...document.querySelectorAll('svg.iso20k-history text.iso20k-tick[text-anchor=end]')].map(t => t.textContent);
+  return {problems, covered, ticks, charts: svgs.length,
+          departments: [...bars.querySelectorAll('.iso20k-bar-label')].map(l => l.textContent),
+          lang: document.documentElement.lang};
+}"""
+
+
+def test_no_chart_label_is_cut_or_covered_in_either_language(world):
+    """Every label (department names, totals, legend, titles, ticks, axis titles, pass marks) lies
+    inside its chart's box in Chromium, in English and in Chinese, with the demo company's longest
+    department names and a longer one; pass-mark labels clear of the bars; y-axes with ticks
+    between 0 and the top; clause rows titled in the page's language; the page's <html lang>."""
+    _, url, _ = world
+    with chromium_page() as page:
+        open_dashboard(page, url)
+        departments = [r[0] for r in table(page)[1:-1]]
+        for language in ("en", "zh"):
+            if language == "zh":
+                before = version(page)
+                page.click("button:text-is('简体中文')")
+                page.wait_for_function(f"+document.querySelector('.iso20k-departments').dataset.version > {before}")
+            found = page.evaluate(MEASURE_LABELS)
+            assert found["problems"] == [], (language, found["problems"])
+            assert found["covered"] == [], f"{language}: a bar covers the pass-mark label of {found['covered']}"
+            assert found["departments"] == departments and LONG_DEPARTMENT in departments  # whole names
+            assert found["charts"] >= 2
+            assert len(found["ticks"]["all-staff"]) >= 3, found["ticks"]  # 0, a step or more, the top
+            assert found["ticks"]["history"] == ["0%", "25%", "50%", "75%", "100%"]
+            assert found["lang"] == {"en": "en", "zh": "zh-Hans"}[language]
+            clauses = table(page, "clauses")[1:]
+            titled = [row for row in clauses if row[0].split(" ", 1)[0][0].isdigit()]
+            assert titled and all(" " in row[0] for row in titled), clauses  # "8.2.5 Asset management"
+            sources = " ".join(row[-1] for row in clauses)
+            if language == "zh":
+                assert "quiz" not in sources and "exam" not in sources and "测验" in sources
+                assert all(re.search(r"[\u4e00-\u9fff]", row[0]) for row in titled), clauses

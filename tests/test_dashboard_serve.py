@@ -49,3 +49,13 @@ def test_standalone_voila_with_the_read_only_settings(tmp_path):
 def test_the_page_template_links_nothing_on_the_internet():
     template = (TEMPLATES / "voila" / "templates" / "iso20k" / "index.html.j2").read_text()
     assert "https://" not in template and "super.super()" in template
+
+
+def test_the_page_names_its_language_in_html_lang(tmp_path):
+    """The page's template writes <html lang> from VoilaConfiguration.resources (checked in a
+    real page by test_dashboard_browser): "zh-Hans" for Chinese, never nbconvert's "zh"."""
+    for language, tag in (("zh", "zh-Hans"), ("en", "en")):
+        config = json.loads(dashboard_server(Settings(data_dir=tmp_path, language=language)).config_file.read_text())
+        assert config["VoilaConfiguration"]["resources"]["iso20k"]["html_lang"] == tag
+    template = (TEMPLATES / "voila" / "templates" / "iso20k" / "index.html.j2").read_text()
+    assert "resources.iso20k" in template and '"language_code"' in template

@@ -87,7 +87,7 @@ def test_view_counts_filters_and_csv_equal_the_table():
     desk = build_view(snap, status, Filters(TODAY, department="Desk"))
     header, rows = people_cells(desk, "zh")
     assert header[:2] == ["员工编号", "姓名"]
-    assert rows[0][0] == "E3" and rows[0][3].startswith("已逾期") and rows[0][4] == "无需参加"
+    assert rows[0][0] == "E3" and rows[0][2] == "Desk" and rows[0][4].startswith("已逾期") and rows[0][5] == "无需参加"
     nobody = build_view(snap, status, Filters(TODAY, department="Desk", role="manager"))
     assert nobody.employees == 0 and nobody.rows == []
 

@@ -25,7 +25,7 @@ def test_every_command_is_documented():
 
 
 def test_every_setting_the_docs_name_exists():
-    named = set(re.findall(r"\bISO20K_[A-Z_]+[A-Z]", TEXT))
+    named = set(re.findall(r"\bISO20K_[A-Z0-9_]+[A-Z0-9]", TEXT))
     assert named - SETTINGS == set()
 
 

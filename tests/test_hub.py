@@ -830,3 +830,32 @@ def test_a_learner_answers_through_the_records_and_gets_the_explanation_afterwar
     rows = _rows(hub, f"SELECT attempt, correct FROM answers WHERE learner_id = '{a.employee_id}' "
                       f"AND question_id = '{q.full_id}' ORDER BY attempt")
     assert [r[0] for r in rows] == list(range(1, before + 2 + len(q.options) + 1))
+
+
+# --- The daily reminders start with the hub (issue 22) -------------------------------------------
+
+def test_the_reminders_service_starts_with_the_hub_as_the_records_account(hub):
+    """The hub starts the reminders service (iso20k/hub/reminders_service.py) as the records
+    account, the trail writer; it waits for its time of day (ISO20K_REMIND_TIME, 07:00) and says
+    when in the hub's log. Its runs at that time: tests/test_reminders.py, with an injected clock."""
+    import pwd
+    import re
+    import time
+
+    def cmdline(pid: str) -> bytes:
+        try:
+            return Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return b""
+
+    log, found = "", []
+    for _ in range(60):
+        found = [pid for pid in os.listdir("/proc") if pid.isdigit()
+                 and b"iso20k.hub.reminders_service" in cmdline(pid)]
+        log = (hub.root / "hub.log").read_text(errors="replace")
+        if found and "reminders: next run at" in log:
+            break
+        time.sleep(1)
+    assert found, log[-3000:]
+    assert os.stat(f"/proc/{found[0]}").st_uid == pwd.getpwnam(hub.records_user).pw_uid
+    assert re.search(r"reminders: next run at \d{4}-\d\d-\d\dT07:00:00", log), log[-3000:]

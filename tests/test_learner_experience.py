@@ -100,8 +100,8 @@ def test_learner_lab_config_files_and_launch(tmp_path):
     assert "nbgrader.server_extensions.assignment_list" not in server["ServerApp"]["jpserver_extensions"]
     tracker = overrides["@jupyterlab/notebook-extension:tracker"]
     assert tracker == {"kernelShutdown": True, "showEditorForReadOnlyMarkdown": False}
-    assert launch.args == [f"--LabApp.app_settings_dir={settings_dir.resolve()}",
-                           f"--LabApp.extra_labextensions_path={LAB_EXTENSIONS_DIR}"]
+    assert launch.args == [f"--LabApp.app_settings_dir={settings_dir.resolve()}"]
+    assert server["LabApp"]["extra_labextensions_path"] == [str(LAB_EXTENSIONS_DIR)]
     assert json.loads((LAB_EXTENSIONS_DIR / "iso20k-lessons" / "package.json").read_text())["name"] == "iso20k-lessons"
     env = launch.environ({"JUPYTER_CONFIG_PATH": "/etc/other", "HOME": "/h"})
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str((tmp_path / "cfg").resolve()), "/etc/other"]
@@ -182,6 +182,19 @@ def test_someone_not_in_the_roster_gets_the_all_staff_track(store):
     assert [t.track for t in s.tracks] == ["all-staff"] and s.tracks[0].due is None
 
 
+def test_my_training_shows_the_due_steps_the_reminders_send(store):
+    """The same words as the reminders (iso20k/results/due_steps.py): due in n days, due today,
+    overdue since the day after the due date; nothing once passed."""
+    from iso20k.widgets.training import render_summary
+
+    today = date(2026, 12, 7)
+    _enrol(store, "E201", {"all-staff": today - timedelta(days=3), "key-personnel": today})
+    summary = training_summary(store, "E201", CATALOG, course_dir=REPO_ROOT / "course", as_of=today)
+    html = render_summary(summary, "en")
+    assert "overdue since 2026-12-05" in html and "due today" in html
+    assert "自 2026-12-05 起逾期" in render_summary(summary, "zh") and "今天到期" in render_summary(summary, "zh")
+
+
 def test_my_training_widget_draws_the_summary_in_the_learners_language(store, banks_dir):
     from iso20k.widgets.training import MyTraining
 
@@ -191,9 +204,10 @@ def test_my_training_widget_draws_the_summary_in_the_learners_language(store, ba
                                                               course_dir=REPO_ROOT / "course"))
     html = widget.html.value
     assert "My training" in html and "data-done='0'" in html and "data-left='5'" in html
-    assert "all-staff/01-intro.en.ipynb" in html and "5 days left" in html
+    assert "all-staff/01-intro.en.ipynb" in html and "due in 5 days" in html  # the reminders' words
     session.set_language("zh")
     assert "我的培训" in widget.html.value and "all-staff/01-intro.zh.ipynb" in widget.html.value
+    assert "将于 5 天后到期" in widget.html.value
     _complete(store, "E200", "all-staff/intro")
     widget.refresh_button.click()
     assert "data-done='1'" in widget.html.value and "all-staff/02-structure.zh.ipynb" in widget.html.value

@@ -100,10 +100,10 @@ def test_templates_escape_what_they_are_given():
     from iso20k.dashboard.tables import download_link, html_table
 
     hostile = "<script>alert('x')</script> & Co"
-    shown = page().people("zh", 7, hostile, html_table(["姓名"], [[hostile]], "people", 7),
+    shown = page().people("zh", 7, hostile, False, 1, html_table(["姓名"], [[hostile]], "people", 7),
                           download_link(["姓名"], [[hostile]], f"{hostile}.csv", "下载", "people"))
     assert "<script>" not in shown and "&lt;script&gt;" in shown and "&amp; Co" in shown
-    assert shown.startswith('<h3 class="iso20k-people" data-version="7">')
+    assert shown.startswith('<h3 class="iso20k-people" data-version="7" data-count="1">')
     assert "员工名单" in shown  # "Employees of {department}" in Chinese
     # The empty dashboard's text carries the catalogue's own markup, shown as markup.
     assert "<code>iso20k demo</code>" in page().empty("zh", 1)

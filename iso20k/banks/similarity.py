@@ -32,6 +32,7 @@ A true/false formative question has no key text; only rule 1 applies to it, with
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import string
 import unicodedata
@@ -74,16 +75,25 @@ def cover(part: frozenset[str], whole: frozenset[str]) -> float:
 
 
 def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
-    return len(a & b) / len(a | b) if a | b else 0.0
+    shared = len(a & b)
+    union = len(a) + len(b) - shared  # the size of a | b, without building it
+    return shared / union if union else 0.0
 
 
-def ratio(a: str, b: str, language: str) -> float:
+def ratio(a: str, b: str, language: str, at_least: float = 0.0) -> float:
+    """difflib's ratio of the normalised texts.  With ``at_least``, a pair whose cheap upper bounds
+    (``real_quick_ratio``, ``quick_ratio``) already fall short returns that bound instead of the
+    exact ratio: still below ``at_least``, so a comparison with it decides the same, much faster."""
     a, b = normalise(a), normalise(b)
     if language == "zh":
         a, b = _NOT_CJK_TEXT.sub("", a), _NOT_CJK_TEXT.sub("", b)
     else:
         a, b = " ".join(_WORD.findall(a)), " ".join(_WORD.findall(b))
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for bound in (matcher.real_quick_ratio, matcher.quick_ratio):
+        if at_least and (upper := bound()) < at_least:
+            return upper
+    return matcher.ratio()
 
 
 @dataclass(frozen=True)
@@ -95,6 +105,19 @@ class Item:
     prompt: str
     key: str  # the correct answer's text ('' when it has none, e.g. true/false)
     clauses: frozenset[str]
+
+    # Each item meets every item of the other side: its token sets are worked out once.
+    @functools.cached_property
+    def question_tokens(self) -> frozenset[str]:
+        return tokens(self.prompt + " " + self.key, self.language)
+
+    @functools.cached_property
+    def prompt_tokens(self) -> frozenset[str]:
+        return tokens(self.prompt, self.language)
+
+    @functools.cached_property
+    def key_tokens(self) -> frozenset[str]:
+        return tokens(self.key, self.language)
 
 
 def formative_items(question: Question) -> list[Item]:
@@ -157,17 +180,17 @@ def compare(exam: Item, formative: Item) -> NearDuplicate | None:
     def found(rule: str, score: float) -> NearDuplicate:
         return NearDuplicate(exam.ref, formative.ref, lang, rule, score)
 
-    same = jaccard(tokens(exam.prompt + " " + exam.key, lang), tokens(formative.prompt + " " + formative.key, lang))
+    same = jaccard(exam.question_tokens, formative.question_tokens)
     if same >= SAME_QUESTION:
         return found(f"same question: Jaccard of prompt and key >= {SAME_QUESTION}", same)
     if not formative.key:
         return None
-    exam_key, formative_key = tokens(exam.key, lang), tokens(formative.key, lang)
+    exam_key, formative_key = exam.key_tokens, formative.key_tokens
     if (min(len(exam_key), len(formative_key)) >= MIN_KEY_TOKENS and exam.clauses & formative.clauses
-            and (r := ratio(exam.key, formative.key, lang)) >= SAME_KEY):
+            and (r := ratio(exam.key, formative.key, lang, at_least=SAME_KEY)) >= SAME_KEY):
         return found(f"same key: answer text ratio >= {SAME_KEY}, shared clause", r)
-    there = cover(exam_key, tokens(formative.prompt, lang))
-    back = cover(formative_key, tokens(exam.prompt, lang))
+    there = cover(exam_key, formative.prompt_tokens)
+    back = cover(formative_key, exam.prompt_tokens)
     if len(exam_key) >= MIN_KEY_TOKENS and there >= REVERSED_KEY and back >= REVERSED_BACK:
         return found(f"reversed question: exam key in the formative prompt >= {REVERSED_KEY}, "
                      f"formative key in the exam prompt >= {REVERSED_BACK}", min(there, back))

@@ -17,13 +17,17 @@ from ..texts import LANGUAGE_NAMES, role_label, t
 from ..texts.templating import Markup, html_parts
 from ..tracks import TRACKS, track_title
 from .certificates_panel import certificate_panel, read_certificates
+from .follow_up_panel import follow_up_panel, read_follow_up
 from .charts import completion_chart, department_bars, legend, score_histograms
 from ..results.views import Filters, View, build_view, options
 from .kernel_log import log
 from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
-from .controls import Choice, Day, Toggle
-from .outlook import clause_table, completion_history, readiness
+from .clauses import clause_title, source_label
+from .controls import Check, Choice, Day, Toggle
+from ..results.readiness import readiness_cells
+from .outlook import clause_table, completion_history, readiness, verdict
+from .people_list import SORTS, entries, sort_entries
 from ..results import Reader, Snapshot, locate_course, modules_per_track
 from .viewer import NotAllowed, Viewer, parse_manager_departments, viewer_for
 from ..results import status_of, statuses
@@ -194,6 +198,11 @@ class Dashboard:
         self.role = Choice(layout=layout)
         self.as_of = Day(value=source.today(), layout=layout)
         self.reload_button = w.Button(layout=w.Layout(width="auto"))
+        self.sort = Choice(options=[(v, k) for k, v in SORTS.items()], value="name", layout=layout)
+        self.overdue_only = Check(value=False, indent=False, layout=w.Layout(width="auto"))
+        self.people_controls = w.HBox([self.sort, self.overdue_only],
+                                      layout=w.Layout(flex_flow="row wrap", gap="8px", margin="6px 0 0"))
+        self.people_controls.add_class("iso20k-people-controls")
         self.header = w.HTML()
         self.headline = w.HTML()
         self.table = w.HTML()
@@ -203,17 +212,20 @@ class Dashboard:
         self.outlook = w.HTML()
         self.message = w.HTML()
         self.certs = w.HTML()
-        self.body = w.VBox([self.headline, self.table, self.outlook, self.chart, self.people, self.scores,
-                            self.certs])
+        self.follow_up = w.HTML()  # reminders and escalations per department (follow_up_panel.py)
+        # One panel a line: another one (e.g. reminders per department) is one more entry.
+        self.body = w.VBox([self.headline, self.table, self.outlook, self.chart, self.people_controls, self.people,
+                            self.scores, self.certs, self.follow_up])
         self.controls = w.HBox([self.track, self.department, self.role, self.as_of, self.reload_button],
                                layout=w.Layout(flex_flow="row wrap", gap="8px", margin="6px 0"))
         self.widget = w.VBox([w.HBox([self.lang]), self.header, self.controls, self.message, self.body],
                              layout=w.Layout(padding="4px 8px"))
         self.widget.add_class("iso20k-dashboard")
-        for control in (self.track, self.department, self.role, self.as_of):
+        for control in (self.track, self.department, self.role, self.as_of, self.sort, self.overdue_only):
             control.observe(self._on_filter, names="value")
         self.lang.observe(self._on_language, names="value")
         self.reload_button.on_click(self._on_reload)
+        self._mark_language()
         self._relabel()
         self.render()
 
@@ -229,6 +241,7 @@ class Dashboard:
 
     def _on_language(self, change) -> None:
         self.language = change["new"] if change["new"] in LANGUAGES else "en"
+        self._mark_language()
         self._safely(lambda: (self._relabel(), self.render()))
 
     def _on_reload(self, _button=None) -> None:
@@ -284,6 +297,14 @@ class Dashboard:
             self.message.value = page().failed()
 
     # -- labels ---------------------------------------------------------------------------
+    def _mark_language(self) -> None:
+        """Name the page's language on the dashboard's element (``iso20k-lang-zh``); the page's
+        template copies it to ``<html lang>`` ("zh-Hans" or "en"), so the browser draws Chinese
+        with Simplified Chinese glyphs."""
+        for code in LANGUAGES:
+            self.widget.remove_class(f"iso20k-lang-{code}")
+        self.widget.add_class(f"iso20k-lang-{self.language}")
+
     def _relabel(self) -> None:
         lang = self.language
         departments, roles = options(self.source.snapshot)
@@ -299,6 +320,10 @@ class Dashboard:
             self.track.description, self.department.description = t("Track", lang), t("Department", lang)
             self.role.description, self.as_of.description = t("Role", lang), t("As of", lang)
             self.reload_button.description = t("Reload data", lang)
+            keep = self.sort.value or "name"
+            self.sort.options = [(t("Sort by: {key}", lang, key=t(label, lang)), key) for key, label in SORTS.items()]
+            self.sort.value = keep
+            self.overdue_only.description = t("Overdue only", lang)
         finally:
             self._quiet = False
 
@@ -334,7 +359,8 @@ class Dashboard:
         if not view.people:
             self.table.value = page().no_match(lang, self.version)
             for widget, name in ((self.chart, "chart"), (self.people, "people"), (self.scores, "scores"),
-                                 (self.outlook, "outlook"), (self.certs, "certificates")):
+                                 (self.outlook, "outlook"), (self.certs, "certificates"),
+                                 (self.follow_up, "follow-up")):
                 widget.value = page().blank(name, self.version)
             return
         header, rows = department_cells(view, lang)
@@ -351,6 +377,9 @@ class Dashboard:
         # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
                                              self.source.warning_days, lang, self.version, self.source.zone)
+        self.follow_up.value = follow_up_panel(read_follow_up(self.source.progress_url, snap),
+                                               {row.department for row in view.rows}, view.filters.as_of, lang,
+                                               self.version, self.source.zone)
 
     def _headline(self, view: View) -> str:
         tracks = [(track, track_title(track, self.language, short=True), percent_text(view.total.tracks[track]),
@@ -358,14 +387,19 @@ class Dashboard:
         return page().headline(self.language, self.version, view.employees, tracks, view.overdue_people)
 
     def _people(self, view: View) -> str:
+        """One department's employees, or everyone overdue ("Overdue only"), sorted as chosen."""
         lang = self.language
-        if not view.filters.department:
+        overdue_only = bool(self.overdue_only.value)
+        if not view.filters.department and not overdue_only:
             return page().people_hint(lang, self.version)
-        header, rows = people_cells(view, lang)
+        rows = sort_entries(entries(view, self.source.statuses(view.filters.as_of), overdue_only),
+                            self.sort.value or "name")
+        header, cells = people_cells(view, lang, rows)
         stamp = view.filters.as_of.isoformat()
-        return page().people(lang, self.version, view.filters.department,
-                             html_table(header, rows, "people", self.version),
-                             download_link(header, rows, f"training-{view.filters.department}-{stamp}.csv",
+        what = view.filters.department or "overdue"
+        return page().people(lang, self.version, view.filters.department, overdue_only, len(cells),
+                             html_table(header, cells, "people", self.version),
+                             download_link(header, cells, f"training-{what}-{stamp}.csv",
                                            t("Download this list (CSV)", lang), "people"))
 
     def _outlook(self, view: View) -> str:
@@ -373,25 +407,15 @@ class Dashboard:
         lang, snap = self.language, self.source.snapshot
         audit = self.source.audit_date
         rows = readiness(view, audit)
-        header = [t("Department", lang), t("required", lang), t("trained", lang),
-                  t("passed per week (last 4 weeks)", lang), t("all trained by, at this pace", lang)]
-        if audit is not None:
-            header.append(t("ready by {audit}?", lang, audit=audit.isoformat()))
-        cells = []
-        for r in rows:
-            row = [r.department, str(r.required), str(r.passed), f"{r.per_week:.1f}",
-                   r.finish.isoformat() if r.finish else t("not at this pace", lang)]
-            if audit is not None:
-                row.append(t("on track", lang) if r.ready else t("NOT on track", lang))
-            cells.append(row)
+        header, cells = readiness_cells(rows, audit, lang)  # the weekly digest shows the same table
         history = completion_history(view)
         clauses = clause_table(view, snap)
-        clause_rows = [[c, str(n), str(wrong), f"{100 * wrong / n:.0f}%",
-                        " + ".join(f"{k} {v}" for k, v in sorted(sources.items()))]
+        clause_rows = [[clause_title(c, lang), str(n), str(wrong), f"{100 * wrong / n:.0f}%",
+                        " + ".join(f"{source_label(k, lang)} {v}" for k, v in sorted(sources.items()))]
                        for c, n, wrong, sources in clauses]
         clause_header = [t("Clause", lang), t("answers", lang), t("wrong", lang),
                          t("% wrong", lang), t("from", lang)]
-        return page().outlook(lang, self.version, audit.isoformat() if audit else None,
+        return page().outlook(lang, self.version, audit.isoformat() if audit else None, verdict(rows, audit),
                               html_table(header, cells, "readiness", self.version),
                               Markup(completion_chart(history, lang)),
                               html_table(clause_header, clause_rows, "clauses", self.version) if clause_rows else None)

@@ -1,6 +1,7 @@
 """The dashboard's certificates section: how many certificates are valid, expiring (refresher due)
 or expired on the as-of day, and who is expiring or expired.  Reads the certificates' metadata
-read-only (never the PDFs); a store without certificates shows nothing."""
+read-only (never the PDFs).  The section is always there: with no certificate for the people
+shown, it says none was issued yet."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ def certificate_panel(certs: list[Certificate], people: list[Person], as_of: dat
                       language: str, version: int, zone=None) -> str:
     """HTML for the people shown: counts and the expiring or expired certificates."""
     latest = current_certificates(certs, as_of, zone, {p.employee_id for p in people})
+    panel = html_parts("iso20k.dashboard", "certificates.html").panel
     if not latest:
-        return ""
+        return panel(language, version, {"valid": 0, "expiring": 0, "expired": 0}, None, none_yet=True)
     states = {key: cert.state(as_of, warning_days, zone) for key, cert in latest.items()}
     counts = {s: sum(1 for v in states.values() if v == s) for s in ("valid", "expiring", "expired")}
     rows = [[c.employee_id, c.employee_name, c.department, track_title(c.track, language),
@@ -47,7 +49,7 @@ def certificate_panel(certs: list[Certificate], people: list[Person], as_of: dat
             for key, c in sorted(latest.items(), key=lambda kv: (kv[1].valid_until, kv[0]))
             if states[key] in ("expiring", "expired")]
     table = html_table(_header(language), rows, "certificates", version) if rows else None
-    return html_parts("iso20k.dashboard", "certificates.html").panel(language, version, counts, table)
+    return panel(language, version, counts, table)
 
 
 def _header(language: str) -> list[str]:

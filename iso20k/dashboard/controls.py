@@ -26,3 +26,7 @@ class Toggle(_OnlyChoice, w.ToggleButtons):
 
 class Day(_OnlyChoice, w.DatePicker):
     _from_page = frozenset({"value"})
+
+
+class Check(_OnlyChoice, w.Checkbox):
+    _from_page = frozenset({"value"})

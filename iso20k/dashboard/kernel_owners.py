@@ -177,15 +177,61 @@ class _BindOnServe:
         return kernel_id
 
 
+class PageSlots:
+    """At most ``ISO20K_DASHBOARD_MAX_KERNELS`` pages served at once (each holds a kernel with what
+    its viewer may see): the pages whose kernels are bound (:data:`OWNERS`) plus those being served
+    now.  Taken and given back on the server's event loop only, so two requests arriving together
+    cannot both take the last one."""
+
+    def __init__(self) -> None:
+        self.serving = 0
+
+    def take(self, limit: int) -> bool:
+        if len(OWNERS) + self.serving >= limit:
+            return False
+        self.serving += 1
+        return True
+
+    def give_back(self) -> None:
+        self.serving -= 1
+
+
+SLOTS = PageSlots()
+
+
+def busy_page(retry_s: int) -> str:
+    from ..texts.templating import macros
+
+    return str(macros("iso20k.dashboard", "busy.html").page(retry_s))
+
+
 def page_handler_class():
     from voila.tornado.handler import TornadoVoilaHandler
 
     class OwnedPageHandler(TornadoVoilaHandler):
-        """Voila's page handler; the kernel the page gets is bound to the viewer it is served to."""
+        """Voila's page handler; the kernel the page gets is bound to the viewer it is served to.
+        Beyond ``ISO20K_DASHBOARD_MAX_KERNELS`` pages at once, the viewer gets the busy page (503,
+        both languages), which reloads itself until a page is closed or culled."""
 
         @property
         def kernel_manager(self):
             return _BindOnServe(self.settings["kernel_manager"], self)
+
+        @web.authenticated
+        async def get(self, *args, **kwargs):
+            settings = read_settings()
+            if not SLOTS.take(settings.dashboard_max_kernels):
+                _log.warning("dashboard: busy (%d pages served); %s asked to wait", len(OWNERS),
+                             user_name(self.current_user))
+                self.set_status(503)
+                self.set_header("Retry-After", str(settings.dashboard_busy_retry_s))
+                self.set_header("Cache-Control", "no-store")
+                self.set_header("Content-Type", "text/html; charset=utf-8")
+                return self.finish(busy_page(settings.dashboard_busy_retry_s))
+            try:
+                return await super().get(*args, **kwargs)
+            finally:
+                SLOTS.give_back()
 
     return OwnedPageHandler
 

@@ -19,6 +19,9 @@ LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 #: The JupyterLab extensions the page needs (the widgets, and Voila's own widget manager); every
 #: other installed one is denied: nbgrader's and notebook's throw errors in Voila.
 NEEDED_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager")
+#: The page's ``<html lang>`` per course language ("zh-Hans": Simplified Chinese glyphs, whatever
+#: the browser's own language); the page's template sets it, and follows the language switch.
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}
 
 
 class DashboardSetupError(ValueError):
@@ -131,6 +134,8 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
                   "authorizer_class": "iso20k.dashboard.kernel_owners.OwnedKernelsAuthorizer"},
         "VoilaConfiguration": {
             "template": "iso20k", "strip_sources": True, "show_tracebacks": False,
+            # for the template (dashboard/jupyter/voila/templates/iso20k): the page's language
+            "resources": {"iso20k": {"html_lang": HTML_LANG[settings.language], "html_langs": HTML_LANG}},
             "preheat_kernel": True, "default_pool_size": settings.dashboard_pool_size,
             "extension_denylist": denied_extensions(),
             # The only request header a page's kernel gets: the signed viewer the server set.
@@ -140,7 +145,7 @@ def dashboard_server(settings: Settings, notebook: Path | None = None, port: int
         },
         "VoilaKernelManager": {"fill_delay": settings.dashboard_refill_delay_s},
         "MappingKernelManager": {"cull_idle_timeout": cull, "cull_interval": max(2, min(60, cull // 4)),
-                                 "cull_connected": False},
+                                 "cull_connected": settings.dashboard_cull_open_pages},
     }
     config_dir = private_config_dir(settings, port)
     config["Voila"]["connection_dir_root"] = str(kernels_dir(config_dir))

@@ -13,13 +13,14 @@ from ..texts.templating import Markup, macros
 from ..tracks import track_title
 
 
-def people_cells(view: View, language: str) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of the drill-down list (one department's employees)."""
-    header = [t("Employee id", language), t("Name", language), t("Role", language)]
+def people_cells(view: View, language: str, people=None) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of the list of employees: ``people`` ((person, track -> status) pairs, in
+    their order; default: the view's drill-down into one department)."""
+    header = [t("Employee id", language), t("Name", language), t("Department", language), t("Role", language)]
     header += [track_title(track, language, short=True) for track in view.tracks]
     rows = []
-    for person, statuses in view.drilldown:
-        cells = [person.employee_id, person.name, role_label(person.role, language)]
+    for person, statuses in (view.drilldown if people is None else people):
+        cells = [person.employee_id, person.name, person.department, role_label(person.role, language)]
         for track in view.tracks:
             if track not in statuses:
                 cells.append(t("not required", language))

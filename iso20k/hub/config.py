@@ -29,7 +29,7 @@ from ..launch import AUDIT_EXTENSION
 from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
                              own_tree_without_following, remove_without_following)
 from ..settings import GRADERS_GROUP, Settings, env_name, read_settings
-from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, ROSTER_SYNC,  # noqa: F401 - named here too
+from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, REMINDERS, ROSTER_SYNC,  # noqa: F401
                     ROSTER_SYNC_SCOPES, SERVER_TOKEN_SCOPES, VERIFY, load_roles)
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
@@ -52,20 +52,31 @@ def _proxy_command() -> list[str]:
     return ["/usr/bin/env", f"NODE_PATH={node_path}", found] if node_path else [found]
 
 
+def _service_url(host: str, port: int) -> str:
+    return f"http://{host}:{port}"
+
+
+# Each service is reached by its configured host name (127.0.0.1 on one server, its Service name
+# in a cluster) and port; nothing here hard-wires an address.
 def records_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.hub_records_port}"
+    return _service_url(settings.hub_records_host, settings.hub_records_port)
 
 
 def verify_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.hub_verify_port}"
+    return _service_url(settings.hub_verify_host, settings.hub_verify_port)
 
 
 def formgrader_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.hub_formgrader_port}"
+    return _service_url(settings.hub_formgrader_host, settings.hub_formgrader_port)
 
 
 def dashboard_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.hub_dashboard_port}"
+    return _service_url(settings.hub_dashboard_host, settings.hub_dashboard_port)
+
+
+def service_bind_address(settings: Settings, url) -> str:
+    """The address a hub service listens on: ISO20K_HUB_SERVICES_BIND_IP, else its URL's host."""
+    return settings.hub_services_bind_ip or url.hostname or "127.0.0.1"
 
 
 #: Settings that reach the progress store (or the hub's database); each service gets at most its own.
@@ -276,7 +287,7 @@ def prepare_state(settings: Settings) -> Path:
         runtime.mkdir(mode=0o711, exist_ok=True)
         os.lchown(runtime, 0, 0)
         runtime.chmod(0o711)
-        for service, account in ((RECORDS, records), (DASHBOARD, dashboard)):
+        for service, account in ((RECORDS, records), (DASHBOARD, dashboard), (REMINDERS, records)):
             fresh_owned_dir(runtime / service, account.pw_uid, account.pw_gid, 0o700)
         own_data_folder(Path(settings.data_dir), records.pw_uid, dashboard.pw_gid)
         close_home(grader)
@@ -459,12 +470,12 @@ def prepare_exchange(exchange: Path, grader: pwd.struct_passwd) -> None:
 
 
 def configure(c, settings: Settings) -> None:
-    """Fill JupyterHub config object ``c``."""
+    """Fill JupyterHub config object ``c`` for one server (the hub starts every service)."""
     state = prepare_state(settings)
     prepare_store(settings)
     c.JupyterHub.ip = settings.hub_ip
     c.JupyterHub.port = settings.hub_port
-    c.JupyterHub.hub_ip = "127.0.0.1"
+    c.JupyterHub.hub_ip = settings.hub_api_host
     c.JupyterHub.hub_port = settings.hub_api_port
     c.JupyterHub.db_url = settings.hub_db_url or f"sqlite:///{state / 'jupyterhub.sqlite'}"
     c.JupyterHub.cookie_secret_file = str(state / "jupyterhub_cookie_secret")
@@ -475,37 +486,63 @@ def configure(c, settings: Settings) -> None:
     c.ConfigurableHTTPProxy.api_url = f"http://127.0.0.1:{settings.hub_proxy_api_port}"
     c.ConfigurableHTTPProxy.auth_token = service_token(state, "proxy")
 
-    # Login: operating-system accounts by default; only users the roster put on the hub.
+    configure_sign_in(c, settings)
+    # One server per employee, as their own operating-system user, on the course in their home.
+    c.JupyterHub.spawner_class = settings.hub_spawner
+    c.Spawner.cmd = [str(settings.hub_python.with_name("jupyterhub-singleuser"))]
+    c.Spawner.notebook_dir = "~"
+    c.Spawner.default_url = learners_start_page(settings)
+    learner_lab = write_learner_config(settings, state / "learner-config")
+    c.Spawner.environment = learner_environment(settings, learner_lab.folder)
+    c.Spawner.args = [*learner_lab.args, KERNELS_OVER_UNIX_SOCKETS]
+    c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
+    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
+    c.JupyterHub.services = hub_services(settings, state)
+    configure_roles(c, settings)
+
+
+def learners_start_page(settings: Settings) -> str:
+    return f"/lab/tree/{settings.hub_home_course_folder}/START_HERE.ipynb"
+
+
+def configure_sign_in(c, settings: Settings) -> None:
+    """Login: operating-system accounts by default; only users the roster put on the hub."""
     c.JupyterHub.authenticator_class = settings.hub_authenticator
     c.Authenticator.allow_all = False
     c.Authenticator.allow_existing_users = True
     c.LocalAuthenticator.create_system_users = settings.hub_create_system_users
     c.Authenticator.admin_users = {n.strip().lower() for n in settings.hub_admins.split(",") if n.strip()}
 
-    # One server per employee, as their own operating-system user, on the course in their home.
-    c.JupyterHub.spawner_class = settings.hub_spawner
-    c.Spawner.cmd = [str(settings.hub_python.with_name("jupyterhub-singleuser"))]
-    c.Spawner.notebook_dir = "~"
-    c.Spawner.default_url = f"/lab/tree/{settings.hub_home_course_folder}/START_HERE.ipynb"
-    learner_lab = write_learner_config(settings, state / "learner-config")
-    c.Spawner.environment = learner_environment(settings, learner_lab.folder)
-    c.Spawner.args = [*learner_lab.args, KERNELS_OVER_UNIX_SOCKETS]
-    c.Spawner.pre_spawn_hook = make_pre_spawn_hook(settings)
-    c.Spawner.server_token_scopes = list(SERVER_TOKEN_SCOPES)
 
-    c.JupyterHub.services = [
+def configure_roles(c, settings: Settings) -> None:
+    """Who reaches what (iso20k.hub.roles), then the company's own configuration file, last."""
+    c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
+                                **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}
+    c.JupyterHub.load_roles = load_roles()  # who reaches what: iso20k.hub.roles
+    if settings.hub_extra_config:
+        c.merge(_load_config_file(settings.hub_extra_config))
+
+
+def hub_services(settings: Settings, state: Path) -> list[dict]:
+    """The product's hub services.  On one server the hub starts each (command, account, runtime
+    folder, environment); with ``hub_services_managed`` off (a cluster) they run on their own and
+    the hub only knows their address and token (:func:`external_service_token`)."""
+    def token(service: str) -> str:
+        return service_token(state, service) if settings.hub_services_managed else external_service_token(settings, service)
+
+    services = [
         # Each service as its own unprivileged account, in its own fresh runtime folder.
         {"name": RECORDS, "url": records_url(settings), "display": False,
          "user": settings.hub_records_user, "cwd": str(runtime_dir(settings, RECORDS)),
          "command": [str(settings.hub_python), "-m", "iso20k.hub.records_service"],
          "environment": records_environment(settings, runtime_dir(settings, RECORDS))},
-        {"name": ROSTER_SYNC, "api_token": service_token(state, ROSTER_SYNC), "display": False},
+        {"name": ROSTER_SYNC, "api_token": token(ROSTER_SYNC), "display": False},
         # nbgrader's formgrader for several graders: a shared server named after the course, run
         # as the grader account in the course folder; trainers sign in through the hub.
         # its hub token (JUPYTERHUB_API_TOKEN in its environment) is what the trail writer accepts
         # grade changes with, together with the signed-in trainer's own token
         {"name": FORMGRADER, "url": formgrader_url(settings), "display": True, "oauth_no_confirm": True,
-         "api_token": service_token(state, FORMGRADER),
+         "api_token": token(FORMGRADER),
          "user": settings.hub_grader_user, "cwd": str(settings.course_root),
          "command": [str(settings.hub_python.with_name("jupyterhub-singleuser")),
                      "--ServerApp.identity_provider_class=iso20k.hub.grader_identity.TrainerIdentityProvider",
@@ -523,12 +560,34 @@ def configure(c, settings: Settings) -> None:
          "user": settings.hub_dashboard_user, "cwd": "/",
          "command": [str(settings.hub_python), "-m", "iso20k.hub.verify_service"],
          "environment": dashboard_environment(settings)},
+        # The daily reminders (iso20k.hub.reminders_service): no address, no hub token; as the records
+        # account, the trail writer, with the store as its role (it adds trail entries and reminders).
+        {"name": REMINDERS, "display": False,
+         "user": settings.hub_records_user, "cwd": str(runtime_dir(settings, REMINDERS)),
+         "command": [str(settings.hub_python), "-m", "iso20k.hub.reminders_service"],
+         "environment": records_environment(settings, runtime_dir(settings, REMINDERS))},
     ]
-    c.JupyterHub.load_groups = {GRADERS_GROUP: {"users": [settings.hub_grader_user]},
-                                **{g: {} for g in DASHBOARD_GROUPS if g != GRADERS_GROUP}}
-    c.JupyterHub.load_roles = load_roles()  # who reaches what: iso20k.hub.roles
-    if settings.hub_extra_config:
-        c.merge(_load_config_file(settings.hub_extra_config))
+    if settings.hub_services_managed:
+        return services
+    # on their own: the hub knows each by its address and its token (which its deployment holds too);
+    # the reminders need neither (they run beside the records service: docs/reminders.md)
+    return [{**{k: v for k, v in service.items() if k not in ("user", "cwd", "command", "environment")},
+             "api_token": token(service["name"])} for service in services if service["name"] != REMINDERS]
+
+
+def external_service_token(settings: Settings, service: str) -> str:
+    """The hub API token of a service that runs on its own: ``<service>.token`` in
+    ISO20K_HUB_SERVICE_TOKENS_DIR (in a cluster, a Secret mounted as files), which the service's
+    own deployment reads as JUPYTERHUB_API_TOKEN; never in a setting or on a command line."""
+    from .tokens import read_service_token
+
+    folder = settings.hub_service_tokens_dir or settings.hub_state_dir
+    try:
+        return read_service_token(Path(folder), service)
+    except (FileNotFoundError, PermissionError) as exc:
+        raise HubConfigError(f"the {service} service runs on its own (ISO20K_HUB_SERVICES_MANAGED=false) but its "
+                             f"token could not be read: {exc}. Put it in ISO20K_HUB_SERVICE_TOKENS_DIR as "
+                             f"{service}.token (deploy/kubernetes: the iso20k-service-tokens Secret)") from None
 
 
 def _load_config_file(path: Path):

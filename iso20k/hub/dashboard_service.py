@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 from ..dashboard.serve import dashboard_server
 from ..settings import get_settings
-from .config import enter_service_account
+from .config import enter_service_account, service_bind_address
 
 IDENTITY_PROVIDER = "iso20k.hub.dashboard_identity.HubViewerIdentityProvider"
 
@@ -24,7 +24,7 @@ def main() -> None:
     settings = get_settings().model_copy(update={"dashboard_identity_provider": IDENTITY_PROVIDER,
                                                  "dashboard_token": None})
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
-    server = dashboard_server(settings, port=url.port, ip=url.hostname or "127.0.0.1", token="",
+    server = dashboard_server(settings, port=url.port, ip=service_bind_address(settings, url), token="",
                               base_url=os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
     os.chdir(settings.dashboard_dir)
     os.execve(server.argv[0], server.argv, server.env)

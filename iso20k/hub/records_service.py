@@ -39,7 +39,7 @@ from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
 from ..records.judge import last_answer, short_repr, start_order
 from ..settings import Settings, check_language, get_settings
 from ..store import ProgressStore
-from .config import FORMGRADER, RECORDS, enter_service_account
+from .config import FORMGRADER, RECORDS, enter_service_account, service_bind_address
 from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 from . import trail_handins
@@ -739,8 +739,9 @@ def main() -> None:
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     settings = get_settings()
     app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
-    listen(app, url.port, url.hostname, settings)
-    log.info("records service listening on %s:%s", url.hostname, url.port)
+    address = service_bind_address(settings, url)
+    listen(app, url.port, address, settings)
+    log.info("records service listening on %s:%s", address, url.port)
     ioloop.IOLoop.current().start()
 
 

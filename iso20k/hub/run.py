@@ -64,7 +64,7 @@ def check_root_code_paths(settings: Settings) -> None:
 
 
 def hub_api_url(settings: Settings) -> str:
-    return f"http://127.0.0.1:{settings.hub_api_port}/hub/api/"
+    return f"http://{settings.hub_api_host}:{settings.hub_api_port}/hub/api/"
 
 
 def sync_hub_accounts(settings: Settings, people: list[dict], *, dry_run: bool = False,

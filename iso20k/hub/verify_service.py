@@ -20,6 +20,7 @@ import tornado.web
 from ..certificates.web import verification_handlers
 from ..settings import get_settings
 from ..store import ProgressStore
+from .config import service_bind_address
 
 
 def make_app(prefix: str = "/") -> tornado.web.Application:
@@ -33,10 +34,11 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="[verify %(asctime)s] %(message)s")
     os.umask(0o077)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
+    address = service_bind_address(get_settings(), url)
 
     async def serve():
-        make_app(os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")).listen(url.port, address=url.hostname)
-        logging.info("verification page listening on %s:%s", url.hostname, url.port)
+        make_app(os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/")).listen(url.port, address=address)
+        logging.info("verification page listening on %s:%s", address, url.port)
         await asyncio.Event().wait()
 
     asyncio.run(serve())
