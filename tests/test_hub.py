@@ -110,7 +110,7 @@ UI = {  # what a learner sees, by the language the hub starts them in
     "en": {"select_kernel": "Select Kernel",
            "right": "Everyone whose work affects the services", "check": "Check answer", "verdict": "Correct"},
     "zh": {"select_kernel": "选择内核",
-           "right": "所有工作会影响服务的人员", "check": "检查答案", "verdict": "回答正确"},
+           "right": "所有工作会影响服务的人员", "check": "提交答案", "verdict": "回答正确"},
 }
 
 

@@ -120,7 +120,7 @@ def _questions(page) -> list[dict]:
 def _choose_language(page, language: str) -> None:
     """Press the start page's language button (the choice is remembered for the learner)."""
     page.locator(f".widget-toggle-button:has-text('{'简体中文' if language == 'zh' else 'English'}')").click()
-    page.wait_for_selector(f".iso20k-training[lang='{'zh-CN' if language == 'zh' else 'en'}']")
+    page.wait_for_selector(f".iso20k-training[lang='{'zh-Hans' if language == 'zh' else 'en'}']")
 
 
 def _store_rows(settings, learner: str, question_id: str) -> list[tuple]:

@@ -113,7 +113,7 @@ def test_language_switch_relabels_everything(session, store):
     session.set_language("zh")
     assert "谁主持管理评审" in w.input.legend
     assert "最高管理者" in [o["label"] for o in w.input.options]
-    assert w.check_button.description == "检查答案"
+    assert w.check_button.description == "提交答案"
     assert "还不对" in w.feedback.value and "条款 9.3" in w.feedback.value
     assert w.input.response() == "a"  # the learner's choice survives the switch
     w.select("b")

@@ -7,7 +7,7 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..texts import N_, t
+from ..texts import N_, html_lang, t
 from ..tracks import track_title
 from ..sections import heading_text
 from .diagrams import img_tag
@@ -55,7 +55,8 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
                 "press **Check answer**; your answers are saved automatically, and a question shows your last answer "
                 "when you come back. A wrong answer links back to the part of the lesson that explains it.", lang)
         header = (f"# {source.meta['title']}\n\n*{track_title(source.track, lang)} · {module} {source.order} · "
-                  f"{minutes}* · [{t(VERSION_NAMES[other], other)}]({source.stem}.{other}.ipynb) · {start}\n\n{how}")
+                  f"{minutes}* · [<span lang=\"{html_lang(other)}\">{t(VERSION_NAMES[other], other)}</span>]"
+                  f"({source.stem}.{other}.ipynb) · {start}\n\n{how}")
         cells.append(new_markdown_cell(header))
         setup = t("# Loads the quizzes and shows your progress.", lang)
         cells.append(_code(f"{setup}\nfrom iso20k import progress, quiz, set_language\n\n"
@@ -69,12 +70,23 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         else:
             cells.append(new_markdown_cell(t("**You have reached the end of this track.** Go back to the "
                                              "[start page](../START_HERE.ipynb).", lang)))
+    if not source.meta.get("bilingual"):
+        for cell in cells:
+            if cell.cell_type == "markdown":
+                cell.source = in_language(cell.source, lang)
     nb = new_notebook(cells=cells, metadata=json.loads(json.dumps(METADATA)))
     for index, cell in enumerate(nb.cells):
         cell["id"] = _cell_id(source, index)
         if cell.cell_type == "markdown":
             cell.metadata.update(READ_ONLY_TEXT)
     return nb
+
+
+def in_language(markdown: str, language: str) -> str:
+    """``markdown`` inside ``<div lang="...">``: the browser then draws Chinese with Simplified
+    Chinese glyphs whatever JupyterLab's own language (its sanitizer keeps ``lang``).  The blank
+    lines around it keep the Markdown inside a Markdown block (CommonMark's HTML block ends there)."""
+    return f'<div lang="{html_lang(language)}">\n\n{markdown}\n\n</div>'
 
 
 def _code(source: str):
@@ -101,7 +113,7 @@ def _body_cells(source: ModuleSource, toc: str, sections: bool = False) -> list:
             else:
                 cells.append(_code(f"quiz({json.dumps(block.question_id)})"))
         elif isinstance(block, Diagram):
-            cells.append(new_markdown_cell(img_tag(block.spec)))
+            cells.append(new_markdown_cell(img_tag(block.spec, source.language)))
         elif isinstance(block, Code):
             cells.append(_code(block.source))
         elif isinstance(block, Toc):

@@ -107,7 +107,7 @@ def build_source_notebook(exam: Exam, pass_mark: float):
             metadata=_meta(f"{item.id}-test", grade=True, locked=True, points=item.points)))
     cells.append(new_markdown_cell(
         "**End of the assessment.** Save (Ctrl + S), press **Validate**, then **Submit** in the Assignments tab.\n\n"
-        "**考核结束。**请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。",
+        "**考核结束**。请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。",
         metadata=_meta("footer", locked=True)))
     nb = new_notebook(cells=cells, metadata=dict(METADATA))
     for index, cell in enumerate(nb.cells):

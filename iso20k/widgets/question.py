@@ -9,6 +9,7 @@ import ipywidgets as w
 from ..banks import Question
 from .answer_area import LiveRegion
 from .inputs import make_input
+from .language_mark import carry_language
 from ..sections import heading_anchor, heading_text
 from .session import QuizSession
 from ..texts import N_, t
@@ -48,6 +49,7 @@ class QuestionWidget(w.VBox):
                                  layout=w.Layout(align_items="center", grid_gap="12px")),
                           self.feedback], layout=_CARD)
         self.add_class("iso20k-question")
+        carry_language(self, session)
         session.observe(self._on_language, names="language")
         self.relabel(session.language)
 
@@ -105,7 +107,7 @@ class QuestionWidget(w.VBox):
         parts = [f"<div style='color:#57606a;font-size:0.85em'>{html.escape(title)}</div>"]
         if q.scenario is not None:
             parts.append(f"<div style='background:#f6f8fa;border-left:4px solid #0969da;padding:6px 10px;"
-                         f"margin:6px 0'><b>{html.escape(t('Case', language))}:</b> "
+                         f"margin:6px 0'><b>{html.escape(t('Case:', language))}</b> "
                          f"{html.escape(q.scenario.get(language))}</div>")
         # The prompt itself is the answer area's group label (its <legend>).
         self.header.value = "".join(parts)
@@ -127,11 +129,11 @@ class QuestionWidget(w.VBox):
             verdict = t("Correct!", language) if correct else t(
                 "Not quite. Read the explanation, change your answer and try again.", language)
             mark = "✔" if correct else "✘"
-            why = (f"<b>{html.escape(t('Why', language))}:</b> {html.escape(self.explanation[language])}<br>"
+            why = (f"<b>{html.escape(t('Why:', language))}</b> {html.escape(self.explanation[language])}<br>"
                    if self.explanation else "")
+            reference = t("ISO/IEC 20000-1:2018 reference: {clauses}", language, clauses=", ".join(q.clauses))
             body = (f"<b>{mark} {html.escape(verdict)}</b><br>{why}"
-                    f"<span style='color:#57606a'>{html.escape(t('ISO/IEC 20000-1:2018 reference', language))}: "
-                    f"{html.escape(', '.join(q.clauses))}</span>")
+                    f"<span style='color:#57606a'>{html.escape(reference)}</span>")
             if not correct and self.section:
                 body += "<br>" + self.section_link(language)
         self.feedback.value = (f"<div style='color:{colour};background:{background};"
@@ -146,5 +148,6 @@ class QuestionWidget(w.VBox):
                 f"target='_self'>{html.escape(self.section)}</a>")
 
     def _show_attempts(self, language: str) -> None:
-        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('Attempts', language))}: "
-                                     f"{self.attempts}</span>" if self.attempts else "")
+        self.attempts_label.value = (f"<span style='color:#57606a'>"
+                                     f"{html.escape(t('Attempts: {n}', language, n=self.attempts))}</span>"
+                                     if self.attempts else "")

@@ -13,6 +13,7 @@ from ..learner import TrainingSummary, due_step, due_text
 from ..texts import language_code, status_label, t
 from ..texts.templating import html_parts
 from ..tracks import track_title
+from .language_mark import carry_language
 from .session import QuizSession
 
 def _default_loader(session: QuizSession) -> Callable[[], TrainingSummary]:
@@ -44,6 +45,7 @@ class MyTraining(w.VBox):
         self.refresh_button.on_click(lambda _b: self.refresh())
         super().__init__([self.html, self.refresh_button], layout=w.Layout(margin="6px 0"))
         self.add_class("iso20k-my-training")
+        carry_language(self, session)
         session.observe(lambda _c: self.draw(), names="language")
         self.refresh()
 
