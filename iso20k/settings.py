@@ -818,6 +818,83 @@ class Settings(BaseSettings):
         "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
         "<data_dir>/lab-config.",
     )
+    learners_dir: Path | None = Field(
+        default=None,
+        description="Folder of the learners' own folders on one machine: 'iso20k lab' delivers the course "
+        "into <this>/<learner id> (as the hub delivers it into each home: new and unchanged lessons "
+        "updated, lessons the learner changed kept) and opens JupyterLab there, so the learner's file "
+        "browser reaches no answer keys, gradebook or hand-ins and autosaves never touch the installed "
+        "course. Empty means <data_dir>/learners.",
+    )
+    trainer_lab_port: int = Field(
+        default=8889,
+        description="Port for 'iso20k lab --trainer': the trainer's JupyterLab on one machine, on the course "
+        "folder (ISO20K_COURSE_ROOT), with nbgrader's formgrader at /formgrader.",
+    )
+    exchange_one_account: bool | None = Field(
+        default=None,
+        description="One machine, one account: every learner learns under the operating-system account that "
+        "also grades (scripts/start.sh), so 'nbgrader collect' takes a hand-in named for a learner who has no "
+        "account of their own when that hand-in belongs to the collecting account (another account's is "
+        "refused, as always), and feedback for such a learner is released to that account. Empty: on when "
+        "ISO20K_EXCHANGE_DIR is empty (the exchange in the course folder, one machine), off otherwise (the "
+        "hub, where every learner has an account).",
+    )
+
+    @property
+    def one_account_exchange(self) -> bool:
+        """Whether learners without an account of their own hand in under this account
+        (``exchange_one_account``, by default on exactly when no exchange folder is set)."""
+        return self.exchange_dir is None if self.exchange_one_account is None else self.exchange_one_account
+
+    exam_forms: bool = Field(
+        default=False,
+        description="Give every learner their own form of an assessment that has a blueprint (items "
+        "drawn from exams/pool/ by the blueprint, options shuffled, decided by learner, assessment and "
+        "attempt) when they fetch it. Off: everyone sits the exam file's items. Needs a pool that "
+        "'iso20k check-banks' accepts.",
+    )
+    exam_grace_minutes: int = Field(
+        default=5, ge=0,
+        description="Minutes after an assessment's time limit (its 'minutes', counted from the fetch) "
+        "during which a hand-in still counts as on time.",
+    )
+    exam_late_rule: str = Field(
+        default="flag",
+        description="What happens to a hand-in after the time limit plus grace: 'flag' (graded, reported "
+        "late by 'iso20k autograde') or 'ungraded' (its answers are not judged: it scores 0, reported late; "
+        "a trainer may still grade it by hand). Either way the trail's hand-in entry records it as late.",
+    )
+    exam_retake_wait_days: float = Field(
+        default=1, ge=0,
+        description="Days a learner waits after handing in an assessment before fetching it again for a "
+        "retake (a new form).",
+    )
+    exam_max_attempts: int = Field(
+        default=3, ge=1,
+        description="Attempts a learner may start at one assessment (the first sitting included).",
+    )
+    item_facility_min: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Item analysis flags an item for review when fewer than this share of its "
+        "candidates got it right.",
+    )
+    item_facility_max: float = Field(
+        default=0.95, ge=0, le=1,
+        description="Item analysis flags an item for review when more than this share got it right.",
+    )
+    item_discrimination_min: float = Field(
+        default=0.2, ge=-1, le=1,
+        description="Item analysis flags an item for review when its discrimination (item score vs the "
+        "rest of the form) is below this.",
+    )
+
+    @field_validator("exam_late_rule")
+    @classmethod
+    def _late_rule(cls, value: str) -> str:
+        if value not in ("flag", "ungraded"):
+            raise ValueError(f"exam_late_rule must be 'flag' or 'ungraded', not {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _one_list_of_trainers(self) -> Settings:

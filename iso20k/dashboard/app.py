@@ -62,6 +62,7 @@ class DataSource:
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.audit_date = settings.audit_date
         self.full = Snapshot()
+        self._late: dict | None = None  # late hand-ins of timed assessments (None: read when asked)
         self.departments: frozenset[str] | None = frozenset()  # nobody's rows until told
         self.snapshot = Snapshot()
         self._statuses: dict[date, dict] = {}
@@ -115,6 +116,7 @@ class DataSource:
     def reload(self) -> None:
         started = time.monotonic()
         self.full = self.reader.load()
+        self._late = None
         self._certificates_stamp = None
         self._read_certificates()
         self._full_statuses = {}
@@ -132,6 +134,8 @@ class DataSource:
             self._update_statuses(getattr(self.reader, "changed_learners", None))
             self._rescope()
         position = self.reader.progress_position
+        if done or not position or position != self._certificates_position:
+            self._late = None  # a hand-in was collected or graded, or the store was written to
         if not position or position != self._certificates_position:  # the store was written to
             if self._read_certificates():  # not kept with the reading: nothing to save again
                 done = [*done, "certificates"]
@@ -149,6 +153,19 @@ class DataSource:
         self._full_statuses = {
             day: {**known, **{(p.employee_id, t): status_of(self.full, p, t, day) for p in people for t in p.due}}
             for day, known in self._full_statuses.items()}
+
+    def late_marks(self) -> dict:
+        """(employee id, track) -> minutes a timed assessment was handed in late, as the trail
+        recorded the hand-in (read again after anything was handed in, collected or graded)."""
+        if self._late is None:
+            from ..results.late import late_marks
+            from ..results.reader import read_only
+
+            self._late = {}
+            with read_only(self.progress_url, "late hand-ins", self.full) as conn:
+                if conn is not None:
+                    self._late = late_marks(conn, [p.employee_id for p in self.full.people])
+        return self._late
 
     def _read_certificates(self) -> bool:
         """Read the certificates again if any was issued or revoked since; True if read."""
@@ -394,7 +411,7 @@ class Dashboard:
             return page().people_hint(lang, self.version)
         rows = sort_entries(entries(view, self.source.statuses(view.filters.as_of), overdue_only),
                             self.sort.value or "name")
-        header, cells = people_cells(view, lang, rows)
+        header, cells = people_cells(view, lang, rows, late=self.source.late_marks())
         stamp = view.filters.as_of.isoformat()
         what = view.filters.department or "overdue"
         return page().people(lang, self.version, view.filters.department, overdue_only, len(cells),
