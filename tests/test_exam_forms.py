@@ -205,8 +205,13 @@ def test_nbgraders_own_autograde_judges_each_form_as_iso20k_autograde_does(world
         db.execute("UPDATE grade SET auto_score = NULL")
     nbgrader(copy, "autograde", A, "--force", env=world.env)
     got = grades(copy, A)
+    from iso20k.results.form_items import form_slots
+
     for learner, marks in deserved.items():
         assert {g: s for g, (s, _) in got[learner].items() if g.endswith("-test")} == marks, learner
+        # the clause table's record of the form: the learner's real one, even for the swapper
+        assert form_slots(copy, learner, A) == {s["slot"]: s["item"] for s in
+                                                world.fetched(learner)["metadata"]["iso20k_form"]["slots"]}, learner
 
 
 def test_item_analysis_across_forms_matches_a_hand_computation(world, graded):
