@@ -7,11 +7,12 @@ import json
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from iso20k.banks import load_catalog
-from iso20k.lab_settings import DISABLED_LAB_PLUGINS, write_learner_lab_config
+from iso20k.lab_settings import DISABLED_LAB_PLUGINS, LAB_EXTENSIONS_DIR, SETTING_OVERRIDES, write_learner_lab_config
 from iso20k.learner import training_summary
 from iso20k.roster import write_employees
 from iso20k.roster.validate import Employee
@@ -97,12 +98,32 @@ def test_learner_lab_config_files_and_launch(tmp_path):
     server = json.loads((tmp_path / "cfg" / "jupyter_server_config.json").read_text())
     assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
     assert "nbgrader.server_extensions.assignment_list" not in server["ServerApp"]["jpserver_extensions"]
+    tracker = overrides["@jupyterlab/notebook-extension:tracker"]
+    assert tracker == {"kernelShutdown": True, "showEditorForReadOnlyMarkdown": False}
     assert launch.args == [f"--LabApp.app_settings_dir={settings_dir.resolve()}"]
+    assert server["LabApp"]["extra_labextensions_path"] == [str(LAB_EXTENSIONS_DIR)]
+    assert json.loads((LAB_EXTENSIONS_DIR / "iso20k-lessons" / "package.json").read_text())["name"] == "iso20k-lessons"
     env = launch.environ({"JUPYTER_CONFIG_PATH": "/etc/other", "HOME": "/h"})
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str((tmp_path / "cfg").resolve()), "/etc/other"]
     assert env["HOME"] == "/h"
     again = write_learner_lab_config(tmp_path / "cfg")  # rewriting is safe
     assert again == launch
+
+
+def test_every_overridden_setting_exists_in_the_installed_jupyterlab():
+    """A setting JupyterLab renamed would be ignored without a word: each override must name a
+    property of the installed plugin's schema, with a value of its type."""
+    from jupyter_core.paths import jupyter_path
+
+    types = {"boolean": bool, "string": str}
+    for plugin, values in SETTING_OVERRIDES.items():
+        package, name = plugin.split(":")
+        schemas = [Path(d) / package / f"{name}.json" for d in jupyter_path("lab", "schemas")]
+        schema = next((json.loads(p.read_text()) for p in schemas if p.exists()), None)
+        assert schema is not None, f"no schema for {plugin} in this JupyterLab"
+        for key, value in values.items():
+            assert key in schema["properties"], f"{plugin} has no setting {key!r}"
+            assert isinstance(value, types[schema["properties"][key]["type"]]), (plugin, key)
 
 
 def test_iso20k_lab_starts_jupyterlab_with_the_learner_config(tmp_path):

@@ -18,9 +18,17 @@ from .source import Code, Diagram, Markdown, ModuleSource, Quiz, Toc
 #: saved in the notebook; nothing needs installing for it.
 HIDDEN_SOURCE = {"jupyter": {"source_hidden": True}, "editable": False, "deletable": False}
 
+#: Text cells are read-only: a double click shows no Markdown editor (with the learner
+#: JupyterLab's ``showEditorForReadOnlyMarkdown`` off, :mod:`iso20k.lab_settings`).
+READ_ONLY_TEXT = {"editable": False, "deletable": False}
+
+#: ``iso20k.lesson`` marks the notebook for the course's JupyterLab extension (``iso20k-lessons``,
+#: see :mod:`iso20k.lab_settings`): code cells fully hidden, no Validate button, the questions
+#: shown as soon as the kernel is ready, without *Run All* and without leaving the lesson's start.
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
+    "iso20k": {"lesson": True},
 }
 
 #: The name of each language's version of a lesson, written in that language (the link to it).
@@ -43,10 +51,9 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         module = t("Module", lang)
         minutes = t("about {n} minutes", lang, n=source.meta.get("minutes", 15))
         start = t("[Start page](../START_HERE.ipynb)", lang)
-        how = t("**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once (with Chinese "
-                "menus: <span lang=\"zh-Hans\">**运行 ▸ 运行所有单元格**</span>). Then answer each question and "
-                "press **Check answer**; your progress is saved automatically. A wrong answer links back to the part "
-                "of the lesson that explains it.", lang)
+        how = t("The questions appear in the lesson by themselves a few seconds after it opens. Answer each one and "
+                "press **Check answer**; your answers are saved automatically, and a question shows your last answer "
+                "when you come back. A wrong answer links back to the part of the lesson that explains it.", lang)
         header = (f"# {source.meta['title']}\n\n*{track_title(source.track, lang)} · {module} {source.order} · "
                   f"{minutes}* · [<span lang=\"{html_lang(other)}\">{t(VERSION_NAMES[other], other)}</span>]"
                   f"({source.stem}.{other}.ipynb) · {start}\n\n{how}")
@@ -67,9 +74,11 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         for cell in cells:
             if cell.cell_type == "markdown":
                 cell.source = in_language(cell.source, lang)
-    nb = new_notebook(cells=cells, metadata=dict(METADATA))
+    nb = new_notebook(cells=cells, metadata=json.loads(json.dumps(METADATA)))
     for index, cell in enumerate(nb.cells):
         cell["id"] = _cell_id(source, index)
+        if cell.cell_type == "markdown":
+            cell.metadata.update(READ_ONLY_TEXT)
     return nb
 
 

@@ -37,7 +37,7 @@ from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
 from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
-from ..records.judge import short_repr, start_order
+from ..records.judge import last_answer, short_repr, start_order
 from ..settings import COURSE_ID, Settings, check_language, get_settings
 from ..store import ProgressStore
 from .config import FORMGRADER, RECORDS, enter_service_account, service_bind_address
@@ -393,6 +393,21 @@ class Attempts(_Api):
         self.reply({"attempts": count})
 
 
+class LastAnswerApi(_Api):
+    """``GET api/last-answer?question_id=``: the learner's newest answer with its verdict and
+    explanation (``{"answer": null}`` before the first), for a question shown again."""
+
+    async def get(self):
+        try:
+            found = await self.in_pool(last_answer, self.store, self.catalog, self.learner_id,
+                                       self.get_argument("question_id"))
+        except KeyError:
+            raise web.HTTPError(404, "no such question") from None
+        except RecordsError as exc:
+            raise web.HTTPError(503, "%s", str(exc)) from None
+        self.reply({"answer": None if found is None else found.to_json()})
+
+
 class Correct(_Api):
     async def get(self):
         ids = await self.in_pool(self.store.correct_question_ids, self.learner_id, self.get_argument("track"),
@@ -737,7 +752,7 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
-              ("api/training", Training)]
+              ("api/training", Training), ("api/last-answer", LastAnswerApi)]
     trail = dict(store=store, hub_auth=hub_auth, executor=executor, settings=settings)
     certs = dict(trail, issuing=issuing)
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]

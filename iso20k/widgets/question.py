@@ -38,11 +38,12 @@ class QuestionWidget(w.VBox):
         self.check_button.on_click(lambda _b: self.check())
         self.attempts_label = w.HTML()
         self.feedback = LiveRegion()
-        self.attempts = session.records.attempts(question.full_id)
+        self.attempts = 0
         self.last_correct: bool | None = None
         #: The explanation the records sent with the last verdict (learners' banks have none).
         self.explanation: dict[str, str] | None = None
         self._feedback_state: tuple | None = None
+        self._show_last_answer(session.records.last_answer(question.full_id))
         super().__init__([self.header, self.input,
                           w.HBox([self.check_button, self.attempts_label],
                                  layout=w.Layout(align_items="center", grid_gap="12px")),
@@ -82,6 +83,19 @@ class QuestionWidget(w.VBox):
         self._show_feedback(correct, None)
         self.session.refresh_progress(self.question.module_key)
         return correct
+
+    def _show_last_answer(self, last) -> None:
+        """After a reload or in a new kernel: the learner's newest stored answer, selected again,
+        with its feedback (the records' word, :meth:`iso20k.records.Records.last_answer`)."""
+        if last is None:
+            return
+        self.attempts = last.attempt
+        if not self.input.can_show(last.response):  # a response the question's options no longer fit
+            return
+        self.input.set_response(last.response)
+        self.last_correct = last.correct
+        self.explanation = last.explanation
+        self._feedback_state = (last.correct, None, None)
 
     # -- display -------------------------------------------------------------------------
     def _on_language(self, change) -> None:
