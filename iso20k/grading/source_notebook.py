@@ -13,9 +13,11 @@ template (``grading/templates/formgrade``)."""
 
 from __future__ import annotations
 
+import json
+
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..authoring.notebook import METADATA
+from ..authoring.notebook import NOTEBOOK_METADATA
 from .exam_model import Exam, Item
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -147,7 +149,8 @@ def build_source_notebook(exam: Exam, pass_mark: float):
         "**End of the assessment.** Save (Ctrl + S), press **Validate**, then **Submit** in the Assignments tab.\n\n"
         "**考核结束**。请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。",
         metadata=_meta("footer", locked=True)))
-    nb = new_notebook(cells=cells, metadata=dict(METADATA))
+    # an exam is no lesson: Validate stays, nothing runs by itself (no iso20k.lesson mark)
+    nb = new_notebook(cells=cells, metadata=json.loads(json.dumps(NOTEBOOK_METADATA)))
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"{exam.assignment}-{index:03d}"[:64]
     return nb
