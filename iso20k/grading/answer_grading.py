@@ -142,11 +142,31 @@ def grade_elsewhere(course: Course, assignment: str, students: list[str]) -> lis
     return outcomes
 
 
+def _outcome(coursedir, assignment: str, student: str, notebooks: list[str], results: Path, reason: str | None,
+             seconds: float) -> Outcome:
+    """One submission's outcome: graded or failed (and why: an unreadable notebook named as such),
+    what was found in it, notebooks not handed in, lateness."""
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+    if reason:
+        reason = next((problem for name in notebooks
+                       if (problem := unreadable_notebook(submitted / f"{name}.ipynb"))), reason)
+    problems = [f"{name}.ipynb was not submitted" for name in notebooks
+                if not (submitted / f"{name}.ipynb").exists()] + _late(results, student, notebooks)
+    if reason:
+        problems.insert(0, reason)
+    return Outcome(student, "failed" if reason else "graded", seconds, _findings(results, student, notebooks),
+                   problems)
+
+
 def grade_here(course: Course, assignment: str, students: list[str], progress: bool = True,
                report=None) -> list[Outcome]:
-    """Grade ``students``' submissions of ``assignment`` in this process, one after another."""
+    """Grade ``students``' submissions of ``assignment`` in this process, one after another, with
+    one nbgrader Autograde converter and one gradebook connection (``batch_autograde.py``)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from .batch_autograde import batch_autograde
     from .config import use_answer_judging
-    from .saver import GradeSaver
+    from .environment import ensure_bin_on_path
 
     coursedir = course.coursedir()
     release = Path(coursedir.format_path(coursedir.release_directory, ".", assignment))
@@ -160,21 +180,21 @@ def grade_here(course: Course, assignment: str, students: list[str], progress: b
             # Several grading processes may write the gradebook at once: wait for each other's
             # (short) transactions instead of failing.
             config.CourseDirectory.db_url = course.db_url + "?timeout=120"
-        saver = GradeSaver(course, assignment, config)
-        for student in tqdm(students, desc=f"grading {assignment}", unit="submission", disable=not progress):
-            started = time.monotonic()
-            submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
-            unreadable = [problem for name in notebooks if (problem := unreadable_notebook(submitted / f"{name}.ipynb"))]
-            reason = unreadable[0] if unreadable else saver.save(student)
-            tamper = _findings(results, student, notebooks)
-            problems = [f"{name}.ipynb was not submitted" for name in notebooks
-                         if not (submitted / f"{name}.ipynb").exists()] + _late(results, student, notebooks)
-            if reason:
-                problems.insert(0, reason)
-            outcomes.append(Outcome(student, "failed" if reason else "graded", time.monotonic() - started,
-                                    tamper, problems))
-            if report is not None:
-                report(outcomes[-1])
+        ensure_bin_on_path()  # nbgrader may run alembic
+        with batch_autograde(CourseDirectory(config=config), config) as grader, \
+                tqdm(total=len(students), desc=f"grading {assignment}", unit="submission", disable=not progress) as bar:
+            try:
+                for student, reason, seconds in grader.grade_all(assignment, students):
+                    outcomes.append(_outcome(coursedir, assignment, student, notebooks, results, reason, seconds))
+                    bar.update(1)
+                    if report is not None:
+                        report(outcomes[-1])
+            except Exception as exc:  # noqa: BLE001 - the gradebook cannot be used: nothing more is saved
+                why = f"nbgrader could not save grades: {type(exc).__name__}: {exc}"[:300]
+                for student in students[len(outcomes):]:
+                    outcomes.append(Outcome(student, "failed", 0.0, problems=[why]))
+                    if report is not None:
+                        report(outcomes[-1])
     finally:
         shutil.rmtree(results, ignore_errors=True)
     return outcomes

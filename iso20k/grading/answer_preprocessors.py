@@ -28,6 +28,7 @@ from traitlets import Unicode
 
 from .answers import first_line, read_answers
 from .judge import TrustedCell, TrustedNotebook, judge, load_trusted
+from .shared_gradebook import SharedGradebook, one_transaction
 
 _TRUSTED: dict[tuple, TrustedNotebook] = {}
 
@@ -222,34 +223,41 @@ class JudgeAnswers(_Findings):
 
 
 
-class SaveAutoGradesAtOnce(SaveAutoGrades):
+class SaveAutoGradesAtOnce(SharedGradebook, SaveAutoGrades):
     """nbgrader's SaveAutoGrades (its ``_add_score`` and ``_add_comment``: same scores, same
     manual-grading flags and comments), with the submission's grade and comment rows read in one
     query each instead of one per cell, and committed once per notebook: a submission's grades are
-    saved together or not at all."""
+    saved together or not at all.  In a batch it uses the batch's gradebook (``shared_gradebook``)
+    and the batch's transaction for the submission."""
+
+    writes_grades = True
 
     def preprocess(self, nb, resources):
+        from contextlib import nullcontext
+
         from nbgrader.api import Gradebook
 
         info = resources["nbgrader"]
         self.notebook_id, self.assignment_id = info["notebook"], info["assignment"]
         self.student_id, self.db_url = info["student"], info["db_url"]
-        self.gradebook = Gradebook(self.db_url)
-        with self.gradebook:
-            session = self.gradebook.db
+        self.gradebook = self.shared_gradebook or Gradebook(self.db_url)
+        with nullcontext() if self.shared_gradebook else self.gradebook:
             submitted = self.gradebook.find_submission_notebook(self.notebook_id, self.assignment_id, self.student_id)
-            self._grades = {g.cell.name: g for g in submitted.grades}
-            self._comments = {c.cell.name: c for c in submitted.comments}
-            session.commit = session.flush  # each cell's changes, sent but not yet committed
-            try:
+            names = self._cell_names(submitted)
+            self._grades = {names[g.cell_id]: g for g in submitted.grades}
+            self._comments = {names[c.cell_id]: c for c in submitted.comments}
+            with one_transaction(self.gradebook):  # each cell's changes kept until the one commit
                 nb, resources = super(SaveAutoGrades, self).preprocess(nb, resources)
-            except BaseException:
-                del session.commit
-                session.rollback()
-                raise
-            del session.commit
-            session.commit()
         return nb, resources
+
+    def _cell_names(self, submitted) -> dict:
+        """Cell id -> grade id of the notebook's cells (read once per notebook and gradebook)."""
+        cache = self.__dict__.setdefault("_names", {})
+        key = (id(self.gradebook), self.assignment_id, self.notebook_id)
+        if key not in cache:
+            source = submitted.notebook
+            cache[key] = {c.id: c.name for c in [*source.grade_cells, *source.solution_cells, *source.task_cells]}
+        return cache[key]
 
     def _with_rows(self, method, cell, resources):
         finders = self.gradebook.find_grade, self.gradebook.find_comment

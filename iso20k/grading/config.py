@@ -154,15 +154,17 @@ def use_answer_judging(c, results_dir: str) -> None:
     running nothing a learner wrote (``answer_preprocessors.py``)."""
     c.RestoreTrustedCells.results_dir = str(results_dir)
     c.JudgeAnswers.results_dir = str(results_dir)
+    # nbgrader's OverwriteKernelspec and AssignLatePenalties, able to share the batch's gradebook
+    # (``batch_autograde.py``; nbgrader's own when none is shared).
     c.Autograde.sanitize_preprocessors = [
         "nbgrader.preprocessors.ClearOutput",
         "iso20k.grading.answer_preprocessors.RestoreTrustedCells",
-        "nbgrader.preprocessors.OverwriteKernelspec",
+        "iso20k.grading.shared_gradebook.SharedKernelspec",
     ]
     c.Autograde.autograde_preprocessors = [
         "iso20k.grading.answer_preprocessors.JudgeAnswers",
         "nbgrader.preprocessors.IgnorePattern",
         "nbgrader.preprocessors.LimitOutput",
         "iso20k.grading.answer_preprocessors.SaveAutoGradesAtOnce",
-        "nbgrader.preprocessors.AssignLatePenalties",
+        "iso20k.grading.shared_gradebook.SharedLatePenalties",
     ]

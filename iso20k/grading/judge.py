@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
+import functools
 import io
 import json
 import linecache
@@ -131,20 +132,28 @@ def _output(output_type: str, **fields) -> dict:
     return from_dict({"output_type": output_type, **fields})
 
 
+@functools.lru_cache(maxsize=1024)
+def _compiled(filename: str, source: str):
+    """A trusted cell's code, compiled once per process: its statements, and its last expression
+    apart (a kernel shows that one's value)."""
+    tree = ast.parse(source, filename)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr) and not source.rstrip().endswith(";"):
+        last = compile(ast.Expression(tree.body.pop().value), filename, "eval")
+    return compile(tree, filename, "exec"), last
+
+
 def run_trusted(cell: TrustedCell, namespace: dict, count: int) -> list[dict]:
     """Run one trusted cell in ``namespace`` as a kernel would, returning its outputs."""
     filename = f"<{cell.grade_id}>"
     linecache.cache[filename] = (len(cell.source), None, cell.source.splitlines(True), filename)
-    tree = ast.parse(cell.source, filename)
-    last = None
-    if tree.body and isinstance(tree.body[-1], ast.Expr) and not cell.source.rstrip().endswith(";"):
-        last = ast.Expression(tree.body.pop().value)
+    body, last = _compiled(filename, cell.source)
     out, err = io.StringIO(), io.StringIO()
     outputs: list[dict] = []
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            exec(compile(tree, filename, "exec"), namespace)  # trusted: the course's own cell
-            value = eval(compile(last, filename, "eval"), namespace) if last is not None else None
+            exec(body, namespace)  # trusted: the course's own cell
+            value = eval(last, namespace) if last is not None else None
     except Exception as exc:  # what a kernel shows as an error output (the test fails)
         error = exc
     else:
