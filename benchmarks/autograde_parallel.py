@@ -1,15 +1,23 @@
 #!/usr/bin/env python
 """Benchmark: ``iso20k autograde`` grading per-learner forms (each learner fetched their own form
-through the course's exchange; answers read as data and judged against each learner's form)
-versus plain serial ``nbgrader autograde`` (a kernel per submission) on one fixed form, with the
-same right/wrong pattern per question position in both, and the meaning of the grades compared:
-every learner's score and which positions they got right must be the same in both gradebooks.
+through the course's exchange; answers read as data and judged against each learner's form, in the
+batch path: one nbgrader Autograde converter and one gradebook connection per process, one
+process per core) versus serial ``nbgrader autograde`` (the real CLI) on one fixed form, with the
+same right/wrong pattern per question position in all, and the meaning of the grades compared:
+every learner's score and which positions they got right must be the same in every gradebook.
 
     .venv/bin/python benchmarks/autograde_parallel.py [--sizes 200 1000] [--jobs 0] [--serial-limit 0]
 
+Two serial baselines, both the real ``nbgrader autograde`` command, one submission after another:
+
+* ``nbgrader, course config``: with the course's ``nbgrader_config.py`` (what formgrader's
+  Autograde button runs): nbgrader's own converter per submission, answers judged as data;
+* ``nbgrader, plain``: nbgrader's own default pipelines, each notebook run in a kernel.
+
 The exam is generated (``tests/form_pool.py``): 36 drawn single-answer items from a pool of 120
-plus one fixed ordering item.  ``--serial-limit N`` grades at most N submissions with plain
-nbgrader and scales its time linearly to the size (said so in the output); 0 grades them all.
+plus one fixed ordering item.  ``--serial-limit N`` grades at most N submissions with each
+baseline and scales its time linearly to the size (said so in the output); 0 grades them all.
+The load average (``/proc/loadavg``, 1 minute) is sampled every second while the batch runs.
 Exits non-zero when the grades' meaning differs or 1,000 submissions take 60 s or more.
 """
 
@@ -24,6 +32,7 @@ import shutil
 import sqlite3
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -140,19 +149,68 @@ def measure(size: int, jobs: int, serial_limit: int, work: Path) -> dict:
                    for slot, ok in right.items()}
         answers["q02"] = q02
         submit(fixed, A, learner, fill(release, answers))
-    t0 = time.perf_counter()
-    nbgrader(fixed, "autograde", A, "--force")
-    t_serial = (time.perf_counter() - t0) * size / serial_n
+    plain = work / "plain"
+    shutil.copytree(fixed, plain)
+    with open(plain / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write(PLAIN_NBGRADER)
+    serial = {}
+    for name, course in (("course config", fixed), ("plain", plain)):
+        t0 = time.perf_counter()
+        nbgrader(course, "autograde", A, "--force")
+        serial[name] = (time.perf_counter() - t0) * size / serial_n
     os.environ["ISO20K_EXAM_FORMS"] = "1"
     reload_settings()
     forget()
+    load = LoadSampler()
     t0 = time.perf_counter()
-    summary = autograde(forms, A, jobs=jobs, progress=False)
+    with load:
+        summary = autograde(forms, A, jobs=jobs, progress=False)
     t_forms = time.perf_counter() - t0
-    mine, theirs = meaning(forms, "s"), meaning(fixed, "f")
-    same = all(mine.get(s) == theirs[s] for s in theirs) and len(theirs) == serial_n
-    return {"size": size, "serial_s": t_serial, "serial_graded": serial_n, "forms_s": t_forms, "fetch_s": fetch_s,
-            "same": same, "graded": summary.count("graded"), "late_or_findings": sum(bool(o.tamper) for o in summary.outcomes)}
+    mine = meaning(forms, "s")
+    same = {name: all(mine.get(s) == theirs[s] for s in theirs) and len(theirs) == serial_n
+            for name, theirs in (("course config", meaning(fixed, "f")), ("plain", meaning(plain, "f")))}
+    return {"size": size, "serial": serial, "serial_graded": serial_n, "forms_s": t_forms, "fetch_s": fetch_s,
+            "same": same, "graded": summary.count("graded"), "load": load.range(),
+            "late_or_findings": sum(bool(o.tamper) for o in summary.outcomes)}
+
+
+#: nbgrader's own default Autograde pipelines (a kernel runs each notebook), after the course's.
+PLAIN_NBGRADER = """
+c.Autograde.sanitize_preprocessors = ["nbgrader.preprocessors.ClearOutput", "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec", "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+c.Autograde.autograde_preprocessors = ["nbgrader.preprocessors.Execute", "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor", "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades", "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata"]
+"""
+
+
+class LoadSampler:
+    """The 1-minute load average, read every second while the block runs."""
+
+    def __init__(self):
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append(float(Path("/proc/loadavg").read_text().split()[0]))
+            if self._stop.wait(1.0):
+                return
+
+    def __enter__(self):
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.samples.append(float(Path("/proc/loadavg").read_text().split()[0]))
+
+    def range(self) -> str:
+        return f"{min(self.samples):.1f}-{max(self.samples):.1f}" if self.samples else "?"
 
 
 def main() -> int:
@@ -163,7 +221,12 @@ def main() -> int:
                         help="grade at most this many with plain nbgrader and scale its time (0 = all)")
     parser.add_argument("--aim", type=float, default=60.0, help="seconds 1,000 form submissions may take")
     args = parser.parse_args()
-    print(f"method: {__doc__.split(chr(10))[0]} ... ; machine: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}")
+    print("method: per-learner forms (each learner's own form, fetched through the course's exchange), graded by "
+          "iso20k autograde's batch path (answers read as data; one nbgrader converter and gradebook per process) "
+          f"with --jobs "
+          f"{args.jobs or os.cpu_count()}; serial baselines: the real 'nbgrader autograde' command on one fixed form, "
+          f"{'every submission' if not args.serial_limit else f'at most {args.serial_limit} graded and scaled'}; "
+          f"machine: {os.cpu_count()} cores; load before: {Path('/proc/loadavg').read_text().strip()}", flush=True)
     ok = True
     for size in args.sizes:
         work = Path(tempfile.mkdtemp(prefix=f"iso20k-bench-{size}-"))
@@ -172,14 +235,17 @@ def main() -> int:
         finally:
             shutil.rmtree(work, ignore_errors=True)
         scaled = "" if r["serial_graded"] == size else f" (measured on {r['serial_graded']}, scaled)"
-        print(f"{size:5d} submissions: plain nbgrader autograde, one fixed form, serial {r['serial_s']:7.1f} s{scaled} | "
-              f"iso20k autograde, per-learner forms {r['forms_s']:6.1f} s ({r['graded']} graded) | speed-up "
-              f"{r['serial_s'] / r['forms_s']:5.1f}x | same meaning of grades: {r['same']} | "
-              f"(preparing {size} forms and hand-ins took {r['fetch_s']:.1f} s)", flush=True)
-        ok &= r["same"] and r["graded"] == size and r["late_or_findings"] == 0
+        print(f"{size:5d} submissions: iso20k autograde (batch), per-learner forms {r['forms_s']:6.1f} s "
+              f"({r['graded']} graded; load average {r['load']} while it ran) | "
+              + " | ".join(f"nbgrader autograde, {name}, one fixed form, serial {t:7.1f} s{scaled}: speed-up "
+                           f"{t / r['forms_s']:5.1f}x, same meaning of grades: {r['same'][name]}"
+                           for name, t in r["serial"].items())
+              + f" | (preparing {size} forms and hand-ins took {r['fetch_s']:.1f} s)", flush=True)
+        ok &= all(r["same"].values()) and r["graded"] == size and r["late_or_findings"] == 0
         if size >= 1000 and r["forms_s"] * 1000 / size >= args.aim:
             print(f"above the aim: {r['forms_s']:.1f} s for {size} submissions")
             ok = False
+    print(f"load after: {Path('/proc/loadavg').read_text().strip()}")
     return 0 if ok else 1
 
 

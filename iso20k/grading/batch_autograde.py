@@ -79,6 +79,7 @@ class _Judged:
     student: str
     notebooks: list  # (notebook, resources)
     unrecorded: tuple  # (assignment, student, timestamp)
+    files: list  # the submitted notebooks' paths (what nbgrader's hooks are given)
 
 
 class BatchAutograde(Autograde):
@@ -197,7 +198,7 @@ class BatchAutograde(Autograde):
             # nbgrader's exporter validates after every step: an invalid notebook stops before saving
             nbformat.validate(nb, relax_add_props=True)
             notebooks.append((nb, resources))
-        return _Judged(student, notebooks, self._unrecorded)
+        return _Judged(student, notebooks, self._unrecorded, list(self.notebooks))
 
     def _save(self, assignment: str, judged: list[_Judged]) -> dict[str, str]:
         """Save the group's grades in one transaction; if that fails, each submission in its own
@@ -244,6 +245,7 @@ class BatchAutograde(Autograde):
             self.writer.write(output if output.endswith("\n") else output + "\n", resources,
                               notebook_name=resources["unique_key"])
         self.set_permissions(assignment, item.student)
+        self.notebooks = item.files
         self.run_post_convert_hook()
 
     def _notebooks_of(self, assignment_id: str) -> set[str]:
