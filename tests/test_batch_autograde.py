@@ -100,7 +100,8 @@ def graded_both_ways(course: Path, env: dict | None = None, group: int | None = 
 @pytest.fixture(scope="module")
 def fixture_exam(tmp_path_factory):
     """The fixture exam: HONEST and every attack of the answer-grading tests, plus an unreadable,
-    an empty and a late hand-in; 30 submissions: two grading processes."""
+    an empty and a late hand-in and one claiming another kernel; 31 submissions: two grading
+    processes."""
     base = tmp_path_factory.mktemp("batch")
     course = new_course(base / "course", FIXTURE_EXAMS)
     release = json.loads((course / "release" / A / f"{A}.ipynb").read_text(encoding="utf-8"))
@@ -113,6 +114,15 @@ def fixture_exam(tmp_path_factory):
     submit(course, A, "not-json", b"this is not a notebook {")
     submit(course, A, "empty", {"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
     submit(course, A, "late", fill(release, HONEST["h-partly"]), timestamp="2027-01-05 10:00:00.000000 UTC")
+    other_kernel = fill(release, HONEST["h-right"])
+    other_kernel["metadata"]["kernelspec"] = {"name": "learners-own", "display_name": "Mine", "language": "python"}
+    submit(course, A, "other-kernel", other_kernel)
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # "late" is late: nbgrader's late penalty step
+        gb.update_or_create_assignment(A, duedate="2027-01-01 00:00:00.000000 UTC")
+    with open(course / "nbgrader_config.py", "a", encoding="utf-8") as config:
+        config.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')  # a late hand-in loses its score
     return graded_both_ways(course)
 
 
@@ -124,6 +134,8 @@ def test_every_grade_and_comment_is_what_nbgrader_autograde_gives(fixture_exam):
         assert mine[student] == theirs[student], student
     assert mine["h-right"]["notebooks"][A]["grades"]["q03-test"][0] == 2.0
     assert mine["h-right"]["notebooks"][A]["needs_manual_grade"]  # the written task waits for a person
+    assert mine["late"]["notebooks"][A]["late_penalty"] == 1.0  # h-partly's one point, taken for lateness
+    assert mine["h-right"]["notebooks"][A]["late_penalty"] is None
 
 
 def test_formgrader_shows_the_same_autograded_notebooks(fixture_exam):
