@@ -1,11 +1,12 @@
 """Grade an assessment answered with data: no kernel, no learner code, nbgrader's own autograde.
 
-For every submission, nbgrader's Autograde runs with the answer-judging pipeline
-(``config.use_answer_judging``): it copies the submission to ``autograded/``, restores protected
-cells, takes the answers as data, judges them with the course's own test code and saves the
-grades in its gradebook.  A large cohort is split between a few processes (``jobs``), each
-grading its share one submission after another; a student's grades depend only on their own
-submission, so the same submissions always give the same gradebook and the same report.
+nbgrader's Autograde converter runs with the answer-judging pipeline (``config.use_answer_judging``):
+it copies each submission to ``autograded/``, restores protected cells, takes the answers as data,
+judges them with the course's own test code and saves the grades in its gradebook.  A large
+cohort is split between a few processes (``jobs``, one per core), each grading its share in one
+batch (``batch_autograde.py``: one converter and one gradebook connection for all of it); a
+student's grades depend only on their own submission, so the same submissions always give the
+same gradebook and the same report.
 
     python -m iso20k.grading.answer_grading COURSE_FOLDER ASSIGNMENT   (students on stdin;
     one JSON outcome per line on stdout)

@@ -134,7 +134,12 @@ class BatchAutograde(Autograde):
                 else:
                     outcome[student] = done or "nbgrader could not save grades: nothing was written"
             began = time.monotonic()
-            outcome.update(self._save(assignment, judged))
+            try:
+                outcome.update(self._save(assignment, judged))
+            except OperationalError:  # the gradebook cannot be used: nothing of this group is saved
+                for item in judged:
+                    self._remove(assignment, item.student)
+                raise
             for item in judged:
                 seconds[item.student] += (time.monotonic() - began) / len(judged)
             for item in judged:
@@ -143,10 +148,6 @@ class BatchAutograde(Autograde):
                     outcome[item.student] = self._step(assignment, item.student, lambda a, s: self._write(a, item))
                     seconds[item.student] += time.monotonic() - began
             yield from ((student, outcome[student], seconds[student]) for student in members)
-
-    def grade(self, assignment: str, student: str) -> str | None:
-        """Autograde one submission; None when its grades are saved, else why not."""
-        return next(self.grade_all(assignment, [student]))[1]
 
     def _step(self, assignment: str, student: str, step):
         """``step(assignment, student)``, failing as nbgrader's ``convert_notebooks`` fails a
