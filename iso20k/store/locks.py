@@ -38,12 +38,14 @@ def _is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+_LOCK_LEARNER = text("SELECT pg_advisory_xact_lock_shared(:everyone, 0), pg_advisory_xact_lock(:ns, :key)")
+
+
 def lock_learner(conn: Connection, learner_id: str) -> None:
     """Serialise this transaction with every other write of ``learner_id``'s records."""
     if _is_postgresql(conn):
-        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:ns, 0)"), {"ns": _EVERYONE})
-        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"),
-                     {"ns": _LEARNER, "key": _learner_key(learner_id)})
+        # one round trip: the "everyone" lock shared first, then the learner's (left to right)
+        conn.execute(_LOCK_LEARNER, {"everyone": _EVERYONE, "ns": _LEARNER, "key": _learner_key(learner_id)})
 
 
 def lock_everyone(conn: Connection) -> None:
