@@ -43,11 +43,12 @@ from .config import FORMGRADER, RECORDS, enter_service_account, service_bind_add
 from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 from . import trail_handins
+from .token_owners import TokenOwners
 
 log = logging.getLogger("iso20k.records")
 _DIGITS = re.compile(r"[0-9]+")
 
-#: Database threads one learner's requests may hold at once (of the pool's 8): one, so a learner's
+#: Database threads one learner's requests may hold at once (of ISO20K_RECORDS_DB_THREADS): one, so a learner's
 #: writes never queue another learner's write behind more than one of theirs.
 PER_LEARNER_THREADS = 1
 #: Seconds a learner's "My training" is given again without working it out anew (their own
@@ -73,6 +74,7 @@ class Limits:
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._delayed: dict[str, int] = {}
         self.training = Recent(TRAINING_FRESH_S)
+        self.roster_read = asyncio.Lock()
 
     async def pause(self, learner_id: str) -> None:
         """Hold a refusal to ``learner_id`` for ``refusal_delay_s`` (not more than
@@ -150,8 +152,9 @@ class _Api(HubAuthenticated, web.RequestHandler):
     rest (chunked bodies).  Every refusal is a JSON ``{"status", "message"}``."""
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
-                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits, issuing: "Issuing"):
-        self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
+                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits, issuing: "Issuing",
+                   owners: TokenOwners):
+        self.store, self.catalog, self.names, self.hub_auth, self.owners = store, catalog, names, hub_auth, owners
         self.executor, self.catalog_dir, self.limits, self.issuing = executor, catalog_dir, limits, issuing
         self._chunks: list[bytes] = []
         self._received = 0
@@ -167,9 +170,8 @@ class _Api(HubAuthenticated, web.RequestHandler):
         return None
 
     def get_current_user(self):
-        if not self.request.headers.get("Authorization", "").startswith("token "):
-            return None  # a browser cookie never authenticates a write
-        return super().get_current_user()
+        # what _authenticate found (prepare runs it, awaited): never a blocking call to the hub
+        return getattr(self, "_hub_auth_user_cache", None)
 
     async def prepare(self):
         try:
@@ -181,11 +183,13 @@ class _Api(HubAuthenticated, web.RequestHandler):
             raise
 
     async def _authenticate(self) -> dict | None:
-        """The hub's word on the token, asked without blocking the event loop (HubAuth caches
-        it for a minute, refusals included)."""
+        """The hub's word on the token, asked without blocking the event loop and remembered
+        (refusals too) in a bounded cache (:mod:`iso20k.hub.token_owners`).  Only an
+        ``Authorization: token`` header authenticates: a browser cookie never does."""
         self._hub_auth_user_cache = None
-        if self.request.headers.get("Authorization", "").startswith("token "):
-            model = await self.hub_auth.get_user(self, sync=False)
+        header = self.request.headers.get("Authorization", "")
+        if header.startswith("token ") and header[6:].strip():
+            model = await self.owners.owner(header[6:].strip())
             if model:
                 try:
                     self._hub_auth_user_cache = self.check_hub_user(model)
@@ -202,7 +206,7 @@ class _Api(HubAuthenticated, web.RequestHandler):
         user = await self._authenticate()
         allowed = bool(user) and self.accepts(user)
         if allowed:
-            self.learner_id = self.names.learner_id(user["name"]) if user.get("kind", "user") == "user" else None
+            self.learner_id = await self.learner_of(user["name"]) if user.get("kind", "user") == "user" else None
             # every request counts, refused ones too: a flood of bodies that are too large or
             # not JSON ends in 429 like any other
             wait = self.limits.requests.take(self.rate_key(user), _COST.get(type(self), 1))
@@ -213,6 +217,15 @@ class _Api(HubAuthenticated, web.RequestHandler):
                                 declared[:20], self.limits.max_body)
         if not allowed:
             raise web.HTTPError(403, "sign in to the hub: this service acts for learners only")
+
+    async def learner_of(self, hub_name: str) -> str:
+        """The roster's id for a hub user; the roster is read again in a database thread, never on
+        the event loop, and by one request at a time (the others wait for that read)."""
+        if self.names.needs_refresh(hub_name):
+            async with self.limits.roster_read:
+                if self.names.needs_refresh(hub_name):
+                    await ioloop.IOLoop.current().run_in_executor(self.executor, self.names.refresh)
+        return self.names.known(hub_name)
 
     def accepts(self, user: dict) -> bool:
         """Whether this hub identity may use this handler (learners; a handler for a service
@@ -667,13 +680,14 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     from ..store.progress import trail_writer
 
     # the trail writer keeps each learner's newest answer link beside the trail's anchor
-    store = trail_writer(settings)
+    store = trail_writer(settings, pool_size=settings.records_db_threads)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
-    executor = ThreadPoolExecutor(8, thread_name_prefix="records-db")
+    executor = ThreadPoolExecutor(settings.records_db_threads, thread_name_prefix="records-db")
     issuing = Issuing(store, settings, executor)
+    owners = TokenOwners(hub_auth, settings.records_token_cache_size, settings.records_token_cache_s)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=executor, catalog_dir=settings.keyed_banks_dir,
-                  limits=Limits(settings), issuing=issuing)
+                  limits=Limits(settings), issuing=issuing, owners=owners)
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
@@ -699,13 +713,23 @@ def server_options(settings: Settings) -> dict:
 
 
 def listen(app: web.Application, port: int, address: str, settings: Settings) -> HTTPServer:
-    """Serve ``app`` on ``address:port`` with :func:`server_options`, on sockets whose receive
-    buffer holds a few largest bodies only.  A client streaming 80 MB can then push no more than
-    that into the kernel before its request is refused and closed: the receiving (which the
-    kernel does in the service's own system calls) stays small however fast the client sends."""
-    sockets = netutil.bind_sockets(port, address=address)
+    """Serve ``app`` on ``address:port`` with :func:`server_options` (see :func:`bind`)."""
+    return serve(app, bind(port, address, settings), settings)
+
+
+def bind(port: int, address: str, settings: Settings) -> list[socket.socket]:
+    """The service's listening sockets, with a receive buffer that holds a few largest bodies
+    only: a client streaming 80 MB can then push no more than that into the kernel before its
+    request is refused and closed (the receiving, which the kernel does in the service's own
+    system calls, stays small however fast the client sends).  Bound before the processes are
+    started, so they all accept on the same sockets."""
+    sockets = netutil.bind_sockets(port, address=address, backlog=4096)
     for sock in sockets:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes(settings))
+    return sockets
+
+
+def serve(app: web.Application, sockets: list[socket.socket], settings: Settings) -> HTTPServer:
     server = HTTPServer(app, **server_options(settings))
     server.add_sockets(sockets)
     return server
@@ -715,17 +739,47 @@ def receive_buffer_bytes(settings: Settings) -> int:
     return max(64 * 1024, 2 * settings.records_max_body_bytes)
 
 
+def process_count(settings: Settings) -> int:
+    """How many processes serve the port: ISO20K_RECORDS_PROCESSES, else one per CPU core."""
+    return settings.records_processes or os.cpu_count() or 1
+
+
+def _end_with(parent: int) -> None:
+    """This process ends when ``parent`` does (the hub stops the service by its first process;
+    the others must not keep the port)."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request above
+        os._exit(0)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
+    logging.basicConfig(level=logging.INFO, format="[records %(process)d %(asctime)s] %(message)s")
     enter_service_account()
     # The database threads hold the GIL while they work; the event loop asks for it back after
     # 1 ms instead of 5, so a refusal or a cached reply is not kept waiting behind them.
     sys.setswitchinterval(0.001)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     settings = get_settings()
-    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
     address = service_bind_address(settings, url)
-    listen(app, url.port, address, settings)
+    sockets = bind(url.port, address, settings)
+    processes = process_count(settings)
+    if processes > 1:
+        # Every process accepts on the same sockets (bound above, before the fork): the kernel
+        # hands each connection to one of them.  The first process started keeps watching
+        # the others and starts one again if it dies; each child opens its own database
+        # connections, hub client and event loop after the fork (make_app below).
+        log.info("records service: %d processes on %s:%s", processes, address, url.port)
+        from tornado.process import fork_processes
+
+        parent = os.getpid()
+        fork_processes(processes, max_restarts=1000)
+        _end_with(parent)
+    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
+    serve(app, sockets, settings)
     log.info("records service listening on %s:%s", address, url.port)
     ioloop.IOLoop.current().start()
 

@@ -48,17 +48,19 @@ class ProgressStore:
     """The progress store.  Safe to use from many processes at once."""
 
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
-                 read_only: bool = False, anchor_dir=None, trail_anchor=None):
+                 read_only: bool = False, anchor_dir=None, trail_anchor=None, pool_size: int | None = None):
         """``anchor_dir``: where the writer keeps each learner's newest answer link outside the
         database (store/evidence.py); None keeps none (tests, tools that do not record answers).
         ``trail_anchor``: the file the audit trail's newest head is copied to after every append
-        (store/trail.py); None keeps none.  :func:`trail_writer` opens the store with both."""
+        (store/trail.py); None keeps none.  :func:`trail_writer` opens the store with both.
+        ``pool_size``: database connections kept open (the threads that use the store at once;
+        None: SQLAlchemy's default of 5)."""
         settings = settings or get_settings()
         self.url = url or settings.effective_db_url
         self.read_only = read_only
         self.anchors = AnswerAnchors(anchor_dir) if anchor_dir else None
         self.trail_anchor = trail_anchor
-        self.engine: Engine = make_engine(self.url, settings.busy_timeout_ms, read_only=read_only)
+        self.engine: Engine = make_engine(self.url, settings.busy_timeout_ms, read_only=read_only, pool_size=pool_size)
         if not read_only:
             migrate(self.engine)
 
@@ -277,7 +279,7 @@ def _chunks(items: list, size: int):
         yield items[start:start + size]
 
 
-def trail_writer(settings: Settings | None = None, url: str | None = None) -> ProgressStore:
+def trail_writer(settings: Settings | None = None, url: str | None = None, pool_size: int | None = None) -> ProgressStore:
     """The store as the trail writer opens it (the records service, the CLI commands, the demo,
     a formgrader on one machine): each learner's newest answer link and the trail's newest head
     are kept beside each other in the settings' data folder."""
@@ -286,7 +288,8 @@ def trail_writer(settings: Settings | None = None, url: str | None = None) -> Pr
 
     settings = settings or get_settings()
     return ProgressStore(url or settings.effective_db_url, settings=settings,
-                         anchor_dir=answer_anchor_dir(settings), trail_anchor=anchor_path(settings))
+                         anchor_dir=answer_anchor_dir(settings), trail_anchor=anchor_path(settings),
+                         pool_size=pool_size)
 
 
 _default: dict[str, ProgressStore] = {}
