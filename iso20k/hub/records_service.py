@@ -43,6 +43,7 @@ from .config import FORMGRADER, RECORDS, enter_service_account, service_bind_add
 from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 from . import trail_handins
+from .shared_buckets import SharedBuckets
 from .token_owners import TokenOwners
 
 log = logging.getLogger("iso20k.records")
@@ -64,11 +65,15 @@ class Limits:
     """What the service accepts, from the settings: body size, JSON depth, per-learner rates and
     work in the database threads, enrolment."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, shared: "SharedRates | None" = None):
         self.max_body = settings.records_max_body_bytes
         self.max_depth = settings.records_max_json_depth
-        self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute)
-        self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute)
+        # with several processes the buckets are shared (a learner's rate is the same whichever
+        # process their connection reaches); alone, a plain table in this process
+        answers = dict(_buckets=shared.answers, _lock=shared.answers.lock) if shared else {}
+        requests = dict(_buckets=shared.requests, _lock=shared.requests.lock) if shared else {}
+        self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute, **answers)
+        self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute, **requests)
         self.open_enrolment = bool(settings.open_enrolment)  # empty means closed on the hub
         self.refusal_delay_s = settings.records_refusal_delay_s
         self._in_flight: dict[str, asyncio.Semaphore] = {}
@@ -93,6 +98,14 @@ class Limits:
         if learner_id not in self._in_flight:
             self._in_flight[learner_id] = asyncio.Semaphore(PER_LEARNER_THREADS)
         return self._in_flight[learner_id]
+
+
+class SharedRates:
+    """The learners' answer and request buckets in memory shared by the service's processes
+    (made before they are forked, :mod:`iso20k.hub.shared_buckets`)."""
+
+    def __init__(self):
+        self.answers, self.requests = SharedBuckets(), SharedBuckets()
 
 
 class Recent:
@@ -675,8 +688,10 @@ def keyed_catalog(settings: Settings) -> Catalog:
     return catalog
 
 
-def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None) -> web.Application:
-    """The service's Tornado application, mounted under ``prefix``."""
+def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None,
+             shared: SharedRates | None = None) -> web.Application:
+    """The service's Tornado application, mounted under ``prefix``; ``shared``: the rate-limit
+    buckets of all the service's processes (one process: its own)."""
     from ..store.progress import trail_writer
 
     # the trail writer keeps each learner's newest answer link beside the trail's anchor
@@ -687,7 +702,7 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     owners = TokenOwners(hub_auth, settings.records_token_cache_size, settings.records_token_cache_s)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=executor, catalog_dir=settings.keyed_banks_dir,
-                  limits=Limits(settings), issuing=issuing, owners=owners)
+                  limits=Limits(settings, shared), issuing=issuing, owners=owners)
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
@@ -717,13 +732,14 @@ def listen(app: web.Application, port: int, address: str, settings: Settings) ->
     return serve(app, bind(port, address, settings), settings)
 
 
-def bind(port: int, address: str, settings: Settings) -> list[socket.socket]:
+def bind(port: int, address: str, settings: Settings, reuse_port: bool = False) -> list[socket.socket]:
     """The service's listening sockets, with a receive buffer that holds a few largest bodies
     only: a client streaming 80 MB can then push no more than that into the kernel before its
     request is refused and closed (the receiving, which the kernel does in the service's own
-    system calls, stays small however fast the client sends).  Bound before the processes are
-    started, so they all accept on the same sockets."""
-    sockets = netutil.bind_sockets(port, address=address, backlog=4096)
+    system calls, stays small however fast the client sends).  ``reuse_port``: each of the
+    service's processes binds its own socket to the one port (SO_REUSEPORT) and the kernel
+    spreads the connections evenly over them."""
+    sockets = netutil.bind_sockets(port, address=address, backlog=4096, reuse_port=reuse_port)
     for sock in sockets:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes(settings))
     return sockets
@@ -765,20 +781,21 @@ def main() -> None:
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     settings = get_settings()
     address = service_bind_address(settings, url)
-    sockets = bind(url.port, address, settings)
     processes = process_count(settings)
+    shared = SharedRates() if processes > 1 else None
     if processes > 1:
-        # Every process accepts on the same sockets (bound above, before the fork): the kernel
-        # hands each connection to one of them.  The first process started keeps watching
-        # the others and starts one again if it dies; each child opens its own database
-        # connections, hub client and event loop after the fork (make_app below).
+        # Each process binds its own socket to the one port (SO_REUSEPORT; the kernel hands each
+        # new connection to one of them by a hash of its addresses).  The first process started
+        # keeps watching the others and starts one again if it dies; each child opens its own
+        # database connections, hub client and event loop after the fork (make_app below).
         log.info("records service: %d processes on %s:%s", processes, address, url.port)
         from tornado.process import fork_processes
 
         parent = os.getpid()
         fork_processes(processes, max_restarts=1000)
         _end_with(parent)
-    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
+    sockets = bind(url.port, address, settings, reuse_port=processes > 1)
+    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), shared=shared)
     serve(app, sockets, settings)
     log.info("records service listening on %s:%s", address, url.port)
     ioloop.IOLoop.current().start()
