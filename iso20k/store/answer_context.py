@@ -37,6 +37,11 @@ def _statement(module: bool, enrolment: bool):
     return _STATEMENTS[key]
 
 
+def answer_context_sql(with_module: bool = True, with_enrolment: bool = True) -> str:
+    """The statement's text (``benchmarks/records_service.py`` gives the same text to pgbench)."""
+    return str(_statement(with_module, with_enrolment))
+
+
 @dataclass
 class AnswerContext:
     head: tuple[int, str] = (0, GENESIS)

@@ -38,7 +38,12 @@ def _is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+#: A learner's write takes both locks in one statement (its text is given to pgbench by the benchmark too).
 _LOCK_LEARNER = text("SELECT pg_advisory_xact_lock_shared(:everyone, 0), pg_advisory_xact_lock(:ns, :key)")
+
+
+def lock_learner_sql() -> str:
+    return str(_LOCK_LEARNER)
 
 
 def lock_learner(conn: Connection, learner_id: str) -> None:
