@@ -483,19 +483,17 @@ def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: li
         during = {"latency_ms": [], "by_kind": {}, "failed": 0, "n": 0}
         flood = {"counts": {}, "seconds": 0.0, "cpu_s": 0.0}
         rounds_p99 = []
-        from records_flood import service_pid
-
-        pid = service_pid(hub.root / "state")
+        pids = service_pids(hub.root / "state")  # every process of the service
         service_cpu = {"baseline": 0.0, "flood": 0.0}
         for _round in range(rounds):  # baseline and flood in turn: the machine's drift hits both
-            c0 = _cpu_s(pid)
+            c0 = cpu_s(pids)
             one_base = json.loads(_child("victim", *victim_args).communicate()[0])
-            c1 = _cpu_s(pid)
+            c1 = cpu_s(pids)
             flood_proc = _child("flooder", url, tokens[0], str(seconds + 2), ",".join(kinds))
             time.sleep(1)  # the flood is under way before the victims start
-            c2 = _cpu_s(pid)
+            c2 = cpu_s(pids)
             one_flood = json.loads(_child("victim", *victim_args).communicate()[0])
-            c3 = _cpu_s(pid)
+            c3 = cpu_s(pids)
             one_flooder = json.loads(flood_proc.communicate()[0])
             service_cpu["baseline"] += c1 - c0
             service_cpu["flood"] += c3 - c2
@@ -547,12 +545,6 @@ def flood_run(python: Path, victims: int, rate: float, seconds: float, kinds: li
     print("  ratio flood/baseline: " + ", ".join(f"p{p} {r:.2f}x" for p, r in ratios.items())
           + f";  aim p99 within 2x: {'met' if ratios[99] <= 2 else 'NOT met'}")
     return 0 if ratios[99] <= 2 and not during["failed"] else 1
-
-
-def _cpu_s(pid: int) -> float:
-    """User and system CPU seconds of ``pid`` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def ServiceRecords_me(url: str, token: str) -> None:
