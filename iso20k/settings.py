@@ -366,8 +366,9 @@ class Settings(BaseSettings):
     )
     records_db_threads: int = Field(
         default=4, ge=1,
-        description="Database threads (and connections) of each records service process: its answers "
-        "and reads run there, off the event loop. A few per process keep the database busy; more only "
+        description="Database connections of each records service process. On PostgreSQL its answers "
+        "are sent from the event loop over this many connections, and reads run in as many threads; "
+        "on SQLite answers run in the threads too. A few per process keep the database busy; more only "
         "queue inside it.",
     )
     records_token_cache_size: int = Field(

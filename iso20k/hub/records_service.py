@@ -35,7 +35,7 @@ from tornado import ioloop, netutil, web
 from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
-from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
+from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record, judge_and_record_async
 from ..records.judge import short_repr, start_order
 from ..settings import Settings, check_language, get_settings
 from ..store import ProgressStore
@@ -166,8 +166,9 @@ class _Api(HubAuthenticated, web.RequestHandler):
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
                    executor: ThreadPoolExecutor, catalog_dir, limits: Limits, issuing: "Issuing",
-                   owners: TokenOwners):
+                   owners: TokenOwners, answers=None):
         self.store, self.catalog, self.names, self.hub_auth, self.owners = store, catalog, names, hub_auth, owners
+        self.answers = answers  # the event-loop writer of answers (PostgreSQL), else None
         self.executor, self.catalog_dir, self.limits, self.issuing = executor, catalog_dir, limits, issuing
         self._chunks: list[bytes] = []
         self._received = 0
@@ -353,9 +354,15 @@ class Answers(_Api):
                 raise TooFast(wait)
 
         try:
-            verdict = await self.in_pool(partial(
-                judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
-                language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
+            if self.answers is not None:  # PostgreSQL: sent from the event loop, no thread hop
+                async with self.limits.in_flight(learner_id):
+                    verdict = await judge_and_record_async(
+                        self.answers, self.catalog, learner_id, question_id, data.get("response"), language,
+                        open_enrolment=self.limits.open_enrolment, before_write=take_answer_token)
+            else:
+                verdict = await self.in_pool(partial(
+                    judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
+                    language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
         except KeyError:
             raise web.HTTPError(404, "no question %s", short_repr(question_id)) from None
         except ResponseError as exc:
@@ -702,7 +709,8 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     owners = TokenOwners(hub_auth, settings.records_token_cache_size, settings.records_token_cache_s)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=executor, catalog_dir=settings.keyed_banks_dir,
-                  limits=Limits(settings, shared), issuing=issuing, owners=owners)
+                  limits=Limits(settings, shared), issuing=issuing, owners=owners,
+                  answers=store.async_answers(settings.records_db_threads))
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),

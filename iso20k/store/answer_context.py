@@ -54,11 +54,17 @@ class AnswerContext:
 def answer_context(conn: Connection, learner_id: str, question_id: str, track: str, module: str,
                    with_module: bool, with_enrolment: bool) -> AnswerContext:
     """Everything one answer needs to know, in one round trip (inside the learner's lock)."""
+    rows = conn.execute(_statement(with_module, with_enrolment),
+                        {"l": learner_id, "q": question_id, "t": track, "m": module}).fetchall()
+    return parse_context(rows, with_enrolment)
+
+
+def parse_context(rows, with_enrolment: bool) -> AnswerContext:
+    """The statement's rows as an :class:`AnswerContext` (also for the asynchronous writer)."""
     out = AnswerContext()
     correct: list[tuple[int, str, str]] = []
     active = False
-    for kind, number, digest, question in conn.execute(_statement(with_module, with_enrolment),
-                                                       {"l": learner_id, "q": question_id, "t": track, "m": module}):
+    for kind, number, digest, question in rows:
         if kind == "h" and number is not None:
             out.head = (int(number), digest)
         elif kind == "a":

@@ -122,6 +122,15 @@ class ProgressStore:
             self.anchors.write(learner_id, lseq, digest)
         return AnswerRecord(learner_id, question_id, bool(correct), attempt, completed_now)
 
+    def async_answers(self, connections: int):
+        """An event-loop writer of answers with the same rules (:mod:`.answers_async`), on
+        PostgreSQL; None on SQLite (its writes are local and quick: a thread does them)."""
+        if self.read_only or self.engine.dialect.name != "postgresql":
+            return None
+        from .answers_async import AsyncAnswers
+
+        return AsyncAnswers(self.url, connections, self.anchors)
+
     @staticmethod
     def _correct_ids(conn, learner_id: str, track: str, module: str) -> set[str]:
         a = tables.answers
