@@ -49,10 +49,13 @@ def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
     elif exams_dir is None or not Path(exams_dir).is_dir():
         note = f" No exams at {exams_dir}: exam items not compared."
     else:
-        from .grading.exam_model import ExamError, load_exams
+        from .grading.exam_model import ExamError
+        from .grading.item_pool import load_pools
 
         try:
-            duplicates = exam_problems(catalog, load_exams(Path(exams_dir)))
+            pools = load_pools(Path(exams_dir))
+            duplicates = exam_problems(catalog, [p.exam.model_copy(update={"items": [
+                *p.items.values(), *(i for i in p.exam.items if i.id not in p.items)]}) for p in pools])
         except ExamError as exc:
             raise SystemExit(str(exc))
         for line in duplicates:
@@ -61,7 +64,30 @@ def check_banks(banks_dir: Path | None, exams_dir: Path | None) -> None:
             raise SystemExit(f"{len(duplicates)} exam item(s) near-identical to formative questions; rewrite them "
                              "and run 'iso20k check-banks' again.")
         note = " No exam item is near-identical to a formative question."
+    if exams_dir is not None and Path(exams_dir).is_dir():
+        note += _check_pools(Path(exams_dir))
     click.echo(f"All {len(catalog.banks)} banks are valid: {len(catalog.questions)} questions ({kinds}).{note}")
+
+
+def _check_pools(exams_dir: Path) -> str:
+    """check-banks' pool check: every blueprint can be filled pool_factor times over (SystemExit
+    naming each area and difficulty short of items, and every bad item by file and id)."""
+    from .grading.exam_model import ExamError
+    from .grading.item_pool import distinct_forms_log10, load_pools, shortfalls
+
+    try:
+        pools = load_pools(exams_dir)
+    except ExamError as exc:
+        raise SystemExit(f"{exc}\nFix the exam or pool file named and run 'iso20k check-banks' again.")
+    short = [line for p in pools for line in shortfalls(p)]
+    for line in short:
+        click.echo(line, err=True)
+    if short:
+        raise SystemExit(f"{len(short)} area/difficulty pair(s) cannot be filled; add the items named and run "
+                         "'iso20k check-banks' again.")
+    forms = [f"{p.exam.assignment}: {len(p.items)} items, about 10^{distinct_forms_log10(p):.0f} forms"
+             for p in pools if p.exam.blueprint is not None]
+    return (" Every blueprint can be filled its pool_factor times over (" + "; ".join(forms) + ").") if forms else ""
 
 
 @main.command("build-course")
@@ -295,15 +321,20 @@ def quarantine_cmd(exchange: Path | None) -> None:
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path), default=None, help="Also write the table to this CSV file.")
 def item_analysis_cmd(assignment: str, course: Path | None, csv_path: Path | None) -> None:
     """Facility and discrimination of every auto-graded item of ASSIGNMENT, to find bad questions."""
-    from .grading.item_analysis import analyse, write_csv
+    from .grading.item_analysis import analyse_forms, flagged, write_csv
 
-    stats = analyse(_course(course).db_url, assignment)
+    found = _course(course)
+    stats = analyse_forms(found.db_url, assignment, found.root)
     if not stats:
         raise SystemExit(f"No graded items for '{assignment}'. Run 'iso20k autograde {assignment}' first.")
-    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8}  verdict   ({stats[0].candidates} candidates)")
+    review = dict((s.item, why) for s, why in flagged(stats, get_settings()))
+    click.echo(f"{'item':16} {'facility':>8} {'discrim.':>8} {'cand.':>5}  verdict")
     for s in stats:
         d = "-" if s.discrimination is None else f"{s.discrimination:.2f}"
-        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8}  {s.verdict}")
+        flag = f"  REVIEW: {review[s.item]}" if s.item in review else ""
+        click.echo(f"{s.item:16} {s.facility:8.2f} {d:>8} {s.candidates:5d}  {s.verdict}{flag}")
+    click.echo(f"{len(review)} item(s) flagged for review (bounds: ISO20K_ITEM_FACILITY_MIN/MAX, "
+               "ISO20K_ITEM_DISCRIMINATION_MIN).")
     if csv_path:
         write_csv(stats, csv_path)
         click.echo(f"Written: {csv_path}")
@@ -327,6 +358,14 @@ def demo_cmd(employees: int, departments: int, if_empty: bool, force: bool, remo
         return
     if if_empty and roster(ProgressStore()):
         click.echo("The roster is not empty; the demo company was not built.")
+        settings = get_settings()
+        if settings.one_account_exchange:  # one machine: what the learners fetch is in the exchange
+            from .demo.build import real_people
+            from .grading.local_exchange import release_assessments
+
+            if not real_people(ProgressStore()):
+                for assignment in release_assessments(settings):
+                    click.echo(f"Released {assignment} into nbgrader's exchange.")
         return
     try:
         summary = build_demo(employees=employees, departments=departments, force=force)
@@ -717,35 +756,74 @@ def progress_cmd(learner_id: str | None) -> None:
 @main.command("lab")
 @click.option("--learner", default=None, help="Learner id to record answers under "
               "(default: ISO20K_LEARNER_ID, else 'demo-learner').")
+@click.option("--trainer", is_flag=True, help="The trainer's JupyterLab instead: on the course folder, with "
+              "nbgrader's formgrader, on ISO20K_TRAINER_LAB_PORT (one machine).")
 @click.option("--no-browser", is_flag=True, help="Do not open a web browser.")
-def lab_cmd(learner: str | None, no_browser: bool) -> None:
-    """Start JupyterLab on the course, opened at the start page."""
+def lab_cmd(learner: str | None, trainer: bool, no_browser: bool) -> None:
+    """Start JupyterLab: the learner's, in their own folder (a delivered copy of the course),
+    opened at the start page; or with --trainer the trainer's, with formgrader."""
     from .grading.environment import nbgrader_env
     from .lab_settings import write_learner_lab_config
-    from .launch import as_root_checked, lab_command, lab_root, learner_lab_config_dir
+    from .launch import (as_root_checked, deliver_learner_folder, lab_command, learner_lab_config_dir,
+                         learner_nbgrader_config, learner_start_url, learner_url, trainer_lab_command,
+                         trainer_token, trainer_url, workspaces_dir)
     from .private_paths import require_trusted
 
     settings = get_settings()
-    if os.geteuid() == 0:  # root reads no configuration another account could have written
+    if trainer and learner:
+        raise click.UsageError("--trainer and --learner do not go together: the trainer's lab records no answers.")
+    if os.geteuid() == 0 and not trainer:  # root reads no configuration another account could have written
         try:
             require_trusted(learner_lab_config_dir(settings), "the learner JupyterLab configuration "
                             "(ISO20K_LAB_CONFIG_DIR) of a lab run as root")
         except PermissionError as exc:
             raise click.ClickException(str(exc)) from exc
-    # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
-    # virtual environment was never activated (scripts/start.sh does not activate it).
-    env = nbgrader_env({env_name("learner_id"): learner or settings.learner_id or "demo-learner"})
-    # News notifications off, nbgrader's authoring and grading interface hidden.
-    launch = write_learner_lab_config(learner_lab_config_dir(settings))
-    env = launch.environ(env)
-    argv = lab_command(settings, open_browser=not no_browser, extra_args=launch.args)
+    if settings.one_account_exchange:  # one machine: the Assignment List and formgrader need the exchange
+        from .grading.local_exchange import lay_out_local_exchange
+
+        try:
+            lay_out_local_exchange(settings)
+        except PermissionError as exc:
+            raise click.ClickException(str(exc)) from exc
+    if trainer:
+        env = nbgrader_env()
+        if not env.get("JUPYTER_TOKEN"):
+            token, token_file = trainer_token(settings)
+            env["JUPYTER_TOKEN"] = token  # in the environment, never on the command line
+            login = f"log in with the token in {token_file} (readable only by you)"
+        else:
+            login = "log in with the token in JUPYTER_TOKEN"
+        argv = trainer_lab_command(settings, open_browser=not no_browser)
+        root = Path(settings.course_root).resolve()
+        who = "JupyterLab for the trainer"
+        click.echo(f"Trainer: formgrader (Nbgrader > Formgrader) at {trainer_url(settings)}; {login}.")
+    else:
+        learner_id = learner or settings.learner_id or "demo-learner"
+        try:
+            root, delivery = deliver_learner_folder(settings, learner_id)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from exc
+        # nbgrader's extensions in the lab run 'alembic', which must be on PATH even if the
+        # virtual environment was never activated (scripts/start.sh does not activate it).
+        env = nbgrader_env({env_name("learner_id"): learner_id})
+        # News notifications off, nbgrader's authoring and grading interface hidden.
+        launch = write_learner_lab_config(learner_lab_config_dir(settings))
+        env = launch.environ(env)
+        if settings.one_account_exchange:  # hand-ins named for this learner, in the course's exchange
+            folder = learner_nbgrader_config(settings, learner_id)
+            env["JUPYTER_CONFIG_PATH"] = os.pathsep.join([str(folder), env["JUPYTER_CONFIG_PATH"]])
+        argv = lab_command(settings, open_browser=not no_browser, root=root, default_url=learner_start_url(settings),
+                           extra_args=[*launch.args, f"--LabApp.workspaces_dir={workspaces_dir(settings, learner_id)}"])
+        who = f"JupyterLab for learner '{learner_id}'"
+        click.echo(f"Learner {learner_id}: JupyterLab at {learner_url(settings)}, in the learner's own folder {root} "
+                   f"(course {delivery.summary()}; progress saved in {settings.shown_db_url}).")
     try:
-        env = as_root_checked(env, lab_root(settings), settings.data_dir, settings.runtime_dir, "JupyterLab")
+        env = as_root_checked(env, root, settings.data_dir, settings.runtime_dir, "JupyterLab")
     except PermissionError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"Starting JupyterLab for learner '{env[env_name('learner_id')]}' "
-               f"(progress saved in {settings.shown_db_url}) ...")
-    os.chdir(lab_root(settings))
+    click.echo(f"Starting {who} ...")
+    sys.stdout.flush()
+    os.chdir(root)
     os.execvpe(argv[0], argv, env)
 
 
@@ -762,6 +840,31 @@ def hub_cmd() -> None:
         run_hub(get_settings())
     except (HubConfigError, PermissionError) as exc:
         raise SystemExit(f"iso20k hub: {exc}")
+
+
+@main.command("remind")
+@click.option("--dry-run", is_flag=True, help="Print who would get which message; send nothing, write nothing.")
+@click.option("--today", "today", default=None, metavar="YYYY-MM-DD",
+              help="Run as on this day (default: today in ISO20K_TIME_ZONE).")
+def remind_cmd(dry_run: bool, today: str | None) -> None:
+    """Send the day's reminders, escalations to managers and the weekly digest (docs/reminders.md).
+
+    Each message goes at most once per person, rule and due step, also when a run stopped half-way
+    is run again; every one sent is an entry in the audit trail."""
+    from datetime import datetime
+
+    from .reminders import MailSetupError, run_reminders
+
+    settings = get_settings()
+    day = _as_of(today) if today else datetime.now(settings.zone()).date()
+    try:
+        report = run_reminders(settings, day, dry_run=dry_run)
+    except MailSetupError as exc:
+        raise SystemExit(f"iso20k remind: {exc}")
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise SystemExit(1)
 
 
 @main.command("hub-sync")

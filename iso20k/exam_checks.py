@@ -36,3 +36,40 @@ def assert_key(value: object, key: str) -> None:
     """The hidden test: right or not, with no detail either way."""
     if normalise(value) != key:
         raise AssertionError("Not correct. · 答案不正确。")
+
+
+#: Written beside the learner's exam notebook when they fetch it (what the banner shows; the
+#: grader never reads it: the start it counts from is the one recorded at the fetch).
+TIME_LIMIT_FILE = "time-limit.json"
+
+
+def show_time_left(folder: str = ".") -> None:
+    """Show the time left to hand in, in both languages, counting down in the page; nothing when
+    this assessment has no time limit file (a notebook not fetched, or the grader)."""
+    import datetime
+    import json
+    import os
+
+    try:
+        with open(os.path.join(folder, TIME_LIMIT_FILE), encoding="utf-8") as fh:
+            limit = json.load(fh)
+        deadline = datetime.datetime.fromisoformat(limit["deadline"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    now = datetime.datetime.now(datetime.timezone.utc)
+    minutes = max(0, int((deadline - now).total_seconds() // 60))
+    local = deadline.astimezone().strftime("%H:%M")
+    text = (f"Time left: {minutes} min (hand in by {local}). · 剩余时间：{minutes} 分钟（请在 {local} 前提交）。")
+    try:
+        from IPython.display import HTML, display
+    except ImportError:
+        print(text)
+        return
+    stamp = int(deadline.timestamp() * 1000)
+    display(HTML(
+        f'<div class="iso20k-time-left" role="timer" aria-live="off" data-deadline="{stamp}" '
+        f'style="font-weight:bold;padding:6px;border:2px solid #b45309">{text}</div>'
+        "<script>(function(){var el=document.currentScript.previousElementSibling;"
+        "function tick(){var left=Math.max(0,Math.floor((+el.dataset.deadline-Date.now())/60000));"
+        f"el.textContent='Time left: '+left+' min (hand in by {local}). · 剩余时间：'+left+' 分钟（请在 {local} 前提交）。';"
+        "if(left>0)setTimeout(tick,15000);}tick();})();</script>"))

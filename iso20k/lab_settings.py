@@ -8,7 +8,18 @@ Learners are not programmers and not graders, so their JupyterLab:
 - hides nbgrader's authoring and grading interface: the *Create Assignment* sidebar, the
   *Formgrader* menu entries and the course list (JupyterLab plugins disabled in the page config),
   and does not serve them (nbgrader's formgrader and course-list server extensions off).  The
-  *Assignment List* learners use to fetch and submit assessments stays.
+  *Assignment List* learners use to fetch and submit assessments stays;
+- shuts a notebook's kernel down when its tab is closed (``kernelShutdown`` of
+  ``@jupyterlab/notebook-extension:tracker``), and never opens a Markdown editor on the
+  lessons' read-only text (``showEditorForReadOnlyMarkdown``);
+- loads the course's own small JupyterLab extension, ``iso20k-lessons``
+  (``labextensions/iso20k-lessons/static/remoteEntry.js``, on ``LabApp.extra_labextensions_path``
+  in ``jupyter_server_config.json``):
+  in a lesson notebook (marked by ``iso20k build-course``) no code, no collapsed-input "•••" bars,
+  no collapsing by a click in the margin and no nbgrader *Validate* button (exams keep it), and
+  the questions appear by themselves once the kernel is ready, with the learner left at the
+  lesson's start.  Plain JupyterLab has no "run when opened" (Voila has), and its *Run All* ends
+  at the bottom of the page: a plugin is JupyterLab's own way to add it.
 
 :func:`write_learner_lab_config` writes the files and returns what to pass to the server, so
 ``iso20k lab`` and a JupyterHub spawner (``Spawner.environment`` and ``Spawner.args``) apply
@@ -38,7 +49,12 @@ DISABLED_SERVER_EXTENSIONS = (
 #: Settings fixed for learners (JupyterLab "overrides": defaults a learner may still change).
 SETTING_OVERRIDES = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    # JupyterLab 4's names (its notebook-extension schema, tracker.json)
+    "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": True, "showEditorForReadOnlyMarkdown": False},
 }
+
+#: The folder holding the course's JupyterLab extension (``iso20k-lessons``), shipped in the package.
+LAB_EXTENSIONS_DIR = Path(__file__).resolve().with_name("labextensions")
 
 
 @dataclass(frozen=True)
@@ -75,14 +91,18 @@ def write_learner_lab_config(folder: Path) -> LabLaunch:
 
     - ``settings/overrides.json``: JupyterLab setting overrides (news off);
     - ``settings/page_config.json``: JupyterLab plugins disabled;
-    - ``jupyter_server_config.json``: server extensions disabled.
+    - ``jupyter_server_config.json``: server extensions disabled, and where the lesson extension
+      is (:data:`LAB_EXTENSIONS_DIR`, JupyterLab's ``extra_labextensions_path``).
     """
     folder = Path(folder).resolve()
     settings_dir = folder / "settings"
     _write_json(settings_dir / "overrides.json", SETTING_OVERRIDES)
     _write_json(settings_dir / "page_config.json", {"disabledExtensions": list(DISABLED_LAB_PLUGINS)})
     _write_json(folder / "jupyter_server_config.json",
-                {"ServerApp": {"jpserver_extensions": {name: False for name in DISABLED_SERVER_EXTENSIONS}}})
+                {"ServerApp": {"jpserver_extensions": {name: False for name in DISABLED_SERVER_EXTENSIONS}},
+                 # where this installation keeps the lesson extension (written where the server
+                 # runs: a learners' image writes its own path, deploy/kubernetes)
+                 "LabApp": {"extra_labextensions_path": [str(LAB_EXTENSIONS_DIR)]}})
     return learner_lab_launch(folder)
 
 

@@ -24,6 +24,8 @@ from .course_files import checkout_folder, default_course_root, editable_checkou
 REPO_ROOT = editable_checkout()
 
 LANGUAGES = ("en", "zh")
+#: The reminder rules (docs/reminders.md), in the order a run sends them.
+REMIND_RULES = ("before-due", "overdue", "certificate", "escalation", "digest")
 
 
 def check_language(value) -> str:
@@ -670,6 +672,132 @@ class Settings(BaseSettings):
         "whether required training will be complete by then at the current pace.",
     )
 
+    # -- reminders and escalations (docs/reminders.md) ----------------------------------------------
+    remind_rules: str = Field(
+        default="before-due,overdue,escalation,certificate,digest",
+        description="Which reminder rules 'iso20k remind' applies (comma-separated; leave one out to switch it "
+        "off): before-due (to the employee before a track's due date), overdue (to the employee on the day it "
+        "becomes overdue, then weekly), escalation (to the department's managers), certificate (to the holder "
+        "before a certificate expires), digest (weekly, to the training office). Empty: none.",
+    )
+    remind_before_days: str = Field(
+        default="14,7,1",
+        description="Days before a track's due date on which the employee is reminded (comma-separated).",
+    )
+    remind_overdue_every_days: int = Field(
+        default=7, ge=1,
+        description="After the day a track becomes overdue, the employee is reminded again every this many days.",
+    )
+    remind_escalate_after_days: int = Field(
+        default=7, ge=1,
+        description="From this many days overdue the department's managers (roster role manager) are told too, "
+        "one message per manager listing their overdue people, again every ISO20K_REMIND_OVERDUE_EVERY_DAYS.",
+    )
+    remind_digest_weekday: int = Field(
+        default=0, ge=0, le=6,
+        description="Day of the week of the training office's digest (0 Monday ... 6 Sunday); a week whose day "
+        "was missed gets its digest at the next run.",
+    )
+    remind_digest_to: str = Field(
+        default="",
+        description="Comma-separated addresses the weekly digest goes to. Empty: the trainers' (ISO20K_TRAINERS) "
+        "e-mail addresses from the roster.",
+    )
+    remind_time: str = Field(
+        default="07:00",
+        description="Local time (HH:MM, in ISO20K_TIME_ZONE) at which the hub's reminders service runs "
+        "'iso20k remind' every day.",
+    )
+    remind_max_per_run: int = Field(
+        default=200, ge=1,
+        description="Most messages one run sends; the rest wait for the next run.",
+    )
+    remind_pause_s: float = Field(
+        default=1.0, ge=0,
+        description="Seconds between two messages of a run (spares the mail server).",
+    )
+    remind_max_attempts: int = Field(
+        default=3, ge=1,
+        description="Runs in which a message the mail server put off (4xx) or lost is tried; then it is reported "
+        "as refused and not tried again. A refused (5xx) address is not tried again at all.",
+    )
+    hub_url: str = Field(
+        default="",
+        description="Public address of the company hub (e.g. https://training.example.com); reminders link to "
+        "each person's lesson or assessment there. Empty: messages carry no links.",
+    )
+    mail_from: str = Field(
+        default="training@example.com",
+        description="Sender address of reminders (the training office's mailbox; replies go there).",
+    )
+    mail_from_name: str = Field(
+        default="",
+        description="Sender name of reminders. Empty: '<company name> Training Office' in the message's "
+        "language (ISO20K_COMPANY_NAME, ISO20K_COMPANY_NAME_ZH).",
+    )
+    smtp_host: str = Field(default="", description="Mail server reminders are sent through. Empty: none "
+                           "('iso20k remind' then only works with --dry-run).")
+    smtp_port: int = Field(default=587, description="Port of the mail server (587 STARTTLS, 465 implicit TLS).")
+    smtp_security: str = Field(
+        default="starttls",
+        description="'starttls' (plain connection upgraded to TLS before logging in), 'tls' (implicit TLS, "
+        "usually port 465) or 'none' (only for a mail server on 127.0.0.1).",
+    )
+    smtp_username: str = Field(default="", description="User name to log in to the mail server. Empty: no login.")
+    smtp_password_file: Path | None = Field(
+        default=None,
+        description="File holding the mail server's password (one line; readable by its owner only, mode 0600). "
+        "The password is never a setting, an option or printed.",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description="CA certificates (PEM) the mail server's certificate is checked against. Empty: the "
+        "system's. The server's name is always checked.",
+    )
+    smtp_timeout_s: float = Field(default=30.0, gt=0, description="Seconds to wait for the mail server.")
+
+    @field_validator("remind_rules")
+    @classmethod
+    def _known_rules(cls, value: str) -> str:
+        unknown = [r for r in _parse_list(value) if r not in REMIND_RULES]
+        if unknown:
+            raise ValueError(f"unknown reminder rule(s) {', '.join(unknown)}; known: {', '.join(REMIND_RULES)}")
+        return value
+
+    @field_validator("remind_before_days")
+    @classmethod
+    def _day_list(cls, value: str) -> str:
+        for part in _parse_list(value):
+            if not part.isdigit():
+                raise ValueError(f"remind_before_days: {part!r} is not a number of days (write e.g. 14,7,1)")
+        return value
+
+    @field_validator("remind_time")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        import re
+
+        if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value.strip()):
+            raise ValueError(f"remind_time {value!r} is not a time of day; write it as HH:MM, e.g. 07:00")
+        return value.strip()
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _security(cls, value: str) -> str:
+        if value not in ("starttls", "tls", "none"):
+            raise ValueError(f"smtp_security must be starttls, tls or none, not {value!r}")
+        return value
+
+    @property
+    def remind_rule_set(self) -> set[str]:
+        """The reminder rules switched on."""
+        return set(_parse_list(self.remind_rules))
+
+    @property
+    def remind_before(self) -> list[int]:
+        """The days before a due date on which employees are reminded, largest first."""
+        return sorted({int(p) for p in _parse_list(self.remind_before_days)}, reverse=True)
+
     @field_validator("time_zone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -714,6 +842,83 @@ class Settings(BaseSettings):
         "notifications off, nbgrader's authoring and grading interface hidden). Empty means "
         "<data_dir>/lab-config.",
     )
+    learners_dir: Path | None = Field(
+        default=None,
+        description="Folder of the learners' own folders on one machine: 'iso20k lab' delivers the course "
+        "into <this>/<learner id> (as the hub delivers it into each home: new and unchanged lessons "
+        "updated, lessons the learner changed kept) and opens JupyterLab there, so the learner's file "
+        "browser reaches no answer keys, gradebook or hand-ins and autosaves never touch the installed "
+        "course. Empty means <data_dir>/learners.",
+    )
+    trainer_lab_port: int = Field(
+        default=8889,
+        description="Port for 'iso20k lab --trainer': the trainer's JupyterLab on one machine, on the course "
+        "folder (ISO20K_COURSE_ROOT), with nbgrader's formgrader at /formgrader.",
+    )
+    exchange_one_account: bool | None = Field(
+        default=None,
+        description="One machine, one account: every learner learns under the operating-system account that "
+        "also grades (scripts/start.sh), so 'nbgrader collect' takes a hand-in named for a learner who has no "
+        "account of their own when that hand-in belongs to the collecting account (another account's is "
+        "refused, as always), and feedback for such a learner is released to that account. Empty: on when "
+        "ISO20K_EXCHANGE_DIR is empty (the exchange in the course folder, one machine), off otherwise (the "
+        "hub, where every learner has an account).",
+    )
+
+    @property
+    def one_account_exchange(self) -> bool:
+        """Whether learners without an account of their own hand in under this account
+        (``exchange_one_account``, by default on exactly when no exchange folder is set)."""
+        return self.exchange_dir is None if self.exchange_one_account is None else self.exchange_one_account
+
+    exam_forms: bool = Field(
+        default=False,
+        description="Give every learner their own form of an assessment that has a blueprint (items "
+        "drawn from exams/pool/ by the blueprint, options shuffled, decided by learner, assessment and "
+        "attempt) when they fetch it. Off: everyone sits the exam file's items. Needs a pool that "
+        "'iso20k check-banks' accepts.",
+    )
+    exam_grace_minutes: int = Field(
+        default=5, ge=0,
+        description="Minutes after an assessment's time limit (its 'minutes', counted from the fetch) "
+        "during which a hand-in still counts as on time.",
+    )
+    exam_late_rule: str = Field(
+        default="flag",
+        description="What happens to a hand-in after the time limit plus grace: 'flag' (graded, reported "
+        "late by 'iso20k autograde') or 'ungraded' (its answers are not judged: it scores 0, reported late; "
+        "a trainer may still grade it by hand). Either way the trail's hand-in entry records it as late.",
+    )
+    exam_retake_wait_days: float = Field(
+        default=1, ge=0,
+        description="Days a learner waits after handing in an assessment before fetching it again for a "
+        "retake (a new form).",
+    )
+    exam_max_attempts: int = Field(
+        default=3, ge=1,
+        description="Attempts a learner may start at one assessment (the first sitting included).",
+    )
+    item_facility_min: float = Field(
+        default=0.2, ge=0, le=1,
+        description="Item analysis flags an item for review when fewer than this share of its "
+        "candidates got it right.",
+    )
+    item_facility_max: float = Field(
+        default=0.95, ge=0, le=1,
+        description="Item analysis flags an item for review when more than this share got it right.",
+    )
+    item_discrimination_min: float = Field(
+        default=0.2, ge=-1, le=1,
+        description="Item analysis flags an item for review when its discrimination (item score vs the "
+        "rest of the form) is below this.",
+    )
+
+    @field_validator("exam_late_rule")
+    @classmethod
+    def _late_rule(cls, value: str) -> str:
+        if value not in ("flag", "ungraded"):
+            raise ValueError(f"exam_late_rule must be 'flag' or 'ungraded', not {value!r}")
+        return value
 
     @model_validator(mode="after")
     def _one_list_of_trainers(self) -> Settings:

@@ -32,17 +32,37 @@ def wait_for_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+#: Hosts a page of the product may ask: the servers the tests start on this machine.
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+def outside_requests(urls) -> list[str]:
+    """The web requests among ``urls`` that go to another host than this machine (data:, blob:
+    and the like go nowhere)."""
+    from urllib.parse import urlsplit
+
+    return [u for u in urls if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+            and urlsplit(u).hostname not in LOCAL_HOSTS]
+
+
 @contextmanager
 def chromium_page():
+    """A page in headless Chromium.  Every product page must work without the internet (a
+    company's training server may have none): a test whose pages asked any other host than
+    this machine fails at the end of the block, naming the addresses."""
     from playwright.sync_api import sync_playwright
 
+    requested: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.context.on("request", lambda request: requested.append(request.url))
             yield page
         finally:
             browser.close()
+    outside = outside_requests(requested)
+    assert not outside, f"pages asked hosts on the internet: {sorted(set(outside))}"
 
 
 def stop(proc: subprocess.Popen) -> None:

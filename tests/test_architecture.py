@@ -22,7 +22,8 @@ REPO_ROOT = PACKAGE.parent
 #: packages and modules directly under ``iso20k/`` ("iso20k" is the package's own ``__init__``).
 LAYERS: dict[str, tuple[str, ...]] = {
     "faces": ("iso20k", "cli", "launch", "hub", "dashboard", "widgets", "evidence", "xapi", "competence",
-              "certificates", "learner", "audit", "grading", "authoring", "demo", "roster", "lab_settings"),
+              "certificates", "learner", "audit", "grading", "authoring", "demo", "roster", "lab_settings",
+              "reminders"),
     "records": ("records",),
     "results": ("results",),
     "store": ("store",),
@@ -39,7 +40,7 @@ NOT_FROM = {"widgets": ("store", "results")}
 
 #: The progress store's tables: SQL on them is written in iso20k/store/ only.
 STORE_TABLES = ("schema_version", "employees", "enrolments", "answers", "module_completions", "preferences",
-                "audit_trail", "certificates")
+                "audit_trail", "certificates", "reminders")
 _SQL_ON_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE|JOIN|TABLE)\s+(" + "|".join(STORE_TABLES) + r")\b", re.I)
 
 #: Imports the rules above refuse that were still in the code when part `store` of issue 20 met its

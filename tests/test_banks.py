@@ -221,9 +221,10 @@ def test_check_banks_fails_on_a_planted_near_duplicate(tmp_path, planted, copied
     path = tmp_path / "exams" / "all-staff-exam.yaml"
     exam = yaml.safe_load(path.read_text(encoding="utf-8"))
     others = [{"en": f"Another answer {n}", "zh": f"另一个答案 {n}"} for n in range(3)]
+    area = "scope-terms" if planted["clauses"][0].startswith("GB/T") else "audit"  # the blueprint's areas
     exam["items"].append({"id": planted["id"], "kind": "choice", "points": 1, "clauses": planted["clauses"],
                           "prompt": planted["prompt"], "options": [*others[:2], planted["key"], others[2]],
-                          "answer": "C"})
+                          "answer": "C", "area": area, "difficulty": "medium"})
     path.write_text(yaml.safe_dump(exam, allow_unicode=True, sort_keys=False), encoding="utf-8")
     result = _check_banks("--banks-dir", str(REPO_ROOT / "assessments"), "--exams-dir", str(tmp_path / "exams"))
     assert result.returncode != 0, result.stdout

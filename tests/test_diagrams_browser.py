@@ -53,7 +53,7 @@ def test_diagrams_render_offline_in_voila(tmp_path):
             widths = rendered_diagrams(page)
             assert len(widths) == 2 and all(w > 300 for w in widths), widths
             page.wait_for_selector(".iso20k-question", timeout=60_000)  # the quizzes run in Voila too
-            assert "检查答案" in page.inner_text(".iso20k-question")
+            assert "提交答案" in page.inner_text(".iso20k-question")
     # Voila's default template asks a CDN for Font Awesome icons; refused here, the page still
     # works. (Serving Voila without it is the dashboard's job.) Nothing else may leave.
     assert all("fontawesome" in u for u in refused), refused

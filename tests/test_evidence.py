@@ -23,7 +23,7 @@ from records_world import build, copy_world, iso20k
 pytestmark = pytest.mark.slow
 TODAY = date.today()
 FILES = {"summary.pdf", "completion.csv", "competence-matrix.csv", "results.csv", "certificates.csv",
-         "overdue-expired.csv", "evidence.xlsx", "xapi-statements.json", "audit-trail-verification.txt", "audit-trail-head.txt",
+         "overdue-expired.csv", "follow-up.csv", "evidence.xlsx", "xapi-statements.json", "audit-trail-verification.txt", "audit-trail-head.txt",
          "manifest.csv"}
 
 

@@ -84,12 +84,23 @@ def _wait_idle(page) -> None:
     }""", timeout=60_000)
 
 
-def _run_all(page, count_selector: str = ".iso20k-question", minimum: int = 1) -> None:
-    """The one action the page explains: Run ▸ Run All Cells."""
-    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+def _questions_shown(page, count_selector: str = ".iso20k-question", minimum: int = 1) -> None:
+    """Nothing to press: the questions appear by themselves (the course's JupyterLab extension,
+    iso20k-lessons, runs a lesson's cells once its kernel is ready)."""
     page.wait_for_function(f"document.querySelectorAll('{count_selector} fieldset').length >= {minimum}",
                            timeout=90_000)
     page.wait_for_timeout(1000)
+
+
+def _at_the_start(page) -> dict:
+    """Where the lesson is scrolled to, and whether its title is in view."""
+    return page.evaluate("""() => {
+        const outer = window.jupyterapp.shell.currentWidget.content.node.closest('.jp-WindowedPanel-outer')
+            || document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer');
+        const title = outer.querySelector('.jp-MarkdownOutput h1');
+        const view = outer.getBoundingClientRect(), box = title.getBoundingClientRect();
+        return {scrollTop: outer.scrollTop, titleInView: box.top >= view.top && box.bottom <= view.bottom};
+    }""")
 
 
 def _questions(page) -> list[dict]:
@@ -109,7 +120,7 @@ def _questions(page) -> list[dict]:
 def _choose_language(page, language: str) -> None:
     """Press the start page's language button (the choice is remembered for the learner)."""
     page.locator(f".widget-toggle-button:has-text('{'简体中文' if language == 'zh' else 'English'}')").click()
-    page.wait_for_selector(f".iso20k-training[lang='{'zh-CN' if language == 'zh' else 'en'}']")
+    page.wait_for_selector(f".iso20k-training[lang='{'zh-Hans' if language == 'zh' else 'en'}']")
 
 
 def _store_rows(settings, learner: str, question_id: str) -> list[tuple]:
@@ -120,24 +131,85 @@ def _store_rows(settings, learner: str, question_id: str) -> list[tuple]:
 
 # -- 1. lessons read like lessons; 6. learner settings -------------------------------------------
 
+WORDS = {"en": {"appear": "The questions appear in the lesson by themselves", "wrong": "Not quite",
+                "attempts": "Attempts"},
+         "zh": {"appear": "练习题会自动显示在课文中", "wrong": "还不对", "attempts": "作答次数"}}
+
+
 @pytest.mark.parametrize("language", ["en", "zh"])
-def test_a_fresh_lesson_shows_no_code_and_the_learner_settings_hold(lab, language):
+def test_a_lesson_shows_no_code_its_questions_at_the_start_and_the_last_answer_after_a_reload(lab, language):
+    """Open a lesson and press nothing: the questions appear while the page stays at the lesson's
+    start; no Python, no "•••" bar, no Validate button, a click in a question's margin folds
+    nothing.  An answer is there again, with its feedback, after a reload; closing the tab shuts
+    its kernel down.  The learner settings hold (no news question, no nbgrader authoring)."""
     base, _settings, _learner, _tmp = lab
+    words = WORDS[language]
     with chromium_page() as page:
         _open(page, base, f"course/{LESSON}.{language}.ipynb")
-        page.wait_for_timeout(3000)  # time for a news question to pop up, if it were going to
+        _questions_shown(page, minimum=10)
+        assert _at_the_start(page) == {"scrollTop": 0, "titleInView": True}
         code = page.evaluate("""() => Array.from(document.querySelectorAll('.jp-CodeCell')).map(cell => ({
-            editorShown: !!Array.from(cell.querySelectorAll('.jp-InputArea-editor')).find(e => e.offsetParent),
-            placeholder: (cell.querySelector('.jp-InputPlaceholder') || {innerText: ''}).innerText}))""")
+            input: !!Array.from(cell.querySelectorAll('.jp-Cell-inputWrapper, .jp-InputPlaceholder, .jp-InputArea-editor'))
+                .find(e => e.offsetParent),
+            collapsers: Array.from(cell.querySelectorAll('.jp-Collapser'))
+                .filter(e => getComputedStyle(e).visibility !== 'hidden').length}))""")
         assert len(code) >= 12
-        assert not [c for c in code if c["editorShown"]]
-        # A hidden cell shows only JupyterLab's "..." button: no Python at all.
-        assert not [c for c in code if any(ch.isalnum() for ch in c["placeholder"])], code
+        assert [c for c in code if c["input"] or c["collapsers"]] == []
         visible = page.inner_text(".jp-Notebook")
         for python in ("from iso20k", "import progress", "quiz(", "set_language(", "progress(\""):
             assert python not in visible
-        # The page itself explains the one action, in the lesson's language and both menus' words.
-        assert "Run ▸ Run All Cells" in visible and "运行 ▸ 运行所有单元格" in visible
+        assert words["appear"] in visible and "Run All" not in visible and "运行所有单元格" not in visible
+        assert page.locator(".validate-button").count() == 0  # lessons have no nbgrader Validate
+        assert "Validate" not in page.inner_text(".jp-NotebookPanel-toolbar")
+
+        # A click in a question's left margin (where the output collapser is) folds nothing away.
+        from iso20k.banks import load_catalog
+
+        catalog = load_catalog(REPO_ROOT / "assessments")
+        entry = next(e for e in _questions(page) if e["index"] >= 2 and catalog.question(e["id"]).type == "single")
+        question = catalog.question(entry["id"])
+        card = page.locator(f".iso20k-question >> nth={entry['index']}")
+        card.scroll_into_view_if_needed()
+        box = card.bounding_box()
+        margin = page.evaluate("""(i) => document.querySelectorAll('.iso20k-question')[i].closest('.jp-Cell')
+            .querySelector('.jp-Cell-outputCollapser').getBoundingClientRect().toJSON()""", entry["index"])
+        page.mouse.click(margin["x"] + margin["width"] / 2, box["y"] + 20)
+        page.wait_for_timeout(300)
+        assert card.is_visible() and page.locator(".jp-OutputPlaceholder:visible").count() == 0
+        # A double click on the text opens no Markdown editor.
+        page.locator(".jp-MarkdownCell").nth(1).dblclick()
+        assert page.locator(".jp-MarkdownCell .jp-InputArea-editor:visible").count() == 0
+
+        # Answer wrongly, reload: the same answer is selected and its feedback shown.
+        wrong = next(o for o in entry["order"] if o != question.answer)
+        card.locator(f"input[value='{wrong}']").check()
+        page.wait_for_timeout(400)
+        card.locator("button.mod-primary").click()
+        card.locator(f"[role=status]:has-text('{words['wrong']}')").wait_for(timeout=30_000)
+        attempts = card.locator(".widget-html:has-text('" + words["attempts"] + "')").last.text_content()
+        page.reload()
+        page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
+        _wait_idle(page)
+        _questions_shown(page, minimum=10)
+        assert _at_the_start(page) == {"scrollTop": 0, "titleInView": True}
+        again = page.locator(f".iso20k-question >> nth={entry['index']}")
+        assert again.locator(f"input[value='{wrong}']").is_checked()
+        assert again.locator("input:checked").count() == 1
+        # text_content: a cell out of view is not laid out (content-visibility), so it has no innerText
+        assert words["wrong"] in again.locator("[role=status]").text_content()
+        assert again.locator("a[data-iso20k-section]").count() == 1  # the link back, as before
+        assert again.locator(".widget-html:has-text('" + words["attempts"] + "')").last.text_content() == attempts
+
+        # Closing the tab shuts its kernel down (and asks nothing: the lesson is unmodified).
+        kernel = page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.id")
+        assert kernel in _kernel_ids(base)
+        page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current .lm-TabBar-tabCloseIcon").click()
+        for _ in range(60):
+            if kernel not in _kernel_ids(base):
+                break
+            page.wait_for_timeout(250)
+        assert kernel not in _kernel_ids(base)
+        assert page.locator(".jp-Dialog").count() == 0
 
         # Learner settings: no news question, nbgrader's authoring and grading interface absent.
         assert "official Jupyter news" not in page.inner_text("body")
@@ -151,6 +223,42 @@ def test_a_fresh_lesson_shows_no_code_and_the_learner_settings_hold(lab, languag
     with pytest.raises(urllib.error.HTTPError) as served:
         urllib.request.urlopen(f"{base}/formgrader?token={TOKEN}", timeout=10)
     assert served.value.code == 404
+
+
+def _kernel_ids(base: str) -> set[str]:
+    with urllib.request.urlopen(f"{base}/api/kernels?token={TOKEN}", timeout=10) as reply:
+        return {k["id"] for k in json.load(reply)}
+
+
+def test_an_exam_keeps_validate_and_only_the_courses_own_lessons_run_by_themselves(lab):
+    """Validate stays where it means something (an assessment); a notebook that claims to be a
+    lesson but holds code of its own runs nothing when opened; every built notebook's code passes
+    the extension's rule."""
+    import nbformat
+
+    base, _settings, _learner, tmp = lab
+    root = tmp / "lab"
+    (root / "exam").mkdir(exist_ok=True)
+    shutil.copy(REPO_ROOT / "release" / "all-staff-exam" / "all-staff-exam.ipynb", root / "exam")
+    ran = root / "ran.txt"
+    fake = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"open({str(ran)!r}, 'w').write('ran')")])
+    fake.metadata.update({"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+                          "iso20k": {"lesson": True}})
+    nbformat.write(fake, root / "claims-to-be-a-lesson.ipynb")
+    sources = [c.source for p in sorted((REPO_ROOT / "course").rglob("*.ipynb"))
+               for c in nbformat.read(p, as_version=4).cells if c.cell_type == "code"]
+    with chromium_page() as page:
+        _open(page, base, "exam/all-staff-exam.ipynb")
+        page.locator(".jp-NotebookPanel-toolbar .validate-button").wait_for(timeout=30_000)
+        assert page.locator(".jp-CodeCell .jp-InputArea-editor:visible").count() > 0  # an exam is not a lesson
+        rule = "(sources) => sources.map(s => window._JUPYTERLAB['iso20k-lessons'].isLessonCode(s))"
+        assert len(sources) > 300 and all(page.evaluate(rule, sources))
+        assert page.evaluate(rule, ["import os", 'quiz("a"); import os', 'quiz(f"x")',
+                                    'from iso20k import quiz; import os', 'progress("a" + "b")']) == [False] * 5
+        _open(page, base, "claims-to-be-a-lesson.ipynb")
+        page.wait_for_timeout(3000)
+        assert page.locator(".iso20k-lesson .validate-button:visible").count() == 0
+    assert not ran.exists()
 
 
 def test_without_the_learner_settings_jupyterlab_asks_about_news_and_shows_formgrader(tmp_path):
@@ -203,13 +311,18 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
             page.keyboard.press("ArrowDown")
         else:
             raise AssertionError(f"arrow keys never reached {wanted}")
-    elif question.type == "multiple":
+    elif question.type == "multiple":  # boxes may show the learner's last answer: tick or untick each
         for index in range(card.locator("input").count()):
-            value = page.evaluate("() => document.activeElement.value")
-            if value in answer:
+            value, checked = page.evaluate("() => [document.activeElement.value, document.activeElement.checked]")
+            if (value in answer) != checked:
                 page.keyboard.press("Space")
             page.keyboard.press("Tab")
     elif question.type == "ordering":
+        if card.locator("li").evaluate_all("els => els.map(e => e.dataset.optionId)") == list(answer):
+            # shown solved (the learner's last answer): move the first step down, then solve it again
+            _tab_to(page, f"button.iso20k-move[data-dir='1'][data-option-id='{answer[0]}']")
+            page.keyboard.press("Enter")
+            page.wait_for_timeout(150)
         for target, option_id in enumerate(answer):
             order = card.locator("li").evaluate_all("els => els.map(e => e.dataset.optionId)")
             moves = order.index(option_id) - target
@@ -233,10 +346,16 @@ def _answer_by_keyboard(page, q: int, question, language: str) -> None:
     # ipywidgets holds back a widget's newest value while its previous one is unacknowledged;
     # a person takes longer than this between the last choice and "Check answer".
     page.wait_for_timeout(400)
+    attempts = card.locator(".widget-html").last  # the question may show an earlier answer's verdict
+    before = attempts.text_content()
     _tab_to(page, ".iso20k-question button.mod-primary")
     page.keyboard.press("Enter")
     verdict = "回答正确" if language == "zh" else "Correct!"
     try:
+        for _ in range(120):
+            if attempts.text_content() != before:
+                break
+            page.wait_for_timeout(250)
         card.locator(f"[role=status]:has-text('{verdict}')").wait_for(timeout=30_000)
     except Exception:
         raise AssertionError(f"{question.full_id} ({question.type}) not answered right: {card.inner_text()}") from None
@@ -250,7 +369,7 @@ def test_a_lesson_by_keyboard_alone_with_links_back_and_axe(lab, language):
     base, settings, learner, _tmp = lab
     with chromium_page() as page:
         _open(page, base, f"course/{LESSON}.{language}.ipynb")
-        _run_all(page, minimum=10)
+        _questions_shown(page, minimum=10)
         _every_type_by_keyboard(page, settings, learner, language)
         _wrong_answer_link_scrolls_to_its_section(page)
         ours, _theirs = _axe(page, f"lesson {LESSON}.{language}")
@@ -376,7 +495,7 @@ def _order_after_fresh_kernel(base: str, path: str, question_id: str) -> list[st
             urllib.request.urlopen(req, timeout=30).close()  # shuts the kernel down
     with chromium_page() as page:
         _open(page, base, path)
-        _run_all(page, minimum=10)
+        _questions_shown(page, minimum=10)
         return next(e["order"] for e in _questions(page) if e["id"] == question_id)
 
 
@@ -411,7 +530,7 @@ def test_start_page_my_training_shows_the_stores_figures_and_passes_axe(lab, lan
     base, settings, learner, _tmp = lab
     with chromium_page() as page:
         _open(page, base, "course/START_HERE.ipynb")
-        _run_all(page, minimum=2)
+        _questions_shown(page, minimum=2)
         page.wait_for_selector(".iso20k-training table")
         _choose_language(page, language)
         ours, _theirs = _axe(page, f"start page ({language})")

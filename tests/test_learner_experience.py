@@ -7,11 +7,12 @@ import json
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 from iso20k.banks import load_catalog
-from iso20k.lab_settings import DISABLED_LAB_PLUGINS, write_learner_lab_config
+from iso20k.lab_settings import DISABLED_LAB_PLUGINS, LAB_EXTENSIONS_DIR, SETTING_OVERRIDES, write_learner_lab_config
 from iso20k.learner import training_summary
 from iso20k.roster import write_employees
 from iso20k.roster.validate import Employee
@@ -97,12 +98,32 @@ def test_learner_lab_config_files_and_launch(tmp_path):
     server = json.loads((tmp_path / "cfg" / "jupyter_server_config.json").read_text())
     assert server["ServerApp"]["jpserver_extensions"]["nbgrader.server_extensions.formgrader"] is False
     assert "nbgrader.server_extensions.assignment_list" not in server["ServerApp"]["jpserver_extensions"]
+    tracker = overrides["@jupyterlab/notebook-extension:tracker"]
+    assert tracker == {"kernelShutdown": True, "showEditorForReadOnlyMarkdown": False}
     assert launch.args == [f"--LabApp.app_settings_dir={settings_dir.resolve()}"]
+    assert server["LabApp"]["extra_labextensions_path"] == [str(LAB_EXTENSIONS_DIR)]
+    assert json.loads((LAB_EXTENSIONS_DIR / "iso20k-lessons" / "package.json").read_text())["name"] == "iso20k-lessons"
     env = launch.environ({"JUPYTER_CONFIG_PATH": "/etc/other", "HOME": "/h"})
     assert env["JUPYTER_CONFIG_PATH"].split(":") == [str((tmp_path / "cfg").resolve()), "/etc/other"]
     assert env["HOME"] == "/h"
     again = write_learner_lab_config(tmp_path / "cfg")  # rewriting is safe
     assert again == launch
+
+
+def test_every_overridden_setting_exists_in_the_installed_jupyterlab():
+    """A setting JupyterLab renamed would be ignored without a word: each override must name a
+    property of the installed plugin's schema, with a value of its type."""
+    from jupyter_core.paths import jupyter_path
+
+    types = {"boolean": bool, "string": str}
+    for plugin, values in SETTING_OVERRIDES.items():
+        package, name = plugin.split(":")
+        schemas = [Path(d) / package / f"{name}.json" for d in jupyter_path("lab", "schemas")]
+        schema = next((json.loads(p.read_text()) for p in schemas if p.exists()), None)
+        assert schema is not None, f"no schema for {plugin} in this JupyterLab"
+        for key, value in values.items():
+            assert key in schema["properties"], f"{plugin} has no setting {key!r}"
+            assert isinstance(value, types[schema["properties"][key]["type"]]), (plugin, key)
 
 
 def test_iso20k_lab_starts_jupyterlab_with_the_learner_config(tmp_path):
@@ -146,7 +167,8 @@ def test_training_summary_counts_modules_and_picks_the_next_step(store):
     tracks = {t.track: t for t in s.tracks}
     assert set(tracks) == {"all-staff", "key-personnel"}
     staff, key = tracks["all-staff"], tracks["key-personnel"]
-    assert (staff.modules_done, staff.modules_left, len(staff.modules)) == (2, 3, 5)
+    all_staff = sum(1 for b in CATALOG.banks.values() if b.track == "all-staff")
+    assert (staff.modules_done, staff.modules_left, len(staff.modules)) == (2, all_staff - 2, all_staff)
     assert [m.key for m in staff.modules][:3] == ["all-staff/intro", "all-staff/structure", "all-staff/roadmap"]
     assert staff.status == "in-progress" and key.status == "overdue"
     assert key.modules[0].correct == 1 and not key.modules[0].done
@@ -161,6 +183,19 @@ def test_someone_not_in_the_roster_gets_the_all_staff_track(store):
     assert [t.track for t in s.tracks] == ["all-staff"] and s.tracks[0].due is None
 
 
+def test_my_training_shows_the_due_steps_the_reminders_send(store):
+    """The same words as the reminders (iso20k/results/due_steps.py): due in n days, due today,
+    overdue since the day after the due date; nothing once passed."""
+    from iso20k.widgets.training import render_summary
+
+    today = date(2026, 12, 7)
+    _enrol(store, "E201", {"all-staff": today - timedelta(days=3), "key-personnel": today})
+    summary = training_summary(store, "E201", CATALOG, course_dir=REPO_ROOT / "course", as_of=today)
+    html = render_summary(summary, "en")
+    assert "overdue since 2026-12-05" in html and "due today" in html
+    assert "自 2026-12-05 起逾期" in render_summary(summary, "zh") and "今天到期" in render_summary(summary, "zh")
+
+
 def test_my_training_widget_draws_the_summary_in_the_learners_language(store, banks_dir):
     from iso20k.widgets.training import MyTraining
 
@@ -169,10 +204,12 @@ def test_my_training_widget_draws_the_summary_in_the_learners_language(store, ba
     widget = MyTraining(session, load=lambda: training_summary(store, "E200", CATALOG,
                                                               course_dir=REPO_ROOT / "course"))
     html = widget.html.value
-    assert "My training" in html and "data-done='0'" in html and "data-left='5'" in html
-    assert "all-staff/01-intro.en.ipynb" in html and "5 days left" in html
+    all_staff = sum(1 for b in CATALOG.banks.values() if b.track == "all-staff")
+    assert "My training" in html and "data-done='0'" in html and f"data-left='{all_staff}'" in html
+    assert "all-staff/01-intro.en.ipynb" in html and "due in 5 days" in html  # the reminders' words
     session.set_language("zh")
     assert "我的培训" in widget.html.value and "all-staff/01-intro.zh.ipynb" in widget.html.value
+    assert "将于 5 天后到期" in widget.html.value
     _complete(store, "E200", "all-staff/intro")
     widget.refresh_button.click()
     assert "data-done='1'" in widget.html.value and "all-staff/02-structure.zh.ipynb" in widget.html.value

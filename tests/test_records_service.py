@@ -222,7 +222,8 @@ def test_wrong_types_in_query_strings_and_paths_never_get_a_500(hub):
     for path in ["api/attempts", "api/attempts?question_id=", "api/attempts?question_id=%ff%fe",
                  "api/attempts?question_id=" + "x" * 4000, "api/correct?track=a", "api/correct?track=%00&module=%00",
                  "api/correct?track=all-staff&module=intro&track=x", "api/nothing", "api/answers", "api/me?x=%80",
-                 "api/language"]:
+                 "api/language", "api/last-answer", "api/last-answer?question_id=%ff%fe",
+                 "api/last-answer?question_id=" + "x" * 4000]:
         reply = request(hub.records + path, token)
         assert reply.status in (200, 400, 404, 405), (path, reply.status, reply.body[:200])
         assert reply.status == 200 or "message" in reply.json, (path, reply.body[:200])
@@ -358,6 +359,13 @@ def test_my_training_shows_an_answer_given_just_before(hub):
     before = intro_correct()
     question = cached_catalog(KEYED).module("all-staff/intro").questions[0]
     assert _answer(hub, "W", question.full_id, question.answer).status == 200
+    # the question shown again (a reload): the answer just given, its verdict and explanation
+    last = request(hub.records + f"api/last-answer?question_id={question.full_id}", hub.tokens["W"])
+    assert last.status == 200, last.body
+    assert last.json["answer"]["response"] == question.answer and last.json["answer"]["correct"] is True
+    assert last.json["answer"]["explanation"]["en"] == question.explanation.en
+    other = request(hub.records + f"api/last-answer?question_id={question.full_id}", hub.tokens["X"])
+    assert other.json == {"answer": None}  # another learner's answers are not theirs
     time.sleep(1.0)  # worked out anew after the learner's own answer, at most once a second
     assert intro_correct() == before + 1
 

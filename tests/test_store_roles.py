@@ -58,12 +58,18 @@ def test_each_service_role_gets_only_its_rights(cluster, tmp_path):
     store.set_language("E1", "zh")
     store.set_language("E1", "en")
     append(store, "tester", "note", "x", {"n": 1})
+    # ... and, as the hub's reminders service, claims a reminder and marks it sent with its trail entry
+    from iso20k.store import reminders as stored_reminders
+
+    claimed = stored_reminders.claim(store, "overdue", "E1", "all-staff:2026-11-27:overdue-1", "e1@example.com", "Ops", [])
+    stored_reminders.mark_sent(store, claimed, "reminders service", "reminder-sent", "E1", {"rule": "overdue"})
     for statement in ("UPDATE answers SET correct = false", "DELETE FROM answers",
                       "DELETE FROM module_completions", "UPDATE audit_trail SET actor = 'someone else'",
                       "DELETE FROM audit_trail", "TRUNCATE audit_trail", "DELETE FROM employees",
                       "DROP TABLE audit_trail", "DROP TRIGGER audit_trail_append_only ON audit_trail",
                       "CREATE TABLE mine (x int)", "UPDATE store_changes SET version = 0",
-                      "DELETE FROM store_changes", "ALTER TABLE answers DISABLE TRIGGER iso20k_changes_insert"):
+                      "DELETE FROM store_changes", "ALTER TABLE answers DISABLE TRIGGER iso20k_changes_insert",
+                      "DELETE FROM reminders"):
         with pytest.raises(DBAPIError, match="permission denied|must be owner|accepts new rows only"):
             with store.engine.begin() as conn:
                 conn.execute(text(statement))

@@ -140,7 +140,7 @@ def test_a_built_wheel_works_in_a_fresh_venv_outside_the_repository(tmp_path):
     assert out["lab"][1] == "--LabApp.default_url=/lab/tree/course/START_HERE.ipynb"
     assert out["results"] == [False, True] and "正确" in out["feedback"]
     assert out["catalogue"] == [True, False]  # the wheel's .mo is what the texts came from
-    assert out["texts"][:2] == ["检查答案", "课程"] and "您无权查看培训看板" in out["texts"][2]
+    assert out["texts"][:2] == ["提交答案", "课程"] and "您无权查看培训看板" in out["texts"][2]
     import html
 
     assert html.escape(out["explanation"]) in out["feedback"]  # the explanation came with the verdict

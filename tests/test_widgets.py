@@ -113,7 +113,7 @@ def test_language_switch_relabels_everything(session, store):
     session.set_language("zh")
     assert "谁主持管理评审" in w.input.legend
     assert "最高管理者" in [o["label"] for o in w.input.options]
-    assert w.check_button.description == "检查答案"
+    assert w.check_button.description == "提交答案"
     assert "还不对" in w.feedback.value and "条款 9.3" in w.feedback.value
     assert w.input.response() == "a"  # the learner's choice survives the switch
     w.select("b")
@@ -189,3 +189,53 @@ def test_a_store_failure_says_so_and_claims_no_verdict(session, store):
     press(w)
     assert "Correct" not in w.feedback.value and w.last_correct is None
     assert "could not be checked or saved" in w.feedback.value and "try again" in w.feedback.value
+
+
+def test_a_question_shown_again_shows_the_last_answer_and_its_feedback(session, store, banks_dir):
+    """After a reload (a new kernel, a new widget) every type shows the learner's newest stored
+    answer selected, its verdict, explanation and attempts: read through the records, in both
+    languages; a question never answered shows nothing."""
+    answers = {"all-staff/sample/q01": ("a", "b"), "all-staff/sample/q02": (["a"], None),
+               "all-staff/sample/q03": (True, None)}
+    for qid, (first, second) in answers.items():
+        w = quiz(qid)
+        w.select(first)
+        press(w)
+        if second is not None:
+            w.select(second)
+            press(w)
+    ordering = quiz("all-staff/sample/q04")
+    ordering.select(list(reversed(ordering.input.order)))
+    press(ordering)
+    matching = quiz("all-staff/sample/q05")
+    matching.select(matching.question.answer)
+    press(matching)
+    stored = {r["question_id"]: r for r in store.answers("alice")}  # the newest answer of each
+
+    fresh = QuizSession(ProgressStore(store.url), "alice", banks_dir=banks_dir, language="en")
+    for qid in (*answers, "all-staff/sample/q04", "all-staff/sample/q05"):
+        again = quiz(qid, session=fresh)
+        newest = stored[qid]
+        assert again.input.response() == newest["response"], qid
+        assert again.attempts == newest["attempt"] and f"Attempts: {newest['attempt']}" in again.attempts_label.value
+        verdict = "Correct!" if newest["correct"] else "Not quite"
+        assert verdict in again.feedback.value and again.last_correct is newest["correct"], qid
+    single = quiz("all-staff/sample/q01", session=fresh)
+    assert single.input.value == "b" and "Clause 9.3 gives the review" in single.feedback.value
+    fresh.set_language("zh", remember=False)
+    assert "回答正确" in single.feedback.value and "作答次数" in single.attempts_label.value
+    untouched = quiz("all-staff/sample/q06", session=fresh)
+    assert untouched.feedback.value == "" and untouched.attempts_label.value == "" and untouched.input.value is None
+
+
+def test_a_stored_response_the_question_no_longer_fits_shows_only_the_attempts(session, store, banks_dir):
+    """An ordering answer missing steps, an option that is gone: the controls start afresh and no
+    verdict is claimed for an answer not shown; the attempts still count."""
+    for qid, response in (("all-staff/sample/q04", ["demo"]), ("all-staff/sample/q01", "gone"),
+                          ("all-staff/sample/q05", {"manual": "nowhere"})):
+        track, module, _ = qid.split("/")
+        store.record_answer("alice", track, module, qid, response, False, "en")
+        shown = quiz(qid)
+        assert shown.attempts == 1 and "Attempts: 1" in shown.attempts_label.value
+        assert shown.feedback.value == "" and shown.last_correct is None
+        assert shown.input.response() != response

@@ -50,17 +50,22 @@ def toc_markdown(sources: CourseSources) -> str:
     for track in TRACKS:
         pairs = sources.modules.get(track, [])
         title = TRACK_TITLES[track]
-        parts.append(f"### {title['en']} · {title['zh']}\n\n"
-                     f"*For {TRACK_AUDIENCE[track]['en']} · 适用于{TRACK_AUDIENCE[track]['zh']}*\n")
+        parts.append(f"### {title['en']} · {_zh(title['zh'])}\n\n"
+                     f"*For {TRACK_AUDIENCE[track]['en']} · {_zh('适用于' + TRACK_AUDIENCE[track]['zh'])}*\n")
         if not pairs:
-            parts.append("*(modules coming soon · 模块即将上线)*\n")
+            parts.append(f"*(modules coming soon · {_zh('模块即将上线')})*\n")
             continue
-        parts.append("| # | English | 简体中文 |\n|---|---|---|")
+        parts.append(f"| # | English | {_zh('简体中文')} |\n|---|---|---|")
         for en, zh in pairs:
-            zh_link = f"[{zh.meta['title']}]({track}/{zh.stem}.zh.ipynb)" if zh else ""
+            zh_link = f"[{_zh(zh.meta['title'])}]({track}/{zh.stem}.zh.ipynb)" if zh else ""
             parts.append(f"| {en.order} | [{en.meta['title']}]({track}/{en.stem}.en.ipynb) | {zh_link} |")
         parts.append("")
     return "\n".join(parts).strip()
+
+
+def _zh(text: str) -> str:
+    """Chinese inside the bilingual start page, marked as such (Simplified Chinese glyphs)."""
+    return f'<span lang="zh-Hans">{text}</span>'
 
 
 def planned_notebooks(content_dir: Path) -> dict[Path, str]:

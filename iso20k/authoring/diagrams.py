@@ -10,6 +10,8 @@ import html
 import math
 import unicodedata
 
+from ..texts import html_lang
+
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',Arial,sans-serif"
 SIZE = 14
 BLUE, LIGHT, INK, GREY = "#0969da", "#ddf4ff", "#1f2328", "#57606a"
@@ -194,8 +196,13 @@ def data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def img_tag(spec: dict) -> str:
-    """An ``<img>`` holding the pre-rendered picture (JupyterLab's sanitizer keeps data: images)."""
+def img_tag(spec: dict, language: str | None = None) -> str:
+    """An ``<img>`` holding the pre-rendered picture (JupyterLab's sanitizer keeps data: images).
+    With ``language``, the picture says which language its text is in: an image is a document of
+    its own, and without it Chromium draws Chinese labels with Japanese glyph forms."""
     svg = render(spec)
+    if language:
+        lang = html_lang(language)
+        svg = svg.replace("<svg ", f'<svg xml:lang="{lang}" lang="{lang}" ', 1)
     alt = html.escape(str(spec["title"]), quote=True)
     return f'<img alt="{alt}" src="{data_uri(svg)}" style="max-width:100%;height:auto"/>'

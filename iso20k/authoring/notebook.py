@@ -7,7 +7,7 @@ import json
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from ..texts import N_, t
+from ..texts import N_, html_lang, t
 from ..tracks import track_title
 from ..sections import heading_text
 from .diagrams import img_tag
@@ -18,9 +18,17 @@ from .source import Code, Diagram, Markdown, ModuleSource, Quiz, Toc
 #: saved in the notebook; nothing needs installing for it.
 HIDDEN_SOURCE = {"jupyter": {"source_hidden": True}, "editable": False, "deletable": False}
 
+#: Text cells are read-only: a double click shows no Markdown editor (with the learner
+#: JupyterLab's ``showEditorForReadOnlyMarkdown`` off, :mod:`iso20k.lab_settings`).
+READ_ONLY_TEXT = {"editable": False, "deletable": False}
+
+#: ``iso20k.lesson`` marks the notebook for the course's JupyterLab extension (``iso20k-lessons``,
+#: see :mod:`iso20k.lab_settings`): code cells fully hidden, no Validate button, the questions
+#: shown as soon as the kernel is ready, without *Run All* and without leaving the lesson's start.
 METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
+    "iso20k": {"lesson": True},
 }
 
 #: The name of each language's version of a lesson, written in that language (the link to it).
@@ -43,12 +51,12 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         module = t("Module", lang)
         minutes = t("about {n} minutes", lang, n=source.meta.get("minutes", 15))
         start = t("[Start page](../START_HERE.ipynb)", lang)
-        how = t("**To show the questions:** choose **Run ▸ Run All Cells** in the menu bar once (with Chinese "
-                "menus: **运行 ▸ 运行所有单元格**). Then answer each question and press **Check answer**; your "
-                "progress is saved automatically. A wrong answer links back to the part of the lesson that explains "
-                "it.", lang)
+        how = t("The questions appear in the lesson by themselves a few seconds after it opens. Answer each one and "
+                "press **Check answer**; your answers are saved automatically, and a question shows your last answer "
+                "when you come back. A wrong answer links back to the part of the lesson that explains it.", lang)
         header = (f"# {source.meta['title']}\n\n*{track_title(source.track, lang)} · {module} {source.order} · "
-                  f"{minutes}* · [{t(VERSION_NAMES[other], other)}]({source.stem}.{other}.ipynb) · {start}\n\n{how}")
+                  f"{minutes}* · [<span lang=\"{html_lang(other)}\">{t(VERSION_NAMES[other], other)}</span>]"
+                  f"({source.stem}.{other}.ipynb) · {start}\n\n{how}")
         cells.append(new_markdown_cell(header))
         setup = t("# Loads the quizzes and shows your progress.", lang)
         cells.append(_code(f"{setup}\nfrom iso20k import progress, quiz, set_language\n\n"
@@ -62,10 +70,23 @@ def build_notebook(source: ModuleSource, next_module: tuple[str, str] | None = N
         else:
             cells.append(new_markdown_cell(t("**You have reached the end of this track.** Go back to the "
                                              "[start page](../START_HERE.ipynb).", lang)))
-    nb = new_notebook(cells=cells, metadata=dict(METADATA))
+    if not source.meta.get("bilingual"):
+        for cell in cells:
+            if cell.cell_type == "markdown":
+                cell.source = in_language(cell.source, lang)
+    nb = new_notebook(cells=cells, metadata=json.loads(json.dumps(METADATA)))
     for index, cell in enumerate(nb.cells):
         cell["id"] = _cell_id(source, index)
+        if cell.cell_type == "markdown":
+            cell.metadata.update(READ_ONLY_TEXT)
     return nb
+
+
+def in_language(markdown: str, language: str) -> str:
+    """``markdown`` inside ``<div lang="...">``: the browser then draws Chinese with Simplified
+    Chinese glyphs whatever JupyterLab's own language (its sanitizer keeps ``lang``).  The blank
+    lines around it keep the Markdown inside a Markdown block (CommonMark's HTML block ends there)."""
+    return f'<div lang="{html_lang(language)}">\n\n{markdown}\n\n</div>'
 
 
 def _code(source: str):
@@ -92,7 +113,7 @@ def _body_cells(source: ModuleSource, toc: str, sections: bool = False) -> list:
             else:
                 cells.append(_code(f"quiz({json.dumps(block.question_id)})"))
         elif isinstance(block, Diagram):
-            cells.append(new_markdown_cell(img_tag(block.spec)))
+            cells.append(new_markdown_cell(img_tag(block.spec, source.language)))
         elif isinstance(block, Code):
             cells.append(_code(block.source))
         elif isinstance(block, Toc):

@@ -35,10 +35,10 @@ class Verification:
 
     def text(self) -> str:
         if not self.genuine:
-            return f"NOT GENUINE · 非真实证书: {self.reason}"
+            return f"NOT GENUINE · 证书无法验证：{self.reason}"
         c = self.certificate
         en, zh = STATE_TEXT[self.state]
-        lines = [f"GENUINE · 真实证书: {self.code}",
+        lines = [f"GENUINE · 证书真实：{self.code}",
                  f"  holder / 持证人: {c.employee_name} ({c.employee_id}), {c.department}",
                  f"  track / 课程: {TRACK_TITLES[c.track]['en']} / {TRACK_TITLES[c.track]['zh']}",
                  f"  passed on / 通过日期: {c.passed_on}; score / 成绩: {c.score:g}/{c.max_score:g}",

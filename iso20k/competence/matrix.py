@@ -18,7 +18,7 @@ from ..results import Snapshot, current_certificates
 from ..tracks import ASSESSMENTS
 
 STATUSES = ("met", "due", "overdue", "expired")
-STATUS_ZH = {"met": "符合", "due": "待完成", "overdue": "逾期", "expired": "已过期"}
+STATUS_ZH = {"met": "已满足", "due": "待完成", "overdue": "逾期", "expired": "已过期"}
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,10 @@ def lesson_modules(settings: Settings) -> dict[str, int]:
     return modules_per_track(load_catalog(settings.banks_dir))
 
 
-def load_records(settings: Settings) -> Snapshot:
-    """The whole company's records, with day boundaries in the configured time zone."""
+def load_records(settings: Settings, catalog=None) -> Snapshot:
+    """The whole company's records, with day boundaries in the configured time zone (``catalog``:
+    the question banks when the caller read them already)."""
     course = locate_course(settings)
+    modules = modules_per_track(catalog) if catalog is not None else lesson_modules(settings)
     return load_snapshot(settings.effective_db_url, course.db_url, course.root,
-                         lesson_modules(settings), {t: settings.pass_mark(t) for t in TRACKS}, settings.zone())
+                         modules, {t: settings.pass_mark(t) for t in TRACKS}, settings.zone())

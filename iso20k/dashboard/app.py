@@ -17,6 +17,7 @@ from ..texts import LANGUAGE_NAMES, role_label, t
 from ..texts.templating import Markup, html_parts
 from ..tracks import TRACKS, track_title
 from .certificates_panel import certificate_panel, read_certificates
+from .follow_up_panel import follow_up_panel, read_follow_up
 from .charts import completion_chart, department_bars, legend, score_histograms
 from ..results.views import Filters, View, build_view, options
 from .kernel_log import log
@@ -24,6 +25,7 @@ from . import cache as reading_cache
 from .access import identity_from_environment, wait_for_request
 from .clauses import clause_title, source_label
 from .controls import Check, Choice, Day, Toggle
+from ..results.readiness import readiness_cells
 from .outlook import clause_table, completion_history, readiness, verdict
 from .people_list import SORTS, entries, sort_entries
 from ..results import Reader, Snapshot, locate_course, modules_per_track
@@ -60,6 +62,7 @@ class DataSource:
         self.pass_marks = {track: settings.pass_mark(track) for track in TRACKS}
         self.audit_date = settings.audit_date
         self.full = Snapshot()
+        self._late: dict | None = None  # late hand-ins of timed assessments (None: read when asked)
         self.departments: frozenset[str] | None = frozenset()  # nobody's rows until told
         self.snapshot = Snapshot()
         self._statuses: dict[date, dict] = {}
@@ -113,6 +116,7 @@ class DataSource:
     def reload(self) -> None:
         started = time.monotonic()
         self.full = self.reader.load()
+        self._late = None
         self._certificates_stamp = None
         self._read_certificates()
         self._full_statuses = {}
@@ -130,6 +134,8 @@ class DataSource:
             self._update_statuses(getattr(self.reader, "changed_learners", None))
             self._rescope()
         position = self.reader.progress_position
+        if done or not position or position != self._certificates_position:
+            self._late = None  # a hand-in was collected or graded, or the store was written to
         if not position or position != self._certificates_position:  # the store was written to
             if self._read_certificates():  # not kept with the reading: nothing to save again
                 done = [*done, "certificates"]
@@ -147,6 +153,19 @@ class DataSource:
         self._full_statuses = {
             day: {**known, **{(p.employee_id, t): status_of(self.full, p, t, day) for p in people for t in p.due}}
             for day, known in self._full_statuses.items()}
+
+    def late_marks(self) -> dict:
+        """(employee id, track) -> minutes a timed assessment was handed in late, as the trail
+        recorded the hand-in (read again after anything was handed in, collected or graded)."""
+        if self._late is None:
+            from ..results.late import late_marks
+            from ..results.reader import read_only
+
+            self._late = {}
+            with read_only(self.progress_url, "late hand-ins", self.full) as conn:
+                if conn is not None:
+                    self._late = late_marks(conn, [p.employee_id for p in self.full.people])
+        return self._late
 
     def _read_certificates(self) -> bool:
         """Read the certificates again if any was issued or revoked since; True if read."""
@@ -210,9 +229,10 @@ class Dashboard:
         self.outlook = w.HTML()
         self.message = w.HTML()
         self.certs = w.HTML()
+        self.follow_up = w.HTML()  # reminders and escalations per department (follow_up_panel.py)
         # One panel a line: another one (e.g. reminders per department) is one more entry.
         self.body = w.VBox([self.headline, self.table, self.outlook, self.chart, self.people_controls, self.people,
-                            self.scores, self.certs])
+                            self.scores, self.certs, self.follow_up])
         self.controls = w.HBox([self.track, self.department, self.role, self.as_of, self.reload_button],
                                layout=w.Layout(flex_flow="row wrap", gap="8px", margin="6px 0"))
         self.widget = w.VBox([w.HBox([self.lang]), self.header, self.controls, self.message, self.body],
@@ -356,7 +376,8 @@ class Dashboard:
         if not view.people:
             self.table.value = page().no_match(lang, self.version)
             for widget, name in ((self.chart, "chart"), (self.people, "people"), (self.scores, "scores"),
-                                 (self.outlook, "outlook"), (self.certs, "certificates")):
+                                 (self.outlook, "outlook"), (self.certs, "certificates"),
+                                 (self.follow_up, "follow-up")):
                 widget.value = page().blank(name, self.version)
             return
         header, rows = department_cells(view, lang)
@@ -373,6 +394,9 @@ class Dashboard:
         # view.people is the viewer's scope already: certificates of other departments never show
         self.certs.value = certificate_panel(self.source.certificates, view.people, view.filters.as_of,
                                              self.source.warning_days, lang, self.version, self.source.zone)
+        self.follow_up.value = follow_up_panel(read_follow_up(self.source.progress_url, snap),
+                                               {row.department for row in view.rows}, view.filters.as_of, lang,
+                                               self.version, self.source.zone)
 
     def _headline(self, view: View) -> str:
         tracks = [(track, track_title(track, self.language, short=True), percent_text(view.total.tracks[track]),
@@ -387,7 +411,7 @@ class Dashboard:
             return page().people_hint(lang, self.version)
         rows = sort_entries(entries(view, self.source.statuses(view.filters.as_of), overdue_only),
                             self.sort.value or "name")
-        header, cells = people_cells(view, lang, rows)
+        header, cells = people_cells(view, lang, rows, late=self.source.late_marks())
         stamp = view.filters.as_of.isoformat()
         what = view.filters.department or "overdue"
         return page().people(lang, self.version, view.filters.department, overdue_only, len(cells),
@@ -400,21 +424,7 @@ class Dashboard:
         lang, snap = self.language, self.source.snapshot
         audit = self.source.audit_date
         rows = readiness(view, audit)
-        header = [t("Department", lang), t("required", lang), t("trained", lang),
-                  t("passed per week (last 4 weeks)", lang), t("all trained by, at this pace", lang),
-                  t("ready by {audit}?", lang, audit=audit.isoformat()) if audit
-                  else t("ready by the due date?", lang)]
-        cells = []
-        for r in rows:
-            if r.ready is None:
-                ready = t("no due date", lang)
-            elif audit is not None:
-                ready = t("on track", lang) if r.ready else t("NOT on track", lang)
-            else:
-                ready = t("{verdict} (due {date})", lang, verdict=t("on track", lang) if r.ready
-                          else t("NOT on track", lang), date=r.target.isoformat())
-            cells.append([r.department, str(r.required), str(r.passed), f"{r.per_week:.1f}",
-                          r.finish.isoformat() if r.finish else t("not at this pace", lang), ready])
+        header, cells = readiness_cells(rows, audit, lang)  # the weekly digest shows the same table
         history = completion_history(view)
         clauses = clause_table(view, snap)
         clause_rows = [[clause_title(c, lang), str(n), str(wrong), f"{100 * wrong / n:.0f}%",

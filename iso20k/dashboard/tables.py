@@ -13,9 +13,10 @@ from ..texts.templating import Markup, macros
 from ..tracks import track_title
 
 
-def people_cells(view: View, language: str, people=None) -> tuple[list[str], list[list[str]]]:
+def people_cells(view: View, language: str, people=None, late: dict | None = None) -> tuple[list[str], list[list[str]]]:
     """Header and rows of the list of employees: ``people`` ((person, track -> status) pairs, in
-    their order; default: the view's drill-down into one department)."""
+    their order; default: the view's drill-down into one department); ``late``: (employee id,
+    track) -> minutes a timed assessment was handed in late (results.late)."""
     header = [t("Employee id", language), t("Name", language), t("Department", language), t("Role", language)]
     header += [track_title(track, language, short=True) for track in view.tracks]
     rows = []
@@ -27,7 +28,11 @@ def people_cells(view: View, language: str, people=None) -> tuple[list[str], lis
                 continue
             text = status_label(statuses[track], language)
             due = person.due.get(track)
-            cells.append(t("{status} (due {date})", language, status=text, date=due.isoformat()) if due else text)
+            text = t("{status} (due {date})", language, status=text, date=due.isoformat()) if due else text
+            if late and (person.employee_id, track) in late:
+                text = t("{status} · handed in {minutes} min late", language, status=text,
+                         minutes=f"{late[(person.employee_id, track)]:g}")
+            cells.append(text)
         rows.append(cells)
     return header, rows
 

@@ -13,6 +13,7 @@ from ..banks import load_catalog
 from ..grading.config import gradebook_url
 from ..grading.environment import course_gradebook
 from ..grading.exam_model import load_exams
+from ..grading.local_exchange import release_assessments
 from ..grading.sandbox import SandboxUnavailable
 from ..grading.students import sync_students
 from ..roster import write_employees
@@ -66,6 +67,9 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
                today: date | None = None, autograde_count: int = 6, force: bool = False,
                progress: bool = True, certificates: bool = True) -> DemoSummary:
     """Build (or rebuild) the demo company.  Refuses to mix with a real roster unless ``force``.
+    ``autograde_count`` results are handed in and autograded for real, and with them every
+    submission still awaiting its grade, so formgrader lists them all (none at all with 0).
+    On one machine the assessments are released into nbgrader's exchange for the learners.
     Its passes get their certificates (unless ``certificates`` is false: a company whose
     certificates are still to be issued, as tests of issuing want)."""
     from ..grading.parallel import autograde
@@ -97,7 +101,11 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
     sync_students(store, gradebook_url(course, settings))
     rng = random.Random(7)
     exams = {e.assignment: e for e in load_exams(settings.exams_dir)}
+    # A handful handed in and autograded for real, and every submission awaiting its grade (a
+    # written task to mark): formgrader lists only hand-ins whose notebooks are on disk.
     real = _pick_handful(results, autograde_count)
+    if autograde_count:  # 0: nothing handed in for real (a quick world for tests)
+        real += [r for r in results if r.stage == "submitted" and r not in real]
     for r in real:
         hand_in(course, exams[ASSESSMENTS[r.track]], r, rng, NCR_TEXT if r.track == "key-personnel" else PROCEDURE_TEXT)
     record_results(course, [r for r in results if r not in real])
@@ -111,6 +119,8 @@ def build_demo(settings: Settings | None = None, employees: int = 300, departmen
             # no sandbox on this machine they may be graded without one.
             autograde(course, assignment, isolation=False, **grade)
     _record_in_trail(store, course, "the demo company's made-up results", ids + [LAB_LEARNER])
+    if settings.one_account_exchange:  # one machine: learners fetch the assessments from the Assignment List
+        release_assessments(settings)
     issued = _issue_certificates(store, settings, ids, today) if certificates else []
     store.close()
     return DemoSummary(len(people) + 1, len({p.department for p in people}), count, len(results), len(real),

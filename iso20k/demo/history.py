@@ -49,13 +49,16 @@ def plan_history(people: list[Employee], catalog: Catalog, today: date, seed: in
                  late_departments: set[str] | None = None) -> tuple[list[dict], list[Result]]:
     """Quiz answers (events for the progress store) and assessment results for ``people``."""
     rng = random.Random(seed + 1)
+    # Who got how far draws from its own stream, so that adding a module or a question to the
+    # course changes the answers drawn, not which stage each demo employee has reached.
+    stages = random.Random(seed + 2)
     late_departments = late_departments or set()
     events: list[dict] = []
     results: list[Result] = []
     for person in people:
-        language = "zh" if rng.random() < 0.7 else "en"
+        language = "zh" if stages.random() < 0.7 else "en"
         for track in person.tracks:
-            stage = rng.choices(STAGES, PROFILES[(track, person.department in late_departments)])[0]
+            stage = stages.choices(STAGES, PROFILES[(track, person.department in late_departments)])[0]
             modules = track_modules(catalog, track)
             if stage == "not-started" or not modules:
                 continue

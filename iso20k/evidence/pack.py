@@ -6,6 +6,7 @@
     results.csv                 lessons done and assessment results
     certificates.csv            certificates issued (state on the as-of day)
     overdue-expired.csv         the competence matrix's overdue and expired rows
+    follow-up.csv               every reminder, escalation and digest sent (from the audit trail)
     evidence.xlsx               the same tables, one sheet each
     certificates/<code>.pdf     each certificate exactly as issued
     xapi-statements.json        the learning records as validated xAPI 1.0.3 statements
@@ -36,7 +37,9 @@ from ..store import ProgressStore
 from ..store.company import module_completions
 from ..xapi import build_statements
 from .summary_pdf import render_summary
-from .tables import certificates_table, completion_table, exceptions_table, matrix_table, results_table
+from ..store.trail import entries as trail_entries
+from .tables import (certificates_table, completion_table, exceptions_table, follow_up_table, matrix_table,
+                     results_table)
 from .workbook import write_csv, write_xlsx
 
 
@@ -78,10 +81,12 @@ def build_evidence(settings: Settings, as_of: date, out_dir: Path, department: s
     report = verify_trail(store, locate_course(settings).db_url, anchor_path(settings))
 
     tables = [completion_table(snap, as_of, department), matrix_table(matrix), results_table(snap, as_of, department),
-              certificates_table(certs, as_of, warning, snap.zone), exceptions_table(matrix)]
+              certificates_table(certs, as_of, warning, snap.zone), exceptions_table(matrix),
+              follow_up_table(trail_entries(store), as_of, department, snap.zone)]
     figures = {f"requirements_{k}": v for k, v in counts(matrix).items()}
     figures["employees"] = len(people)
     figures["certificates"] = len(certs)
+    figures["follow_up_messages"] = len(tables[-1].rows)
     files: list[Path] = []
     for table in tables:
         files.append(write_csv(table, folder))

@@ -24,7 +24,7 @@ def render_summary(tables: list[Table], settings: Settings, scope: str, as_of: d
         return _render(tables, settings, scope, as_of, trail_line, figures, font)
 
 
-HEADING = "Training evidence (ISO/IEC 20000-1 clause 7.2) · 培训证据（ISO/IEC 20000-1 第7.2条）"
+HEADING = "Training evidence (ISO/IEC 20000-1 clause 7.2) · 培训证据（ISO/IEC 20000-1 条款 7.2）"
 NONE = "none · 无"
 
 

@@ -80,3 +80,29 @@ def exceptions_table(rows: list[Requirement]) -> Table:
     table = matrix_table([r for r in rows if r.status in ("overdue", "expired")])
     table.name, table.title_en, table.title_zh = "overdue-expired", "Overdue and expired", "逾期与过期"
     return table
+
+
+#: The audit trail's actions of the reminders (iso20k/reminders/run.py): how non-completion was followed up.
+FOLLOW_UP_ACTIONS = ("reminder-sent", "escalation-sent", "digest-sent")
+
+
+def follow_up_table(entries, as_of: date, department: str | None, zone=None) -> Table:
+    """Every reminder, escalation and digest sent up to ``as_of``, from the audit trail (its entry
+    number, so the auditor finds each in the verified chain): when, which rule, to whom, about whom."""
+    from ..results import day_in
+
+    rows = []
+    for e in entries:
+        if e.action not in FOLLOW_UP_ACTIONS or day_in(e.recorded_at, zone) > as_of:
+            continue
+        about = e.details.get("about") or []
+        if department and e.details.get("department") != department \
+                and not any(a.get("department") == department for a in about):
+            continue
+        rows.append([str(e.seq), e.recorded_at, e.details.get("rule", ""), e.subject, e.details.get("to", ""),
+                     e.details.get("department", ""), e.details.get("step", ""),
+                     " ".join(sorted({a.get("employee_id", "") for a in about})) if e.action != "digest-sent" else "",
+                     e.actor])
+    header = ["trail entry / 审计追踪条目", "sent at (UTC) / 发送时间", "rule / 规则", "to / 收件人", "address / 邮箱",
+              "department / 部门", "due step / 到期节点", "about / 涉及人员", "sent by / 发送者"]
+    return Table("follow-up", "Reminders and escalations sent", "已发送的提醒与升级通知", header, rows)

@@ -79,6 +79,16 @@ def _findings(results: Path, student: str, notebooks: list[str]) -> list[str]:
     return tamper
 
 
+def _late(results: Path, student: str, notebooks: list[str]) -> list[str]:
+    """The time-limit notes of a student's hand-in (a timed per-learner form handed in late)."""
+    notes = []
+    for name in notebooks:
+        path = results / student / f"{name}.json"
+        if path.exists():
+            notes += json.loads(path.read_text(encoding="utf-8")).get("late", [])
+    return list(dict.fromkeys(notes))
+
+
 def grade_answers(course: Course, assignment: str, students: list[str], jobs: int = 1,
                   progress: bool = True) -> list[Outcome]:
     """Grade ``students``' submissions of ``assignment``, in up to ``jobs`` processes; one Outcome each."""
@@ -158,7 +168,7 @@ def grade_here(course: Course, assignment: str, students: list[str], progress: b
             reason = unreadable[0] if unreadable else saver.save(student)
             tamper = _findings(results, student, notebooks)
             problems = [f"{name}.ipynb was not submitted" for name in notebooks
-                         if not (submitted / f"{name}.ipynb").exists()]
+                         if not (submitted / f"{name}.ipynb").exists()] + _late(results, student, notebooks)
             if reason:
                 problems.insert(0, reason)
             outcomes.append(Outcome(student, "failed" if reason else "graded", time.monotonic() - started,

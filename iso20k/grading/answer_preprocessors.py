@@ -77,9 +77,20 @@ class RestoreTrustedCells(_Findings):
     """Sanitizing: nbgrader metadata only where the assessment has that cell, as released."""
 
     def preprocess(self, nb, resources):
+        from .form_grading import form_claim_problem, learner_form
+        from .form_notebook import FORM_METADATA, slot_texts
+
         trusted = trusted_notebook(self.config, resources)
         by_id = trusted.by_id()
         findings: list[str] = []
+        case = learner_form(self.config, resources)
+        form_texts: dict[str, str] = {}
+        if case is not None:  # the learner's own questions, from the keyed pool, in place of the slots
+            form_texts = slot_texts(case.form, case.pool)
+            problem = form_claim_problem(nb, case)
+            if problem:
+                findings.append(problem)
+            nb.metadata[FORM_METADATA] = {**case.form.as_dict(), **(case.sitting.as_dict() if case.sitting else {})}
         claims: dict[str, list[int]] = {}
         for index, cell in enumerate(nb.cells):
             meta = _nbgrader_meta(cell)
@@ -99,8 +110,9 @@ class RestoreTrustedCells(_Findings):
             if not indices:
                 findings.append(f"protected cell '{grade_id}' was deleted")
                 continue
+            expected = form_texts.get(grade_id, cell.release_source)
             same = [i for i in indices if nb.cells[i].cell_type == cell.cell_type
-                    and nb.cells[i].source == cell.release_source]
+                    and nb.cells[i].source == expected]
             keep = same[0] if same else indices[-1]  # else nbgrader's rule: the last one
             kept.append((keep, grade_id))
             for i in indices:
@@ -111,7 +123,7 @@ class RestoreTrustedCells(_Findings):
             if not same:
                 findings.append(f"protected cell '{grade_id}' was changed")
             # As nbgrader's OverwriteCells would: the cell as recorded in the gradebook.
-            restored = _new_trusted_cell(cell)
+            restored = _new_trusted_cell(cell, form_texts.get(grade_id))
             if nb.cells[keep].get("id"):
                 restored["id"] = nb.cells[keep]["id"]
             nb.cells[keep] = restored
@@ -125,14 +137,20 @@ class RestoreTrustedCells(_Findings):
         return nb, resources
 
 
-def _new_trusted_cell(cell: TrustedCell) -> NotebookNode:
+def _new_trusted_cell(cell: TrustedCell, source: str | None = None) -> NotebookNode:
+    """The cell as the gradebook recorded it (``source``: a form's question in place of its slot)."""
     from nbformat import from_dict
 
     meta = {"deletable": False, "editable": False, "nbgrader": dict(cell.metadata, checksum=cell.checksum)}
-    new = {"cell_type": cell.cell_type, "metadata": meta, "source": cell.source}
+    new = {"cell_type": cell.cell_type, "metadata": meta, "source": cell.source if source is None else source}
     if cell.cell_type == "code":
         new.update(outputs=[], execution_count=None)
-    return from_dict(new)
+    node = from_dict(new)
+    if source is not None:
+        from nbgrader.utils import compute_checksum
+
+        node.metadata.nbgrader["checksum"] = compute_checksum(node)
+    return node
 
 
 class JudgeAnswers(_Findings):
@@ -163,7 +181,17 @@ class JudgeAnswers(_Findings):
             inserts.append((max(used) if used else len(nb.cells), _new_trusted_cell(cell)))
         for position, new in sorted(inserts, key=lambda item: item[0], reverse=True):
             nb.cells.insert(position, new)
-        outputs = judge(trusted, sheet.answers)
+        from .form_grading import learner_form
+
+        case = learner_form(self.config, resources)
+        keys, answers, form_findings, late_notes = {}, sheet.answers, [], []
+        if case is not None:
+            keys = {"FORM_KEYS": case.form.keys(case.pool)}
+            form_findings = [f for f in case.findings if not f.startswith("LATE")]
+            late_notes = [f for f in case.findings if f.startswith("LATE")]
+            if case.ungraded:
+                answers = {}  # late under the 'ungraded' rule: nothing is judged right
+        outputs = judge(trusted, answers, keys)
         count = 0
         for cell in nb.cells:
             if cell.cell_type == "code":  # learner cells keep no output: they did not run
@@ -172,7 +200,8 @@ class JudgeAnswers(_Findings):
                 count += grade_id in outputs
                 cell.execution_count = count if grade_id in outputs else None
         record = self._read(resources)
-        record.update(findings=record.get("protected", []) + sheet.findings, answers=sheet.answers,
+        record.update(late=late_notes,
+                      findings=form_findings + record.get("protected", []) + sheet.findings, answers=sheet.answers,
                       failed=sorted(g for g, outs in outputs.items()
                                     if any(o.get("output_type") == "error" for o in outs)))
         self._write(resources, record)

@@ -26,6 +26,15 @@ def gradebook_url(root, settings: Settings | None = None) -> str:
     return "sqlite:///" + os.path.join(str(root), "gradebook.db")
 
 
+def exchange_root(root, settings: Settings | None = None):
+    """nbgrader's exchange folder: ISO20K_EXCHANGE_DIR, else ``exchange`` in the course folder ``root``
+    (one machine)."""
+    from pathlib import Path
+
+    settings = settings or read_settings()
+    return Path(settings.exchange_dir) if settings.exchange_dir else Path(str(root)) / "exchange"
+
+
 def apply_course_config(c, root: str, worker_results: str | None = None) -> None:
     """Fill nbgrader config object ``c`` for the course rooted at ``root``.  With
     ``worker_results``, autograde takes each notebook's run from that folder instead of running it."""
@@ -33,7 +42,7 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = root
     c.CourseDirectory.db_url = gradebook_url(root, settings)
-    c.Exchange.root = str(settings.exchange_dir) if settings.exchange_dir else os.path.join(root, "exchange")
+    c.Exchange.root = str(exchange_root(root, settings))
     c.Exchange.path_includes_course = True
     # A hand-in belongs to the person who made it (collect refuses and quarantines the rest, never
     # follows links); hand-ins and feedback are readable by their learner and the grader only.
@@ -60,11 +69,36 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
     if worker_results:
         use_worker_results(c, worker_results)
     c.ExportApp.plugin_class = "iso20k.grading.export.PassFailExportPlugin"
+    use_course_templates(c)
+
+
+#: The course's nbconvert templates for nbgrader's pages (see the templates' own notes).
+TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")
+
+
+def nbgrader_templates() -> str:
+    """nbgrader's own formgrader templates (``formgrade/``, ``feedback/``), found without
+    importing nbgrader's server code."""
+    import importlib.util
+
+    package = importlib.util.find_spec("nbgrader").submodule_search_locations[0]
+    return os.path.join(package, "server_extensions", "formgrader", "templates")
+
+
+def use_course_templates(c) -> None:
+    """Formgrader's grading view (template ``formgrade``) and the feedback pages (``feedback``)
+    look first in the course's templates, then in nbgrader's (which nbgrader itself names, and
+    which the course's pages extend as ``formgrade/index.html.j2``): MathJax from the local
+    server in formgrader, off in feedback, so no page asks the internet; the rubric as a box."""
+    ours, theirs = TEMPLATES, nbgrader_templates()
+    c.HTMLExporter.extra_template_basedirs = [ours, theirs]
+    c.HTMLExporter.extra_template_paths = [theirs]
 
 
 #: nbgrader's exchange plugins of the course (:mod:`iso20k.grading.exchange`), by ExchangeFactory trait.
 EXCHANGE_FACTORY = {"collect": "iso20k.grading.exchange.OwnedCollect",
-                    "submit": "iso20k.grading.exchange.PrivateSubmit",
+                    "submit": "iso20k.grading.form_exchange.FormSubmit",
+                    "fetch_assignment": "iso20k.grading.form_exchange.FormFetch",
                     "release_feedback": "iso20k.grading.exchange.PrivateReleaseFeedback"}
 #: The grader-only folder of refused hand-ins, beside ``inbound`` in the exchange's course folder.
 QUARANTINE = "quarantine"

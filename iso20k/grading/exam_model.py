@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from ..banks.model import Text
+from .blueprint import Blueprint, Difficulty
 
 
 class ExamError(ValueError):
@@ -19,7 +20,7 @@ class ExamError(ValueError):
 class Item(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     kind: Literal["choice", "order", "written"]
     points: float = Field(gt=0)
     clauses: list[str] = Field(min_length=1)
@@ -29,6 +30,14 @@ class Item(BaseModel):
     steps: list[Text] = Field(default_factory=list)
     answer: str | None = None
     rubric: Text | None = None
+    explanation: Text | None = None
+    area: str | None = None
+    difficulty: Difficulty | None = None
+
+    @property
+    def variable(self) -> str:
+        """The answer variable of the item on a fixed form (``answer_<id>``, ``-`` as ``_``)."""
+        return "answer_" + self.id.replace("-", "_")
 
     @property
     def letters(self) -> str:
@@ -64,14 +73,27 @@ class Exam(BaseModel):
     title: Text
     minutes: int = Field(gt=0, le=240)
     items: list[Item] = Field(min_length=1)
+    blueprint: Blueprint | None = None
+
+    @property
+    def fixed_items(self) -> list[Item]:
+        """The items on every form: all of them without a blueprint, else the order and written ones."""
+        return [i for i in self.items if self.blueprint is None or i.kind != "choice"]
 
     @property
     def auto_points(self) -> float:
-        return sum(i.points for i in self.items if i.kind != "written")
+        drawn = self.blueprint.draw * self.blueprint.item_points if self.blueprint else 0
+        return drawn + sum(i.points for i in self.fixed_items if i.kind != "written")
 
     @property
     def total_points(self) -> float:
-        return sum(i.points for i in self.items)
+        drawn = self.blueprint.draw * self.blueprint.item_points if self.blueprint else 0
+        return drawn + sum(i.points for i in self.fixed_items)
+
+    @property
+    def question_count(self) -> int:
+        """Questions on every learner's form."""
+        return (self.blueprint.draw if self.blueprint else 0) + len(self.fixed_items)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Exam":
@@ -80,7 +102,30 @@ class Exam(BaseModel):
             if item.id in seen:
                 raise ValueError(f"item id {item.id!r} is used twice")
             seen.add(item.id)
+        if self.blueprint is not None:
+            for item in self.items:
+                if item.kind == "choice":
+                    problem = area_problem(self.blueprint, item)
+                    if problem:
+                        raise ValueError(f"item {item.id!r}: {problem}")
         return self
+
+
+def area_problem(blueprint: Blueprint, item: Item) -> str | None:
+    """Why ``item`` cannot be drawn under ``blueprint`` (no area, unknown area, no difficulty, no
+    clause of its area), or None."""
+    areas = ", ".join(a.id for a in blueprint.areas)
+    if item.area is None:
+        return f"no 'area' (one of {areas})"
+    area = blueprint.area(item.area)
+    if area is None:
+        return f"area {item.area!r} is not in the blueprint ({areas})"
+    if item.difficulty is None:
+        return "no 'difficulty' (easy, medium or hard)"
+    if not any(area.covers(c) for c in item.clauses):
+        return (f"none of its clauses ({', '.join(item.clauses)}) is covered by area {area.id!r} "
+                f"({', '.join(area.clauses)})")
+    return None
 
 
 def load_exam(path: Path) -> Exam:

@@ -32,6 +32,11 @@ patched:
   ``system.posix_acl_access`` attribute; no ``setfacl`` needed); another learner cannot read it
   even knowing its name.  Where the student is the grader account itself (one machine), no ACL
   is needed.
+
+Whose account a student's hand-ins and feedback belong to is :func:`student_account`: the account
+named like the student; on one machine (``scripts/start.sh``, the ISO20K_EXCHANGE_ONE_ACCOUNT
+setting) every learner without an account of their own learns under the account that grades, so
+their hand-ins must belong to it, and a hand-in another account made is refused as on the hub.
 """
 
 from __future__ import annotations
@@ -75,6 +80,19 @@ def _name_of(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return f"uid {uid}"
+
+
+def student_account(student: str) -> int | None:
+    """The operating-system account (uid) hand-ins and feedback of nbgrader student ``student``
+    belong to: the account of that name; on one machine (the ISO20K_EXCHANGE_ONE_ACCOUNT setting)
+    a learner without an account of their own learns under this one.  None: nobody's."""
+    try:
+        return pwd.getpwnam(student).pw_uid
+    except KeyError:
+        pass
+    from ..settings import read_settings
+
+    return os.geteuid() if read_settings().one_account_exchange else None
 
 
 def quarantine_folder(exchange_root: str | os.PathLike, course_id: str) -> Path:
@@ -325,10 +343,7 @@ class OwnedCollect(ExchangeCollect):
         self.src_records = [recs[0] for recs in self.candidates.values()]
 
     def _student_uid(self, student: str) -> int | None:
-        try:
-            return pwd.getpwnam(student).pw_uid
-        except KeyError:
-            return None
+        return student_account(student)
 
     def _open_hand_in(self, rec: dict) -> int:
         """The hand-in's folder, opened without following a link, checked to be the student's."""
@@ -582,9 +597,8 @@ class PrivateReleaseFeedback(ExchangeReleaseFeedback):
             student_id, notebook_id = m.group("student_id"), m.group("notebook_id")
             if student_id in exclude:
                 continue
-            try:
-                uid = pwd.getpwnam(student_id).pw_uid
-            except KeyError:
+            uid = student_account(student_id)
+            if uid is None:
                 self.log.error(f"Feedback for '{student_id}' not released: there is no account of that name")
                 continue
             feedback_dir = os.path.dirname(html_file)

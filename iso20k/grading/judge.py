@@ -163,10 +163,11 @@ def run_trusted(cell: TrustedCell, namespace: dict, count: int) -> list[dict]:
     return outputs
 
 
-def judge(trusted: TrustedNotebook, answers: dict[str, str]) -> dict[str, list[dict]]:
+def judge(trusted: TrustedNotebook, answers: dict[str, str], given: dict | None = None) -> dict[str, list[dict]]:
     """Outputs of every trusted code cell (grade id -> outputs) for these answers: the setup
-    cells first, then, with the answers set, every test in the assessment's order."""
-    namespace: dict = {"__name__": "__main__", "__builtins__": builtins}
+    cells first, then, with the answers set, every test in the assessment's order.  ``given``
+    are names the grader sets for the tests (a form's keys: ``FORM_KEYS``), never a learner."""
+    namespace: dict = {"__name__": "__main__", "__builtins__": builtins, **(given or {})}
     results: dict[str, list[dict]] = {}
     count = 0
     for cell in trusted.setup_cells():

@@ -1,8 +1,15 @@
 """Write an exam as an nbgrader *source* notebook.
 
 Answer keys appear only inside ``### BEGIN HIDDEN TESTS`` regions, which ``nbgrader
-generate_assignment`` removes from the release; rubrics appear only inside ``### BEGIN MARK
-SCHEME`` regions of task cells, which it removes too.  Learners type letters between quotes."""
+generate_assignment`` removes from the release; rubrics appear only inside ``BEGIN MARK SCHEME``
+regions of task cells, which it removes too.  Learners type letters between quotes.
+
+A written task is three cells: the task (locked), the learner's answer (plain Markdown), then the
+task cell nbgrader scores, holding the rubric.  Formgrader draws a task cell's score box at the top
+of that cell, so the box comes right after the answer it scores, with the rubric beside it.  The
+mark-scheme markers are HTML comments (nbgrader finds them in any line) and the rubric is a
+``<div class="iso20k-rubric">``: no Markdown heading, drawn as a box by the course's formgrader
+template (``grading/templates/formgrade``)."""
 
 from __future__ import annotations
 
@@ -12,7 +19,9 @@ from ..authoring.notebook import METADATA
 from .exam_model import Exam, Item
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
-SCHEME_BEGIN, SCHEME_END = "### BEGIN MARK SCHEME", "### END MARK SCHEME"
+SCHEME_BEGIN, SCHEME_END = "<!-- BEGIN MARK SCHEME -->", "<!-- END MARK SCHEME -->"
+#: The class of the rubric's box (styled in grading/templates/formgrade/index.html.j2).
+RUBRIC_CLASS = "iso20k-rubric"
 
 
 def _meta(grade_id: str, *, grade=False, solution=False, locked=False, task=False, points=None) -> dict:
@@ -31,8 +40,8 @@ def header(exam: Exam, pass_mark: float) -> str:
     auto = exam.auto_points
     need = auto * pass_mark if exam.auto_points == exam.total_points else exam.total_points * pass_mark
     written = exam.total_points - auto
-    parts_en = f"{len(exam.items)} questions, {_pts(exam.total_points)} points"
-    parts_zh = f"共 {len(exam.items)} 题，{_pts(exam.total_points)} 分"
+    parts_en = f"{exam.question_count} questions, {_pts(exam.total_points)} points"
+    parts_zh = f"共 {exam.question_count} 题，{_pts(exam.total_points)} 分"
     if written:
         parts_en += f" ({_pts(written)} of them marked by your trainer)"
         parts_zh += f"（其中 {_pts(written)} 分由培训负责人人工评分）"
@@ -65,6 +74,10 @@ def header(exam: Exam, pass_mark: float) -> str:
 """
 
 
+#: The text of a form's question cell in the release, before the fetch puts the learner's item there.
+SLOT_PLACEHOLDER = ("### {number}. (your question appears when you fetch this assessment · 获取本考核后显示您的题目)")
+
+
 def _question_markdown(number: int, item: Item) -> str:
     lines = [f"### {number}. ({_pts(item.points)} {'point' if item.points == 1 else 'points'} · {_pts(item.points)} 分)"]
     if item.scenario:
@@ -78,36 +91,61 @@ def _question_markdown(number: int, item: Item) -> str:
     return "\n".join(lines)
 
 
+def written_task_cells(number: int, item: Item) -> list:
+    """The task, the learner's answer, then the scored task cell with the rubric (for the grader
+    only: generate_assignment removes the mark-scheme region, leaving learners the note above it).
+    The box's tags share the markers' lines, so the region's own lines are the rubric's text only
+    (feedback redacts any output quoting one of them)."""
+    pts = _pts(item.points)
+    task = (f"### {number}. Written task · 书面题 ({pts} points · {pts} 分)\n\n"
+            f"{item.prompt.en.strip()}\n\n---\n\n{item.prompt.zh.strip()}")
+    scored = (f"*Your trainer marks this written task ({pts} points). · 本书面题由培训负责人评分（{pts} 分）。*\n\n"
+              f"{SCHEME_BEGIN}<div class=\"{RUBRIC_CLASS}\">\n\n"
+              f"**Rubric (graders only) · 评分标准（仅评分人可见）**\n\n"
+              f"{item.rubric.en.strip()}\n\n{item.rubric.zh.strip()}\n\n</div>{SCHEME_END}")
+    return [new_markdown_cell(task, metadata=_meta(f"{item.id}-text", locked=True)),
+            new_markdown_cell("*Double-click here and write your answer. · 双击此处，写下您的答案。*"),
+            new_markdown_cell(scored, metadata=_meta(f"{item.id}-task", locked=True, task=True, points=item.points))]
+
+
 def build_source_notebook(exam: Exam, pass_mark: float):
     cells = [new_markdown_cell(header(exam, pass_mark), metadata=_meta("header", locked=True)),
              new_code_cell("# Run this cell first (Shift + Enter). · 请先运行本单元格（Shift + Enter）。\n"
                            "from iso20k.exam_checks import assert_key, check_letter, check_order",
                            metadata=_meta("setup", locked=True))]
-    for number, item in enumerate(exam.items, 1):
+    number = 0
+    if exam.blueprint is not None:
+        from .forms import slot_name
+
+        cells.append(new_code_cell("from iso20k.exam_checks import show_time_left\nshow_time_left()",
+                                   metadata=_meta("time-left", locked=True)))
+        for number in range(1, exam.blueprint.draw + 1):
+            slot = slot_name(number)
+            cells.append(new_markdown_cell(SLOT_PLACEHOLDER.format(number=number), metadata=_meta(f"{slot}-text", locked=True)))
+            cells.append(new_code_cell(f'answer_{slot} = ""  # type your answer between the quotes, e.g. "A" · 在引号中输入答案'))
+            cells.append(new_code_cell(
+                f"# Checks the format of your answer only. · 仅检查答案格式。\ncheck_letter(answer_{slot}, {number})\n"
+                f"{HIDDEN_BEGIN}\nassert_key(answer_{slot}, FORM_KEYS[{slot!r}])\n{HIDDEN_END}",
+                metadata=_meta(f"{slot}-test", grade=True, locked=True, points=exam.blueprint.item_points)))
+    for number, item in enumerate(exam.fixed_items, number + 1):
         if item.kind == "written":
-            task = (f"### {number}. Written task · 书面题 ({_pts(item.points)} points · {_pts(item.points)} 分)\n\n"
-                    f"{item.prompt.en.strip()}\n\n---\n\n{item.prompt.zh.strip()}\n\n"
-                    f"{SCHEME_BEGIN}\n\n**Rubric (graders only) · 评分标准（仅评分人可见）**\n\n"
-                    f"{item.rubric.en.strip()}\n\n{item.rubric.zh.strip()}\n\n{SCHEME_END}")
-            cells.append(new_markdown_cell(task, metadata=_meta(f"{item.id}-task", locked=True, task=True,
-                                                               points=item.points)))
-            cells.append(new_markdown_cell("*Double-click here and write your answer. · 双击此处，写下您的答案。*"))
+            cells += written_task_cells(number, item)
             continue
         cells.append(new_markdown_cell(_question_markdown(number, item), metadata=_meta(f"{item.id}-text", locked=True)))
         example = item.letters[0] if item.kind == "choice" else item.letters
         # A plain cell (no nbgrader metadata): nbgrader would replace a solution cell that has
         # no solution region with "raise NotImplementedError()", which learners cannot edit.
         cells.append(new_code_cell(
-            f'answer_{item.id} = ""  # type your answer between the quotes, e.g. "{example}" · 在引号中输入答案'))
-        check = (f"check_letter(answer_{item.id}, {number})" if item.kind == "choice"
-                 else f"check_order(answer_{item.id}, {number}, {item.letters!r})")
+            f'{item.variable} = ""  # type your answer between the quotes, e.g. "{example}" · 在引号中输入答案'))
+        check = (f"check_letter({item.variable}, {number})" if item.kind == "choice"
+                 else f"check_order({item.variable}, {number}, {item.letters!r})")
         cells.append(new_code_cell(
             f"# Checks the format of your answer only. · 仅检查答案格式。\n{check}\n"
-            f"{HIDDEN_BEGIN}\nassert_key(answer_{item.id}, {item.answer!r})\n{HIDDEN_END}",
+            f"{HIDDEN_BEGIN}\nassert_key({item.variable}, {item.answer!r})\n{HIDDEN_END}",
             metadata=_meta(f"{item.id}-test", grade=True, locked=True, points=item.points)))
     cells.append(new_markdown_cell(
         "**End of the assessment.** Save (Ctrl + S), press **Validate**, then **Submit** in the Assignments tab.\n\n"
-        "**考核结束。**请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。",
+        "**考核结束**。请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。",
         metadata=_meta("footer", locked=True)))
     nb = new_notebook(cells=cells, metadata=dict(METADATA))
     for index, cell in enumerate(nb.cells):

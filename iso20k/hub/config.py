@@ -29,7 +29,7 @@ from ..launch import AUDIT_EXTENSION
 from ..private_paths import (UntrustedPathError, fresh_owned_dir, lay_out_dir, open_dir_without_following,
                              own_tree_without_following, remove_without_following)
 from ..settings import GRADERS_GROUP, Settings, env_name, read_settings
-from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, ROSTER_SYNC,  # noqa: F401 - named here too
+from .roles import (DASHBOARD, DASHBOARD_GROUPS, FORMGRADER, RECORDS, REMINDERS, ROSTER_SYNC,  # noqa: F401
                     ROSTER_SYNC_SCOPES, SERVER_TOKEN_SCOPES, VERIFY, load_roles)
 from .spawn import make_pre_spawn_hook
 from .tokens import service_token
@@ -287,7 +287,7 @@ def prepare_state(settings: Settings) -> Path:
         runtime.mkdir(mode=0o711, exist_ok=True)
         os.lchown(runtime, 0, 0)
         runtime.chmod(0o711)
-        for service, account in ((RECORDS, records), (DASHBOARD, dashboard)):
+        for service, account in ((RECORDS, records), (DASHBOARD, dashboard), (REMINDERS, records)):
             fresh_owned_dir(runtime / service, account.pw_uid, account.pw_gid, 0o700)
         own_data_folder(Path(settings.data_dir), records.pw_uid, dashboard.pw_gid)
         close_home(grader)
@@ -560,12 +560,19 @@ def hub_services(settings: Settings, state: Path) -> list[dict]:
          "user": settings.hub_dashboard_user, "cwd": "/",
          "command": [str(settings.hub_python), "-m", "iso20k.hub.verify_service"],
          "environment": dashboard_environment(settings)},
+        # The daily reminders (iso20k.hub.reminders_service): no address, no hub token; as the records
+        # account, the trail writer, with the store as its role (it adds trail entries and reminders).
+        {"name": REMINDERS, "display": False,
+         "user": settings.hub_records_user, "cwd": str(runtime_dir(settings, REMINDERS)),
+         "command": [str(settings.hub_python), "-m", "iso20k.hub.reminders_service"],
+         "environment": records_environment(settings, runtime_dir(settings, REMINDERS))},
     ]
     if settings.hub_services_managed:
         return services
-    # on their own: the hub knows each by its address and its token (which its deployment holds too)
+    # on their own: the hub knows each by its address and its token (which its deployment holds too);
+    # the reminders need neither (they run beside the records service: docs/reminders.md)
     return [{**{k: v for k, v in service.items() if k not in ("user", "cwd", "command", "environment")},
-             "api_token": token(service["name"])} for service in services]
+             "api_token": token(service["name"])} for service in services if service["name"] != REMINDERS]
 
 
 def external_service_token(settings: Settings, service: str) -> str:

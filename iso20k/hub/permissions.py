@@ -43,6 +43,7 @@ RULES: tuple[Rule, ...] = (
     Rule("{state}/run", "runtime folders' parent", "root:root", 0o711, "root", "root", "no"),
     Rule("{state}/run/records", "records service's runtime folder (made fresh at every hub start)", "records:records", 0o700, "records", "records", "no"),
     Rule("{state}/run/records/**", "its files", "records:*", None, "records", "records", "no"),
+    Rule("{state}/run/reminders", "reminders service's runtime folder (made fresh at every hub start)", "records:records", 0o700, "records", "records", "no"),
     Rule("{state}/run/dashboard", "dashboard's runtime folder (made fresh at every hub start): Voila's config, the kept reading", "dashboard:dashboard", 0o700, "dashboard", "dashboard", "no"),
     Rule("{state}/run/dashboard/**", "its files (a fresh `dashboard-<port>-*` folder per service start)", "dashboard:*", None, "dashboard", "dashboard", "no"),
     Rule("{data}", "data folder", "records:dashboard", 0o2750, "records, dashboard group", "records", "no"),

@@ -28,6 +28,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from pathlib import Path
 from urllib.parse import urlparse
 
 from jupyterhub.services.auth import HubAuth, HubAuthenticated, UserNotAllowed
@@ -36,8 +37,8 @@ from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
 from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record, judge_and_record_async
-from ..records.judge import short_repr, start_order
-from ..settings import Settings, check_language, get_settings
+from ..records.judge import last_answer, short_repr, start_order
+from ..settings import COURSE_ID, Settings, check_language, get_settings
 from ..store import ProgressStore
 from .config import FORMGRADER, RECORDS, enter_service_account, service_bind_address
 from .guard import BadBody, RateLimit, parse_json_object
@@ -425,6 +426,21 @@ class Attempts(_Api):
         self.reply({"attempts": count})
 
 
+class LastAnswerApi(_Api):
+    """``GET api/last-answer?question_id=``: the learner's newest answer with its verdict and
+    explanation (``{"answer": null}`` before the first), for a question shown again."""
+
+    async def get(self):
+        try:
+            found = await self.in_pool(last_answer, self.store, self.catalog, self.learner_id,
+                                       self.get_argument("question_id"))
+        except KeyError:
+            raise web.HTTPError(404, "no such question") from None
+        except RecordsError as exc:
+            raise web.HTTPError(503, "%s", str(exc)) from None
+        self.reply({"answer": None if found is None else found.to_json()})
+
+
 class Correct(_Api):
     async def get(self):
         ids = await self.in_pool(self.store.correct_question_ids, self.learner_id, self.get_argument("track"),
@@ -686,6 +702,65 @@ class TrailHandIns(TrailGrades):
         self.finish(json.dumps({"seq": entry.seq, "hash": entry.hash}))
 
 
+class ExamSittings(TrailGrades):
+    """``POST api/exam/sittings`` ``{"assignment", "action": "start" | "hand-in"}``: a learner's
+    fetch opens (or resumes) their sitting of a timed assessment, their hand-in closes it
+    (:mod:`iso20k.grading.sittings`).  The learner is whoever the hub says owns the token (their
+    own server's), the minutes come from the assessment's release in the exchange, the moment
+    from this service's clock: nothing in the request but the assessment's name and the action."""
+
+    MAX_BODY = 4096
+
+    async def post(self):
+        from ..grading.form_notebook import RELEASED_POOL
+        from ..grading.sittings import RetakeRefused, record_hand_in, start_or_resume, to_json
+        from ..tracks import TRACK_OF_ASSESSMENT
+
+        header = self.request.headers.get("Authorization", "")
+        caller = await self._owner(header[6:].strip() if header.lower().startswith("token ") else None)
+        if not caller or caller.get("kind", "user") != "user":
+            raise web.HTTPError(403, "sign in to the hub: a sitting belongs to the learner whose token this is")
+        data = json_body(b"".join(self._chunks), 3)
+        assignment, action = data.get("assignment"), data.get("action")
+        if assignment not in TRACK_OF_ASSESSMENT or action not in ("start", "hand-in"):
+            raise web.HTTPError(400, "assignment must be an assessment of the course and action 'start' or 'hand-in'")
+        learner, settings = caller["name"], self.iso20k
+        released = Path(settings.exchange_dir or "") / COURSE_ID / "outbound" / assignment / RELEASED_POOL
+        try:
+            minutes = int(json.loads(released.read_text(encoding="utf-8"))["exam"]["minutes"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise web.HTTPError(404, "%s is not released with per-learner forms", assignment) from None
+        def work():  # the service's store is the trail writer's: the anchor moves after each entry
+            if action == "start":
+                return start_or_resume(settings, learner, assignment, minutes, store=self.store,
+                                       actor=f"learner:{learner}")
+            return record_hand_in(settings, learner, assignment, store=self.store, actor=f"learner:{learner}"), False
+
+        try:
+            sitting, new = await ioloop.IOLoop.current().run_in_executor(self.executor, work)
+        except RetakeRefused as exc:
+            raise web.HTTPError(409, "%s", str(exc)) from None
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"sitting": to_json(sitting) if sitting else None, "new": new}, ensure_ascii=False))
+
+
+class TrailSittings(TrailGrades):
+    """``GET api/trail/sittings``: every sitting of a timed assessment, for the trainers' formgrader
+    (``iso20k autograde`` judges each hand-in against the form of its attempt and counts its time
+    from the sitting's start), which cannot read the store on the hub."""
+
+    async def get(self):
+        from ..grading.sittings import read_sittings, to_json
+
+        await self._formgrader()
+        found = await ioloop.IOLoop.current().run_in_executor(self.executor, read_sittings, self.store)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"sittings": [to_json(s) for mine in found.values() for s in mine]}, ensure_ascii=False))
+
+    async def post(self):
+        raise web.HTTPError(405)
+
+
 def keyed_catalog(settings: Settings) -> Catalog:
     """The banks with the keys, or an error saying where they should be."""
     catalog = cached_catalog(settings.keyed_banks_dir)
@@ -714,14 +789,16 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
-              ("api/training", Training)]
+              ("api/training", Training), ("api/last-answer", LastAnswerApi)]
     trail = dict(store=store, hub_auth=hub_auth, executor=executor, settings=settings)
     certs = dict(trail, issuing=issuing)
     return web.Application([(prefix + path, handler, kwargs) for path, handler in routes]
                            + [(prefix + "api/trail/grades", TrailGrades, trail),
                               (prefix + "api/trail/roster", TrailRoster, trail),
                               (prefix + "api/trail/certificates", TrailCertificates, certs),
-                              (prefix + "api/trail/hand-ins", TrailHandIns, trail)]
+                              (prefix + "api/trail/hand-ins", TrailHandIns, trail),
+                              (prefix + "api/trail/sittings", TrailSittings, trail),
+                              (prefix + "api/exam/sittings", ExamSittings, trail)]
                            + [(r"/.*", NotFound, kwargs)])
 
 

@@ -20,6 +20,7 @@ RECORDS = "records"
 ROSTER_SYNC = "roster-sync"
 DASHBOARD = "dashboard"
 VERIFY = "verify"
+REMINDERS = "reminders"
 #: nbgrader finds the formgrader of a course as the hub service named after the course.
 FORMGRADER = COURSE_ID
 

@@ -1,8 +1,9 @@
 """What one learner sees of their own training."""
 
 from .summary import (
-    AssessmentResult, ModuleState, NextStep, TrackSummary, TrainingSummary, course_modules, training_summary,
+    AssessmentResult, DueStep, ModuleState, NextStep, TrackSummary, TrainingSummary, course_modules, due_step,
+    due_text, training_summary,
 )
 
-__all__ = ["AssessmentResult", "ModuleState", "NextStep", "TrackSummary", "TrainingSummary", "course_modules",
-           "training_summary"]
+__all__ = ["AssessmentResult", "DueStep", "ModuleState", "NextStep", "TrackSummary", "TrainingSummary",
+           "course_modules", "due_step", "due_text", "training_summary"]

@@ -6,13 +6,13 @@ A widget calls :class:`Records`; behind it is either the in-process store
 :func:`judge_and_record`, never by the widget.
 """
 
-from .interface import Records, RecordsError, Verdict
+from .interface import LastAnswer, Records, RecordsError, Verdict
 from .judge import NotEnrolled, ResponseError, check_response, judge_and_record, judge_and_record_async
 from .local import LocalRecords
 from .remote import ServiceRecords
 from .choose import default_records
 
 __all__ = [
-    "LocalRecords", "NotEnrolled", "Records", "RecordsError", "ResponseError", "ServiceRecords", "Verdict",
+    "LastAnswer", "LocalRecords", "NotEnrolled", "Records", "RecordsError", "ResponseError", "ServiceRecords", "Verdict",
     "check_response", "default_records", "judge_and_record", "judge_and_record_async",
 ]

@@ -38,6 +38,30 @@ class Verdict:
                    explanation=None if explanation is None else {"en": explanation["en"], "zh": explanation["zh"]})
 
 
+@dataclass(frozen=True)
+class LastAnswer:
+    """The learner's newest stored answer to one question, as a question shows it again after a
+    reload or a new kernel: the response, its verdict, the attempts so far and the explanation."""
+
+    question_id: str
+    response: Any
+    correct: bool
+    attempt: int  # the answer's attempt number: how many answers to the question are stored
+    explanation: dict[str, str] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "LastAnswer":
+        explanation = data.get("explanation")
+        if not (isinstance(explanation, dict) and all(isinstance(explanation.get(k), str) for k in ("en", "zh"))):
+            explanation = None
+        return cls(question_id=str(data["question_id"]), response=data.get("response"),
+                   correct=bool(data["correct"]), attempt=int(data["attempt"]),
+                   explanation=None if explanation is None else {"en": explanation["en"], "zh": explanation["zh"]})
+
+
 class Records(ABC):
     """One learner's records, as seen from their kernel.  Who the learner is was settled when
     the records were opened (the operating-system or configured id locally; the hub's word
@@ -57,6 +81,11 @@ class Records(ABC):
     @abstractmethod
     def attempts(self, question_id: str) -> int:
         """How many answers to this question are stored for the learner."""
+
+    @abstractmethod
+    def last_answer(self, question_id: str) -> LastAnswer | None:
+        """The learner's newest stored answer to this question with its verdict and explanation
+        (``None`` before the first), so a question shows it again after a reload."""
 
     @abstractmethod
     def correct_question_ids(self, track: str, module: str) -> set[str]:

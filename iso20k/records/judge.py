@@ -14,7 +14,7 @@ from ..banks import Catalog, Question
 from ..settings import TRACKS, check_language
 from ..store import NotEnrolledIn, ProgressStore
 from ..shuffle import ordering_start
-from .interface import RecordsError, Verdict
+from .interface import LastAnswer, RecordsError, Verdict
 
 MAX_RESPONSE_BYTES = 4096
 
@@ -155,6 +155,19 @@ def _verdict(learner_id: str, question: Question, record) -> Verdict:
     return Verdict(learner_id=learner_id, question_id=question.full_id, correct=record.correct,
                    attempt=record.attempt, module_completed=record.module_completed,
                    explanation={"en": question.explanation.en, "zh": question.explanation.zh})
+
+
+def last_answer(store: ProgressStore, catalog: Catalog, learner_id: str, question_id: str) -> LastAnswer | None:
+    """The learner's newest answer to ``question_id`` as stored, with its verdict then and the
+    explanation from the keyed banks (shown, as after answering, only once there is an answer)."""
+    question = keyed_question(catalog, question_id)
+    row = store.last_answer(learner_id, question.full_id)
+    if row is None:
+        return None
+    explanation = question.explanation
+    return LastAnswer(question_id=question.full_id, response=row["response"], correct=row["correct"],
+                      attempt=row["attempt"],
+                      explanation={"en": explanation.en, "zh": explanation.zh} if explanation else None)
 
 
 def short_repr(value: Any, limit: int = 60) -> str:

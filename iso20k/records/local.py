@@ -7,8 +7,8 @@ from typing import Any
 
 from ..banks import cached_catalog
 from ..store import ProgressStore
-from .interface import Records, Verdict
-from .judge import judge_and_record, start_order
+from .interface import LastAnswer, Records, Verdict
+from .judge import judge_and_record, last_answer, start_order
 
 
 def own_training_summary(store: ProgressStore, learner_id: str, banks_dir: Path | None = None):
@@ -55,6 +55,9 @@ class LocalRecords(Records):
 
     def attempts(self, question_id: str) -> int:
         return self.store.attempts(self.learner_id, question_id)
+
+    def last_answer(self, question_id: str) -> LastAnswer | None:
+        return last_answer(self.store, self._keyed_catalog(), self.learner_id, question_id)
 
     def correct_question_ids(self, track: str, module: str) -> set[str]:
         return self.store.correct_question_ids(self.learner_id, track, module)

@@ -7,7 +7,7 @@ import urllib.parse
 from typing import Any
 
 from ..http_json import HttpRefused, HttpUnreachable, call_json
-from .interface import Records, RecordsError, Verdict
+from .interface import LastAnswer, Records, RecordsError, Verdict
 
 
 class ServiceRecords(Records):
@@ -45,6 +45,10 @@ class ServiceRecords(Records):
 
     def attempts(self, question_id: str) -> int:
         return int(self._call("GET", "api/attempts", question_id=question_id)["attempts"])
+
+    def last_answer(self, question_id: str) -> LastAnswer | None:
+        data = self._call("GET", "api/last-answer", question_id=question_id).get("answer")
+        return None if data is None else LastAnswer.from_json(data)
 
     def correct_question_ids(self, track: str, module: str) -> set[str]:
         return set(self._call("GET", "api/correct", track=track, module=module)["question_ids"])

@@ -135,3 +135,17 @@ def learner_progress(source, learner_id: str) -> LearnerProgress:
         out.first_answer = {t: at for t, at in conn.execute(
             select(a.c.track, func.min(a.c.answered_at)).where(a.c.learner_id == learner_id).group_by(a.c.track))}
     return out
+
+
+def late_hand_ins(source) -> list[tuple[str, str, float]]:
+    """(learner, assignment, minutes late) of every timed assessment whose newest hand-in the trail
+    recorded as late (``exam-handed-in``; see :mod:`iso20k.grading.sittings`)."""
+    from .trail import entries_of
+
+    newest: dict[tuple[str, str], float] = {}
+    with _reading(source) as conn:
+        for entry in entries_of(conn, ("exam-handed-in",)):
+            learner, _, assignment = entry.subject.partition("/")
+            late = entry.details.get("minutes_late") if entry.details.get("late") is True else 0.0
+            newest[(learner, assignment)] = float(late or 0.0)
+    return [(learner, assignment, late) for (learner, assignment), late in newest.items() if late > 0]

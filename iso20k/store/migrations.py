@@ -110,6 +110,10 @@ def _change_counters(conn: Connection) -> None:
     install(conn, STORE_COUNTERS, STORE_WATCHED)
 
 
+def _reminders(conn: Connection) -> None:
+    tables.reminders.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: roster, enrolments, answers, module completions, preferences", _initial),
     Migration(2, "audit trail (hash-chained) and issued certificates", _audit_and_certificates),
@@ -117,6 +121,8 @@ MIGRATIONS: list[Migration] = [
                  "their answers; PostgreSQL: the trail append-only", _evidence_links),
     Migration(4, "a change counter per table the company's record reads (PostgreSQL: kept by statement-level "
                  "triggers), so a reader knows what changed without counting", _change_counters),
+    Migration(5, "reminders and escalations: one row per message and due step, recorded before the next is sent",
+              _reminders),
 ]
 
 LATEST_VERSION = MIGRATIONS[-1].version

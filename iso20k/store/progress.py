@@ -149,6 +149,19 @@ class ProgressStore:
             return conn.execute(select(func.count()).where(and_(
                 a.c.learner_id == learner_id, a.c.question_id == question_id))).scalar() or 0
 
+    def last_answer(self, learner_id: str, question_id: str) -> dict | None:
+        """The learner's newest answer to ``question_id`` (``response`` decoded, ``correct``,
+        ``attempt``, ``language``), or ``None`` when there is none yet."""
+        a = tables.answers
+        with self.engine.connect() as conn:
+            row = conn.execute(select(a.c.response, a.c.correct, a.c.attempt, a.c.language).where(and_(
+                a.c.learner_id == learner_id, a.c.question_id == question_id)).order_by(a.c.attempt.desc())
+                .limit(1)).first()
+        if row is None:
+            return None
+        return {"response": json.loads(row.response), "correct": bool(row.correct), "attempt": int(row.attempt),
+                "language": row.language}
+
     def answers(self, learner_id: str | None = None) -> list[dict]:
         """Every stored answer (optionally of one learner), oldest first, response decoded."""
         a = tables.answers

@@ -31,6 +31,7 @@ RECORDS_WRITES = {
     "audit_trail": ("INSERT",),
     "certificates": ("INSERT",),
     "preferences": ("INSERT", "UPDATE"),
+    "reminders": ("INSERT", "UPDATE"),  # the hub's reminders service runs as the records account
 }
 #: Never granted to a service role, whatever else is.
 EVIDENCE = ("answers", "module_completions", "audit_trail")

@@ -126,3 +126,25 @@ store_changes = Table(
     Column("version", BigInteger, nullable=False, default=0),
     Column("row_count", BigInteger, nullable=False, default=0),
 )
+
+# Reminders and escalations (iso20k/reminders/): one row per message and due step, written before
+# the message is sent ('sending') and marked 'sent' (with its trail entry) before the next one, so
+# a run killed half-way never sends a message twice; 'retry': put off or lost, tried again next
+# run; 'refused': the mail server refused it (or gave up), reported and not tried again.
+reminders = Table(
+    "reminders", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("rule", String(32), nullable=False),
+    Column("recipient", String(320), nullable=False),  # employee id, or the address outside the roster
+    Column("step", String(200), nullable=False),  # the due step, e.g. all-staff:2027-01-15:before-7
+    Column("address", String(320), nullable=False),
+    Column("department", String(200), nullable=False),  # the recipient's ('' outside the roster)
+    Column("covers", Text, nullable=False),  # JSON: the people and due steps the message is about
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("detail", Text, nullable=False),  # the mail server's answer to a refusal or a loss
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("trail_seq", Integer, nullable=True),  # the audit trail's entry of a sent message
+    UniqueConstraint("rule", "recipient", "step", name="uq_reminder_step"),
+)

@@ -162,6 +162,25 @@ def entries(conn_or_store) -> Iterator[Entry]:
         yield Entry(row.seq, row.recorded_at, row.actor, row.action, row.subject, details, row.prev_hash, row.hash)
 
 
+def entries_of(conn_or_store, actions: Iterable[str], subject: str | None = None) -> Iterator[Entry]:
+    """The entries of ``actions`` (about ``subject`` only, when given), in sequence order: the
+    sittings of timed assessments are read so, without parsing the rest of the trail."""
+    t = tables.audit_trail
+    if not isinstance(conn_or_store, Connection):
+        with conn_or_store.engine.connect() as conn:
+            yield from entries_of(conn, actions, subject)
+        return
+    query = select(t).where(t.c.action.in_(list(actions)))
+    if subject is not None:
+        query = query.where(t.c.subject == subject)
+    for row in conn_or_store.execute(query.order_by(t.c.seq)):
+        try:
+            details = json.loads(row.details)
+        except ValueError:
+            details = {"unreadable": row.details}
+        yield Entry(row.seq, row.recorded_at, row.actor, row.action, row.subject, details, row.prev_hash, row.hash)
+
+
 def raw_details(conn: Connection) -> dict[int, str]:
     """The stored JSON text of every entry's details, by sequence number (hashed as stored)."""
     t = tables.audit_trail

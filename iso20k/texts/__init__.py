@@ -2,7 +2,7 @@
 
 The English text is the message id, written where it is shown::
 
-    t("Check answer", language)                        # "检查答案" in Chinese
+    t("Check answer", language)                        # "提交答案" in Chinese
     t("{done} of {total} questions answered correctly", language, done=3, total=5)
     pt("certificates table", "Track", language)          # the same English, another translation
 
@@ -20,6 +20,9 @@ from functools import cache
 #: The course's languages, by the code the settings and the widgets use, and their gettext locale.
 LOCALES = {"en": None, "zh": "zh_CN"}  # English is the source: shown as written
 LANGUAGE_NAMES = {"en": "English", "zh": "简体中文"}
+#: The HTML ``lang`` of each language: "zh-Hans" makes browsers draw Simplified Chinese glyphs
+#: (not the Japanese forms they pick for Han text marked ``lang="en"``), whatever the page's language.
+HTML_LANGS = {"en": "en", "zh": "zh-Hans"}
 
 
 def N_(message: str) -> str:
@@ -30,6 +33,11 @@ def N_(message: str) -> str:
 def language_code(language: str | None) -> str:
     """The course's language code for ``language`` ("zh" or "en"; anything else is English)."""
     return "zh" if language == "zh" else "en"
+
+
+def html_lang(language: str | None) -> str:
+    """The HTML ``lang`` attribute's value for ``language`` ("zh-Hans" or "en")."""
+    return HTML_LANGS[language_code(language)]
 
 
 def t(message: str, language: str | None, **values: object) -> str:
@@ -93,5 +101,5 @@ def role_label(role: str, language: str | None) -> str:
     return t(ROLE_TEXTS[role], language) if role in ROLE_TEXTS else role
 
 
-__all__ = ["LANGUAGE_NAMES", "ROLE_TEXTS", "STATUS_TEXTS", "N_", "language_code", "pt", "role_label",
-           "status_label", "t"]
+__all__ = ["HTML_LANGS", "LANGUAGE_NAMES", "ROLE_TEXTS", "STATUS_TEXTS", "N_", "html_lang", "language_code", "pt",
+           "role_label", "status_label", "t"]

@@ -16,7 +16,7 @@ from functools import cache
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
-from . import N_, pt, t
+from . import N_, html_lang, pt, t
 
 
 class JoinedLines(PackageLoader):
@@ -32,8 +32,16 @@ def environment(package: str) -> Environment:
     # auto_reload off: the package's templates do not change while it runs (no stat per use).
     env = Environment(loader=JoinedLines(package, "templates"), autoescape=True, undefined=StrictUndefined,
                       keep_trailing_newline=False, auto_reload=False)
-    env.globals.update(t=t, pt=pt, N_=N_)
+    env.globals.update(t=_t, pt=pt, N_=N_, html_lang=html_lang)
     return env
+
+
+def _t(message: str, language: str | None, **values: object) -> str:
+    """``t`` in a template: a value that is already HTML (a macro's :class:`Markup`, e.g. a link)
+    stays HTML inside the translated sentence; the sentence and every other value are escaped."""
+    if any(isinstance(value, Markup) for value in values.values()):
+        return Markup.escape(t(message, language)).format(**values)
+    return t(message, language, **values)
 
 
 @cache

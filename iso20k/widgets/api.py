@@ -11,10 +11,11 @@ import html
 import ipywidgets as w
 
 from ..settings import LANGUAGES
+from .language_mark import carry_language
 from .progress import ModuleProgress
 from .question import QuestionWidget
 from .session import QuizSession, current_session
-from ..texts import LANGUAGE_NAMES, t
+from ..texts import LANGUAGE_NAMES, html_lang, t
 
 
 def quiz(question_id: str, *, section: str | None = None, session: QuizSession | None = None) -> QuestionWidget:
@@ -57,13 +58,15 @@ def language_picker(*, session: QuizSession | None = None) -> w.HBox:
     label = w.HTML()
 
     def show(_=None):
-        label.value = f"<b>{html.escape(t('Language', session.language))}:</b>"
+        label.value = f"<b>{html.escape(t('Language:', session.language))}</b>"
         buttons.value = session.language
 
     buttons.observe(lambda c: session.set_language(c["new"]), names="value")
     session.observe(show, names="language")
     show()
-    return w.HBox([label, buttons], layout=w.Layout(align_items="center", grid_gap="10px"))
+    picker = w.HBox([label, buttons], layout=w.Layout(align_items="center", grid_gap="10px"))
+    carry_language(picker, session)
+    return picker
 
 
 def whoami(*, session: QuizSession | None = None) -> w.HTML:
@@ -73,7 +76,7 @@ def whoami(*, session: QuizSession | None = None) -> w.HTML:
 
     def show(_=None):
         signed_in = t("Your progress is saved as: {learner}", session.language, learner=session.learner_id)
-        out.value = f"<span style='color:#57606a'>{html.escape(signed_in)}</span>"
+        out.value = f"<span lang='{html_lang(session.language)}' style='color:#57606a'>{html.escape(signed_in)}</span>"
 
     session.observe(show, names="language")
     show()

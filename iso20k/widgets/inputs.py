@@ -1,6 +1,8 @@
 """The answer area of each question type.  Each input has ``response()`` (in the shape of the
 bank's ``answer``, or ``None`` while incomplete), ``set_response()`` and ``relabel(language)``.
 
+``can_show(value)`` says whether a stored response fits the controls (shown again after a reload).
+
 Every input is an :class:`~.answer_area.AnswerArea` (real radio groups, checkboxes, ordering
 buttons and labelled selects; see there).  Options are shown in the learner's own shuffled
 order (:mod:`.shuffle`); values are option ids throughout, never positions."""
@@ -71,6 +73,14 @@ class ChoiceInput(_Input):
             return None
         return _TRUE_FALSE[self.value] if self.question.type == "true_false" else self.value
 
+    def can_show(self, value) -> bool:
+        """Whether ``value`` (a stored response) is an answer these controls can show."""
+        if self.question.type == "true_false":
+            return isinstance(value, bool)
+        if self.multiple:
+            return isinstance(value, list) and bool(value) and all(v in self.option_ids for v in value)
+        return isinstance(value, str) and value in self.option_ids
+
     def set_response(self, value) -> None:
         if self.multiple:
             self.value = sorted(value or [])
@@ -108,6 +118,10 @@ class OrderingInput(_Input):
     def response(self):
         return self.order
 
+    def can_show(self, value) -> bool:
+        return (isinstance(value, list) and all(isinstance(v, str) for v in value)
+                and sorted(value) == sorted(o.id for o in self.question.options))
+
     def set_response(self, value) -> None:
         self.value = list(value)
 
@@ -132,6 +146,10 @@ class MatchingInput(_Input):
         if len(chosen) < len(self.items):
             return None
         return {item: chosen[item] for item in self.items}
+
+    def can_show(self, value) -> bool:
+        return (isinstance(value, dict) and bool(value)
+                and all(k in self.items and v in self.category_ids for k, v in value.items()))
 
     def set_response(self, value) -> None:
         self.value = {k: v for k, v in (value or {}).items() if v}

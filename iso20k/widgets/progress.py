@@ -10,6 +10,7 @@ import html
 import ipywidgets as w
 
 from ..texts import t
+from .language_mark import carry_language
 from .session import QuizSession
 
 
@@ -26,6 +27,7 @@ class ModuleProgress(w.VBox):
         super().__init__([w.HTML(), w.HBox([self.bar, self.label], layout=w.Layout(align_items="center"))],
                          layout=w.Layout(margin="6px 0"))
         self.add_class("iso20k-progress")
+        carry_language(self, session)
         session.register_progress(module_key, self)
         session.observe(lambda _c: self.refresh(), names="language")
         self.refresh()

@@ -9,6 +9,7 @@ import ipywidgets as w
 from ..banks import Question
 from .answer_area import LiveRegion
 from .inputs import make_input
+from .language_mark import carry_language
 from ..sections import heading_anchor, heading_text
 from .session import QuizSession
 from ..texts import N_, t
@@ -37,16 +38,18 @@ class QuestionWidget(w.VBox):
         self.check_button.on_click(lambda _b: self.check())
         self.attempts_label = w.HTML()
         self.feedback = LiveRegion()
-        self.attempts = session.records.attempts(question.full_id)
+        self.attempts = 0
         self.last_correct: bool | None = None
         #: The explanation the records sent with the last verdict (learners' banks have none).
         self.explanation: dict[str, str] | None = None
         self._feedback_state: tuple | None = None
+        self._show_last_answer(session.records.last_answer(question.full_id))
         super().__init__([self.header, self.input,
                           w.HBox([self.check_button, self.attempts_label],
                                  layout=w.Layout(align_items="center", grid_gap="12px")),
                           self.feedback], layout=_CARD)
         self.add_class("iso20k-question")
+        carry_language(self, session)
         session.observe(self._on_language, names="language")
         self.relabel(session.language)
 
@@ -81,6 +84,19 @@ class QuestionWidget(w.VBox):
         self.session.refresh_progress(self.question.module_key)
         return correct
 
+    def _show_last_answer(self, last) -> None:
+        """After a reload or in a new kernel: the learner's newest stored answer, selected again,
+        with its feedback (the records' word, :meth:`iso20k.records.Records.last_answer`)."""
+        if last is None:
+            return
+        self.attempts = last.attempt
+        if not self.input.can_show(last.response):  # a response the question's options no longer fit
+            return
+        self.input.set_response(last.response)
+        self.last_correct = last.correct
+        self.explanation = last.explanation
+        self._feedback_state = (last.correct, None, None)
+
     # -- display -------------------------------------------------------------------------
     def _on_language(self, change) -> None:
         self.relabel(change["new"])
@@ -91,7 +107,7 @@ class QuestionWidget(w.VBox):
         parts = [f"<div style='color:#57606a;font-size:0.85em'>{html.escape(title)}</div>"]
         if q.scenario is not None:
             parts.append(f"<div style='background:#f6f8fa;border-left:4px solid #0969da;padding:6px 10px;"
-                         f"margin:6px 0'><b>{html.escape(t('Case', language))}:</b> "
+                         f"margin:6px 0'><b>{html.escape(t('Case:', language))}</b> "
                          f"{html.escape(q.scenario.get(language))}</div>")
         # The prompt itself is the answer area's group label (its <legend>).
         self.header.value = "".join(parts)
@@ -113,11 +129,11 @@ class QuestionWidget(w.VBox):
             verdict = t("Correct!", language) if correct else t(
                 "Not quite. Read the explanation, change your answer and try again.", language)
             mark = "✔" if correct else "✘"
-            why = (f"<b>{html.escape(t('Why', language))}:</b> {html.escape(self.explanation[language])}<br>"
+            why = (f"<b>{html.escape(t('Why:', language))}</b> {html.escape(self.explanation[language])}<br>"
                    if self.explanation else "")
+            reference = t("ISO/IEC 20000-1:2018 reference: {clauses}", language, clauses=", ".join(q.clauses))
             body = (f"<b>{mark} {html.escape(verdict)}</b><br>{why}"
-                    f"<span style='color:#57606a'>{html.escape(t('ISO/IEC 20000-1:2018 reference', language))}: "
-                    f"{html.escape(', '.join(q.clauses))}</span>")
+                    f"<span style='color:#57606a'>{html.escape(reference)}</span>")
             if not correct and self.section:
                 body += "<br>" + self.section_link(language)
         self.feedback.value = (f"<div style='color:{colour};background:{background};"
@@ -132,5 +148,6 @@ class QuestionWidget(w.VBox):
                 f"target='_self'>{html.escape(self.section)}</a>")
 
     def _show_attempts(self, language: str) -> None:
-        self.attempts_label.value = (f"<span style='color:#57606a'>{html.escape(t('Attempts', language))}: "
-                                     f"{self.attempts}</span>" if self.attempts else "")
+        self.attempts_label.value = (f"<span style='color:#57606a'>"
+                                     f"{html.escape(t('Attempts: {n}', language, n=self.attempts))}</span>"
+                                     if self.attempts else "")

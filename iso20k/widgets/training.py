@@ -9,10 +9,11 @@ from collections.abc import Callable
 
 import ipywidgets as w
 
-from ..learner import TrainingSummary
+from ..learner import TrainingSummary, due_step, due_text
 from ..texts import language_code, status_label, t
 from ..texts.templating import html_parts
 from ..tracks import track_title
+from .language_mark import carry_language
 from .session import QuizSession
 
 def _default_loader(session: QuizSession) -> Callable[[], TrainingSummary]:
@@ -24,8 +25,10 @@ def _default_loader(session: QuizSession) -> Callable[[], TrainingSummary]:
 def render_summary(summary: TrainingSummary, language: str) -> str:
     """The summary as HTML in ``language`` (figures also in data- attributes, for checks)."""
     lang = language_code(language)
-    rows = [(tr, track_title(tr.track, lang), None if tr.due is None else (tr.due - summary.as_of).days,
-             status_label(tr.status, lang)) for tr in summary.tracks]
+    # where each track stands against its due date, in the reminders' words ("due in 7 days")
+    steps = [due_step(tr.due, tr.status, summary.as_of) for tr in summary.tracks]
+    rows = [(tr, track_title(tr.track, lang), "" if step is None else due_text(step, lang),
+             status_label(tr.status, lang)) for tr, step in zip(summary.tracks, steps)]
     step = summary.next_step
     next_track = track_title(step.track, lang) if step is not None else ""
     return html_parts("iso20k.widgets", "training.html").summary(summary, lang, rows, next_track)
@@ -42,6 +45,7 @@ class MyTraining(w.VBox):
         self.refresh_button.on_click(lambda _b: self.refresh())
         super().__init__([self.html, self.refresh_button], layout=w.Layout(margin="6px 0"))
         self.add_class("iso20k-my-training")
+        carry_language(self, session)
         session.observe(lambda _c: self.draw(), names="language")
         self.refresh()
 
