@@ -877,7 +877,10 @@ def main() -> None:
         from tornado.process import fork_processes
 
         parent = os.getpid()
-        fork_processes(processes, max_restarts=1000)
+        try:
+            fork_processes(processes, max_restarts=1000)
+        except KeyboardInterrupt:  # the hub stops its services with SIGINT; the others end with this one
+            return
         _end_with(parent)
     sockets = bind(url.port, address, settings, reuse_port=processes > 1)
     app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), shared=shared)
