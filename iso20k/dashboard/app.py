@@ -338,8 +338,9 @@ class Dashboard:
             self.role.description, self.as_of.description = t("Role", lang), t("As of", lang)
             self.reload_button.description = t("Reload data", lang)
             keep = self.sort.value or "name"
-            self.sort.options = [(t("Sort by: {key}", lang, key=t(label, lang)), key) for key, label in SORTS.items()]
+            self.sort.options = [(t(label, lang), key) for key, label in SORTS.items()]
             self.sort.value = keep
+            self.sort.description = t("Sort by", lang)  # the select's label (screen readers name it)
             self.overdue_only.description = t("Overdue only", lang)
         finally:
             self._quiet = False
