@@ -25,6 +25,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -80,6 +81,10 @@ class Limits:
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._delayed: dict[str, int] = {}
         self.training = Recent(TRAINING_FRESH_S)
+        # when each learner last answered, seen by every process ("My training" is worked out anew
+        # after it, whichever process recorded the answer)
+        self._answered = shared.answered if shared else {}
+        self._answered_lock = shared.answered.lock if shared else threading.Lock()
         self.roster_read = asyncio.Lock()
 
     async def pause(self, learner_id: str) -> None:
@@ -92,6 +97,14 @@ class Limits:
             await asyncio.sleep(self.refusal_delay_s)
         finally:
             self._delayed[learner_id] -= 1
+
+    def answered(self, learner_id: str) -> None:
+        with self._answered_lock:
+            self._answered[learner_id] = (time.monotonic(), 0.0)
+
+    def answered_at(self, learner_id: str) -> float:
+        with self._answered_lock:
+            return (self._answered.get(learner_id) or (0.0, 0.0))[0]
 
     def in_flight(self, learner_id: str) -> asyncio.Semaphore:
         """At most ``PER_LEARNER_THREADS`` of one learner's calls hold database threads at once;
@@ -106,7 +119,7 @@ class SharedRates:
     (made before they are forked, :mod:`iso20k.hub.shared_buckets`)."""
 
     def __init__(self):
-        self.answers, self.requests = SharedBuckets(), SharedBuckets()
+        self.answers, self.requests, self.answered = SharedBuckets(), SharedBuckets(), SharedBuckets()
 
 
 class Recent:
@@ -118,10 +131,13 @@ class Recent:
         self._items: dict[str, tuple[float, asyncio.Future]] = {}
         self._stale: set[str] = set()
 
-    async def get(self, key: str, compute):
+    async def get(self, key: str, compute, changed_at: float = 0.0):
+        """``changed_at``: when the learner last answered (any process): a result worked out
+        before it is out of date, as after :meth:`forget`."""
         now = time.monotonic()
         hit = self._items.get(key)
-        fresh = self.fresh_s if key not in self._stale else MIN_RECOMPUTE_S
+        stale = key in self._stale or (hit is not None and changed_at >= hit[0])
+        fresh = self.fresh_s if not stale else MIN_RECOMPUTE_S
         if hit and (not hit[1].done() or now - hit[0] < fresh):
             return await asyncio.shield(hit[1])
         self._stale.discard(key)
@@ -375,6 +391,7 @@ class Answers(_Api):
         except RecordsError as exc:  # the service's banks are learners' copies: a deployment error
             raise web.HTTPError(503, "%s", str(exc)) from None
         self.limits.training.forget(learner_id)  # "My training" shows this answer next time
+        self.limits.answered(learner_id)  # ... in every process
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
@@ -464,7 +481,7 @@ class Training(_Api):
 
         # the heaviest read (the gradebook and the learner's whole history): asked again within
         # a few seconds, or while it is being worked out, the same answer is given
-        self.reply(await self.limits.training.get(self.learner_id, compute))
+        self.reply(await self.limits.training.get(self.learner_id, compute, self.limits.answered_at(self.learner_id)))
 
 
 @web.stream_request_body
