@@ -226,7 +226,7 @@ def test_on_the_hub_a_manual_grade_completing_a_pass_issues_through_the_trail_wr
             _set_manual(course, student, lambda g: g.max_score)  # saved again unchanged: no grade, no certificate
             from iso20k.audit.trail_client import request_certificates
 
-            assert request_certificates(get_settings(), [student.lower()]) == []  # asked again (hub-cased): nothing new
+            assert request_certificates(get_settings(), [student.lower()], ["all-staff"]) == []  # asked again (hub-cased): nothing new
             assert len(certificates(store)) == 1 and _trail(store) == trail
         finally:
             REQUEST_TOKEN.set(None)

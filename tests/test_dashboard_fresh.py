@@ -224,3 +224,49 @@ def test_certificates_are_read_again_by_a_kernel_taking_the_kept_reading_and_whe
     assert next(c for c in second.certificates if c.employee_id == people[0].employee_id).revoked_at is not None
     assert 'data-expiring="0" data-expired="1"' in page.certs.value
     store.close()
+
+
+def test_clause_results_of_forms_count_each_learners_own_items(tmp_path):
+    """Per-learner forms: the gradebook's cells are slots (s01-test) standing for different pool
+    items for each learner; the clause table counts the items each learner's graded form held
+    (as the grader recorded it in the autograded notebook), and the fixed items as before."""
+    import json
+
+    progress_url, gradebook_url = f"sqlite:///{tmp_path / 'progress.sqlite'}", f"sqlite:///{tmp_path / 'gb.db'}"
+    course, name = tmp_path / "course", "all-staff-exam"
+    store = ProgressStore(progress_url)
+    write_employees(make_company(12, 2, date(2026, 11, 1)), store)
+    gb = gradebook(gradebook_url)
+    gb.add_assignment(name)
+    gb.add_notebook(name, name)
+    for cell in ("s01-test", "s02-test", "q02-test"):
+        gb.add_grade_cell(cell, name, name, max_score=1, cell_type="code")
+    forms = {"E10001": {"s01": "processes-001", "s02": "audit-001"},
+             "E10002": {"s01": "audit-002", "s02": "scope-terms-001"}}
+    wrong = {"E10001": {"s02-test"}, "E10002": {"s01-test", "q02-test"}}
+    for student, slots in forms.items():
+        gb.add_student(student)
+        gb.add_submission(name, student, timestamp=datetime(2026, 11, 30, 9, 0))
+        for cell in ("s01-test", "s02-test", "q02-test"):
+            grade = gb.find_grade(cell, name, name, student)
+            grade.auto_score, grade.needs_manual_grade = (0 if cell in wrong[student] else 1), False
+        folder = course / "autograded" / student / name
+        folder.mkdir(parents=True)
+        form = {"slots": [{"slot": s, "item": i, "order": "ABCD"} for s, i in slots.items()]}
+        (folder / f"{name}.ipynb").write_text(json.dumps({"cells": [], "metadata": {"iso20k_form": form}}))
+    gb.db.commit()
+    clauses = {(name, "processes-001"): ["8.5.1"], (name, "audit-001"): ["9.2"], (name, "audit-002"): ["9.2"],
+               (name, "scope-terms-001"): ["3"], (name, "q02"): ["8.5.1"], (name, "s01"): ["4.1"]}
+    reader = Reader(progress_url, gradebook_url, course, MODULES, PASS, CHINA, {}, clauses, {name: {"q02"}})
+    snap = reader.load()
+    dept = {p.employee_id: p.department for p in snap.people}
+    expected: dict = {}
+    for student, slots in forms.items():
+        for slot_cell, item in [*((f"{s}-test", i) for s, i in slots.items()), ("q02-test", "q02")]:
+            for clause in clauses[(name, item)]:
+                entry = expected.setdefault((dept[student], clause, "exam"), [0, 0])
+                entry[0] += 1
+                entry[1] += slot_cell in wrong[student]
+    got = {k: v for k, v in snap.clause_results.items() if k[2] == "exam"}
+    assert got == expected
+    assert not any(k[1] == "4.1" for k in got)  # the slot's name is not an item

@@ -47,7 +47,8 @@ def test_diagrams_render_offline_in_voila(tmp_path):
     cmd = [str(Path(sys.executable).with_name("voila")), str(tmp_path / NOTEBOOK), "--no-browser",
            f"--port={port}", "--Voila.ip=127.0.0.1"]
     with serve(cmd, f"http://127.0.0.1:{port}/", env, tmp_path / "voila.log"):
-        with chromium_page() as page:
+        # plain Voila's default template (not a page the product serves) links Font Awesome on a CDN
+        with chromium_page(tolerated=("fontawesome",)) as page:
             refused = offline(page)
             page.goto(f"http://127.0.0.1:{port}/", timeout=120_000)
             widths = rendered_diagrams(page)

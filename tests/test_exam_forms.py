@@ -187,6 +187,33 @@ def test_every_form_is_graded_against_the_learners_own_form(world, graded):
             (c["metadata"].get("nbgrader") or {}).get("grade_id")))]
 
 
+@pytest.mark.slow
+def test_nbgraders_own_autograde_judges_each_form_as_iso20k_autograde_does(world, graded, tmp_path):
+    """Plain 'nbgrader autograde' (what formgrader's Autograde button runs) on a copy of the
+    course, every score wiped first: each learner's slots score what their own form deserves,
+    and nothing a learner wrote is executed (the key faker's FORM_KEYS is ignored)."""
+    import shutil
+    import sqlite3
+
+    from nbgrader_course import grades, nbgrader
+
+    _, deserved = graded
+    copy = tmp_path / "course"
+    shutil.copytree(world.course, copy)
+    shutil.rmtree(copy / "autograded")
+    with sqlite3.connect(copy / "gradebook.db") as db:
+        db.execute("UPDATE grade SET auto_score = NULL")
+    nbgrader(copy, "autograde", A, "--force", env=world.env)
+    got = grades(copy, A)
+    from iso20k.results.form_items import form_slots
+
+    for learner, marks in deserved.items():
+        assert {g: s for g, (s, _) in got[learner].items() if g.endswith("-test")} == marks, learner
+        # the clause table's record of the form: the learner's real one, even for the swapper
+        assert form_slots(copy, learner, A) == {s["slot"]: s["item"] for s in
+                                                world.fetched(learner)["metadata"]["iso20k_form"]["slots"]}, learner
+
+
 def test_item_analysis_across_forms_matches_a_hand_computation(world, graded):
     """Each pool item over exactly the candidates whose form held it, computed here by hand from
     the gradebook and the forms the learners fetched."""

@@ -22,8 +22,8 @@ RIGHT = {"q01": "b", "q02": "Ｄ", "q03": "B A D C"}  # lower case, full-width, 
 
 @pytest.fixture(scope="module")
 def courses(tmp_path_factory):
-    """Two identical courses with the same submissions: one graded serially by nbgrader itself,
-    one by iso20k autograde."""
+    """Two identical courses with the same submissions: one graded serially by nbgrader's own
+    autograde command (with the course's configuration), one by iso20k autograde."""
     base = tmp_path_factory.mktemp("grading")
     serial = new_course(base / "serial", FIXTURE_EXAMS)
     release = json.loads((serial / "release" / A / f"{A}.ipynb").read_text())
@@ -76,12 +76,11 @@ def test_exact_scores(courses):
 
 
 def test_parallel_and_serial_gradebooks_are_identical(courses):
+    """nbgrader's own autograde (the formgrader button) judges answers as iso20k autograde does."""
     serial, parallel, _ = courses
     mine, theirs = grades(parallel, A), grades(serial, A)
-    # A deleted test is judged anyway (nbgrader leaves it ungraded): each scores what its answers deserve.
-    changed = {"deleted-cell", "empty"}
-    assert {s: g for s, g in mine.items() if s not in changed} == {s: g for s, g in theirs.items() if s not in changed}
-    assert theirs["deleted-cell"]["q02-test"] == (None, True)
+    assert mine == theirs
+    # A deleted test is judged anyway (nbgrader's kernel path left it ungraded): each scores what its answers deserve.
     assert mine["deleted-cell"]["q02-test"] == (1.0, False)
     assert {k: v for k, v in mine["empty"].items() if k != "t1-task"} == {
         "q01-test": (0.0, False), "q02-test": (0.0, False), "q03-test": (0.0, False)}

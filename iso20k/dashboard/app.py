@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from datetime import date, datetime
 
 import ipywidgets as w
 
 from ..banks import load_catalog
 from ..grading.exam_model import load_exams
+from ..grading.item_pool import load_pool
 from ..settings import LANGUAGES, Settings, get_settings
 from ..texts import LANGUAGE_NAMES, role_label, t
 from ..texts.templating import Markup, html_parts
@@ -36,13 +38,31 @@ from .tables import department_cells, download_link, html_table, people_cells, p
 
 
 def exam_item_clauses(settings: Settings) -> dict[tuple[str, str], list[str]]:
-    """(assignment, item id) -> the clauses the exam item tests."""
+    """(assignment, item id) -> the clauses the exam item tests, for the exam files' items and
+    every item of their pools (a learner's form holds pool items)."""
     try:
         exams = load_exams(settings.exams_dir)
     except Exception:  # noqa: BLE001 - without exam definitions the clause table shows quizzes only
         log.exception("exam definitions unreadable")
         return {}
-    return {(exam.assignment, item.id): list(item.clauses) for exam in exams for item in exam.items}
+    clauses = {(exam.assignment, item.id): list(item.clauses) for exam in exams for item in exam.items}
+    for path in sorted(Path(settings.exams_dir).glob("*.yaml")):
+        try:
+            pool = load_pool(path)
+        except Exception:  # noqa: BLE001 - a pool check-banks refuses: the exam file's items only
+            log.exception("item pool of %s unreadable", path)
+            continue
+        clauses.update({(pool.exam.assignment, item.id): list(item.clauses) for item in pool.items.values()})
+    return clauses
+
+
+def exam_fixed_items(settings: Settings) -> dict[str, set[str]]:
+    """assignment -> the exam file's items on every form (ordering and written items, not drawn)."""
+    try:
+        exams = load_exams(settings.exams_dir)
+    except Exception:  # noqa: BLE001 - reported by exam_item_clauses
+        return {}
+    return {exam.assignment: {item.id for item in exam.items if item.kind != "choice"} for exam in exams}
 
 
 class DataSource:
@@ -86,7 +106,7 @@ class DataSource:
         self.reader = Reader(self.progress_url, self.gradebook_url, self.course_root, self.modules,
                              self.pass_marks, self.zone,
                              {qid: list(q.clauses) for qid, q in catalog.questions.items()},
-                             exam_item_clauses(settings))
+                             exam_item_clauses(settings), exam_fixed_items(settings))
         self.reload()
         self.keep()
 

@@ -49,14 +49,27 @@ def trusted_notebook(config, resources) -> TrustedNotebook:
     return _TRUSTED[key]
 
 
+_SCRATCH: list[str] = []
+
+
+def _scratch() -> str:
+    """Where plain ``nbgrader autograde`` keeps what it found (only ``iso20k autograde`` reports it)."""
+    import atexit
+    import shutil
+    import tempfile
+
+    if not _SCRATCH:
+        _SCRATCH.append(tempfile.mkdtemp(prefix="iso20k-nbgrader-findings-"))
+        atexit.register(shutil.rmtree, _SCRATCH[0], True)
+    return _SCRATCH[0]
+
+
 class _Findings(NbGraderPreprocessor):
     results_dir = Unicode("", help="Folder where what was found in each notebook is written").tag(config=True)
 
     def _path(self, resources) -> Path:
         info = resources["nbgrader"]
-        if not self.results_dir:
-            raise RuntimeError("results_dir is not set: grade with 'iso20k autograde'")
-        return Path(self.results_dir) / info["student"] / f"{info['notebook']}.json"
+        return Path(self.results_dir or _scratch()) / info["student"] / f"{info['notebook']}.json"
 
     def _read(self, resources) -> dict:
         path = self._path(resources)

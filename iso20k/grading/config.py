@@ -65,6 +65,9 @@ def apply_course_config(c, root: str, worker_results: str | None = None) -> None
         "iso20k.grading.preprocessors.RedactLeakedText",
         "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
     ]
+    # nbgrader's own autograde (formgrader's Autograde button too) reads exam answers as data, as
+    # 'iso20k autograde' does, with each learner's form; code assessments still run in a kernel.
+    use_course_autograde(c)
     worker_results = worker_results or settings.worker_results
     if worker_results:
         use_worker_results(c, worker_results)
@@ -126,6 +129,24 @@ def use_worker_results(c, results_dir: str) -> None:
     the learner's code already ran, isolated, in ``worker.py``)."""
     c.UseWorkerExecution.results_dir = str(results_dir)
     c.Autograde.autograde_preprocessors = ["iso20k.grading.preprocessors.UseWorkerExecution", *AFTER_RUN]
+
+
+def use_course_autograde(c) -> None:
+    """nbgrader's own Autograde judges answer-only notebooks (exams, forms) as ``iso20k autograde``
+    does and runs the rest in a kernel as nbgrader does (``nbgrader_autograde.py``)."""
+    c.Autograde.sanitize_preprocessors = [
+        "nbgrader.preprocessors.ClearOutput",
+        "iso20k.grading.nbgrader_autograde.SanitizeForJudging",
+        "nbgrader.preprocessors.OverwriteKernelspec",
+    ]
+    c.Autograde.autograde_preprocessors = [
+        "iso20k.grading.nbgrader_autograde.JudgeOrExecute",
+        "nbgrader.preprocessors.IgnorePattern",
+        "nbgrader.preprocessors.LimitOutput",
+        "iso20k.grading.answer_preprocessors.SaveAutoGradesAtOnce",
+        "nbgrader.preprocessors.AssignLatePenalties",
+        "iso20k.grading.nbgrader_autograde.CheckAfterExecute",
+    ]
 
 
 def use_answer_judging(c, results_dir: str) -> None:

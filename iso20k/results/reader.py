@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..store import changes, company, make_engine
 from . import gradebook
 from .model import Person, Snapshot, Submission
+from .form_items import form_slots
 from .moments import day_in
 from .rules import id_in_roster
 from ..tracks import TRACK_OF_ASSESSMENT, TRACKS
@@ -139,13 +140,15 @@ class Reader:
     def __init__(self, progress_url: str, gradebook_url: str, course_root: Path,
                  modules: dict[str, int], pass_marks: dict[str, float], zone=None,
                  question_clauses: dict[str, list[str]] | None = None,
-                 item_clauses: dict[tuple[str, str], list[str]] | None = None):
+                 item_clauses: dict[tuple[str, str], list[str]] | None = None,
+                 fixed_items: dict[str, set[str]] | None = None):
         self.progress_url, self.gradebook_url = progress_url, gradebook_url
         self.course_root = Path(course_root)
         self.modules, self.pass_marks = modules, pass_marks
         self.zone = zone or timezone.utc
         self.question_clauses = question_clauses or {}
-        self.item_clauses = item_clauses or {}
+        self.item_clauses = item_clauses or {}  # (assignment, exam or pool item id) -> clauses
+        self.fixed_items = fixed_items or {}  # assignment -> the items on every form (not drawn)
         self._positions: dict[str, tuple] = {}
         self._stamps: dict[str, tuple] = {}
         self._last_answer = 0
@@ -460,12 +463,24 @@ class Reader:
         items_of: dict[str, list[str]] = {}
         for assignment, item in self.item_clauses:
             items_of.setdefault(assignment, []).append(item)
+        # A learner's own form (slot cells s01.. standing for pool items): the items it held, by
+        # the form the grader recorded (form_items.py); the fixed items as in the exam file.
+        slots_of: dict = {}
+        if self.item_clauses:
+            for h in hand_ins:
+                if h.assignment in items_of:
+                    slots = form_slots(self.course_root, h.student, h.assignment)
+                    if slots:
+                        slots_of[h.id] = slots
         for sub_id, (name, student) in subs.items():
             dept = departments.get(student)
             if dept is None or sub_id in waiting:
                 continue
-            for item in items_of.get(name, ()):
-                for clause in self.item_clauses[(name, item)]:
+            slots = slots_of.get(sub_id)
+            items = items_of.get(name, ()) if slots is None else \
+                [*slots.values(), *(i for i in items_of.get(name, ()) if i in self.fixed_items.get(name, ()))]
+            for item in items:
+                for clause in self.item_clauses.get((name, item), ()):
                     self._exam_clauses.setdefault((dept, clause, "exam"), [0, 0])[0] += 1
         if self.item_clauses:
             cells = gradebook.cell_names(conn)
@@ -476,6 +491,7 @@ class Reader:
                 if dept is None or sub_id in waiting:
                     continue
                 item = cells.get(cell, "").rsplit("-", 1)[0]
+                item = slots_of.get(sub_id, {}).get(item, item)
                 for clause in self.item_clauses.get((name, item), ()):
                     counts = self._exam_clauses.get((dept, clause, "exam"))
                     if counts is not None:
