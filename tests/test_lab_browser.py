@@ -96,4 +96,4 @@ def test_a_chinese_lesson_renders_as_chinese(lab):
         assert len(blocks) >= 5 and {lang for _tag, lang in blocks} == {"zh-Hans"}, blocks
         assert {"H1", "H2", "P"} <= {tag for tag, _lang in blocks}  # Markdown inside the <div> rendered
         text = page.evaluate("window.jupyterapp.shell.currentWidget.node.innerText")
-        assert "显示练习题" in text and "**" not in text and "__" not in text
+        assert "练习题会自动显示" in text and "**" not in text and "__" not in text

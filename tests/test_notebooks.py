@@ -31,7 +31,14 @@ def test_there_are_notebooks_to_check():
 @pytest.mark.parametrize("path", repo_notebooks())
 def test_notebook_has_no_outputs_and_minimal_metadata(path):
     nb = json.loads((REPO_ROOT / path).read_text(encoding="utf-8"))
-    assert set(nb.get("metadata", {})) <= ALLOWED_METADATA, f"{path}: extra notebook metadata"
+    metadata = dict(nb.get("metadata", {}))
+    # a lesson carries the mark for the course's JupyterLab extension, and only that mark;
+    # an exam (source/, release/) is no lesson and carries none
+    if path.startswith("course/"):
+        assert metadata.pop("iso20k", None) == {"lesson": True}, f"{path}: the lesson mark is missing or changed"
+    else:
+        assert "iso20k" not in metadata, f"{path}: an exam notebook carries the lesson mark"
+    assert set(metadata) <= ALLOWED_METADATA, f"{path}: extra notebook metadata {sorted(metadata)}"
     for cell in nb["cells"]:
         if cell["cell_type"] == "code":
             assert cell.get("outputs") == [], f"{path}: a code cell has outputs"

@@ -25,11 +25,11 @@ READ_ONLY_TEXT = {"editable": False, "deletable": False}
 #: ``iso20k.lesson`` marks the notebook for the course's JupyterLab extension (``iso20k-lessons``,
 #: see :mod:`iso20k.lab_settings`): code cells fully hidden, no Validate button, the questions
 #: shown as soon as the kernel is ready, without *Run All* and without leaving the lesson's start.
-METADATA = {
+NOTEBOOK_METADATA = {
     "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
     "language_info": {"name": "python"},
-    "iso20k": {"lesson": True},
 }
+METADATA = {**NOTEBOOK_METADATA, "iso20k": {"lesson": True}}
 
 #: The name of each language's version of a lesson, written in that language (the link to it).
 VERSION_NAMES = {"en": N_("English version"), "zh": N_("Chinese version")}
