@@ -50,7 +50,7 @@ WRITTEN = {"en": "Nonconformity: change CHG-2291 was deployed without approval (
                  "Root cause, correction and corrective action follow.",
            "zh": "不符合项：变更 CHG-2291 未经批准即实施（条款 8.5.1.3）。原因分析、纠正和纠正措施如下。"}
 WRITTEN_SCORE = 8  # of 10, given in formgrader
-TRAINERS_FILES = {"exams", "source", "release", "submitted", "autograded", "feedback", "gradebook.db",
+TRAINERS_FILES = {"exams", "forms", "source", "release", "submitted", "autograded", "feedback", "gradebook.db",
                   "nbgrader_config.py", "assessments", "exchange"}
 
 
