@@ -276,3 +276,26 @@ def test_check_banks_names_every_bad_pool_item_and_every_area_short_of_items(tmp
     assert shortfalls(pool) == [
         f"{A}: area 'alpha', medium: 3 item(s) in the pool, a form draws 2, so at least 4 are needed (2 times "
         f"over); add 1 medium item(s) to exams/pool/{A}/alpha.yaml"]
+
+
+def test_forms_are_on_by_default_and_off_builds_the_exam_files_items_without_pools(tmp_path):
+    """The forms-off path, set off explicitly: everyone's notebook holds the exam file's items, and
+    the pools a build with forms left behind are removed (else the grader would take it for a form)."""
+    from iso20k.grading.build import build_sources
+    from iso20k.settings import Settings
+
+    exams, course = write_exams(tmp_path / "exams"), tmp_path / "course"
+    notebook, released, keyed = (course / "source" / A / f"{A}.ipynb", course / "source" / A / "form-pool.json",
+                                 course / "forms" / f"{A}.json")
+    assert Settings(_env_file=None).exam_forms
+    build_sources(exams, course / "source", Settings(_env_file=None))
+    def code() -> str:
+        return "\n".join("".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"])
+
+    assert released.exists() and keyed.exists() and 'answer_s01 = ""' in code()
+    changed = build_sources(exams, course / "source", Settings(_env_file=None, exam_forms=False))
+    assert {Path(A) / "form-pool.json", Path("..") / "forms" / f"{A}.json"} <= set(changed)
+    assert not released.exists() and not keyed.exists()
+    text = code()
+    assert 'answer_s01' not in text and 'answer_q01 = ""' in text and 'answer_q02 = ""' in text
+    assert build_sources(exams, course / "source", Settings(_env_file=None, exam_forms=False)) == []
