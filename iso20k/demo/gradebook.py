@@ -104,9 +104,10 @@ def fill_release(release_nb: dict, answers: dict[str, str], written: str | None 
 
 
 def answers_for(exam: Exam, share: float, rng: random.Random, form=None, pool=None) -> dict[str, str]:
-    """Answers that earn about ``share`` of the automatically graded points: of the learner's
-    ``form`` (drawn from the keyed ``pool``: its slots, then the exam's fixed items), or without a
-    form of the exam file's items."""
+    """Answers of which ``share`` (rounded to whole answers, chosen at random) are right: to the
+    learner's ``form`` (drawn from the keyed ``pool``: its slots, then the exam's fixed items), or
+    without a form to the exam file's items.  A demo person meant to pass (share 0.72 or more)
+    passes the all-staff exam, one meant to fail (0.62 or less) fails it."""
     keys: list[tuple[str, str, str]] = []  # answer name, key, the letters a wrong answer is taken from
     if form is not None:
         from ..grading.forms import LETTERS
@@ -115,9 +116,10 @@ def answers_for(exam: Exam, share: float, rng: random.Random, form=None, pool=No
     items = exam.fixed_items if form is not None else exam.items
     keys += [(item.id, item.answer, item.letters if item.kind == "choice" else "")
              for item in items if item.kind != "written" and item.answer]
+    right = set(rng.sample(range(len(keys)), round(share * len(keys))))
     out = {}
-    for name, key, letters in keys:
-        if rng.random() < share:
+    for n, (name, key, letters) in enumerate(keys):
+        if n in right:
             out[name] = key
         else:
             wrong = [c for c in letters if c != key]
