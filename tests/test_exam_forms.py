@@ -299,3 +299,27 @@ def test_forms_are_on_by_default_and_off_builds_the_exam_files_items_without_poo
     text = code()
     assert 'answer_s01' not in text and 'answer_q01 = ""' in text and 'answer_q02 = ""' in text
     assert build_sources(exams, course / "source", Settings(_env_file=None, exam_forms=False)) == []
+
+
+def test_a_form_assessment_whose_keyed_pool_is_missing_is_not_graded_but_says_why(world, graded, tmp_path):
+    """A course folder that got release/ but not forms/ (the graders' keyed pools): every hand-in
+    fails with what to do, instead of scoring 0 against no keys."""
+    import shutil
+
+    from iso20k.grading.form_grading import forget
+    from iso20k.grading.parallel import autograde
+
+    copy = tmp_path / "course"
+    shutil.copytree(world.course, copy, ignore=shutil.ignore_patterns("autograded"))
+    shutil.rmtree(copy / "forms")
+    shutil.rmtree(copy / "submitted")
+    shutil.copytree(world.course / "submitted" / LEARNERS[0], copy / "submitted" / LEARNERS[0])
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in world.env.items():
+            mp.setenv(k, v)
+        forget()
+        summary = autograde(copy, A, jobs=1, progress=False)
+        forget()
+    [outcome] = summary.outcomes
+    assert outcome.status == "failed", outcome
+    assert "keyed pool" in " ".join(outcome.problems) and "iso20k build-assessments" in " ".join(outcome.problems)

@@ -74,12 +74,17 @@ def learner_form(config, resources) -> FormCase | None:
     """The form of the submission being graded, or None when its assessment has no forms."""
     from nbgrader.coursedir import CourseDirectory
 
-    from .form_notebook import read_keyed_pool
+    from .form_notebook import RELEASED_POOL, keyed_pool_path, read_keyed_pool
 
     info = resources["nbgrader"]
     coursedir = CourseDirectory(config=config)
     pool = read_keyed_pool(Path(coursedir.root), info["assignment"])
     if pool is None:
+        release = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"]))
+        if (release / RELEASED_POOL).exists():  # released as forms, but the keys are not here: judge nothing
+            raise RuntimeError(f"{info['assignment']} was released with per-learner forms, but the graders' keyed "
+                               f"pool {keyed_pool_path(Path(coursedir.root), info['assignment'])} is missing; run "
+                               "'iso20k build-assessments' in the course folder (or copy forms/ into it), then grade again")
         return None
     student, assignment = info["student"], info["assignment"]
     handed = _handed_in(Path(coursedir.root), coursedir, student, assignment)
