@@ -252,6 +252,38 @@ def test_every_chinese_word_of_the_course_is_marked_chinese():
     assert unmarked == [], "\n".join(unmarked)
 
 
+def _unmarked_chinese(markdown: str) -> list[str]:
+    parser = _LangOfText("en")
+    parser.feed(MARKDOWN.render(markdown))
+    return [text.strip()[:40] for lang, text in parser.texts if lang != "zh-Hans" and re.search(f"[{HAN}]", text)]
+
+
+def test_every_chinese_word_of_the_exams_is_marked_chinese():
+    """The same in the exam notebooks (source and release, as nbgrader, formgrader and the feedback
+    show them) and in every pool item as a learner's form shows it.  The learner's own answer cells
+    are theirs: plain text, no markup to meet when they edit it."""
+    unmarked, exam_cells = [], 0
+    for path in sorted([*(REPO_ROOT / "source").rglob("*.ipynb"), *(REPO_ROOT / "release").rglob("*.ipynb")]):
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            if cell["cell_type"] == "markdown" and "nbgrader" in cell.get("metadata", {}):
+                exam_cells += 1
+                unmarked += [f"{path.relative_to(REPO_ROOT)}: {text!r}" for text in _unmarked_chinese("".join(cell["source"]))]
+    assert exam_cells >= 60
+    from iso20k.grading.item_pool import load_pools
+    from iso20k.grading.source_notebook import _question_markdown
+
+    items = [item for pool in load_pools(REPO_ROOT / "exams") for item in pool.items.values()]
+    assert len(items) >= 300
+    for item in items:
+        unmarked += [f"pool item {item.id}: {text!r}" for text in _unmarked_chinese(_question_markdown(1, item))]
+    assert unmarked == [], "\n".join(unmarked[:30])
+
+
+def test_the_language_check_can_fail():
+    assert _unmarked_chinese("**考核结束**。") == ["考核结束"]
+    assert _unmarked_chinese('<span lang="zh-Hans">**考核结束**。</span>') == []
+
+
 # -- wording --------------------------------------------------------------------------------------
 
 #: Wording the review retired, and what the course says instead.

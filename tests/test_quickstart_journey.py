@@ -299,6 +299,8 @@ def _take_exam(page, url: str, language: str, folder: Path, course: Path) -> Non
     answers = answer_form({"cells": cells, "metadata": json.loads(fetched.read_text(encoding="utf-8"))["metadata"]},
                           course, ASSIGNMENT, "right").texts
     _open_lab(page, url, f"iso20k/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
+    # the exam's Chinese keeps its lang in JupyterLab (whose own page is lang="en")
+    page.locator('.jp-RenderedMarkdown [lang="zh-Hans"]', has_text="答题方法").wait_for(timeout=30_000)
     page.locator(".jp-Cell").first.click()
     page.keyboard.press("Escape")  # command mode: J moves to the next cell, Enter edits it
     answered, written = set(), False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..texts.markup import zh_inline
 from ..tracks import TRACK_AUDIENCE, TRACK_TITLES, TRACKS
 from .notebook import build_notebook, dumps
 from .source import ModuleSource, SourceError, parse_source
@@ -63,9 +64,7 @@ def toc_markdown(sources: CourseSources) -> str:
     return "\n".join(parts).strip()
 
 
-def _zh(text: str) -> str:
-    """Chinese inside the bilingual start page, marked as such (Simplified Chinese glyphs)."""
-    return f'<span lang="zh-Hans">{text}</span>'
+_zh = zh_inline  # Chinese inside the bilingual start page, marked as such
 
 
 def planned_notebooks(content_dir: Path) -> dict[Path, str]:

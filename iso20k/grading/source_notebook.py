@@ -18,6 +18,7 @@ import json
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from ..authoring.notebook import NOTEBOOK_METADATA
+from ..texts.markup import zh_block, zh_inline
 from .exam_model import Exam, Item
 
 HIDDEN_BEGIN, HIDDEN_END = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
@@ -48,10 +49,10 @@ def header(exam: Exam, pass_mark: float) -> str:
         parts_en += f" ({_pts(written)} of them marked by your trainer)"
         parts_zh += f"（其中 {_pts(written)} 分由培训负责人人工评分）"
     return f"""# {exam.title.en}
-# {exam.title.zh}
+# {zh_inline(exam.title.zh)}
 
 **{parts_en} · about {exam.minutes} minutes · pass mark {pass_mark:.0%} ({_pts(need)} points).**
-**{parts_zh} · 约 {exam.minutes} 分钟 · 及格线 {pass_mark:.0%}（{_pts(need)} 分）。**
+{zh_inline(f"**{parts_zh} · 约 {exam.minutes} 分钟 · 及格线 {pass_mark:.0%}（{_pts(need)} 分）。**")}
 
 ### How to answer
 1. Run the first grey cell (click it, press **Shift + Enter**).
@@ -65,6 +66,8 @@ def header(exam: Exam, pass_mark: float) -> str:
 6. Submit: open the **Assignments** tab (*Nbgrader ▸ Assignment List*) and press **Submit** next to this
    assessment. You may submit again before the deadline; the last submission counts.
 
+<div lang="zh-Hans">
+
 ### 答题方法
 1. 先运行第一个灰色单元格（点击它，按 **Shift + Enter**）。
 2. 每道题点击灰色答题单元格，在**引号中间**输入答案的**字母**，例如 `answer_q01 = "B"`。大小写均可。不要删除引号。
@@ -73,23 +76,27 @@ def header(exam: Exam, pass_mark: float) -> str:
 4. 修改过的单元格都要按 **Shift + Enter** 运行。每个答案后面的检查单元格只检查答案*格式*，不会告诉您答案是否正确。
 5. 保存（**Ctrl + S**）。点击工具栏中的 **Validate** 检查是否所有题目都已作答。
 6. 提交：打开 **Assignments** 标签页（*Nbgrader ▸ Assignment List*），点击本考核旁边的 **Submit**。截止前可以重复提交，以最后一次提交为准。
+
+</div>
 """
 
 
 #: The text of a form's question cell in the release, before the fetch puts the learner's item there.
-SLOT_PLACEHOLDER = ("### {number}. (your question appears when you fetch this assessment · 获取本考核后显示您的题目)")
+SLOT_PLACEHOLDER = ("### {number}. (your question appears when you fetch this assessment · "
+                    + zh_inline("获取本考核后显示您的题目") + ")")
 
 
 def _question_markdown(number: int, item: Item) -> str:
-    lines = [f"### {number}. ({_pts(item.points)} {'point' if item.points == 1 else 'points'} · {_pts(item.points)} 分)"]
+    points = _pts(item.points)
+    lines = [f"### {number}. ({points} {'point' if item.points == 1 else 'points'} · {zh_inline(points + ' 分')})"]
     if item.scenario:
-        lines += ["", f"> **Case:** {item.scenario.en}", ">", f"> **案例：** {item.scenario.zh}"]
-    lines += ["", f"**{item.prompt.en}**", "", f"**{item.prompt.zh}**", ""]
+        lines += ["", f"> **Case:** {item.scenario.en}", ">", f"> {zh_inline('**案例：** ' + item.scenario.zh)}"]
+    lines += ["", f"**{item.prompt.en}**", "", zh_inline(f"**{item.prompt.zh}**"), ""]
     entries = item.options if item.kind == "choice" else item.steps
     for letter, text in zip(item.letters, entries):
-        lines.append(f"- **{letter}.** {text.en} · {text.zh}")
+        lines.append(f"- **{letter}.** {text.en} · {zh_inline(text.zh)}")
     if item.kind == "order":
-        lines += ["", "*Type all the letters in the right order. · 请按正确顺序输入全部字母。*"]
+        lines += ["", f"*Type all the letters in the right order. · {zh_inline('请按正确顺序输入全部字母。')}*"]
     return "\n".join(lines)
 
 
@@ -99,13 +106,15 @@ def written_task_cells(number: int, item: Item) -> list:
     The box's tags share the markers' lines, so the region's own lines are the rubric's text only
     (feedback redacts any output quoting one of them)."""
     pts = _pts(item.points)
-    task = (f"### {number}. Written task · 书面题 ({pts} points · {pts} 分)\n\n"
-            f"{item.prompt.en.strip()}\n\n---\n\n{item.prompt.zh.strip()}")
-    scored = (f"*Your trainer marks this written task ({pts} points). · 本书面题由培训负责人评分（{pts} 分）。*\n\n"
+    task = (f"### {number}. Written task · {zh_inline('书面题')} ({pts} points · {zh_inline(pts + ' 分')})\n\n"
+            f"{item.prompt.en.strip()}\n\n---\n\n{zh_block(item.prompt.zh)}")
+    scored = (f"*Your trainer marks this written task ({pts} points). · "
+              f"{zh_inline(f'本书面题由培训负责人评分（{pts} 分）。')}*\n\n"
               f"{SCHEME_BEGIN}<div class=\"{RUBRIC_CLASS}\">\n\n"
-              f"**Rubric (graders only) · 评分标准（仅评分人可见）**\n\n"
-              f"{item.rubric.en.strip()}\n\n{item.rubric.zh.strip()}\n\n</div>{SCHEME_END}")
+              f"**Rubric (graders only) · {zh_inline('评分标准（仅评分人可见）')}**\n\n"
+              f"{item.rubric.en.strip()}\n\n{zh_block(item.rubric.zh)}\n\n</div>{SCHEME_END}")
     return [new_markdown_cell(task, metadata=_meta(f"{item.id}-text", locked=True)),
+            # the learner's own cell, replaced by their answer: plain text, no markup to see when editing
             new_markdown_cell("*Double-click here and write your answer. · 双击此处，写下您的答案。*"),
             new_markdown_cell(scored, metadata=_meta(f"{item.id}-task", locked=True, task=True, points=item.points))]
 
@@ -147,7 +156,7 @@ def build_source_notebook(exam: Exam, pass_mark: float):
             metadata=_meta(f"{item.id}-test", grade=True, locked=True, points=item.points)))
     cells.append(new_markdown_cell(
         "**End of the assessment.** Save (Ctrl + S), press **Validate**, then **Submit** in the Assignments tab.\n\n"
-        "**考核结束**。请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。",
+        + zh_inline("**考核结束**。请保存（Ctrl + S），点击 **Validate**，然后在 Assignments 标签页中点击 **Submit**。"),
         metadata=_meta("footer", locked=True)))
     # an exam is no lesson: Validate stays, nothing runs by itself (no iso20k.lesson mark)
     nb = new_notebook(cells=cells, metadata=json.loads(json.dumps(NOTEBOOK_METADATA)))
