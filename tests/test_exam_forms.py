@@ -323,3 +323,25 @@ def test_a_form_assessment_whose_keyed_pool_is_missing_is_not_graded_but_says_wh
     [outcome] = summary.outcomes
     assert outcome.status == "failed", outcome
     assert "keyed pool" in " ".join(outcome.problems) and "iso20k build-assessments" in " ".join(outcome.problems)
+
+
+def test_a_grading_process_that_lives_on_sees_sittings_started_after_it_first_graded(world, graded, monkeypatch):
+    """As formgrader's server (nbgrader's own Autograde button) does: one process grades, a learner
+    fetches later, the same process grades their hand-in: against the sitting the trail holds now."""
+    from iso20k.grading import form_grading
+    from iso20k.grading.answer_grading import grade_here
+    from iso20k.grading.course_folder import load_course
+
+    for k, v in world.env.items():
+        monkeypatch.setenv(k, v)
+    form_grading.forget()
+    course = load_course(world.course)
+    grade_here(course, A, [LEARNERS[0]], progress=False)  # this process has read the sittings
+    world.fetch("e951")
+    nb = world.fetched("e951")
+    submit(world.course, A, "e951", fill(nb, {**reference_keys(nb, world.exams), "q02": "cab"}), timestamp=_now_stamp())
+    world.hand_in("e951")
+    monkeypatch.setattr(form_grading, "SITTINGS_FRESH_S", 0.0)  # the process has lived on past it
+    [outcome] = grade_here(course, A, ["e951"], progress=False)
+    form_grading.forget()
+    assert outcome.status == "graded" and not outcome.tamper and not outcome.problems, outcome
