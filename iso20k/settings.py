@@ -360,6 +360,30 @@ class Settings(BaseSettings):
         "with 429, so a script that sends request after request is slowed to one a second per "
         "connection (at most 16 such answers per learner wait at once). 0: answer at once.",
     )
+    records_processes: int = Field(
+        default=0, ge=0,
+        description="Processes of the records service, all serving its one port (the kernel spreads the "
+        "connections). 0: one per CPU core. Rate limits are kept per process: a learner whose requests "
+        "come over several connections can get up to this many times their rate.",
+    )
+    records_db_threads: int = Field(
+        default=4, ge=1,
+        description="Database connections of each records service process. On PostgreSQL its answers "
+        "are sent from the event loop over this many connections, and reads run in as many threads; "
+        "on SQLite answers run in the threads too. A few per process keep the database busy; more only "
+        "queue inside it.",
+    )
+    records_token_cache_size: int = Field(
+        default=20000, ge=100,
+        description="Hub tokens the records service remembers the owner of (each process; the oldest "
+        "are forgotten first). Above the number of learners active at once, the hub is asked once per "
+        "learner per ISO20K_RECORDS_TOKEN_CACHE_S.",
+    )
+    records_token_cache_s: float = Field(
+        default=300.0, ge=1,
+        description="Seconds the records service trusts the hub's word on a token (and on a refused "
+        "token) before asking again; a revoked token keeps working that long.",
+    )
     open_enrolment: bool | None = Field(
         default=None,
         description="Accept quiz answers to tracks the learner is not enrolled in (the roster's "

@@ -184,9 +184,17 @@ def test_a_lesson_shows_no_code_its_questions_at_the_start_and_the_last_answer_a
         wrong = next(o for o in entry["order"] if o != question.answer)
         card.locator(f"input[value='{wrong}']").check()
         page.wait_for_timeout(400)
+        counter = card.locator(".widget-html:has-text('" + words["attempts"] + "')")
+        before = counter.last.text_content() if counter.count() else None
         card.locator("button.mod-primary").click()
         card.locator(f"[role=status]:has-text('{words['wrong']}')").wait_for(timeout=30_000)
-        attempts = card.locator(".widget-html:has-text('" + words["attempts"] + "')").last.text_content()
+        # the feedback and the count are two widget updates: wait for the count of this answer
+        for _ in range(120):
+            attempts = counter.last.text_content() if counter.count() else None
+            if attempts is not None and attempts != before:
+                break
+            page.wait_for_timeout(250)
+        assert attempts is not None and attempts != before, (before, attempts)
         page.reload()
         page.wait_for_function("window.jupyterapp && document.querySelector('.jp-Notebook')", timeout=60_000)
         _wait_idle(page)

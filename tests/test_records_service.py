@@ -8,7 +8,8 @@ and the progress store's fingerprint unchanged.
 The hub runs with the test authenticator (no OS accounts are needed: nobody signs in or starts a
 server; tokens work as in production), SQLite, and two settings changed so the tests are quick:
 an answer burst of 10 (default 40) and a body limit of 512 KB (default 64 KB), so that a
-200,000-deep body (400 KB) reaches the depth check instead of the size check.  Needs root (the
+200,000-deep body (400 KB) reaches the depth check instead of the size check.  The service runs
+as two processes on its one port (ISO20K_RECORDS_PROCESSES): every limit below holds across them.  Needs root (the
 hub's default spawner)."""
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ pytestmark = [pytest.mark.slow,
 MAX_BODY = 512 * 1024
 BURST, PER_MINUTE = 10, 60
 DELAY = 0.2
+PROCESSES = 2  # the service runs as several processes on one port, as on a server with more cores
 WELCOME = "start/welcome/q01"
 KEYED = Path(__file__).resolve().parent.parent / "assessments"  # the banks with the keys  # everyone's (the start page's welcome quiz)
 
@@ -45,7 +47,7 @@ def hub():
     root.chmod(0o755)
     tag = secrets.token_hex(3)
     roles = {"S": "staff", "V": "staff", "F": "staff", "Z": "staff", "Y": "staff", "X": "staff",
-             "M": "manager", "W": "staff"}
+             "M": "manager", "W": "staff", "P": "staff"}
     learners = [Learner(f"RS{tag}{k}", "", "Service Desk", role=r) for k, r in roles.items()]
     # the hub's services run as other accounts (the grader's formgrader): the product must be
     # installed where they can read it, as in tests/test_hub.py
@@ -54,7 +56,7 @@ def hub():
     h = start_hub(root, python, learners, os_users=False, settings={
         "ISO20K_HUB_AUTHENTICATOR": "dummy", "ISO20K_RECORDS_MAX_BODY_BYTES": str(MAX_BODY),
         "ISO20K_RECORDS_ANSWER_BURST": str(BURST), "ISO20K_RECORDS_ANSWERS_PER_MINUTE": str(PER_MINUTE),
-        "ISO20K_RECORDS_REFUSAL_DELAY_S": str(DELAY)})
+        "ISO20K_RECORDS_REFUSAL_DELAY_S": str(DELAY), "ISO20K_RECORDS_PROCESSES": str(PROCESSES)})
     try:
         h.iso20k("hub-sync")
         h.tokens = {x.employee_id[-1]: user_token(h, x.user) for x in learners}
@@ -377,3 +379,31 @@ def test_the_trail_endpoint_refuses_a_huge_body_before_reading_it_too(hub):
     reply = request(hub.records + "api/trail/grades", hub.tokens["S"], "POST", deep_json(200_000))
     assert reply.status in (400, 403), reply.status  # a learner's token: refused either way, never 500
     assert _fingerprint(hub) == before_fp
+
+
+def test_several_processes_share_the_port_and_one_learners_attempts_stay_gap_free(hub):
+    """Answers of one learner sent at once over as many connections (the kernel spreads them over
+    the processes' sockets, SO_REUSEPORT), reaching both processes: each
+    stored once, attempt numbers 1..n without a gap or a repeat, the learner's chain unbroken."""
+    import re
+
+    question = "all-staff/intro/q01"
+    replies, threads = [], []
+    for i in range(BURST):
+        t = threading.Thread(target=lambda: replies.append(_answer(hub, "P", question, "a")))
+        threads.append(t)
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(r.status for r in replies) == [200] * BURST, [r.body for r in replies]
+    assert sorted(r.json["attempt"] for r in replies) == list(range(1, BURST + 1))
+    learner = hub.ids["P"]
+    rows = _rows(hub, f"SELECT attempt, lseq, prev_hash, hash FROM answers WHERE learner_id = '{learner}' ORDER BY lseq")
+    assert [r[0] for r in rows] == list(range(1, BURST + 1)) and [r[1] for r in rows] == list(range(1, BURST + 1))
+    assert all(rows[k][2] == rows[k - 1][3] for k in range(1, len(rows)))
+    # both processes answered (the log names the process of each recorded answer)
+    pids = set(re.findall(rf"\[records (\d+) [^\]]*\] answer recorded: learner={learner} ", _service_log(hub)))
+    assert len(pids) == PROCESSES, pids
+    # the learner's rate is one across the processes: the burst is spent, the next answer is refused
+    assert _answer(hub, "P", question, "a").status == 429

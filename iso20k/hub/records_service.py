@@ -25,6 +25,7 @@ import os
 import re
 import socket
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
@@ -36,7 +37,7 @@ from tornado import ioloop, netutil, web
 from tornado.httpserver import HTTPServer
 
 from ..banks import Catalog, cached_catalog
-from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record
+from ..records import NotEnrolled, RecordsError, ResponseError, judge_and_record, judge_and_record_async
 from ..records.judge import last_answer, short_repr, start_order
 from ..settings import COURSE_ID, Settings, check_language, get_settings
 from ..store import ProgressStore
@@ -44,11 +45,13 @@ from .config import FORMGRADER, RECORDS, enter_service_account, service_bind_add
 from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 from . import trail_handins
+from .shared_buckets import SharedBuckets
+from .token_owners import TokenOwners
 
 log = logging.getLogger("iso20k.records")
 _DIGITS = re.compile(r"[0-9]+")
 
-#: Database threads one learner's requests may hold at once (of the pool's 8): one, so a learner's
+#: Database threads one learner's requests may hold at once (of ISO20K_RECORDS_DB_THREADS): one, so a learner's
 #: writes never queue another learner's write behind more than one of theirs.
 PER_LEARNER_THREADS = 1
 #: Seconds a learner's "My training" is given again without working it out anew (their own
@@ -64,16 +67,25 @@ class Limits:
     """What the service accepts, from the settings: body size, JSON depth, per-learner rates and
     work in the database threads, enrolment."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, shared: "SharedRates | None" = None):
         self.max_body = settings.records_max_body_bytes
         self.max_depth = settings.records_max_json_depth
-        self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute)
-        self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute)
+        # with several processes the buckets are shared (a learner's rate is the same whichever
+        # process their connection reaches); alone, a plain table in this process
+        answers = dict(_buckets=shared.answers, _lock=shared.answers.lock) if shared else {}
+        requests = dict(_buckets=shared.requests, _lock=shared.requests.lock) if shared else {}
+        self.answers = RateLimit(settings.records_answer_burst, settings.records_answers_per_minute, **answers)
+        self.requests = RateLimit(settings.records_request_burst, settings.records_requests_per_minute, **requests)
         self.open_enrolment = bool(settings.open_enrolment)  # empty means closed on the hub
         self.refusal_delay_s = settings.records_refusal_delay_s
         self._in_flight: dict[str, asyncio.Semaphore] = {}
         self._delayed: dict[str, int] = {}
         self.training = Recent(TRAINING_FRESH_S)
+        # when each learner last answered, seen by every process ("My training" is worked out anew
+        # after it, whichever process recorded the answer)
+        self._answered = shared.answered if shared else {}
+        self._answered_lock = shared.answered.lock if shared else threading.Lock()
+        self.roster_read = asyncio.Lock()
 
     async def pause(self, learner_id: str) -> None:
         """Hold a refusal to ``learner_id`` for ``refusal_delay_s`` (not more than
@@ -86,12 +98,28 @@ class Limits:
         finally:
             self._delayed[learner_id] -= 1
 
+    def answered(self, learner_id: str) -> None:
+        with self._answered_lock:
+            self._answered[learner_id] = (time.monotonic(), 0.0)
+
+    def answered_at(self, learner_id: str) -> float:
+        with self._answered_lock:
+            return (self._answered.get(learner_id) or (0.0, 0.0))[0]
+
     def in_flight(self, learner_id: str) -> asyncio.Semaphore:
         """At most ``PER_LEARNER_THREADS`` of one learner's calls hold database threads at once;
         the rest wait here, not in front of everyone else's in the shared pool."""
         if learner_id not in self._in_flight:
             self._in_flight[learner_id] = asyncio.Semaphore(PER_LEARNER_THREADS)
         return self._in_flight[learner_id]
+
+
+class SharedRates:
+    """The learners' answer and request buckets in memory shared by the service's processes
+    (made before they are forked, :mod:`iso20k.hub.shared_buckets`)."""
+
+    def __init__(self):
+        self.answers, self.requests, self.answered = SharedBuckets(), SharedBuckets(), SharedBuckets()
 
 
 class Recent:
@@ -103,10 +131,13 @@ class Recent:
         self._items: dict[str, tuple[float, asyncio.Future]] = {}
         self._stale: set[str] = set()
 
-    async def get(self, key: str, compute):
+    async def get(self, key: str, compute, changed_at: float = 0.0):
+        """``changed_at``: when the learner last answered (any process): a result worked out
+        before it is out of date, as after :meth:`forget`."""
         now = time.monotonic()
         hit = self._items.get(key)
-        fresh = self.fresh_s if key not in self._stale else MIN_RECOMPUTE_S
+        stale = key in self._stale or (hit is not None and changed_at >= hit[0])
+        fresh = self.fresh_s if not stale else MIN_RECOMPUTE_S
         if hit and (not hit[1].done() or now - hit[0] < fresh):
             return await asyncio.shield(hit[1])
         self._stale.discard(key)
@@ -151,8 +182,10 @@ class _Api(HubAuthenticated, web.RequestHandler):
     rest (chunked bodies).  Every refusal is a JSON ``{"status", "message"}``."""
 
     def initialize(self, store: ProgressStore, catalog: Catalog, names: LearnerNames, hub_auth: HubAuth,
-                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits, issuing: "Issuing"):
-        self.store, self.catalog, self.names, self.hub_auth = store, catalog, names, hub_auth
+                   executor: ThreadPoolExecutor, catalog_dir, limits: Limits, issuing: "Issuing",
+                   owners: TokenOwners, answers=None):
+        self.store, self.catalog, self.names, self.hub_auth, self.owners = store, catalog, names, hub_auth, owners
+        self.answers = answers  # the event-loop writer of answers (PostgreSQL), else None
         self.executor, self.catalog_dir, self.limits, self.issuing = executor, catalog_dir, limits, issuing
         self._chunks: list[bytes] = []
         self._received = 0
@@ -168,9 +201,8 @@ class _Api(HubAuthenticated, web.RequestHandler):
         return None
 
     def get_current_user(self):
-        if not self.request.headers.get("Authorization", "").startswith("token "):
-            return None  # a browser cookie never authenticates a write
-        return super().get_current_user()
+        # what _authenticate found (prepare runs it, awaited): never a blocking call to the hub
+        return getattr(self, "_hub_auth_user_cache", None)
 
     async def prepare(self):
         try:
@@ -182,11 +214,13 @@ class _Api(HubAuthenticated, web.RequestHandler):
             raise
 
     async def _authenticate(self) -> dict | None:
-        """The hub's word on the token, asked without blocking the event loop (HubAuth caches
-        it for a minute, refusals included)."""
+        """The hub's word on the token, asked without blocking the event loop and remembered
+        (refusals too) in a bounded cache (:mod:`iso20k.hub.token_owners`).  Only an
+        ``Authorization: token`` header authenticates: a browser cookie never does."""
         self._hub_auth_user_cache = None
-        if self.request.headers.get("Authorization", "").startswith("token "):
-            model = await self.hub_auth.get_user(self, sync=False)
+        header = self.request.headers.get("Authorization", "")
+        if header.startswith("token ") and header[6:].strip():
+            model = await self.owners.owner(header[6:].strip())
             if model:
                 try:
                     self._hub_auth_user_cache = self.check_hub_user(model)
@@ -203,7 +237,7 @@ class _Api(HubAuthenticated, web.RequestHandler):
         user = await self._authenticate()
         allowed = bool(user) and self.accepts(user)
         if allowed:
-            self.learner_id = self.names.learner_id(user["name"]) if user.get("kind", "user") == "user" else None
+            self.learner_id = await self.learner_of(user["name"]) if user.get("kind", "user") == "user" else None
             # every request counts, refused ones too: a flood of bodies that are too large or
             # not JSON ends in 429 like any other
             wait = self.limits.requests.take(self.rate_key(user), _COST.get(type(self), 1))
@@ -214,6 +248,15 @@ class _Api(HubAuthenticated, web.RequestHandler):
                                 declared[:20], self.limits.max_body)
         if not allowed:
             raise web.HTTPError(403, "sign in to the hub: this service acts for learners only")
+
+    async def learner_of(self, hub_name: str) -> str:
+        """The roster's id for a hub user; the roster is read again in a database thread, never on
+        the event loop, and by one request at a time (the others wait for that read)."""
+        if self.names.needs_refresh(hub_name):
+            async with self.limits.roster_read:
+                if self.names.needs_refresh(hub_name):
+                    await ioloop.IOLoop.current().run_in_executor(self.executor, self.names.refresh)
+        return self.names.known(hub_name)
 
     def accepts(self, user: dict) -> bool:
         """Whether this hub identity may use this handler (learners; a handler for a service
@@ -328,9 +371,15 @@ class Answers(_Api):
                 raise TooFast(wait)
 
         try:
-            verdict = await self.in_pool(partial(
-                judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
-                language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
+            if self.answers is not None:  # PostgreSQL: sent from the event loop, no thread hop
+                async with self.limits.in_flight(learner_id):
+                    verdict = await judge_and_record_async(
+                        self.answers, self.catalog, learner_id, question_id, data.get("response"), language,
+                        open_enrolment=self.limits.open_enrolment, before_write=take_answer_token)
+            else:
+                verdict = await self.in_pool(partial(
+                    judge_and_record, self.store, self.catalog, learner_id, question_id, data.get("response"),
+                    language, open_enrolment=self.limits.open_enrolment, before_write=take_answer_token))
         except KeyError:
             raise web.HTTPError(404, "no question %s", short_repr(question_id)) from None
         except ResponseError as exc:
@@ -342,6 +391,7 @@ class Answers(_Api):
         except RecordsError as exc:  # the service's banks are learners' copies: a deployment error
             raise web.HTTPError(503, "%s", str(exc)) from None
         self.limits.training.forget(learner_id)  # "My training" shows this answer next time
+        self.limits.answered(learner_id)  # ... in every process
         log.info("answer recorded: learner=%s question=%s attempt=%d correct=%s",
                  verdict.learner_id, verdict.question_id, verdict.attempt, verdict.correct)
         self.reply(verdict.to_json())
@@ -431,7 +481,7 @@ class Training(_Api):
 
         # the heaviest read (the gradebook and the learner's whole history): asked again within
         # a few seconds, or while it is being worked out, the same answer is given
-        self.reply(await self.limits.training.get(self.learner_id, compute))
+        self.reply(await self.limits.training.get(self.learner_id, compute, self.limits.answered_at(self.learner_id)))
 
 
 @web.stream_request_body
@@ -737,18 +787,22 @@ def keyed_catalog(settings: Settings) -> Catalog:
     return catalog
 
 
-def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None) -> web.Application:
-    """The service's Tornado application, mounted under ``prefix``."""
+def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None,
+             shared: SharedRates | None = None) -> web.Application:
+    """The service's Tornado application, mounted under ``prefix``; ``shared``: the rate-limit
+    buckets of all the service's processes (one process: its own)."""
     from ..store.progress import trail_writer
 
     # the trail writer keeps each learner's newest answer link beside the trail's anchor
-    store = trail_writer(settings)
+    store = trail_writer(settings, pool_size=settings.records_db_threads)
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
-    executor = ThreadPoolExecutor(8, thread_name_prefix="records-db")
+    executor = ThreadPoolExecutor(settings.records_db_threads, thread_name_prefix="records-db")
     issuing = Issuing(store, settings, executor)
+    owners = TokenOwners(hub_auth, settings.records_token_cache_size, settings.records_token_cache_s)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=executor, catalog_dir=settings.keyed_banks_dir,
-                  limits=Limits(settings), issuing=issuing)
+                  limits=Limits(settings, shared), issuing=issuing, owners=owners,
+                  answers=store.async_answers(settings.records_db_threads))
     prefix = "/" + prefix.strip("/") + "/" if prefix.strip("/") else "/"
     routes = [("api/me", Me), ("api/answers", Answers), ("api/attempts", Attempts), ("api/start-order", StartOrder),
               ("api/correct", Correct), ("api/completed", Completed), ("api/language", Language),
@@ -776,13 +830,24 @@ def server_options(settings: Settings) -> dict:
 
 
 def listen(app: web.Application, port: int, address: str, settings: Settings) -> HTTPServer:
-    """Serve ``app`` on ``address:port`` with :func:`server_options`, on sockets whose receive
-    buffer holds a few largest bodies only.  A client streaming 80 MB can then push no more than
-    that into the kernel before its request is refused and closed: the receiving (which the
-    kernel does in the service's own system calls) stays small however fast the client sends."""
-    sockets = netutil.bind_sockets(port, address=address)
+    """Serve ``app`` on ``address:port`` with :func:`server_options` (see :func:`bind`)."""
+    return serve(app, bind(port, address, settings), settings)
+
+
+def bind(port: int, address: str, settings: Settings, reuse_port: bool = False) -> list[socket.socket]:
+    """The service's listening sockets, with a receive buffer that holds a few largest bodies
+    only: a client streaming 80 MB can then push no more than that into the kernel before its
+    request is refused and closed (the receiving, which the kernel does in the service's own
+    system calls, stays small however fast the client sends).  ``reuse_port``: each of the
+    service's processes binds its own socket to the one port (SO_REUSEPORT) and the kernel
+    spreads the connections evenly over them."""
+    sockets = netutil.bind_sockets(port, address=address, backlog=4096, reuse_port=reuse_port)
     for sock in sockets:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer_bytes(settings))
+    return sockets
+
+
+def serve(app: web.Application, sockets: list[socket.socket], settings: Settings) -> HTTPServer:
     server = HTTPServer(app, **server_options(settings))
     server.add_sockets(sockets)
     return server
@@ -792,17 +857,51 @@ def receive_buffer_bytes(settings: Settings) -> int:
     return max(64 * 1024, 2 * settings.records_max_body_bytes)
 
 
+def process_count(settings: Settings) -> int:
+    """How many processes serve the port: ISO20K_RECORDS_PROCESSES, else one per CPU core."""
+    return settings.records_processes or os.cpu_count() or 1
+
+
+def _end_with(parent: int) -> None:
+    """This process ends when ``parent`` does (the hub stops the service by its first process;
+    the others must not keep the port)."""
+    import ctypes
+    import signal
+
+    PR_SET_PDEATHSIG = 1
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it ended before the request above
+        os._exit(0)
+
+
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="[records %(asctime)s] %(message)s")
+    logging.basicConfig(level=logging.INFO, format="[records %(process)d %(asctime)s] %(message)s")
     enter_service_account()
     # The database threads hold the GIL while they work; the event loop asks for it back after
     # 1 ms instead of 5, so a refusal or a cached reply is not kept waiting behind them.
     sys.setswitchinterval(0.001)
     url = urlparse(os.environ["JUPYTERHUB_SERVICE_URL"])
     settings = get_settings()
-    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"))
     address = service_bind_address(settings, url)
-    listen(app, url.port, address, settings)
+    processes = process_count(settings)
+    shared = SharedRates() if processes > 1 else None
+    if processes > 1:
+        # Each process binds its own socket to the one port (SO_REUSEPORT; the kernel hands each
+        # new connection to one of them by a hash of its addresses).  The first process started
+        # keeps watching the others and starts one again if it dies; each child opens its own
+        # database connections, hub client and event loop after the fork (make_app below).
+        log.info("records service: %d processes on %s:%s", processes, address, url.port)
+        from tornado.process import fork_processes
+
+        parent = os.getpid()
+        try:
+            fork_processes(processes, max_restarts=1000)
+        except KeyboardInterrupt:  # the hub stops its services with SIGINT; the others end with this one
+            return
+        _end_with(parent)
+    sockets = bind(url.port, address, settings, reuse_port=processes > 1)
+    app = make_app(settings, os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/"), shared=shared)
+    serve(app, sockets, settings)
     log.info("records service listening on %s:%s", address, url.port)
     ioloop.IOLoop.current().start()
 

@@ -7,12 +7,12 @@ A widget calls :class:`Records`; behind it is either the in-process store
 """
 
 from .interface import LastAnswer, Records, RecordsError, Verdict
-from .judge import NotEnrolled, ResponseError, check_response, judge_and_record
+from .judge import NotEnrolled, ResponseError, check_response, judge_and_record, judge_and_record_async
 from .local import LocalRecords
 from .remote import ServiceRecords
 from .choose import default_records
 
 __all__ = [
     "LastAnswer", "LocalRecords", "NotEnrolled", "Records", "RecordsError", "ResponseError", "ServiceRecords", "Verdict",
-    "check_response", "default_records", "judge_and_record",
+    "check_response", "default_records", "judge_and_record", "judge_and_record_async",
 ]

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..banks import Catalog, Question
 from ..settings import TRACKS, check_language
-from ..store import ProgressStore
+from ..store import NotEnrolledIn, ProgressStore
 from ..shuffle import ordering_start
 from .interface import LastAnswer, RecordsError, Verdict
 
@@ -71,9 +71,13 @@ def check_enrolled(store: ProgressStore, learner_id: str, question: Question) ->
         return
     tracks = store.enrolled_tracks(learner_id)
     if question.track not in tracks:
-        raise NotEnrolled(f"you are not enrolled in the {question.track} track, so answers to its "
-                          f"questions are not recorded; your tracks: {', '.join(sorted(tracks)) or 'none'}. "
-                          "Ask your training coordinator to add the track to your roster entry.")
+        raise NotEnrolled(_not_enrolled(question.track, tracks))
+
+
+def _not_enrolled(track: str, tracks: set[str]) -> str:
+    return (f"you are not enrolled in the {track} track, so answers to its "
+            f"questions are not recorded; your tracks: {', '.join(sorted(tracks)) or 'none'}. "
+            "Ask your training coordinator to add the track to your roster entry.")
 
 
 def keyed_question(catalog: Catalog, question_id: str) -> Question:
@@ -104,20 +108,50 @@ def judge_and_record(store: ProgressStore, catalog: Catalog, learner_id: str, qu
     of a track the learner is not enrolled in; nothing is stored then.  ``before_write`` is called
     once everything is checked, just before the answer is stored (it may raise to store nothing:
     the records service takes a token of the learner's answer rate there)."""
+    question, response, correct, module_ids, enrolled_in = judge(catalog, question_id, response, language,
+                                                                 open_enrolment)
+    try:
+        record = store.record_answer(learner_id, question.track, question.module, question.full_id,
+                                     response, correct, language, module_question_ids=module_ids,
+                                     enrolled_in=enrolled_in, before_write=before_write)
+    except NotEnrolledIn as exc:
+        raise NotEnrolled(_not_enrolled(question.track, exc.tracks)) from None
+    return _verdict(learner_id, question, record)
+
+
+async def judge_and_record_async(answers, catalog: Catalog, learner_id: str, question_id: str, response: Any,
+                                 language: str, *, open_enrolment: bool = True, before_write=None) -> Verdict:
+    """:func:`judge_and_record` on an event loop: the same judging, recorded by ``answers``
+    (:meth:`ProgressStore.async_answers`)."""
+    question, response, correct, module_ids, enrolled_in = judge(catalog, question_id, response, language,
+                                                                 open_enrolment)
+    try:
+        record = await answers.record_answer(learner_id, question.track, question.module, question.full_id,
+                                             response, correct, language, module_question_ids=module_ids,
+                                             enrolled_in=enrolled_in, before_write=before_write)
+    except NotEnrolledIn as exc:
+        raise NotEnrolled(_not_enrolled(question.track, exc.tracks)) from None
+    return _verdict(learner_id, question, record)
+
+
+def judge(catalog: Catalog, question_id: str, response: Any, language: str, open_enrolment: bool):
+    """The question, the response as checked, the verdict, the module's question ids and the track
+    the learner must be enrolled in (None: no check); :class:`ResponseError` and the rest as
+    :func:`judge_and_record` says."""
     try:
         check_language(language)
     except ValueError as exc:
         raise ResponseError(str(exc)) from None
     question = keyed_question(catalog, question_id)
     response = check_response(question, response)
-    if not open_enrolment:
-        check_enrolled(store, learner_id, question)
-    if before_write is not None:
-        before_write()
     correct = question.is_correct(response)
     module_ids = [q.full_id for q in catalog.module(question.module_key).questions]
-    record = store.record_answer(learner_id, question.track, question.module, question.full_id,
-                                 response, correct, language, module_question_ids=module_ids)
+    # the enrolment is checked in the same read as the answer's attempt number (one round trip)
+    enrolled_in = question.track if not open_enrolment and question.track in TRACKS else None
+    return question, response, correct, module_ids, enrolled_in
+
+
+def _verdict(learner_id: str, question: Question, record) -> Verdict:
     return Verdict(learner_id=learner_id, question_id=question.full_id, correct=record.correct,
                    attempt=record.attempt, module_completed=record.module_completed,
                    explanation={"en": question.explanation.en, "zh": question.explanation.zh})

@@ -32,12 +32,15 @@ def database_url(url: str) -> URL:
     return parsed
 
 
-def make_engine(url: str, busy_timeout_ms: int = 30_000, read_only: bool = False) -> Engine:
-    """An engine for ``url``.  ``read_only``: nothing can be written through it (the dashboard)."""
+def make_engine(url: str, busy_timeout_ms: int = 30_000, read_only: bool = False,
+                pool_size: int | None = None) -> Engine:
+    """An engine for ``url``.  ``read_only``: nothing can be written through it (the dashboard).
+    ``pool_size``: connections kept open (SQLAlchemy's default, 5, when None)."""
     parsed = database_url(url)
+    pool = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": pool_size}
     if parsed.get_backend_name() == "postgresql":
         options = "-c default_transaction_read_only=on" if read_only else ""
-        return create_engine(parsed, future=True, pool_pre_ping=True,
+        return create_engine(parsed, future=True, pool_pre_ping=True, **pool,
                              connect_args={"options": options} if options else {})
 
     database = parsed.database or ""
@@ -48,7 +51,7 @@ def make_engine(url: str, busy_timeout_ms: int = 30_000, read_only: bool = False
                                    creator=lambda: _connect_sqlite(uri, busy_timeout_ms))
         else:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, future=True,
+            engine = create_engine(url, future=True, **pool,
                                    connect_args={"timeout": busy_timeout_ms / 1000})
     else:
         engine = create_engine(url, future=True)

@@ -17,6 +17,7 @@ learner's newest answers is caught too.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -109,13 +110,23 @@ class AnswerAnchors:
         return self.folder / (hashlib.sha256(learner_id.encode("utf-8")).hexdigest()[:32] + ".json")
 
     def write(self, learner_id: str, lseq: int, digest: str) -> None:
+        """Move the learner's anchor to ``lseq`` unless it is there or further already.  Several
+        processes of the trail writer (the records service's) may commit the same learner's
+        answers one after the other and reach this in the other order: the check and the write
+        happen under an exclusive lock on the file, so the anchor never moves backwards."""
         path = self._file(learner_id)
-        current = self.read(learner_id)
-        if current and current[0] >= lseq:
-            return
         if not self.folder.is_dir():
             self.folder.mkdir(parents=True, exist_ok=True)
-        overwrite_in_place(path, json.dumps({"learner": learner_id, "lseq": lseq, "hash": digest}))
+        text = json.dumps({"learner": learner_id, "lseq": lseq, "hash": digest})
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            current = _anchor_of(os.pread(fd, ANCHOR_SIZE, 0))
+            if current and current[0] >= lseq:
+                return
+            _pwrite_padded(fd, text)
+        finally:
+            os.close(fd)  # releases the lock
 
     def forget(self, learner_id: str) -> None:
         try:
@@ -151,17 +162,29 @@ ANCHOR_SIZE = 1024
 def overwrite_in_place(path: Path, text: str) -> None:
     """Write ``text`` (padded to :data:`ANCHOR_SIZE`) over ``path`` with a single ``pwrite``; the
     file is created 0644 (only its owner, the trail writer, may write it), links are not followed."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    try:
+        _pwrite_padded(fd, text)
+    finally:
+        os.close(fd)
+
+
+def _pwrite_padded(fd: int, text: str) -> None:
     data = text.encode("utf-8")
     if len(data) >= ANCHOR_SIZE:
         raise ValueError("an anchor is at most 1 KiB")
     data = data + b" " * (ANCHOR_SIZE - 1 - len(data)) + b"\n"
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    os.pwrite(fd, data, 0)
+    if os.fstat(fd).st_size != ANCHOR_SIZE:
+        os.ftruncate(fd, ANCHOR_SIZE)
+
+
+def _anchor_of(raw: bytes) -> tuple[int, str] | None:
     try:
-        os.pwrite(fd, data, 0)
-        if os.fstat(fd).st_size != ANCHOR_SIZE:
-            os.ftruncate(fd, ANCHOR_SIZE)
-    finally:
-        os.close(fd)
+        data = json.loads(raw.decode("utf-8"))
+        return int(data["lseq"]), str(data["hash"])
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return None
 
 
 def write_public(path: Path, text: str) -> None:

@@ -23,13 +23,14 @@ SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 
 # Two-key advisory locks (int4, int4): the first key names what is locked, the second which one.
 _LEARNER, _EVERYONE, _MIGRATION = 200001, 200002, 200003
+LEARNER_KEY, EVERYONE_KEY = _LEARNER, _EVERYONE  # for the asynchronous writer (answers_async.py)
 
 
 def _signed32(value: int) -> int:
     return value - (1 << 32) if value >= 1 << 31 else value
 
 
-def _learner_key(learner_id: str) -> int:
+def learner_key(learner_id: str) -> int:
     # Different learners may share a key (a 32-bit checksum); they then merely wait for each other.
     return _signed32(zlib.crc32(learner_id.encode("utf-8")))
 
@@ -38,12 +39,19 @@ def _is_postgresql(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
 
 
+#: A learner's write takes both locks in one statement (its text is given to pgbench by the benchmark too).
+_LOCK_LEARNER = text("SELECT pg_advisory_xact_lock_shared(:everyone, 0), pg_advisory_xact_lock(:ns, :key)")
+
+
+def lock_learner_sql() -> str:
+    return str(_LOCK_LEARNER)
+
+
 def lock_learner(conn: Connection, learner_id: str) -> None:
     """Serialise this transaction with every other write of ``learner_id``'s records."""
     if _is_postgresql(conn):
-        conn.execute(text("SELECT pg_advisory_xact_lock_shared(:ns, 0)"), {"ns": _EVERYONE})
-        conn.execute(text("SELECT pg_advisory_xact_lock(:ns, :key)"),
-                     {"ns": _LEARNER, "key": _learner_key(learner_id)})
+        # one round trip: the "everyone" lock shared first, then the learner's (left to right)
+        conn.execute(_LOCK_LEARNER, {"everyone": _EVERYONE, "ns": _LEARNER, "key": learner_key(learner_id)})
 
 
 def lock_everyone(conn: Connection) -> None:

@@ -12,7 +12,8 @@ from sqlalchemy import Engine, and_, func, insert, select, update
 from ..settings import Settings, check_language, get_settings
 from . import tables
 from .engine import make_engine
-from .evidence import AnswerAnchors, GENESIS, answer_hash, completing_answers, completion_hash, learner_head, utc
+from .answer_context import answer_context
+from .evidence import AnswerAnchors, GENESIS, answer_hash, completion_hash, utc
 from .locks import lock_everyone, lock_learner
 from .migrations import migrate
 
@@ -28,6 +29,17 @@ class AnswerRecord:
     module_completed: bool  # this answer completed the module just now
 
 
+class NotEnrolledIn(PermissionError):
+    """The roster does not enrol the learner in the answer's track (nothing was stored)."""
+
+    def __init__(self, tracks: set[str]):
+        super().__init__(", ".join(sorted(tracks)) or "none")
+        self.tracks = set(tracks)
+
+
+_INSERT_ANSWER = insert(tables.answers)
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -36,17 +48,19 @@ class ProgressStore:
     """The progress store.  Safe to use from many processes at once."""
 
     def __init__(self, url: str | None = None, *, settings: Settings | None = None,
-                 read_only: bool = False, anchor_dir=None, trail_anchor=None):
+                 read_only: bool = False, anchor_dir=None, trail_anchor=None, pool_size: int | None = None):
         """``anchor_dir``: where the writer keeps each learner's newest answer link outside the
         database (store/evidence.py); None keeps none (tests, tools that do not record answers).
         ``trail_anchor``: the file the audit trail's newest head is copied to after every append
-        (store/trail.py); None keeps none.  :func:`trail_writer` opens the store with both."""
+        (store/trail.py); None keeps none.  :func:`trail_writer` opens the store with both.
+        ``pool_size``: database connections kept open (the threads that use the store at once;
+        None: SQLAlchemy's default of 5)."""
         settings = settings or get_settings()
         self.url = url or settings.effective_db_url
         self.read_only = read_only
         self.anchors = AnswerAnchors(anchor_dir) if anchor_dir else None
         self.trail_anchor = trail_anchor
-        self.engine: Engine = make_engine(self.url, settings.busy_timeout_ms, read_only=read_only)
+        self.engine: Engine = make_engine(self.url, settings.busy_timeout_ms, read_only=read_only, pool_size=pool_size)
         if not read_only:
             migrate(self.engine)
 
@@ -58,40 +72,64 @@ class ProgressStore:
     # -- answers -------------------------------------------------------------------------
     def record_answer(self, learner_id: str, track: str, module: str, question_id: str,
                       response: Any, correct: bool, language: str,
-                      module_question_ids: Iterable[str] = ()) -> AnswerRecord:
+                      module_question_ids: Iterable[str] = (), *, enrolled_in: str | None = None,
+                      before_write=None) -> AnswerRecord:
         """Store one checked answer; mark the module complete when every question in
-        ``module_question_ids`` has now been answered correctly at least once."""
+        ``module_question_ids`` has now been answered correctly at least once.
+
+        ``enrolled_in``: a track the roster must enrol the learner in (as :meth:`enrolled_tracks`
+        says), else :class:`NotEnrolledIn` and nothing is stored; ``before_write`` is called once
+        that is known, just before the write (it may raise to store nothing).
+
+        Round trips (PostgreSQL): the learner's locks (one statement), everything the answer needs
+        to know (one statement: the learner's newest link, the question's last attempt, the
+        module's correct answers and completion, the enrolment), the insert, and the completion
+        when this answer completes the module.  The locks cannot share the read's statement: a
+        statement reads the snapshot taken when it starts, before its lock would be granted, so
+        the read would miss the write it waited for and number an attempt twice."""
         check_language(language)
-        a = tables.answers
+        wanted = set(module_question_ids)
+        want_module = bool(correct and wanted)
         with self.engine.begin() as conn:
             lock_learner(conn, learner_id)  # the next attempt number is read after the last one committed
-            attempt = (conn.execute(select(func.max(a.c.attempt)).where(
-                and_(a.c.learner_id == learner_id, a.c.question_id == question_id))).scalar() or 0) + 1
-            lseq, prev = learner_head(conn, learner_id)
+            known = answer_context(conn, learner_id, question_id, track, module, want_module,
+                                   enrolled_in is not None)
+            if enrolled_in is not None and enrolled_in not in known.tracks:
+                raise NotEnrolledIn(known.tracks)
+            if before_write is not None:
+                before_write()
+            attempt = known.last_attempt + 1
+            lseq, prev = known.head
             lseq, at = lseq + 1, _now()
             text = json.dumps(response, ensure_ascii=False, sort_keys=True)
             digest = answer_hash(learner_id, lseq, track, module, question_id, text, bool(correct), attempt,
                                  language, at, prev)
-            conn.execute(insert(a).values(
+            conn.execute(_INSERT_ANSWER, dict(
                 learner_id=learner_id, track=track, module=module, question_id=question_id,
                 response=text, correct=bool(correct), attempt=attempt, language=language, answered_at=at,
                 lseq=lseq, prev_hash=prev, hash=digest))
             completed_now = False
-            wanted = set(module_question_ids)
-            if correct and wanted:
-                done = self._correct_ids(conn, learner_id, track, module)
-                mc = tables.module_completions
-                already = conn.execute(select(mc.c.learner_id).where(and_(
-                    mc.c.learner_id == learner_id, mc.c.track == track, mc.c.module == module))).first()
-                if wanted <= done and not already:
-                    behind = completing_answers(conn, learner_id, track, module)
-                    conn.execute(insert(mc).values(
+            if want_module and not known.completed:
+                first = dict(known.first_correct)
+                first.setdefault(question_id, digest)
+                if wanted <= set(first):
+                    behind = [first[q] for q in sorted(first)]
+                    conn.execute(insert(tables.module_completions).values(
                         learner_id=learner_id, track=track, module=module, completed_at=at,
                         answers=json.dumps(behind), hash=completion_hash(learner_id, track, module, at, behind)))
                     completed_now = True
         if self.anchors is not None:
             self.anchors.write(learner_id, lseq, digest)
         return AnswerRecord(learner_id, question_id, bool(correct), attempt, completed_now)
+
+    def async_answers(self, connections: int):
+        """An event-loop writer of answers with the same rules (:mod:`.answers_async`), on
+        PostgreSQL; None on SQLite (its writes are local and quick: a thread does them)."""
+        if self.read_only or self.engine.dialect.name != "postgresql":
+            return None
+        from .answers_async import AsyncAnswers
+
+        return AsyncAnswers(self.url, connections, self.anchors)
 
     @staticmethod
     def _correct_ids(conn, learner_id: str, track: str, module: str) -> set[str]:
@@ -263,7 +301,7 @@ def _chunks(items: list, size: int):
         yield items[start:start + size]
 
 
-def trail_writer(settings: Settings | None = None, url: str | None = None) -> ProgressStore:
+def trail_writer(settings: Settings | None = None, url: str | None = None, pool_size: int | None = None) -> ProgressStore:
     """The store as the trail writer opens it (the records service, the CLI commands, the demo,
     a formgrader on one machine): each learner's newest answer link and the trail's newest head
     are kept beside each other in the settings' data folder."""
@@ -272,7 +310,8 @@ def trail_writer(settings: Settings | None = None, url: str | None = None) -> Pr
 
     settings = settings or get_settings()
     return ProgressStore(url or settings.effective_db_url, settings=settings,
-                         anchor_dir=answer_anchor_dir(settings), trail_anchor=anchor_path(settings))
+                         anchor_dir=answer_anchor_dir(settings), trail_anchor=anchor_path(settings),
+                         pool_size=pool_size)
 
 
 _default: dict[str, ProgressStore] = {}

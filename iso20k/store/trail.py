@@ -14,6 +14,7 @@ of a chain (``iso20k audit-trail verify``) live in :mod:`iso20k.audit.chain`.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -197,15 +198,24 @@ def anchor_path(settings=None) -> Path:
 
 
 def _move_anchor(path: Path, entry: Entry) -> None:
-    """Remember the newest head seen (never move it backwards)."""
-    current = read_anchor(path)
-    if current and current[0] >= entry.seq:
-        return
+    """Remember the newest head seen (never move it backwards).  The trail writer may run as
+    several processes (the records service's): entries are numbered by the database (``seq`` is
+    the key; an append that lost the race is retried), and the anchor's check-and-replace runs
+    under an exclusive lock on a file beside it, so two processes never move it out of order."""
+    current = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"seq": entry.seq, "hash": entry.hash}) + "\n", encoding="utf-8")
-        os.replace(tmp, path)
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            current = read_anchor(path)
+            if current and current[0] >= entry.seq:
+                return
+            tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+            tmp.write_text(json.dumps({"seq": entry.seq, "hash": entry.hash}) + "\n", encoding="utf-8")
+            os.replace(tmp, path)
+        finally:
+            os.close(fd)
     except PermissionError:
         # On the hub the anchor belongs to the trail writer (the records account) alone: another
         # account (the grader's formgrader or terminal) cannot move it, and must not; the anchor
