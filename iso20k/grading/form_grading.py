@@ -26,7 +26,7 @@ class FormCase:
     ungraded: bool = False  # late under the 'ungraded' rule: its answers are not judged
 
 
-_SETTING: list = []  # [(the ISO20K_* environment they were read from, settings)]
+_SETTING: list = []  # [(the course's environment variables they were read from, settings)]
 _READ_AT: list[float] = []  # when _SITTINGS was read (time.monotonic)
 #: Seconds a process trusts the sittings it read: a formgrader server (nbgrader's own Autograde
 #: button) grades for days, and learners fetch and hand in meanwhile.
@@ -38,7 +38,9 @@ def _settings():
     a second; a process that grades under other settings, e.g. another data folder, reads them again)."""
     import os
 
-    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("ISO20K_")))
+    from ..settings import ENV_PREFIX
+
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
     if not _SETTING or _SETTING[0][0] != environment:
         from ..settings import read_settings
 
