@@ -131,7 +131,8 @@ def build_assessments_cmd(check_only: bool) -> None:
     except ExamError as exc:
         raise SystemExit(str(exc))
     for rel in changed:
-        click.echo(f"{'out of date' if check_only else 'written'}: source/{rel}")
+        done = "written" if (settings.course_root / "source" / rel).exists() else "removed"
+        click.echo(f"{'out of date' if check_only else done}: source/{rel}")
     if check_only and changed:
         raise SystemExit(f"{len(changed)} source notebook(s) out of date; run 'iso20k build-assessments'.")
     click.echo("Assessments are up to date.")

@@ -872,11 +872,13 @@ class Settings(BaseSettings):
         return self.exchange_dir is None if self.exchange_one_account is None else self.exchange_one_account
 
     exam_forms: bool = Field(
-        default=False,
+        default=True,
         description="Give every learner their own form of an assessment that has a blueprint (items "
         "drawn from exams/pool/ by the blueprint, options shuffled, decided by learner, assessment and "
-        "attempt) when they fetch it. Off: everyone sits the exam file's items. Needs a pool that "
-        "'iso20k check-banks' accepts.",
+        "attempt) when they fetch it. Needs a pool that 'iso20k check-banks' accepts. Off (0): everyone "
+        "sits the exam file's items, the same questions in the same order, and no time limit is enforced; "
+        "after changing it run 'iso20k build-assessments' and 'nbgrader generate_assignment ASSIGNMENT "
+        "--force', and release again.",
     )
     exam_grace_minutes: int = Field(
         default=5, ge=0,

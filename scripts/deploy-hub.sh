@@ -80,7 +80,7 @@ course=$(setting ISO20K_COURSE_ROOT)
 course=${course:-/srv/iso20k/course}
 if [ ! -d "$course" ]; then
   install -d -m 0700 "$course"
-  cp -r nbgrader_config.py source release exams "$course/"
+  cp -r nbgrader_config.py source release forms exams "$course/"   # forms/: the graders' keyed item pools
   echo "Course folder laid out in $course (the grader account only)."
 fi
 chown -R "$grader:" "$course"

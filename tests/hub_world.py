@@ -178,7 +178,7 @@ def start_hub(root: Path, python: Path, learners: list[Learner], db_url: str | N
     root.mkdir(parents=True, exist_ok=True)
     course_root = root / "course-root"
     course_root.mkdir(mode=0o700)
-    for part in ("exams", "source", "release"):
+    for part in ("exams", "source", "release", "forms"):
         shutil.copytree(REPO / part, course_root / part)
     # the banks with the keys, for the records service only (the package has learners' copies)
     shutil.copytree(REPO / "assessments", root / "keyed-banks")

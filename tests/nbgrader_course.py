@@ -33,8 +33,11 @@ def new_course(root: Path, exams_dir: Path) -> Path:
 
 
 def fill(release_nb: dict, answers: dict[str, str], written: str | None = None) -> dict:
-    """A learner's submission: ``answers`` maps item id to the text typed between the quotes
-    (or, for a key starting with '!', replaces the whole answer cell with that code)."""
+    """A learner's submission: ``answers`` maps the answer's name (a form's slot ``s01``, or an item
+    id where the assessment has no forms) to the text typed between the quotes (or, for a key
+    starting with '!', replaces the whole answer cell with that code).  For a form assessment the
+    notebook should be the learner's own (``form_answers.sit``) and the answers chosen by what they
+    should be (``form_answers.answer_form``)."""
     nb = json.loads(json.dumps(release_nb))
     for cell in nb["cells"]:
         source = "".join(cell["source"])

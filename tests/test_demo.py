@@ -113,3 +113,29 @@ def test_demo_builds_through_nbgrader_and_can_be_removed_leaving_real_people(tmp
     with course_gradebook(course) as gb:
         assert gb.students == [] and sum(a.num_submissions for a in gb.assignments) == 0
     assert not list(course.glob("submitted/*")) and not list(course.glob("autograded/*"))
+
+
+@pytest.mark.parametrize("share", [0.0, 0.62, 0.72, 1.0])
+def test_demo_answers_each_learners_own_form_with_its_intended_share_right(share):
+    """The demo's hand-ins answer the learner's own form (forms are on by default): the share meant
+    right is right, judged from the pool items' keys and the options' order on the form (not
+    through the form's own keys), so a person meant to pass passes and one meant to fail fails."""
+    import random
+
+    from iso20k.demo.gradebook import answers_for, learners_form
+    from iso20k.grading.exam_model import load_exam
+    from iso20k.grading.forms import LETTERS
+
+    exam = load_exam(REPO_ROOT / "exams" / "all-staff-exam.yaml")
+    marks = Settings(_env_file=None).pass_mark("all-staff")
+    seen = set()
+    for learner in ("E10001", "E10002", "E10003"):
+        form, pool = learners_form(REPO_ROOT, exam, learner)
+        assert form is not None and len(form.slots) == 40
+        seen.add(tuple(s.item for s in form.slots))
+        answers = answers_for(exam, share, random.Random(learner), form, pool)
+        assert set(answers) == {s.name for s in form.slots}
+        right = sum(s.order[LETTERS.index(answers[s.name])] == pool.items[s.item].answer for s in form.slots)
+        assert right == round(share * 40)
+        assert (right >= marks * 40) == (share >= 0.72)
+    assert len(seen) == 3  # three learners, three forms

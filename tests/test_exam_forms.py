@@ -276,3 +276,72 @@ def test_check_banks_names_every_bad_pool_item_and_every_area_short_of_items(tmp
     assert shortfalls(pool) == [
         f"{A}: area 'alpha', medium: 3 item(s) in the pool, a form draws 2, so at least 4 are needed (2 times "
         f"over); add 1 medium item(s) to exams/pool/{A}/alpha.yaml"]
+
+
+def test_forms_are_on_by_default_and_off_builds_the_exam_files_items_without_pools(tmp_path):
+    """The forms-off path, set off explicitly: everyone's notebook holds the exam file's items, and
+    the pools a build with forms left behind are removed (else the grader would take it for a form)."""
+    from iso20k.grading.build import build_sources
+    from iso20k.settings import Settings
+
+    exams, course = write_exams(tmp_path / "exams"), tmp_path / "course"
+    notebook, released, keyed = (course / "source" / A / f"{A}.ipynb", course / "source" / A / "form-pool.json",
+                                 course / "forms" / f"{A}.json")
+    assert Settings(_env_file=None).exam_forms
+    build_sources(exams, course / "source", Settings(_env_file=None))
+    def code() -> str:
+        return "\n".join("".join(c["source"]) for c in json.loads(notebook.read_text(encoding="utf-8"))["cells"])
+
+    assert released.exists() and keyed.exists() and 'answer_s01 = ""' in code()
+    changed = build_sources(exams, course / "source", Settings(_env_file=None, exam_forms=False))
+    assert {Path(A) / "form-pool.json", Path("..") / "forms" / f"{A}.json"} <= set(changed)
+    assert not released.exists() and not keyed.exists()
+    text = code()
+    assert 'answer_s01' not in text and 'answer_q01 = ""' in text and 'answer_q02 = ""' in text
+    assert build_sources(exams, course / "source", Settings(_env_file=None, exam_forms=False)) == []
+
+
+def test_a_form_assessment_whose_keyed_pool_is_missing_is_not_graded_but_says_why(world, graded, tmp_path):
+    """A course folder that got release/ but not forms/ (the graders' keyed pools): every hand-in
+    fails with what to do, instead of scoring 0 against no keys."""
+    import shutil
+
+    from iso20k.grading.form_grading import forget
+    from iso20k.grading.parallel import autograde
+
+    copy = tmp_path / "course"
+    shutil.copytree(world.course, copy, ignore=shutil.ignore_patterns("autograded"))
+    shutil.rmtree(copy / "forms")
+    shutil.rmtree(copy / "submitted")
+    shutil.copytree(world.course / "submitted" / LEARNERS[0], copy / "submitted" / LEARNERS[0])
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in world.env.items():
+            mp.setenv(k, v)
+        forget()
+        summary = autograde(copy, A, jobs=1, progress=False)
+        forget()
+    [outcome] = summary.outcomes
+    assert outcome.status == "failed", outcome
+    assert "keyed pool" in " ".join(outcome.problems) and "iso20k build-assessments" in " ".join(outcome.problems)
+
+
+def test_a_grading_process_that_lives_on_sees_sittings_started_after_it_first_graded(world, graded, monkeypatch):
+    """As formgrader's server (nbgrader's own Autograde button) does: one process grades, a learner
+    fetches later, the same process grades their hand-in: against the sitting the trail holds now."""
+    from iso20k.grading import form_grading
+    from iso20k.grading.answer_grading import grade_here
+    from iso20k.grading.course_folder import load_course
+
+    for k, v in world.env.items():
+        monkeypatch.setenv(k, v)
+    form_grading.forget()
+    course = load_course(world.course)
+    grade_here(course, A, [LEARNERS[0]], progress=False)  # this process has read the sittings
+    world.fetch("e951")
+    nb = world.fetched("e951")
+    submit(world.course, A, "e951", fill(nb, {**reference_keys(nb, world.exams), "q02": "cab"}), timestamp=_now_stamp())
+    world.hand_in("e951")
+    monkeypatch.setattr(form_grading, "SITTINGS_FRESH_S", 0.0)  # the process has lived on past it
+    [outcome] = grade_here(course, A, ["e951"], progress=False)
+    form_grading.forget()
+    assert outcome.status == "graded" and not outcome.tamper and not outcome.problems, outcome

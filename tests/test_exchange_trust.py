@@ -42,7 +42,7 @@ class World:
             subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", name], check=True)
         self.course = base / "course"
         self.course.mkdir(mode=0o700)
-        for part in ("exams", "source", "release"):
+        for part in ("exams", "source", "release", "forms"):
             shutil.copytree(REPO / part, self.course / part)
         shutil.copy(REPO / "nbgrader_config.py", self.course / "nbgrader_config.py")
         # a mark only the answer key holds: found anywhere else, the key was copied there

@@ -354,7 +354,7 @@ def test_the_course_repository_stays_hidden_though_python_and_the_package_live_i
     assert proc.returncode == 0, proc.stderr
     visible = set(ast.literal_eval(proc.stdout))
     assert visible <= {".venv", "iso20k"}, visible
-    assert not visible & {"exams", "source", "release", "gradebook.db", "nbgrader_config.py"}
+    assert not visible & {"exams", "forms", "source", "release", "gradebook.db", "nbgrader_config.py"}
 
 
 KERNEL_PROBE = '''

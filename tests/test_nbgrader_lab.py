@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from browser import LOCAL_HOSTS, TOKEN, chromium_page, jupyter_lab, outside_requests
-from iso20k.grading.exam_model import load_exam
+from form_answers import answer_form, sit
 from iso20k.grading.parallel import autograde
 from iso20k.settings import REPO_ROOT
 from nbgrader_course import fill, grades, nbgrader, new_course, submit
@@ -34,7 +34,8 @@ def lab(tmp_path_factory):
     base = tmp_path_factory.mktemp("nbg-lab")
     course = new_course(base / "course", REPO_ROOT / "exams")
     nbgrader(course, "release_assignment", A)
-    with jupyter_lab(course, base) as url:
+    # the learner's fetch records the start of the sitting in this data folder; the grader reads it there
+    with jupyter_lab(course, base, {"ISO20K_DATA_DIR": str(base / "data")}) as url:
         yield url, course
 
 
@@ -55,8 +56,9 @@ def test_formgrader_lists_the_assessments(lab):
     assert names >= {"all-staff-exam", "key-personnel-assessment", "document-writing-assessment"}
 
 
-def test_learner_fetches_validates_submits_and_is_graded(lab):
+def test_learner_fetches_validates_submits_and_is_graded(lab, monkeypatch):
     base, course = lab
+    monkeypatch.setenv("ISO20K_DATA_DIR", str(course.parent / "data"))  # the lab's: where the sitting is
     _, body = call(base, "/assignments", course_id="iso20k")
     listed = json.loads(body)
     assert listed["success"] and any(a["assignment_id"] == A and a["status"] == "released" for a in listed["value"])
@@ -72,14 +74,10 @@ def test_learner_fetches_validates_submits_and_is_graded(lab):
 
     assert len(validate()["failed"]) == 40  # nothing filled in yet: every format check fails
 
-    exam = load_exam(REPO_ROOT / "exams" / f"{A}.yaml")
     nb = json.loads(fetched.read_text(encoding="utf-8"))
-    for cell in nb["cells"]:
-        src = "".join(cell["source"])
-        for item in exam.items:
-            if src.startswith(f'answer_{item.id} = ""'):
-                cell["source"] = f'answer_{item.id} = "{item.answer.lower()}"'
-    fetched.write_text(json.dumps(nb), encoding="utf-8")
+    answers = answer_form(nb, course, A, "right", lower=True)  # the learner's own form, every answer right
+    assert answers.total == 40
+    fetched.write_text(json.dumps(fill(nb, answers.texts)), encoding="utf-8")
 
     value = validate()
     assert not value.get("failed") and not value.get("changed"), value
@@ -91,7 +89,7 @@ def test_learner_fetches_validates_submits_and_is_graded(lab):
     summary = autograde(course, A, jobs=1, progress=False)
     assert summary.count("graded") == 1 and not summary.tampered, summary.text()
     scores = grades(course, A)[learner]
-    assert sum(score for score, _ in scores.values()) == 40
+    assert sum(score for score, _ in scores.values()) == answers.points == 40
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +98,7 @@ def written_submission(lab):
     trainer."""
     _, course = lab
     release = json.loads((course / "release" / W / f"{W}.ipynb").read_text(encoding="utf-8"))
-    submit(course, W, STUDENT, fill(release, {}, written=ANSWER))
+    submit(course, W, STUDENT, fill(sit(release, course, W, STUDENT), {}, written=ANSWER))
     summary = autograde(course, W, jobs=1, progress=False)
     assert summary.count("graded") == 1, summary.text()
 

@@ -24,7 +24,7 @@ from iso20k.launch import (deliver_learner_folder, learner_folder, learner_nbgra
                            trainer_token)
 from iso20k.settings import REPO_ROOT, Settings
 
-TRAINERS_FILES = {"exams", "source", "release", "submitted", "autograded", "feedback", "gradebook.db",
+TRAINERS_FILES = {"exams", "forms", "source", "release", "submitted", "autograded", "feedback", "gradebook.db",
                   "nbgrader_config.py", "assessments", "exchange", "content"}
 
 

@@ -50,7 +50,7 @@ WRITTEN = {"en": "Nonconformity: change CHG-2291 was deployed without approval (
                  "Root cause, correction and corrective action follow.",
            "zh": "不符合项：变更 CHG-2291 未经批准即实施（条款 8.5.1.3）。原因分析、纠正和纠正措施如下。"}
 WRITTEN_SCORE = 8  # of 10, given in formgrader
-TRAINERS_FILES = {"exams", "source", "release", "submitted", "autograded", "feedback", "gradebook.db",
+TRAINERS_FILES = {"exams", "forms", "source", "release", "submitted", "autograded", "feedback", "gradebook.db",
                   "nbgrader_config.py", "assessments", "exchange"}
 
 
@@ -127,6 +127,7 @@ def quick_start(tmp_path_factory):
     course.mkdir()
     shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
     shutil.copytree(REPO_ROOT / "source", course / "source")
+    shutil.copytree(REPO_ROOT / "forms", course / "forms")  # the graders' keyed pools of the forms
     ports = {name: free_port() for name in ("dashboard", "trainer", "verify", "en", "zh")}
     env = _env(base, ports)
     started = time.monotonic()
@@ -285,18 +286,18 @@ def _type_into_active_cell(page, text: str) -> None:
     page.keyboard.press("Escape")
 
 
-def _take_exam(page, url: str, language: str, folder: Path) -> None:
-    """Fetch from the Assignment List, answer every item and the written task cell by cell with
-    the keyboard, save, submit from the Assignment List."""
-    from iso20k.grading.exam_model import load_exam
+def _take_exam(page, url: str, language: str, folder: Path, course: Path) -> None:
+    """Fetch from the Assignment List, answer every item of the learner's own form right and the
+    written task, cell by cell with the keyboard, save, submit from the Assignment List."""
+    from form_answers import answer_form
 
     panel = _assignment_list(page)
     _row(panel, "released_assignments_list").get_by_role("button", name="Fetch").click()
     _row(panel, "fetched_assignments_list").wait_for(timeout=60_000)
     fetched = folder / "iso20k" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
     cells = json.loads(fetched.read_text(encoding="utf-8"))["cells"]
-    exam = load_exam(REPO_ROOT / "exams" / f"{ASSIGNMENT}.yaml")
-    answers = {item.id: item.answer for item in exam.items if item.answer}
+    answers = answer_form({"cells": cells, "metadata": json.loads(fetched.read_text(encoding="utf-8"))["metadata"]},
+                          course, ASSIGNMENT, "right").texts
     _open_lab(page, url, f"iso20k/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
     # the exam's Chinese keeps its lang in JupyterLab (whose own page is lang="en")
     page.locator('.jp-RenderedMarkdown [lang="zh-Hans"]', has_text="答题方法").wait_for(timeout=30_000)
@@ -397,7 +398,7 @@ def learner_takes_lesson_and_exam(page, world, language: str) -> None:
     assert "START_HERE.ipynb" in names and TRACK in names, names
     assert not names & TRAINERS_FILES, f"the learner's file browser reaches {names & TRAINERS_FILES}"
     _complete_lesson(page, url, language)
-    _take_exam(page, url, language, Path(world["env"]["ISO20K_DATA_DIR"]) / "learners" / eid)
+    _take_exam(page, url, language, Path(world["env"]["ISO20K_DATA_DIR"]) / "learners" / eid, world["course"])
 
 
 def trainer_grades(page, world) -> None:
@@ -490,9 +491,8 @@ def _expected_score() -> tuple[float, float]:
     """Every letter right and WRITTEN_SCORE for the written task, out of the assessment's points."""
     from iso20k.grading.exam_model import load_exam
 
-    exam = load_exam(REPO_ROOT / "exams" / f"{ASSIGNMENT}.yaml")
-    return (sum(i.points for i in exam.items if i.kind != "written") + WRITTEN_SCORE,
-            sum(i.points for i in exam.items))
+    exam = load_exam(REPO_ROOT / "exams" / f"{ASSIGNMENT}.yaml")  # a form's points, as the course builds it
+    return exam.auto_points + WRITTEN_SCORE, exam.total_points
 
 
 def _track_title(language: str) -> str:

@@ -89,8 +89,9 @@ def record_results(course_root: Path, results: list[Result], seed: int = 20000) 
 
 
 def fill_release(release_nb: dict, answers: dict[str, str], written: str | None = None) -> dict:
-    """A learner's filled-in copy of a released notebook: ``answers`` maps item id to the text
-    typed between the quotes; ``written`` replaces the written answer's placeholder."""
+    """A learner's filled-in copy of a released notebook: ``answers`` maps the answer's name (a
+    form's slot, ``s01``, or an item id) to the text typed between the quotes; ``written``
+    replaces the written answer's placeholder."""
     nb = json.loads(json.dumps(release_nb))
     for cell in nb["cells"]:
         source = "".join(cell["source"])
@@ -102,18 +103,40 @@ def fill_release(release_nb: dict, answers: dict[str, str], written: str | None 
     return nb
 
 
-def answers_for(exam: Exam, share: float, rng: random.Random) -> dict[str, str]:
-    """Answers that earn about ``share`` of the automatically graded points."""
+def answers_for(exam: Exam, share: float, rng: random.Random, form=None, pool=None) -> dict[str, str]:
+    """Answers of which ``share`` (rounded to whole answers, chosen at random) are right: to the
+    learner's ``form`` (drawn from the keyed ``pool``: its slots, then the exam's fixed items), or
+    without a form to the exam file's items.  A demo person meant to pass (share 0.72 or more)
+    passes the all-staff exam, one meant to fail (0.62 or less) fails it."""
+    keys: list[tuple[str, str, str]] = []  # answer name, key, the letters a wrong answer is taken from
+    if form is not None:
+        from ..grading.forms import LETTERS
+
+        keys += [(slot.name, slot.key(pool), LETTERS) for slot in form.slots]
+    items = exam.fixed_items if form is not None else exam.items
+    keys += [(item.id, item.answer, item.letters if item.kind == "choice" else "")
+             for item in items if item.kind != "written" and item.answer]
+    right = set(rng.sample(range(len(keys)), round(share * len(keys))))
     out = {}
-    for item in exam.items:
-        if item.kind == "written" or not item.answer:
-            continue
-        if rng.random() < share:
-            out[item.id] = item.answer
+    for n, (name, key, letters) in enumerate(keys):
+        if n in right:
+            out[name] = key
         else:
-            wrong = [c for c in item.letters if c != item.answer] if item.kind == "choice" else []
-            out[item.id] = rng.choice(wrong) if wrong else item.answer[::-1]
+            wrong = [c for c in letters if c != key]
+            out[name] = rng.choice(wrong) if wrong else key[::-1]
     return out
+
+
+def learners_form(course_root: Path, exam: Exam, learner: str, attempt: int = 1):
+    """(form, keyed pool) of ``learner``'s ``attempt`` when the course's assessment gives every
+    learner their own form (``ISO20K_EXAM_FORMS``, built into ``forms/``), else (None, None)."""
+    from ..grading.form_notebook import read_keyed_pool
+    from ..grading.forms import draw_form
+
+    pool = read_keyed_pool(Path(course_root), exam.assignment)
+    if pool is None:
+        return None, None
+    return draw_form(pool, learner, attempt), pool
 
 
 def hand_in(course_root: Path, exam: Exam, result: Result, rng: random.Random, written: str) -> None:
@@ -123,6 +146,11 @@ def hand_in(course_root: Path, exam: Exam, result: Result, rng: random.Random, w
     share = result.share if result.share is not None else 0.85
     folder = Path(course_root) / "submitted" / result.employee_id / assignment
     folder.mkdir(parents=True, exist_ok=True)
-    nb = fill_release(release, answers_for(exam, share, rng), written)
+    form, pool = learners_form(course_root, exam, result.employee_id)
+    if form is not None:  # the learner's own questions, as their fetch would have given them
+        from ..grading.form_notebook import apply_form
+
+        release = apply_form(release, form, pool, {})
+    nb = fill_release(release, answers_for(exam, share, rng, form, pool), written)
     (folder / f"{assignment}.ipynb").write_text(json.dumps(nb, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "timestamp.txt").write_text(result.submitted_at.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))

@@ -13,7 +13,9 @@ from .source_notebook import build_source_notebook
 
 
 def build_sources(exams_dir: Path, source_dir: Path, settings: Settings, check_only: bool = False) -> list[Path]:
-    """Write (or, with ``check_only``, list) the source notebooks that differ from the definitions."""
+    """Write (or, with ``check_only``, list) the source notebooks that differ from the definitions,
+    with each form assessment's pools (the learners' copy beside the notebook, the graders' keyed
+    copy in ``forms/``); with forms off those pools are removed."""
     import json
 
     from .form_notebook import RELEASED_POOL, keyed_pool, keyed_pool_path, released_pool
@@ -35,11 +37,20 @@ def build_sources(exams_dir: Path, source_dir: Path, settings: Settings, check_o
             dump = lambda data: json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"  # noqa: E731
             outputs[Path(source_dir) / exam.assignment / RELEASED_POOL] = dump(released_pool(pool))
             outputs[keyed_pool_path(Path(source_dir).parent, exam.assignment)] = dump(keyed_pool(pool))
+        else:  # forms off (or no blueprint): a pool left from a build with forms would make a form of it
+            outputs[Path(source_dir) / exam.assignment / RELEASED_POOL] = None
+            outputs[keyed_pool_path(Path(source_dir).parent, exam.assignment)] = None
         for target, text in outputs.items():
-            if not target.exists() or target.read_text(encoding="utf-8") != text:
+            if text is None and not target.exists():
+                continue
+            if text is None or not target.exists() or target.read_text(encoding="utf-8") != text:
                 changed.append(target.relative_to(source_dir) if target.is_relative_to(source_dir)
                                else Path("..") / target.relative_to(Path(source_dir).parent))
-                if not check_only:
+                if check_only:
+                    continue
+                if text is None:
+                    target.unlink()
+                else:
                     target.parent.mkdir(parents=True, exist_ok=True)
                     target.write_text(text, encoding="utf-8")
     return changed

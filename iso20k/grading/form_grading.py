@@ -26,24 +26,40 @@ class FormCase:
     ungraded: bool = False  # late under the 'ungraded' rule: its answers are not judged
 
 
-_SETTING: list = []
+_SETTING: list = []  # [(the course's environment variables they were read from, settings)]
+_READ_AT: list[float] = []  # when _SITTINGS was read (time.monotonic)
+#: Seconds a process trusts the sittings it read: a formgrader server (nbgrader's own Autograde
+#: button) grades for days, and learners fetch and hand in meanwhile.
+SITTINGS_FRESH_S = 15.0
 
 
 def _settings():
-    """The settings, read once per grading process (reading them costs a fifth of a second)."""
-    if not _SETTING:
+    """The settings, read once per grading process and environment (reading them costs a fifth of
+    a second; a process that grades under other settings, e.g. another data folder, reads them again)."""
+    import os
+
+    from ..settings import ENV_PREFIX
+
+    environment = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX)))
+    if not _SETTING or _SETTING[0][0] != environment:
         from ..settings import read_settings
 
-        _SETTING.append(read_settings())
-    return _SETTING[0]
+        forget()
+        _SETTING.append((environment, read_settings()))
+    return _SETTING[0][1]
 
 
 def all_sittings(settings=None) -> dict:
-    """Every sitting in the trail, read once per grading process ({} when the trail cannot be read)."""
+    """Every sitting in the trail ({} when the trail cannot be read), read again when older than
+    SITTINGS_FRESH_S (the forms judged from older ones are forgotten with them)."""
+    import time
+
     global _SITTINGS
-    if _SITTINGS is None:
+    if _SITTINGS is None or time.monotonic() - _READ_AT[0] > SITTINGS_FRESH_S:
         from .sittings import fetch_all
 
+        _CASES.clear()
+        _READ_AT[:] = [time.monotonic()]
         try:
             _SITTINGS = fetch_all(settings or _settings())
         except Exception:  # noqa: BLE001 - no trail: every hand-in is graded as attempt 1, and says so
@@ -52,7 +68,7 @@ def all_sittings(settings=None) -> dict:
 
 
 def forget() -> None:
-    """Read the sittings afresh next time (tests; a long-lived grading process)."""
+    """Read the sittings (and the settings) afresh next time (tests; a long-lived grading process)."""
     global _SITTINGS
     _SITTINGS = None
     _CASES.clear()
@@ -74,20 +90,26 @@ def learner_form(config, resources) -> FormCase | None:
     """The form of the submission being graded, or None when its assessment has no forms."""
     from nbgrader.coursedir import CourseDirectory
 
-    from .form_notebook import read_keyed_pool
+    from .form_notebook import RELEASED_POOL, keyed_pool_path, read_keyed_pool
 
     info = resources["nbgrader"]
     coursedir = CourseDirectory(config=config)
     pool = read_keyed_pool(Path(coursedir.root), info["assignment"])
     if pool is None:
+        release = Path(coursedir.format_path(coursedir.release_directory, ".", info["assignment"]))
+        if (release / RELEASED_POOL).exists():  # released as forms, but the keys are not here: judge nothing
+            raise RuntimeError(f"{info['assignment']} was released with per-learner forms, but the graders' keyed "
+                               f"pool {keyed_pool_path(Path(coursedir.root), info['assignment'])} is missing; run "
+                               "'iso20k build-assessments' in the course folder (or copy forms/ into it), then grade again")
         return None
     student, assignment = info["student"], info["assignment"]
     handed = _handed_in(Path(coursedir.root), coursedir, student, assignment)
+    settings = _settings()
+    every = all_sittings(settings)  # first: forms judged from sittings read too long ago are forgotten
     key = (student, assignment, handed, pool.digest())
     if key in _CASES:
         return _CASES[key]
-    settings = _settings()
-    sittings = all_sittings(settings).get((student, assignment), [])
+    sittings = every.get((student, assignment), [])
     sitting = sitting_of_hand_in(sittings, handed) if handed else (sittings[-1] if sittings else None)
     findings = []
     if sitting is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from .course_folder import Course
@@ -32,5 +33,7 @@ class GradeSaver:
         if result.get("success") and done.is_dir():
             return None
         log = (result.get("log") or result.get("error") or "").strip().splitlines()
-        errors = [line for line in log if "ERROR" in line] or log or ["unknown error"]
+        # the exception that stopped it says why (nbgrader's own last ERROR line only points at it)
+        raised = [line.strip() for line in log if re.match(r"\s*\w*(Error|Exception): ", line)]
+        errors = raised or [line for line in log if "ERROR" in line] or log or ["unknown error"]
         return "nbgrader could not save grades: " + errors[-1][:300]

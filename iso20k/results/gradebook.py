@@ -100,6 +100,22 @@ def _hand_ins(conn, students: list[str] | None) -> tuple[list[HandIn], dict[str,
     return out, notebooks
 
 
+def assessment_items(conn) -> dict[str, set[str]]:
+    """assignment -> what its grade and task cells stand for: the item id (``q01`` of ``q01-test``),
+    or a form's slot (``s01``), whose item differs per learner."""
+    from nbgrader.api import Assignment, GradeCell, Notebook, TaskCell
+
+    out: dict[str, set[str]] = {}
+    with session(conn) as s:
+        for model in (GradeCell, TaskCell):
+            rows = s.execute(select(Assignment.name, model.name)
+                             .join(Notebook, Notebook.id == model.notebook_id)
+                             .join(Assignment, Assignment.id == Notebook.assignment_id))
+            for assignment, cell in rows:
+                out.setdefault(assignment, set()).add(cell.rsplit("-", 1)[0])
+    return out
+
+
 def _grade_keys():
     """(assignment, student, notebook, cell, hand-in timestamp) of each grade, as a query to narrow."""
     from nbgrader.api import Assignment, BaseCell, Grade, Notebook, SubmittedAssignment, SubmittedNotebook

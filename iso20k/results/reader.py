@@ -466,7 +466,9 @@ class Reader:
         # A learner's own form (slot cells s01.. standing for pool items): the items it held, by
         # the form the grader recorded (form_items.py); the fixed items as in the exam file.
         slots_of: dict = {}
+        on_file: dict[str, set[str]] = {}  # the items (or slots) each assessment's cells stand for
         if self.item_clauses:
+            on_file = gradebook.assessment_items(conn)
             for h in hand_ins:
                 if h.assignment in items_of:
                     slots = form_slots(self.course_root, h.student, h.assignment)
@@ -477,7 +479,9 @@ class Reader:
             if dept is None or sub_id in waiting:
                 continue
             slots = slots_of.get(sub_id)
-            items = items_of.get(name, ()) if slots is None else \
+            # Without the form the grader recorded (grades written straight into the gradebook), a
+            # form's slots stand for items nobody knows: only the cells named by an item count.
+            items = [i for i in items_of.get(name, ()) if i in on_file.get(name, ())] if slots is None else \
                 [*slots.values(), *(i for i in items_of.get(name, ()) if i in self.fixed_items.get(name, ()))]
             for item in items:
                 for clause in self.item_clauses.get((name, item), ()):
