@@ -59,17 +59,20 @@ def show_time_left(folder: str = ".") -> None:
     now = datetime.datetime.now(datetime.timezone.utc)
     minutes = max(0, int((deadline - now).total_seconds() // 60))
     local = deadline.astimezone().strftime("%H:%M")
-    text = (f"Time left: {minutes} min (hand in by {local}). · 剩余时间：{minutes} 分钟（请在 {local} 前提交）。")
     try:
         from IPython.display import HTML, display
     except ImportError:
-        print(text)
+        print(f"Time left: {minutes} min (hand in by {local}). · 剩余时间：{minutes} 分钟（请在 {local} 前提交）。")
         return
     stamp = int(deadline.timestamp() * 1000)
+    # each language in its own lang (the page around is lang="en"); the page counts the minutes down
+    left = f'<span class="iso20k-minutes-left">{minutes}</span>'
     display(HTML(
         f'<div class="iso20k-time-left" role="timer" aria-live="off" data-deadline="{stamp}" '
-        f'style="font-weight:bold;padding:6px;border:2px solid #b45309">{text}</div>'
+        f'style="font-weight:bold;padding:6px;border:2px solid #b45309">'
+        f'<span lang="en">Time left: {left} min (hand in by {local}).</span> · '
+        f'<span lang="zh-Hans">剩余时间：{left} 分钟（请在 {local} 前提交）。</span></div>'
         "<script>(function(){var el=document.currentScript.previousElementSibling;"
         "function tick(){var left=Math.max(0,Math.floor((+el.dataset.deadline-Date.now())/60000));"
-        f"el.textContent='Time left: '+left+' min (hand in by {local}). · 剩余时间：'+left+' 分钟（请在 {local} 前提交）。';"
+        "el.querySelectorAll('.iso20k-minutes-left').forEach(function(m){m.textContent=left;});"
         "if(left>0)setTimeout(tick,15000);}tick();})();</script>"))

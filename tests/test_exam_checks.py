@@ -69,3 +69,32 @@ def test_tamper_findings_spot_extra_code_in_answer_cells():
     ])
     findings = tamper_findings(nb, {})
     assert findings == ["unexpected code in a learner cell: 'import os'"]
+
+
+def test_the_time_left_is_shown_in_both_languages_each_under_its_lang(tmp_path):
+    """What the exam's time-left cell shows a learner (the page counts it down; the browser side is
+    in the quick-start journey): the minutes left and the hand-in time, English and Chinese, each
+    part marked with its language; nothing for a notebook that was not fetched."""
+    import datetime
+    import json
+    import re
+
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from iso20k.exam_checks import TIME_LIMIT_FILE, show_time_left
+
+    InteractiveShell.instance()
+    with capture_output() as nothing:
+        show_time_left(str(tmp_path))
+    assert nothing.outputs == []
+    deadline = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=42, seconds=30)
+    (tmp_path / TIME_LIMIT_FILE).write_text(json.dumps({"deadline": deadline.isoformat()}), encoding="utf-8")
+    with capture_output() as shown:
+        show_time_left(str(tmp_path))
+    page = shown.outputs[0].data["text/html"]
+    local = deadline.astimezone().strftime("%H:%M")
+    english = re.search(r'<span lang="en">(.*?)</span> · ', page).group(1)
+    chinese = re.search(r'<span lang="zh-Hans">(.*?)</span></div>', page).group(1)
+    assert re.sub(r"<[^>]+>", "", english) == f"Time left: 42 min (hand in by {local})."
+    assert re.sub(r"<[^>]+>", "", chinese) == f"剩余时间：42 分钟（请在 {local} 前提交）。"

@@ -309,6 +309,8 @@ def _take_exam(page, url: str, language: str, folder: Path, course: Path) -> Non
             page.keyboard.press("j")
         source = "".join(cell["source"])
         found = re.match(r'answer_(\w+) = ""', source)
+        if "show_time_left()" in source:
+            _time_left_is_shown(page)
         if found and found.group(1) in answers:
             _type_into_active_cell(page, f'answer_{found.group(1)} = "{answers[found.group(1)]}"')
             answered.add(found.group(1))
@@ -325,6 +327,25 @@ def _take_exam(page, url: str, language: str, folder: Path, course: Path) -> Non
     panel = _assignment_list(page)
     _row(panel, "fetched_assignments_list").get_by_role("button", name="Submit").click()
     _row(panel, "submitted_assignments_list").wait_for(timeout=60_000)
+
+
+def _time_left_is_shown(page) -> None:
+    """Run the exam's time-left cell (the active one): the minutes the fetch started count down,
+    in English and in Chinese, each under its own lang."""
+    # a key pressed before the notebook's kernel is connected runs nothing: wait for it first
+    page.locator('.jp-NotebookPanel:visible .jp-Notebook-ExecutionIndicator[data-status="idle"]') \
+        .wait_for(timeout=60_000)
+    page.keyboard.press("Control+Enter")  # runs the cell, stays on it
+    timer = page.locator(".iso20k-time-left")
+    timer.wait_for(timeout=60_000)
+    from iso20k.grading.exam_model import load_exam
+
+    limit = load_exam(REPO_ROOT / "exams" / f"{ASSIGNMENT}.yaml").minutes
+    left = "|".join(str(limit - k) for k in range(3))  # the fetch was a moment ago
+    english = timer.locator('span[lang="en"]').inner_text()
+    chinese = timer.locator('span[lang="zh-Hans"]').inner_text()
+    assert re.fullmatch(rf"Time left: ({left}) min \(hand in by \d\d:\d\d\)\.", english), english
+    assert re.fullmatch(rf"剩余时间：({left}) 分钟（请在 \d\d:\d\d 前提交）。", chinese), chinese
 
 
 def _file_browser_names(url: str, folder: str = "") -> set[str]:
