@@ -50,7 +50,7 @@ RULES: tuple[Rule, ...] = (
     Rule("{data}/progress.sqlite*", "progress store (SQLite; with PostgreSQL: database roles)", "records:dashboard", 0o640, "records, dashboard group", "records", "no"),
     Rule("{data}/audit-trail-head.json", "trail anchor", "records:dashboard", 0o640, "records, dashboard group", "records", "no"),
     Rule("{data}/**", "anything else the records service keeps", "records:dashboard", None, "records, dashboard group", "records", "no"),
-    Rule("{course}", "course folder (exams with keys, hidden tests, submissions)", "grader:dashboard", 0o750, "grader, dashboard group (dashboard, records)", "grader", "no"),
+    Rule("{course}", "course folder (exams with keys, keyed item pools in `forms/`, hidden tests, submissions)", "grader:dashboard", 0o750, "grader, dashboard group (dashboard, records)", "grader", "no"),
     Rule("{course}/gradebook.db", "gradebook (nbgrader; or PostgreSQL)", "grader:*", None, "grader, dashboard group", "grader", "no"),
     Rule("{course}/**", "everything in it", "grader:*", None, "grader, dashboard group", "grader", "no"),
     Rule("{exchange}", "exchange root", "*:*", 0o1777, "everyone", "everyone (sticky: own entries only)", "read (lists it: nbgrader's layout)"),
