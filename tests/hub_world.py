@@ -12,51 +12,15 @@ import os
 import secrets
 import shutil
 import subprocess
-import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from browser import free_port, wait_for_http
-from wheel_build import build_wheel, clean_environment
+from wheel_build import install_product  # noqa: F401 (the hub tests and benchmarks import it from here)
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-_INSTALLED: dict[str, Path] = {}
-
-
-def install_product(prefix: Path | None = None) -> Path:
-    """The product's python in a virtual environment from Debian's Python (learners cannot run one
-    under /root), installed from its built wheel as docs/deployment.md does.  Installed once per
-    test run (every hub test module shares it; building and installing the wheel takes a minute
-    or two) into a world-readable folder of its own, removed when the run ends; ``prefix`` is
-    accepted for older callers and ignored."""
-    if "python" not in _INSTALLED:
-        _INSTALLED["python"] = _install_into(Path(tempfile.mkdtemp(prefix="iso20k-hub-product-")))
-    return _INSTALLED["python"]
-
-
-def _install_into(prefix: Path) -> Path:
-    import atexit
-
-    prefix.chmod(0o755)
-    atexit.register(shutil.rmtree, prefix, True)
-    venv = prefix / "venv"
-    subprocess.run(["/usr/bin/python3", "-m", "venv", str(venv)], check=True)
-    build = Path(tempfile.mkdtemp(prefix="iso20k-wheel-"))
-    try:
-        wheel = build_wheel(build)
-        subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                        str(wheel)], check=True, env=clean_environment(), timeout=1200)
-    finally:
-        shutil.rmtree(build, ignore_errors=True)
-    for path in [venv, *venv.parents]:
-        if path == Path("/"):
-            break
-        assert os.stat(path).st_mode & 0o005 == 0o005, f"{path} must be world-readable for learners' servers"
-    return venv / "bin" / "python"
 
 
 @dataclass

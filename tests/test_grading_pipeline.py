@@ -117,7 +117,7 @@ def test_a_submission_over_its_time_limit_is_stopped_and_the_rest_graded(courses
     course, release = practical_course(serial, tmp_path / "c")
     submit(course, PRACTICAL, "slow", fill_practical(release, 'import time\ntime.sleep(600)\nanswer_q01 = "B"', {}))
     submit(course, PRACTICAL, "quick", fill_practical(release, 'answer_q01 = "B"', RIGHT))
-    summary = autograde(course, PRACTICAL, jobs=2, time_limit=75, memory_mb=2048, progress=False)
+    summary = autograde(course, PRACTICAL, jobs=2, time_limit=30, memory_mb=2048, progress=False)
     assert summary.mode == "sandbox"
     outcome = by_student(summary)
     assert outcome["slow"].status == "timed out"

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -29,3 +30,42 @@ def build_wheel(work: Path) -> Path:
     assert proc.returncode == 0, f"building the wheel failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
     shutil.rmtree(src, ignore_errors=True)
     return next(dist.glob("iso20k-*.whl"))
+
+
+_INSTALLED: dict[str, Path] = {}
+
+
+def install_product(prefix: Path | None = None) -> Path:
+    """The product's python in a virtual environment from Debian's Python (learners cannot run one
+    under /root), installed from its built wheel as docs/deployment.md does.  Built and installed
+    once per test run (the hub tests and the wheel test share it: building and installing takes a
+    minute) into a world-readable folder of its own outside the repository, removed when the run
+    ends; ``prefix`` is accepted for older callers and ignored."""
+    if "python" not in _INSTALLED:
+        _INSTALLED["python"] = _install_into(Path(tempfile.mkdtemp(prefix="iso20k-hub-product-")))
+    return _INSTALLED["python"]
+
+
+def installed_wheel() -> Path:
+    """The wheel :func:`install_product` installed (built first when it has not run yet)."""
+    install_product()
+    return _INSTALLED["wheel"]
+
+
+def _install_into(prefix: Path) -> Path:
+    import atexit
+
+    prefix.chmod(0o755)
+    atexit.register(shutil.rmtree, prefix, True)
+    venv = prefix / "venv"
+    subprocess.run(["/usr/bin/python3", "-m", "venv", str(venv)], check=True)
+    build = prefix / "build"
+    build.mkdir()
+    _INSTALLED["wheel"] = wheel = build_wheel(build)
+    subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    str(wheel)], check=True, env=clean_environment(), timeout=1200)
+    for path in [venv, *venv.parents]:
+        if path == Path("/"):
+            break
+        assert os.stat(path).st_mode & 0o005 == 0o005, f"{path} must be world-readable for learners' servers"
+    return venv / "bin" / "python"
