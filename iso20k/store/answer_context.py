@@ -50,6 +50,15 @@ class AnswerContext:
     completed: bool = False
     tracks: set[str] = field(default_factory=set)
 
+    def completion_behind(self, question_id: str, digest: str, wanted: set[str]) -> list[str] | None:
+        """The hashes of the first correct answers behind the module's completion when this correct
+        answer (``question_id``, ``digest``) completes it now; None when it does not."""
+        if self.completed or not wanted:
+            return None
+        first = dict(self.first_correct)
+        first.setdefault(question_id, digest)
+        return [first[q] for q in sorted(first)] if wanted <= set(first) else None
+
 
 def answer_context(conn: Connection, learner_id: str, question_id: str, track: str, module: str,
                    with_module: bool, with_enrolment: bool) -> AnswerContext:

@@ -109,15 +109,12 @@ class ProgressStore:
                 response=text, correct=bool(correct), attempt=attempt, language=language, answered_at=at,
                 lseq=lseq, prev_hash=prev, hash=digest))
             completed_now = False
-            if want_module and not known.completed:
-                first = dict(known.first_correct)
-                first.setdefault(question_id, digest)
-                if wanted <= set(first):
-                    behind = [first[q] for q in sorted(first)]
-                    conn.execute(insert(tables.module_completions).values(
-                        learner_id=learner_id, track=track, module=module, completed_at=at,
-                        answers=json.dumps(behind), hash=completion_hash(learner_id, track, module, at, behind)))
-                    completed_now = True
+            behind = known.completion_behind(question_id, digest, wanted) if want_module else None
+            if behind is not None:
+                conn.execute(insert(tables.module_completions).values(
+                    learner_id=learner_id, track=track, module=module, completed_at=at,
+                    answers=json.dumps(behind), hash=completion_hash(learner_id, track, module, at, behind)))
+                completed_now = True
         if self.anchors is not None:
             self.anchors.write(learner_id, lseq, digest)
         return AnswerRecord(learner_id, question_id, bool(correct), attempt, completed_now)
