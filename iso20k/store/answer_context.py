@@ -3,8 +3,9 @@
 
 One ``UNION ALL`` of small indexed reads, each row tagged with what it is: the learner's newest
 chain link (``h``), the question's last attempt (``a``), and when asked the module's correct
-answers in chain order (``c``), whether the module is already complete (``d``), and the learner's
-roster entry and enrolments (``e``, ``t``)."""
+answers in chain order (``c``, only while the module is not complete: afterwards nothing needs
+them), whether the module is already complete (``d``), and the learner's roster entry and
+enrolments (``e``, ``t``)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ _HEAD = ("SELECT 'h' AS k, lseq AS n, hash AS h, CAST(NULL AS VARCHAR(160)) AS q
 _ATTEMPT = ("SELECT 'a', max(attempt), CAST(NULL AS VARCHAR(64)), CAST(NULL AS VARCHAR(160)) FROM answers "
             "WHERE learner_id = :l AND question_id = :q")
 _CORRECT = ("SELECT 'c', lseq, hash, question_id FROM answers "
-            "WHERE learner_id = :l AND track = :t AND module = :m AND correct")
+            "WHERE learner_id = :l AND track = :t AND module = :m AND correct AND NOT EXISTS "
+            "(SELECT 1 FROM module_completions WHERE learner_id = :l AND track = :t AND module = :m)")
 _DONE = ("SELECT 'd', 1, CAST(NULL AS VARCHAR(64)), CAST(NULL AS VARCHAR(160)) FROM module_completions "
          "WHERE learner_id = :l AND track = :t AND module = :m")
 _ACTIVE = ("SELECT 'e', CASE WHEN active THEN 1 ELSE 0 END, CAST(NULL AS VARCHAR(64)), CAST(NULL AS VARCHAR(160)) "

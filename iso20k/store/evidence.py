@@ -115,10 +115,12 @@ class AnswerAnchors:
         answers one after the other and reach this in the other order: the check and the write
         happen under an exclusive lock on the file, so the anchor never moves backwards."""
         path = self._file(learner_id)
-        if not self.folder.is_dir():
-            self.folder.mkdir(parents=True, exist_ok=True)
         text = json.dumps({"learner": learner_id, "lseq": lseq, "hash": digest})
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+        except FileNotFoundError:  # the first anchor: the folder is made then (not looked for every time)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             current = _anchor_of(os.pread(fd, ANCHOR_SIZE, 0))
