@@ -375,9 +375,10 @@ class Settings(BaseSettings):
     )
     records_token_cache_size: int = Field(
         default=20000, ge=100,
-        description="Hub tokens the records service remembers the owner of (each process; the oldest "
-        "are forgotten first). Above the number of learners active at once, the hub is asked once per "
-        "learner per ISO20K_RECORDS_TOKEN_CACHE_S.",
+        description="Hub tokens the records service remembers the owner of (each process, and as "
+        "many again in a table its processes share; the oldest are forgotten first). Above the number "
+        "of learners active at once, the hub is asked once per learner per ISO20K_RECORDS_TOKEN_CACHE_S, "
+        "whichever process their requests reach.",
     )
     records_token_cache_s: float = Field(
         default=300.0, ge=1,

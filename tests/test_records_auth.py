@@ -40,7 +40,8 @@ class SlowHub(BaseHTTPRequestHandler):
             self.send_response(403)
             self.end_headers()
             return
-        body = json.dumps({"kind": "user", "name": f"rl-{token}", "groups": [], "scopes": [SCOPE]}).encode()
+        scopes = [] if token.startswith("noscope") else [SCOPE]  # a hub user without access to the service
+        body = json.dumps({"kind": "user", "name": f"rl-{token}", "groups": [], "scopes": scopes}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -132,6 +133,19 @@ def test_the_token_cache_keeps_at_most_its_size_refusals_included(service):
     assert SlowHub.asked == [tokens[0]]  # the oldest was forgotten: the cache stayed at its size
 
 
+def test_a_hub_user_without_the_services_scope_is_refused_every_time_and_asked_about_once(service):
+    """The service's verdict on a token's owner (check_hub_user: the scope) is kept with the hub's
+    answer: it is the same on every request, the hub is asked once, and a learner who may use the
+    service is not refused because another was."""
+    url, _ = service
+    SlowHub.asked.clear()
+    for _ in range(3):
+        assert _answer(url, "noscope1").status == 403
+        assert request(url + "api/me", "noscope1").status == 403
+        assert _answer(url, "allowed1").status == 200
+    assert SlowHub.asked.count("noscope1") == 1 and SlowHub.asked.count("allowed1") == 1
+
+
 def test_a_hub_user_not_in_the_roster_does_not_reload_the_roster_per_request(tmp_path):
     from iso20k.hub.learners import LearnerNames
     from iso20k.store import ProgressStore
@@ -144,3 +158,59 @@ def test_a_hub_user_not_in_the_roster_does_not_reload_the_roster_per_request(tmp
     names._read_at -= names.unknown_retry_s + 1  # the negative answer has aged
     names.learner_id("gr-grader")
     assert names.reads == 2
+
+
+def test_the_services_processes_ask_the_hub_once_per_token_between_them():
+    """The records service's processes share the hub's word on tokens (shared memory made before
+    they fork): a token one process learned, let in or refused, is known to another process
+    without asking the hub again; the table keeps at most its slots, and a token it forgot is
+    simply asked about again, with the right verdict."""
+    import multiprocessing
+
+    from jupyterhub.services.auth import HubAuth, UserNotAllowed
+
+    from iso20k.hub.shared_tokens import SharedTokens
+    from iso20k.hub.token_owners import TokenOwners
+
+    hub = ThreadingHTTPServer(("127.0.0.1", 0), SlowHub)
+    threading.Thread(target=hub.serve_forever, daemon=True).start()
+    api = f"http://127.0.0.1:{hub.server_address[1]}/hub/api"
+    shared = SharedTokens(64)
+
+    def check(model):  # the service's rule: its access scope
+        if SCOPE not in model["scopes"]:
+            raise UserNotAllowed(model)
+        return model
+
+    def owners():
+        return TokenOwners(HubAuth(api_url=api, api_token="unused"), 1000, 300.0, shared=shared)
+
+    async def verdicts(of: TokenOwners, tokens):
+        return [await of.allowed_owner(t, check) for t in tokens]
+
+    def other_process(tokens, out):
+        out.put(asyncio.run(verdicts(owners(), tokens)))
+
+    try:
+        SlowHub.asked.clear()
+        first = asyncio.run(verdicts(owners(), ["p1", "noscope2", "nobody3"]))
+        assert first[0]["name"] == "rl-p1" and first[1] is None and first[2] is None
+        ctx = multiprocessing.get_context("fork")
+        out = ctx.Queue()
+        child = ctx.Process(target=other_process, args=(["p1", "noscope2", "nobody3", "p4"], out))
+        child.start()
+        seen = out.get(timeout=30)
+        child.join(30)
+        assert [v and {"name": v["name"], "kind": v["kind"]} for v in seen] == [
+            {"name": "rl-p1", "kind": "user"}, None, None, {"name": "rl-p4", "kind": "user"}]
+        assert sorted(SlowHub.asked) == ["nobody3", "noscope2", "p1", "p4"]  # each once, by either process
+        many = [f"p{i}" for i in range(100, 300)] + [f"noscope{i}" for i in range(300, 400)]
+        got = asyncio.run(verdicts(owners(), many))
+        assert len(shared) <= 64
+        assert [v["name"] if v else None for v in got] == [f"rl-{t}" if t.startswith("p") else None for t in many]
+        asked = len(SlowHub.asked)
+        again = asyncio.run(verdicts(owners(), many[:50] + many[-50:]))  # forgotten ones are asked again
+        assert [v and v["name"] for v in again] == [v and v["name"] for v in got[:50] + got[-50:]]
+        assert 0 < len(SlowHub.asked) - asked <= 100
+    finally:
+        hub.shutdown()

@@ -32,7 +32,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import urlparse
 
-from jupyterhub.services.auth import HubAuth, HubAuthenticated, UserNotAllowed
+from jupyterhub.services.auth import HubAuth, HubAuthenticated
 from tornado import ioloop, netutil, web
 from tornado.httpserver import HTTPServer
 
@@ -46,6 +46,7 @@ from .guard import BadBody, RateLimit, parse_json_object
 from .learners import LearnerNames
 from . import trail_handins
 from .shared_buckets import SharedBuckets
+from .shared_tokens import SharedTokens
 from .token_owners import TokenOwners
 
 log = logging.getLogger("iso20k.records")
@@ -115,11 +116,13 @@ class Limits:
 
 
 class SharedRates:
-    """The learners' answer and request buckets in memory shared by the service's processes
-    (made before they are forked, :mod:`iso20k.hub.shared_buckets`)."""
+    """The learners' answer and request buckets and the hub's word on their tokens, in memory
+    shared by the service's processes (made before they are forked, :mod:`iso20k.hub.shared_buckets`,
+    :mod:`iso20k.hub.shared_tokens`)."""
 
-    def __init__(self):
+    def __init__(self, token_slots: int = 20000):
         self.answers, self.requests, self.answered = SharedBuckets(), SharedBuckets(), SharedBuckets()
+        self.tokens = SharedTokens(token_slots)
 
 
 class Recent:
@@ -220,12 +223,7 @@ class _Api(HubAuthenticated, web.RequestHandler):
         self._hub_auth_user_cache = None
         header = self.request.headers.get("Authorization", "")
         if header.startswith("token ") and header[6:].strip():
-            model = await self.owners.owner(header[6:].strip())
-            if model:
-                try:
-                    self._hub_auth_user_cache = self.check_hub_user(model)
-                except UserNotAllowed:
-                    pass
+            self._hub_auth_user_cache = await self.owners.allowed_owner(header[6:].strip(), self.check_hub_user)
         return self._hub_auth_user_cache
 
     async def _check_headers(self):
@@ -787,6 +785,18 @@ def keyed_catalog(settings: Settings) -> Catalog:
     return catalog
 
 
+def log_request(handler: web.RequestHandler) -> None:
+    """Tornado's access log, for what goes wrong only: a refusal (4xx) or a failure (5xx), with
+    its time.  Requests answered well are not logged one by one (at a thousand answers a second
+    that would be most of the service's log); an answer's own line says who answered what."""
+    status = handler.get_status()
+    if status < 400:
+        return
+    logger = logging.getLogger("tornado.access")
+    (logger.warning if status < 500 else logger.error)(
+        "%d %s %.1fms", status, handler._request_summary(), 1000.0 * handler.request.request_time())
+
+
 def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = None,
              shared: SharedRates | None = None) -> web.Application:
     """The service's Tornado application, mounted under ``prefix``; ``shared``: the rate-limit
@@ -798,7 +808,8 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
     hub_auth = hub_auth or HubAuth(cache_max_age=60)
     executor = ThreadPoolExecutor(settings.records_db_threads, thread_name_prefix="records-db")
     issuing = Issuing(store, settings, executor)
-    owners = TokenOwners(hub_auth, settings.records_token_cache_size, settings.records_token_cache_s)
+    owners = TokenOwners(hub_auth, settings.records_token_cache_size, settings.records_token_cache_s,
+                         shared=shared.tokens if shared else None)
     kwargs = dict(store=store, catalog=keyed_catalog(settings), names=LearnerNames(store),
                   hub_auth=hub_auth, executor=executor, catalog_dir=settings.keyed_banks_dir,
                   limits=Limits(settings, shared), issuing=issuing, owners=owners,
@@ -816,7 +827,7 @@ def make_app(settings: Settings, prefix: str = "/", hub_auth: HubAuth | None = N
                               (prefix + "api/trail/hand-ins", TrailHandIns, trail),
                               (prefix + "api/trail/sittings", TrailSittings, trail),
                               (prefix + "api/exam/sittings", ExamSittings, trail)]
-                           + [(r"/.*", NotFound, kwargs)])
+                           + [(r"/.*", NotFound, kwargs)], log_function=log_request)
 
 
 def server_options(settings: Settings) -> dict:
@@ -884,7 +895,7 @@ def main() -> None:
     settings = get_settings()
     address = service_bind_address(settings, url)
     processes = process_count(settings)
-    shared = SharedRates() if processes > 1 else None
+    shared = SharedRates(settings.records_token_cache_size) if processes > 1 else None
     if processes > 1:
         # Each process binds its own socket to the one port (SO_REUSEPORT; the kernel hands each
         # new connection to one of them by a hash of its addresses).  The first process started

@@ -15,13 +15,16 @@ import hashlib
 import time
 from collections import OrderedDict
 
-from jupyterhub.services.auth import HubAuth
+from jupyterhub.services.auth import HubAuth, UserNotAllowed
+
+from .shared_tokens import SharedTokens
 
 
 class TokenOwners:
-    def __init__(self, hub_auth: HubAuth, size: int, ttl_s: float):
-        self.hub_auth, self.size, self.ttl_s = hub_auth, size, ttl_s
+    def __init__(self, hub_auth: HubAuth, size: int, ttl_s: float, shared: "SharedTokens | None" = None):
+        self.hub_auth, self.size, self.ttl_s, self.shared = hub_auth, size, ttl_s, shared
         self._known: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
+        self._verdicts: dict[str, dict | None] = {}  # what check_hub_user made of a known owner
         self._asking: dict[str, asyncio.Future] = {}
         self.asked = 0  # how often the hub was asked (for the service's log and the tests)
 
@@ -41,6 +44,34 @@ class TokenOwners:
             self._asking[key] = pending
         return await asyncio.shield(pending)
 
+    async def allowed_owner(self, token: str, check) -> dict | None:
+        """The owner of ``token`` as ``check`` (the service's rule for who may call it, e.g.
+        ``HubAuthenticated.check_hub_user``: the same for every request) lets them in, else None.
+        The verdict is kept with the hub's answer and forgotten with it; with ``shared`` (the
+        service's processes' table, :mod:`.shared_tokens`) a verdict one process learned serves
+        them all, so the hub is asked once per token, not once per token and process."""
+        digest = hashlib.sha256(token.encode("utf-8", "replace")).digest()
+        key = digest.hex()
+        hit = self._known.get(key)
+        if hit is not None and key in self._verdicts and time.monotonic() - hit[0] < self.ttl_s:
+            return self._verdicts[key]
+        if self.shared is not None:
+            found, owner = self.shared.get(digest, self.ttl_s)
+            if found:
+                return owner
+        model = await self.owner(token)
+        verdict = None
+        if model is not None:
+            try:
+                verdict = check(model)
+            except UserNotAllowed:
+                verdict = None
+        if self._known.get(key, (0, None))[1] is model:
+            self._verdicts[key] = verdict
+        if self.shared is not None:
+            self.shared.put(digest, verdict)
+        return verdict
+
     async def _ask(self, key: str, token: str) -> dict | None:
         try:
             self.asked += 1
@@ -52,6 +83,7 @@ class TokenOwners:
 
     def _remember(self, key: str, model: dict | None) -> None:
         self._known.pop(key, None)
+        self._verdicts.pop(key, None)
         self._known[key] = (time.monotonic(), model)
         while len(self._known) > self.size:
-            self._known.popitem(last=False)
+            self._verdicts.pop(self._known.popitem(last=False)[0], None)
