@@ -351,7 +351,7 @@ def one_database(label: str, db_url: str | None, python: Path, n_learners: int, 
 
 def report(results: list[dict]) -> bool:
     print(f"\nSummary (machine: {os.cpu_count()} cores; load average now {load_average()}):")
-    met = True
+    met = False
     for r in results:
         good = [s for s in r["ladder"] if percentile(s["latency_ms"], 99) <= P99_AIM_MS
                 and s["statuses"].get("200", 0) == s["n"]]
@@ -364,8 +364,13 @@ def report(results: list[dict]) -> bool:
               f"{best:.0f}/s = {best / limit:.2f} of the limit; first answers of {first['n']} learners in 10 s: "
               f"p99 {percentile(first['latency_ms'], 99):.0f} ms ({'met' if first_ok else 'NOT met'} <= 200 ms); "
               f"rows {r['stored']} = answered {r['answered']}")
-        met = met and best >= 1000 and first_ok
-    print(f"  aims (1,000/s with p99 <= 50 ms; first answers p99 <= 200 ms): {'met' if met else 'NOT met'}")
+        if r["label"] == "PostgreSQL":  # the aims are the company deployment's (issue 23); SQLite is shown beside
+            met = best >= 1000 and first_ok
+    if any(r["label"] == "PostgreSQL" for r in results):
+        print(f"  aims on PostgreSQL (1,000/s with p99 <= 50 ms; first answers p99 <= 200 ms): "
+              f"{'met' if met else 'NOT met'}")
+    else:
+        print("  aims: judged on PostgreSQL, which this run did not measure")
     return met
 
 
