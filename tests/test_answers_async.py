@@ -89,7 +89,7 @@ def test_hostile_responses_are_stored_as_sent_and_a_refusal_after_the_read_holds
     rows = store.answers("E'1")
     assert [r["response"] for r in rows] == HOSTILE + ["next", "after"]
     assert [r["lseq"] for r in rows] == list(range(1, len(HOSTILE) + 3))
-    assert store.answers("E900") == [] and len({r["question_id"] for r in rows}) == 3
+    assert len(store.answers()) == len(rows) and len({r["question_id"] for r in rows}) == 3
     report = verify_trail(store, None, tmp_path / "audit-trail-head.json", answer_anchors=anchors)
     assert report.records == [] and report.answers == len(HOSTILE) + 2, report.text()
     store.close()

@@ -139,7 +139,7 @@ def world():
     base = Path(tempfile.mkdtemp(prefix="iso20k-exchange-"))
     base.chmod(0o755)
     python = Path(os.environ["ISO20K_TEST_HUB_PYTHON"]) if os.environ.get("ISO20K_TEST_HUB_PYTHON") \
-        else install_product(base / "venv")
+        else install_product()
     w = World(base, python)
     try:
         w.nbgrader(w.grader, "release_assignment", A, "--force")

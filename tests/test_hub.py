@@ -37,7 +37,7 @@ def hub(cluster):
     root = Path(tempfile.mkdtemp(prefix="iso20k-hub-"))
     root.chmod(0o755)
     python = Path(os.environ["ISO20K_TEST_HUB_PYTHON"]) if os.environ.get("ISO20K_TEST_HUB_PYTHON") \
-        else install_product(root / "venv")
+        else install_product()
     tag = secrets.token_hex(3)
     learners = [Learner(f"HT{tag}A", secrets.token_urlsafe(12), "Service Desk"),
                 Learner(f"HT{tag}B", secrets.token_urlsafe(12), "运维部"),

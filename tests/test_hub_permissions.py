@@ -34,7 +34,7 @@ def hub():
     root = Path(tempfile.mkdtemp(prefix="iso20k-perm-"))
     root.chmod(0o755)
     python = Path(os.environ["ISO20K_TEST_HUB_PYTHON"]) if os.environ.get("ISO20K_TEST_HUB_PYTHON") \
-        else install_product(root / "venv")
+        else install_product()
     tag = secrets.token_hex(3)
     learners = [Learner(f"HP{tag}A", secrets.token_urlsafe(12), "Service Desk"),
                 Learner(f"HP{tag}M", secrets.token_urlsafe(12), "Service Desk", role="manager"),

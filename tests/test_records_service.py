@@ -52,7 +52,7 @@ def hub():
     # the hub's services run as other accounts (the grader's formgrader): the product must be
     # installed where they can read it, as in tests/test_hub.py
     python = Path(os.environ["ISO20K_TEST_HUB_PYTHON"]) if os.environ.get("ISO20K_TEST_HUB_PYTHON") \
-        else install_product(root / "venv")
+        else install_product()
     h = start_hub(root, python, learners, os_users=False, settings={
         "ISO20K_HUB_AUTHENTICATOR": "dummy", "ISO20K_RECORDS_MAX_BODY_BYTES": str(MAX_BODY),
         "ISO20K_RECORDS_ANSWER_BURST": str(BURST), "ISO20K_RECORDS_ANSWERS_PER_MINUTE": str(PER_MINUTE),

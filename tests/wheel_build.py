@@ -35,12 +35,12 @@ def build_wheel(work: Path) -> Path:
 _INSTALLED: dict[str, Path] = {}
 
 
-def install_product(prefix: Path | None = None) -> Path:
+def install_product() -> Path:
     """The product's python in a virtual environment from Debian's Python (learners cannot run one
     under /root), installed from its built wheel as docs/deployment.md does.  Built and installed
     once per test run (the hub tests and the wheel test share it: building and installing takes a
     minute) into a world-readable folder of its own outside the repository, removed when the run
-    ends; ``prefix`` is accepted for older callers and ignored."""
+    ends."""
     if "python" not in _INSTALLED:
         _INSTALLED["python"] = _install_into(Path(tempfile.mkdtemp(prefix="iso20k-hub-product-")))
     return _INSTALLED["python"]

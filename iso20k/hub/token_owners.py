@@ -21,69 +21,54 @@ from .shared_tokens import SharedTokens
 
 
 class TokenOwners:
+    """The service's verdict on each token: the owner ``check`` lets in (the service's rule for who
+    may call it, e.g. ``HubAuthenticated.check_hub_user``: the same for every request), else None.
+    With ``shared`` (the service's processes' table, :mod:`.shared_tokens`) a verdict one process
+    learned serves them all, so the hub is asked once per token, not once per token and process."""
+
     def __init__(self, hub_auth: HubAuth, size: int, ttl_s: float, shared: "SharedTokens | None" = None):
         self.hub_auth, self.size, self.ttl_s, self.shared = hub_auth, size, ttl_s, shared
-        self._known: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()
-        self._verdicts: dict[str, dict | None] = {}  # what check_hub_user made of a known owner
+        self._known: OrderedDict[str, tuple[float, dict | None]] = OrderedDict()  # learned at, verdict
         self._asking: dict[str, asyncio.Future] = {}
-        self.asked = 0  # how often the hub was asked (for the service's log and the tests)
 
     def __len__(self) -> int:
         return len(self._known)
 
-    async def owner(self, token: str) -> dict | None:
-        """The hub's user (or service) model of ``token``, None when the hub does not know it."""
-        key = hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
-        hit = self._known.get(key)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < self.ttl_s:
-            return hit[1]
-        pending = self._asking.get(key)
-        if pending is None:
-            pending = asyncio.ensure_future(self._ask(key, token))
-            self._asking[key] = pending
-        return await asyncio.shield(pending)
-
     async def allowed_owner(self, token: str, check) -> dict | None:
-        """The owner of ``token`` as ``check`` (the service's rule for who may call it, e.g.
-        ``HubAuthenticated.check_hub_user``: the same for every request) lets them in, else None.
-        The verdict is kept with the hub's answer and forgotten with it; with ``shared`` (the
-        service's processes' table, :mod:`.shared_tokens`) a verdict one process learned serves
-        them all, so the hub is asked once per token, not once per token and process."""
         digest = hashlib.sha256(token.encode("utf-8", "replace")).digest()
         key = digest.hex()
         hit = self._known.get(key)
-        if hit is not None and key in self._verdicts and time.monotonic() - hit[0] < self.ttl_s:
-            return self._verdicts[key]
+        if hit is not None and time.monotonic() - hit[0] < self.ttl_s:
+            return hit[1]
         if self.shared is not None:
             found, owner = self.shared.get(digest, self.ttl_s)
             if found:
                 return owner
-        model = await self.owner(token)
-        verdict = None
-        if model is not None:
-            try:
-                verdict = check(model)
-            except UserNotAllowed:
-                verdict = None
-        if self._known.get(key, (0, None))[1] is model:
-            self._verdicts[key] = verdict
-        if self.shared is not None:
-            self.shared.put(digest, verdict)
-        return verdict
+        pending = self._asking.get(key)
+        if pending is None:
+            pending = asyncio.ensure_future(self._ask(digest, token, check))
+            self._asking[key] = pending
+        return await asyncio.shield(pending)
 
-    async def _ask(self, key: str, token: str) -> dict | None:
+    async def _ask(self, digest: bytes, token: str, check) -> dict | None:
+        key = digest.hex()
         try:
-            self.asked += 1
             model = await self.hub_auth.user_for_token(token, use_cache=False, sync=False)
-            self._remember(key, model)
-            return model
+            verdict = None
+            if model is not None:
+                try:
+                    verdict = check(model)
+                except UserNotAllowed:
+                    verdict = None
+            self._remember(key, verdict)
+            if self.shared is not None:
+                self.shared.put(digest, verdict)
+            return verdict
         finally:
             self._asking.pop(key, None)
 
-    def _remember(self, key: str, model: dict | None) -> None:
+    def _remember(self, key: str, verdict: dict | None) -> None:
         self._known.pop(key, None)
-        self._verdicts.pop(key, None)
-        self._known[key] = (time.monotonic(), model)
+        self._known[key] = (time.monotonic(), verdict)
         while len(self._known) > self.size:
-            self._verdicts.pop(self._known.popitem(last=False)[0], None)
+            self._known.popitem(last=False)

@@ -37,10 +37,10 @@ from .progress import AnswerRecord, NotEnrolledIn
 
 _BIND = re.compile(r"(?<!:):([a-z_]+)")
 _INSERT = ("INSERT INTO answers (learner_id, track, module, question_id, response, correct, attempt, language, "
-           "answered_at, lseq, prev_hash, hash) VALUES (%(learner_id)s, %(track)s, %(module)s, %(question_id)s, "
-           "%(response)s, %(correct)s, %(attempt)s, %(language)s, %(answered_at)s, %(lseq)s, %(prev_hash)s, %(hash)s)")
+           "answered_at, lseq, prev_hash, hash) VALUES (:learner_id, :track, :module, :question_id, :response, "
+           ":correct, :attempt, :language, :answered_at, :lseq, :prev_hash, :hash)")
 _COMPLETE = ("INSERT INTO module_completions (learner_id, track, module, completed_at, answers, hash) "
-             "VALUES (%(learner_id)s, %(track)s, %(module)s, %(completed_at)s, %(answers)s, %(completion_hash)s)")
+             "VALUES (:learner_id, :track, :module, :completed_at, :answers, :completion_hash)")
 
 
 def _prepared(name: str, sql: str) -> tuple[str, str]:
@@ -57,11 +57,7 @@ def _prepared(name: str, sql: str) -> tuple[str, str]:
     return f"PREPARE {name} AS {body}", f"EXECUTE {name}(" + ", ".join(f"%({n})s" for n in order) + ")"
 
 
-def _named(sql: str) -> str:
-    return re.sub(r"%\((\w+)\)s", r":\1", sql)
-
-
-_STATEMENTS = {"iso20k_lock": lock_learner_sql(), "iso20k_insert": _named(_INSERT), "iso20k_complete": _named(_COMPLETE)}
+_STATEMENTS = {"iso20k_lock": lock_learner_sql(), "iso20k_insert": _INSERT, "iso20k_complete": _COMPLETE}
 _STATEMENTS.update({f"iso20k_read_{int(m)}{int(e)}": answer_context_sql(m, e) for m in (False, True) for e in (False, True)})
 _PREPARE, _EXECUTE = {}, {}
 for _name, _sql in _STATEMENTS.items():
